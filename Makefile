@@ -1,0 +1,126 @@
+# concur - which concurrency model should this Python job use, with how many workers?
+#
+#   make            build build/concur
+#   make deps       install the Debian packages that are missing (needs root or sudo)
+#   make test       build and run the test suites (Check)
+#   make demo       build and run a bundled workload; the report lands in reports/
+#   make bench      concur's own overhead against bare Python, as ratios
+#   make install PREFIX=/usr/local DESTDIR=
+#   make SANITIZER=address|undefined test
+
+CC       ?= cc
+PREFIX   ?= /usr/local
+BUILD    ?= build
+PKG_CONFIG ?= pkg-config
+PYTHON   ?= python3
+
+DEB_PACKAGES := libhwloc-dev libpapi-dev libcjson-dev check pkg-config python3
+
+# -Wno-format-truncation: messages go into fixed buffers with snprintf, and cutting a long path
+# short there is the intended behaviour.
+WARNINGS := -Wall -Wextra -Wshadow -Wpointer-arith -Wcast-align -Wstrict-prototypes \
+            -Wmissing-prototypes -Wwrite-strings -Wformat=2 -Wundef -Wvla \
+            -Wno-missing-field-initializers -Wno-format-truncation
+ifdef CI
+WARNINGS += -Werror
+endif
+
+CFLAGS   ?= -O2 -g
+CPPFLAGS += -Iinclude -D_GNU_SOURCE
+ALL_CFLAGS = -std=c11 $(WARNINGS) $(CFLAGS) -pthread
+
+# Libraries through pkg-config; PAPI falls back to a plain -lpapi where no .pc file ships.
+# Evaluated lazily so that `make deps` works before they are installed.
+PKG_CFLAGS = $(shell $(PKG_CONFIG) --cflags hwloc libcjson 2>/dev/null) \
+             $(shell $(PKG_CONFIG) --cflags papi 2>/dev/null)
+PKG_LIBS   = $(shell $(PKG_CONFIG) --libs hwloc libcjson 2>/dev/null || echo -lhwloc -lcjson) \
+             $(shell $(PKG_CONFIG) --libs papi 2>/dev/null || echo -lpapi) -lm
+CHECK_CFLAGS = $(shell $(PKG_CONFIG) --cflags check 2>/dev/null)
+CHECK_LIBS   = $(shell $(PKG_CONFIG) --libs check 2>/dev/null || echo -lcheck -lsubunit -lrt -lm)
+
+ifdef SANITIZER
+ALL_CFLAGS += -fsanitize=$(SANITIZER) -fno-omit-frame-pointer
+LDFLAGS    += -fsanitize=$(SANITIZER)
+endif
+
+SRCS      := $(wildcard src/*.c)
+LIB_SRCS  := $(filter-out src/main.c,$(SRCS))
+OBJS      := $(SRCS:src/%.c=$(BUILD)/obj/%.o)
+LIB_OBJS  := $(LIB_SRCS:src/%.c=$(BUILD)/obj/%.o)
+TEST_SRCS := $(wildcard tests/check_*.c)
+TEST_OBJS := $(TEST_SRCS:tests/%.c=$(BUILD)/obj/tests/%.o)
+
+BIN     := $(BUILD)/concur
+HARNESS := $(BUILD)/harness.py
+CHECK   := $(BUILD)/check_concur
+
+.PHONY: all deps test demo bench install uninstall clean check-deps format
+
+all: check-deps $(BIN) $(HARNESS)
+
+# Stops early with the one command that fixes it, instead of a wall of compiler errors.
+check-deps:
+	@missing=""; \
+	for h in hwloc.h cjson/cJSON.h papi.h check.h; do \
+	  echo "#include <$$h>" | $(CC) $(CPPFLAGS) $(PKG_CFLAGS) $(CHECK_CFLAGS) -E -x c - >/dev/null 2>&1 || missing="$$missing $$h"; \
+	done; \
+	if [ -n "$$missing" ]; then echo "concur: missing headers:$$missing -- run 'make deps' first" >&2; exit 1; fi
+
+deps:
+	@missing=""; \
+	for p in $(DEB_PACKAGES); do \
+	  dpkg-query -W -f='$${Status}' $$p 2>/dev/null | grep -q "install ok installed" || missing="$$missing $$p"; \
+	done; \
+	if [ -z "$$missing" ]; then echo "deps: all installed ($(DEB_PACKAGES))"; exit 0; fi; \
+	echo "deps: installing$$missing"; \
+	SUDO=""; [ "$$(id -u)" = 0 ] || SUDO=sudo; \
+	$$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq $$missing
+
+$(BIN): $(OBJS)
+	$(CC) $(ALL_CFLAGS) $(LDFLAGS) -o $@ $^ $(PKG_LIBS)
+
+$(HARNESS): harness/harness.py
+	@mkdir -p $(@D)
+	cp $< $@
+
+$(BUILD)/obj/%.o: src/%.c
+	@mkdir -p $(@D)
+	$(CC) $(CPPFLAGS) $(PKG_CFLAGS) $(ALL_CFLAGS) -MMD -MP -c -o $@ $<
+
+$(BUILD)/obj/tests/%.o: tests/%.c
+	@mkdir -p $(@D)
+	$(CC) $(CPPFLAGS) $(PKG_CFLAGS) $(CHECK_CFLAGS) $(ALL_CFLAGS) -MMD -MP -c -o $@ $<
+
+$(CHECK): $(TEST_OBJS) $(LIB_OBJS)
+	$(CC) $(ALL_CFLAGS) $(LDFLAGS) -o $@ $^ $(PKG_LIBS) $(CHECK_LIBS)
+
+# The suites run in one process each (CK_FORK); CK_RUN_SUITE=topology runs one of them.
+test: deps
+	@$(MAKE) --no-print-directory all $(CHECK)
+	CONCUR_BIN=$(abspath $(BIN)) CONCUR_HARNESS=$(abspath $(HARNESS)) CONCUR_SRC=$(CURDIR) $(CHECK)
+
+demo: deps
+	@$(MAKE) --no-print-directory all
+	$(BIN) run workloads/cpu_bound.py --tasks 24 --repeat 3
+
+bench: deps
+	@$(MAKE) --no-print-directory all
+	bench/overhead.sh $(BIN) $(PYTHON)
+
+install: all
+	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/lib/concur $(DESTDIR)$(PREFIX)/share/concur/workloads
+	install -m 755 $(BIN) $(DESTDIR)$(PREFIX)/bin/concur
+	install -m 644 $(HARNESS) $(DESTDIR)$(PREFIX)/lib/concur/harness.py
+	install -m 644 workloads/*.py $(DESTDIR)$(PREFIX)/share/concur/workloads/
+
+uninstall:
+	rm -f $(DESTDIR)$(PREFIX)/bin/concur $(DESTDIR)$(PREFIX)/lib/concur/harness.py
+	rm -rf $(DESTDIR)$(PREFIX)/share/concur
+
+clean:
+	rm -rf $(BUILD)
+
+format:
+	clang-format -i src/*.c include/concur/*.h tests/*.c
+
+-include $(OBJS:.o=.d) $(TEST_OBJS:.o=.d)

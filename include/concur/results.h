@@ -1,0 +1,149 @@
+/* results.h - everything a run measured, and results.json (schema concur.results/1), the source of
+ * truth every report is rendered from. */
+#ifndef CONCUR_RESULTS_H
+#define CONCUR_RESULTS_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <sys/types.h>
+
+#include "concur/counters.h"
+#include "concur/plan.h"
+#include "concur/stats.h"
+#include "concur/topology.h"
+
+/* Where one worker actually ran, read back from the kernel after it was bound. */
+typedef struct {
+    int worker;            /* 0-based */
+    pid_t pid;
+    pid_t tid;
+    int pu_planned;        /* OS index hwloc placement chose */
+    int pu;                /* the single CPU the kernel reports, -1 when not exactly one */
+    int core;              /* core logical index of pu, -1 unknown */
+    char cpus_allowed[64]; /* kernel list form, as read back */
+} run_placement;
+
+typedef enum {
+    RUN_OK = 0,
+    RUN_TASKS_FAILED,   /* ran to the end, some tasks raised (counted) */
+    RUN_SETUP_FAILED,   /* setup() raised: the pool never ran a task */
+    RUN_WORKER_DIED,    /* a worker process died (os._exit, signal) */
+    RUN_CRASHED,        /* the harness itself died (segfault, os._exit in a thread) */
+    RUN_TIMED_OUT,      /* --timeout reached: the process tree was killed */
+    RUN_INTERRUPTED,    /* SIGINT/SIGTERM */
+    RUN_ERROR,          /* could not start, protocol error */
+} run_status;
+
+const char *results_status_name(run_status s);
+/* Parses a status name. Returns 0 or -1. */
+int results_parse_status(const char *s, run_status *out);
+
+/* One run: one mode x worker count x repeat, one harness process. */
+typedef struct {
+    run_mode mode;
+    int workers;
+    int repeat;            /* 1-based */
+    run_status status;
+    char error[512];       /* one line for humans, "" when ok */
+    char traceback[2048];  /* last lines of the first traceback (task, setup or load), "" if none */
+    int exit_code;         /* harness exit status, or -signal */
+
+    double wall_s;         /* pool created -> all tasks done and pool shut down (NAN if unknown) */
+    double startup_s;      /* pool created -> every worker ready (setup done) */
+    double harness_s;      /* fork -> exit of the harness, interpreter start-up included */
+
+    counters_values counters; /* over the measured window */
+    double cpu_s;          /* task-clock (or rusage) over the window */
+    double cpu_utilization;/* cpu_s / (wall_s * workers) */
+
+    double peak_rss_bytes; /* harness peak RSS + each worker process's peak RSS */
+    double io_read_bytes;  /* storage-level bytes read/written by the harness and its workers */
+    double io_write_bytes;
+
+    int tasks;
+    int tasks_ok;
+    int tasks_failed;
+    stats_summary task_wall;   /* seconds */
+    stats_summary task_cpu;    /* seconds of CPU time of the thread running it */
+    double pickle_arg_bytes;   /* process mode: mean pickled size of a task's argument, NAN otherwise */
+    double pickle_result_bytes;/* process mode: mean pickled size of a task's result */
+    int pickle_sampled;        /* how many tasks those means come from */
+
+    run_placement *placement;
+    int nplacement;
+} run_result;
+
+/* Median over the successful repeats of one configuration, with its interval and speedup. */
+typedef struct {
+    run_mode mode;
+    int workers;
+    int runs_ok;
+    int runs_failed;
+    double wall_s, ci_low_s, ci_high_s;
+    stats_ci_method ci_method;
+    double speedup, speedup_low, speedup_high; /* against single; NAN without a single baseline */
+    double cpu_utilization;                    /* median over repeats */
+    double startup_s;                          /* median over repeats */
+} config_summary;
+
+typedef struct {
+    char spec[1024];        /* as given: a path or package.module:function */
+    char path[1024];        /* absolute path of the file, "" for a module spec */
+    char name[128];
+    char description[512];
+    int tasks;              /* tasks each run executed */
+} workload_info;
+
+typedef struct {
+    char requested[1024];   /* what --python said */
+    char executable[1024];  /* sys.executable of the real interpreter */
+    char version[64];
+    char implementation[32];/* "cpython", "pypy" */
+    int gil;                /* 1 has a GIL, 0 free-threaded, -1 unknown */
+} python_info;
+
+typedef struct {
+    char concur_version[16];
+    char started_at[32];    /* UTC, ISO 8601 */
+    char finished_at[32];
+    bool complete;
+    char incomplete_reason[256];
+
+    workload_info workload;
+    topology_info machine;
+    python_info python;
+    counters_probe counters;
+
+    /* what was asked */
+    char start_method[16];
+    int repeat;
+    double timeout_s;
+
+    run_result *runs;
+    int nruns, runs_cap;
+    config_summary *summary;
+    int nsummary;
+} results;
+
+void results_init(results *r);
+void results_free(results *r);
+
+/* Appends a copy of run (placement is copied too). Returns the stored run. */
+run_result *results_add_run(results *r, const run_result *run);
+void results_run_free(run_result *run);
+
+/* Recomputes r->summary from r->runs: per (mode, workers), the median of successful repeats, its
+ * 95 % CI, and speedup = wall(single, 1) / wall(mode, N) with the conservative interval
+ * [single_lo / hi, single_hi / lo]. */
+void results_summarize(results *r);
+const config_summary *results_find_summary(const results *r, run_mode mode, int workers);
+
+/* JSON text of the whole results (caller frees). Never NULL. */
+char *results_to_json(const results *r);
+/* Writes results_to_json atomically to path. Returns 0 or -1 with errno set. */
+int results_write(const results *r, const char *path);
+/* Loads a results.json written by results_write. Returns 0, or -1 with a reason in err (the file,
+ * what was wrong). r is initialised either way and must be freed. */
+int results_load(const char *path, results *r, char *err, size_t errlen);
+
+#endif

@@ -1,0 +1,1024 @@
+/* results.c - what a run measured, its per-configuration summary, and results.json (concur.results/1). */
+#include "concur/results.h"
+
+#include <errno.h>
+#include <limits.h>
+#include <math.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <cjson/cJSON.h>
+
+#include "concur/concur.h"
+#include "concur/util.h"
+
+static const char *const status_names[] = {
+    [RUN_OK] = "ok",
+    [RUN_TASKS_FAILED] = "tasks_failed",
+    [RUN_SETUP_FAILED] = "setup_failed",
+    [RUN_WORKER_DIED] = "worker_died",
+    [RUN_CRASHED] = "crashed",
+    [RUN_TIMED_OUT] = "timed_out",
+    [RUN_INTERRUPTED] = "interrupted",
+    [RUN_ERROR] = "error",
+};
+
+/* The counter values of a run, in the order results.json lists them. */
+static const struct {
+    const char *key;
+    size_t offset;
+} counter_fields[] = {
+    {"task_clock_s", offsetof(counters_values, task_clock_s)},
+    {"context_switches", offsetof(counters_values, context_switches)},
+    {"voluntary_switches", offsetof(counters_values, voluntary_switches)},
+    {"involuntary_switches", offsetof(counters_values, involuntary_switches)},
+    {"cpu_migrations", offsetof(counters_values, cpu_migrations)},
+    {"page_faults", offsetof(counters_values, page_faults)},
+    {"cycles", offsetof(counters_values, cycles)},
+    {"instructions", offsetof(counters_values, instructions)},
+    {"llc_misses", offsetof(counters_values, llc_misses)},
+};
+
+/* The doubles of a stats_summary (its n is an integer and handled apart). */
+static const struct {
+    const char *key;
+    size_t offset;
+} summary_fields[] = {
+    {"min", offsetof(stats_summary, min)},       {"median", offsetof(stats_summary, median)},
+    {"p95", offsetof(stats_summary, p95)},       {"max", offsetof(stats_summary, max)},
+    {"mean", offsetof(stats_summary, mean)},
+};
+
+/* What every loader error ends with: the file is not one this concur wrote unchanged. */
+#define LOAD_REMEDY "the file was edited or not written by concur; run 'concur run' again to recreate it"
+
+/* Never NULL: "unknown" for a value outside the enum. */
+const char *results_status_name(run_status s)
+{
+    if ((int)s < 0 || (size_t)s >= ARRAY_LEN(status_names))
+        return "unknown";
+    return status_names[s];
+}
+
+/* Returns -1 and leaves *out unchanged when s is no status name. */
+int results_parse_status(const char *s, run_status *out)
+{
+    for (size_t i = 0; i < ARRAY_LEN(status_names); i++) {
+        if (strcmp(s, status_names[i]) == 0) {
+            *out = (run_status)i;
+            return 0;
+        }
+    }
+    return -1;
+}
+
+/* Can't fail. */
+void results_init(results *r)
+{
+    memset(r, 0, sizeof(*r));
+    r->python.gil = -1;
+}
+
+/* Can't fail; the run itself is not freed, only what it owns. */
+void results_run_free(run_result *run)
+{
+    free(run->placement);
+    run->placement = NULL;
+    run->nplacement = 0;
+}
+
+/* Can't fail; leaves r as results_init does, ready for reuse. */
+void results_free(results *r)
+{
+    for (int i = 0; i < r->nruns; i++)
+        results_run_free(&r->runs[i]);
+    free(r->runs);
+    free(r->summary);
+    results_init(r);
+}
+
+/* Can't fail: aborts when memory is exhausted, like xmalloc. */
+run_result *results_add_run(results *r, const run_result *run)
+{
+    if (r->nruns == r->runs_cap) {
+        r->runs_cap = r->runs_cap ? 2 * r->runs_cap : 8;
+        r->runs = xrealloc(r->runs, (size_t)r->runs_cap * sizeof(*r->runs));
+    }
+    run_result *dst = &r->runs[r->nruns++];
+    *dst = *run;
+    dst->placement = NULL;
+    dst->nplacement = 0;
+    if (run->placement && run->nplacement > 0) {
+        size_t size = (size_t)run->nplacement * sizeof(*run->placement);
+        dst->placement = xmalloc(size);
+        memcpy(dst->placement, run->placement, size);
+        dst->nplacement = run->nplacement;
+    }
+    return dst;
+}
+
+/* ---- summary ---------------------------------------------------------------------------------- */
+
+static int cmp_config(const void *pa, const void *pb)
+{
+    const config_summary *a = pa;
+    const config_summary *b = pb;
+    if (a->mode != b->mode)
+        return (int)a->mode - (int)b->mode;
+    return (a->workers > b->workers) - (a->workers < b->workers);
+}
+
+static config_summary *find_config(config_summary *list, int n, run_mode mode, int workers)
+{
+    for (int i = 0; i < n; i++) {
+        if (list[i].mode == mode && list[i].workers == workers)
+            return &list[i];
+    }
+    return NULL;
+}
+
+/* a / b where both are finite and b > 0 (a wall time or an interval bound), else NAN: a normal-theory
+ * interval can reach below zero, and then the ratio has no upper bound worth reporting. */
+static double ratio(double a, double b)
+{
+    if (!isfinite(a) || !isfinite(b) || b <= 0.0)
+        return NAN;
+    return a / b;
+}
+
+/* Only runs with status RUN_OK and a wall time enter the timings (runs_ok). A run whose tasks raised
+ * (RUN_TASKS_FAILED) did not do the whole job, so its wall time is not comparable with one that
+ * did: it counts in runs_failed with every other status (and with an ok run that has no wall
+ * time), and stays in r->runs, and so in results.json and the reports, with its error. The medians
+ * of cpu_utilization and startup_s come from the same runs, leaving out values not measured. */
+void results_summarize(results *r)
+{
+    free(r->summary);
+    r->summary = NULL;
+    r->nsummary = 0;
+    if (r->nruns == 0)
+        return;
+
+    config_summary *list = xcalloc((size_t)r->nruns, sizeof(*list));
+    int n = 0;
+    for (int i = 0; i < r->nruns; i++) {
+        const run_result *run = &r->runs[i];
+        if (find_config(list, n, run->mode, run->workers))
+            continue;
+        list[n].mode = run->mode;
+        list[n].workers = run->workers;
+        n++;
+    }
+    qsort(list, (size_t)n, sizeof(*list), cmp_config);
+
+    double *wall = xmalloc((size_t)r->nruns * sizeof(*wall));
+    double *util = xmalloc((size_t)r->nruns * sizeof(*util));
+    double *startup = xmalloc((size_t)r->nruns * sizeof(*startup));
+    for (int c = 0; c < n; c++) {
+        config_summary *s = &list[c];
+        int nwall = 0, nutil = 0, nstartup = 0;
+        for (int i = 0; i < r->nruns; i++) {
+            const run_result *run = &r->runs[i];
+            if (run->mode != s->mode || run->workers != s->workers)
+                continue;
+            if (run->status != RUN_OK || !isfinite(run->wall_s)) {
+                s->runs_failed++;
+                continue;
+            }
+            wall[nwall++] = run->wall_s;
+            if (isfinite(run->cpu_utilization))
+                util[nutil++] = run->cpu_utilization;
+            if (isfinite(run->startup_s))
+                startup[nstartup++] = run->startup_s;
+        }
+        s->runs_ok = nwall;
+        s->wall_s = stats_median(wall, nwall);
+        s->ci_method = stats_median_ci(wall, nwall, &s->ci_low_s, &s->ci_high_s);
+        s->cpu_utilization = stats_median(util, nutil);
+        s->startup_s = stats_median(startup, nstartup);
+    }
+    free(wall);
+    free(util);
+    free(startup);
+
+    /* Speedup against single with one worker; its interval pairs the extremes of both intervals. */
+    const config_summary *base = find_config(list, n, MODE_SINGLE, 1);
+    if (base && base->runs_ok == 0)
+        base = NULL;
+    for (int c = 0; c < n; c++) {
+        config_summary *s = &list[c];
+        if (!base || s->runs_ok == 0) {
+            s->speedup = s->speedup_low = s->speedup_high = NAN;
+            continue;
+        }
+        s->speedup = ratio(base->wall_s, s->wall_s);
+        s->speedup_low = ratio(base->ci_low_s, s->ci_high_s);
+        s->speedup_high = ratio(base->ci_high_s, s->ci_low_s);
+    }
+
+    r->summary = list;
+    r->nsummary = n;
+}
+
+/* NULL when the configuration was not summarised. */
+const config_summary *results_find_summary(const results *r, run_mode mode, int workers)
+{
+    for (int i = 0; i < r->nsummary; i++) {
+        if (r->summary[i].mode == mode && r->summary[i].workers == workers)
+            return &r->summary[i];
+    }
+    return NULL;
+}
+
+/* ---- writing ---------------------------------------------------------------------------------- */
+
+/* JSON has no NAN or infinity: they become null. Other doubles are written in the shortest form that
+ * reads back as the same double. cJSON 1.7.15 cannot be trusted with that (it keeps a 15-digit form
+ * when it is within one epsilon, so 0.30000000000000004 comes out as 0.3), hence the raw item. */
+static cJSON *json_number(double v)
+{
+    if (!isfinite(v))
+        return cJSON_CreateNull();
+    char buf[64];
+    for (int prec = 15; prec <= 17; prec++) {
+        snprintf(buf, sizeof(buf), "%.*g", prec, v);
+        if (strtod(buf, NULL) == v)
+            break;
+    }
+    return cJSON_CreateRaw(buf);
+}
+
+static void add_number(cJSON *obj, const char *key, double v)
+{
+    cJSON_AddItemToObject(obj, key, json_number(v));
+}
+
+static void add_int(cJSON *obj, const char *key, long v)
+{
+    cJSON_AddItemToObject(obj, key, cJSON_CreateNumber((double)v));
+}
+
+static void add_string(cJSON *obj, const char *key, const char *s)
+{
+    cJSON_AddItemToObject(obj, key, cJSON_CreateString(s));
+}
+
+/* "" is written as null: "no error", "no traceback", "not applicable". */
+static void add_string_or_null(cJSON *obj, const char *key, const char *s)
+{
+    if (s[0] == '\0')
+        cJSON_AddItemToObject(obj, key, cJSON_CreateNull());
+    else
+        cJSON_AddItemToObject(obj, key, cJSON_CreateString(s));
+}
+
+static void add_bool(cJSON *obj, const char *key, bool b)
+{
+    cJSON_AddItemToObject(obj, key, cJSON_CreateBool(b));
+}
+
+static cJSON *add_object(cJSON *obj, const char *key)
+{
+    cJSON *child = cJSON_CreateObject();
+    cJSON_AddItemToObject(obj, key, child);
+    return child;
+}
+
+static cJSON *add_array(cJSON *obj, const char *key)
+{
+    cJSON *child = cJSON_CreateArray();
+    cJSON_AddItemToObject(obj, key, child);
+    return child;
+}
+
+static void write_stats_summary(cJSON *obj, const char *key, const stats_summary *s)
+{
+    cJSON *o = add_object(obj, key);
+    add_int(o, "n", s->n);
+    for (size_t i = 0; i < ARRAY_LEN(summary_fields); i++)
+        add_number(o, summary_fields[i].key, *(const double *)((const char *)s + summary_fields[i].offset));
+}
+
+static void write_machine(cJSON *root, const results *r)
+{
+    const topology_info *m = &r->machine;
+    cJSON *o = add_object(root, "machine");
+    add_string(o, "cpu_model", m->cpu_model);
+    add_int(o, "packages", m->packages);
+    add_int(o, "numa_nodes", m->numa_nodes);
+    add_int(o, "cores", m->cores);
+    add_int(o, "pus", m->pus);
+    add_bool(o, "synthetic", m->synthetic);
+    add_string_or_null(o, "synthetic_desc", m->synthetic_desc);
+
+    const python_info *p = &r->python;
+    cJSON *py = add_object(o, "python");
+    add_string(py, "requested", p->requested);
+    add_string(py, "executable", p->executable);
+    add_string(py, "version", p->version);
+    add_string(py, "implementation", p->implementation);
+    if (p->gil < 0)
+        cJSON_AddItemToObject(py, "gil", cJSON_CreateNull());
+    else
+        add_bool(py, "gil", p->gil > 0);
+}
+
+/* The probe's shape is the counters module's, so `concur counters` and results.json agree. */
+static void write_counters_probe(cJSON *root, const counters_probe *c)
+{
+    cJSON_AddItemToObject(root, "counters", counters_probe_to_json(c));
+}
+
+static void write_run(cJSON *runs, const run_result *run)
+{
+    cJSON *o = cJSON_CreateObject();
+    cJSON_AddItemToArray(runs, o);
+    add_string(o, "mode", plan_mode_name(run->mode));
+    add_int(o, "workers", run->workers);
+    add_int(o, "repeat", run->repeat);
+    add_string(o, "status", results_status_name(run->status));
+    add_string_or_null(o, "error", run->error);
+    add_string_or_null(o, "traceback", run->traceback);
+    add_int(o, "exit_code", run->exit_code);
+    add_number(o, "wall_s", run->wall_s);
+    add_number(o, "startup_s", run->startup_s);
+    add_number(o, "harness_s", run->harness_s);
+    add_number(o, "cpu_s", run->cpu_s);
+    add_number(o, "cpu_utilization", run->cpu_utilization);
+
+    cJSON *c = add_object(o, "counters");
+    for (size_t i = 0; i < ARRAY_LEN(counter_fields); i++)
+        add_number(c, counter_fields[i].key,
+                   *(const double *)((const char *)&run->counters + counter_fields[i].offset));
+
+    add_number(o, "peak_rss_bytes", run->peak_rss_bytes);
+    add_number(o, "io_read_bytes", run->io_read_bytes);
+    add_number(o, "io_write_bytes", run->io_write_bytes);
+    add_int(o, "tasks", run->tasks);
+    add_int(o, "tasks_ok", run->tasks_ok);
+    add_int(o, "tasks_failed", run->tasks_failed);
+    write_stats_summary(o, "task_wall_s", &run->task_wall);
+    write_stats_summary(o, "task_cpu_s", &run->task_cpu);
+
+    /* Not measured (thread and single modes): null rather than an object of nulls. */
+    if (run->pickle_sampled == 0 && isnan(run->pickle_arg_bytes) && isnan(run->pickle_result_bytes)) {
+        cJSON_AddItemToObject(o, "pickle", cJSON_CreateNull());
+    } else {
+        cJSON *p = add_object(o, "pickle");
+        add_number(p, "arg_bytes", run->pickle_arg_bytes);
+        add_number(p, "result_bytes", run->pickle_result_bytes);
+        add_int(p, "sampled", run->pickle_sampled);
+    }
+
+    cJSON *placement = add_array(o, "placement");
+    for (int i = 0; i < run->nplacement; i++) {
+        const run_placement *pl = &run->placement[i];
+        cJSON *p = cJSON_CreateObject();
+        add_int(p, "worker", pl->worker);
+        add_int(p, "pid", (long)pl->pid);
+        add_int(p, "tid", (long)pl->tid);
+        add_int(p, "pu_planned", pl->pu_planned);
+        add_int(p, "pu", pl->pu);
+        add_int(p, "core", pl->core);
+        add_string(p, "cpus_allowed", pl->cpus_allowed);
+        cJSON_AddItemToArray(placement, p);
+    }
+}
+
+/* summary.<mode>."<workers>" = {...}, modes in enum order, worker counts in the order of r->summary. */
+static void write_summary(cJSON *root, const results *r)
+{
+    cJSON *o = add_object(root, "summary");
+    for (int m = 0; m < MODE_COUNT; m++) {
+        cJSON *mode = NULL;
+        for (int i = 0; i < r->nsummary; i++) {
+            const config_summary *s = &r->summary[i];
+            if ((int)s->mode != m)
+                continue;
+            if (!mode)
+                mode = add_object(o, plan_mode_name((run_mode)m));
+            char key[16];
+            util_fmt(key, sizeof(key), "%d", s->workers);
+            cJSON *c = add_object(mode, key);
+            add_number(c, "wall_s", s->wall_s);
+            add_number(c, "ci_low_s", s->ci_low_s);
+            add_number(c, "ci_high_s", s->ci_high_s);
+            add_string(c, "ci_method", stats_ci_method_name(s->ci_method));
+            add_number(c, "speedup", s->speedup);
+            add_number(c, "speedup_low", s->speedup_low);
+            add_number(c, "speedup_high", s->speedup_high);
+            add_int(c, "runs_ok", s->runs_ok);
+            add_int(c, "runs_failed", s->runs_failed);
+            add_number(c, "cpu_utilization", s->cpu_utilization);
+            add_number(c, "startup_s", s->startup_s);
+        }
+    }
+}
+
+/* The whole document as text followed by suffix, in a buffer from xmalloc. */
+static char *format_json(const results *r, const char *suffix)
+{
+    cJSON *root = cJSON_CreateObject();
+    add_string(root, "schema", CONCUR_RESULTS_SCHEMA);
+    add_string(root, "concur_version", r->concur_version);
+    add_string(root, "started_at", r->started_at);
+    add_string(root, "finished_at", r->finished_at);
+    add_bool(root, "complete", r->complete);
+    add_string_or_null(root, "incomplete_reason", r->complete ? "" : r->incomplete_reason);
+
+    cJSON *w = add_object(root, "workload");
+    add_string(w, "spec", r->workload.spec);
+    add_string_or_null(w, "path", r->workload.path);
+    add_string(w, "name", r->workload.name);
+    add_string(w, "description", r->workload.description);
+    add_int(w, "tasks", r->workload.tasks);
+
+    write_machine(root, r);
+    write_counters_probe(root, &r->counters);
+
+    cJSON *opt = add_object(root, "options");
+    add_string(opt, "start_method", r->start_method);
+    add_int(opt, "repeat", r->repeat);
+    add_number(opt, "timeout_s", r->timeout_s);
+
+    cJSON *runs = add_array(root, "runs");
+    for (int i = 0; i < r->nruns; i++)
+        write_run(runs, &r->runs[i]);
+
+    write_summary(root, r);
+
+    char *text = cJSON_Print(root);
+    cJSON_Delete(root);
+    if (!text) {
+        log_error("out of memory while formatting results.json");
+        abort();
+    }
+    size_t len = strlen(text), slen = strlen(suffix);
+    char *out = xmalloc(len + slen + 1);
+    memcpy(out, text, len);
+    memcpy(out + len, suffix, slen + 1);
+    cJSON_free(text);
+    return out;
+}
+
+/* Never NULL: aborts when memory is exhausted. No trailing newline; free the text with free(). */
+char *results_to_json(const results *r)
+{
+    return format_json(r, "");
+}
+
+/* -1 with errno set; an existing file at path is left unchanged. */
+int results_write(const results *r, const char *path)
+{
+    char *text = format_json(r, "\n"); /* a text file ends with a newline */
+    int rc = util_write_atomic(path, text, strlen(text));
+    int saved = errno;
+    free(text);
+    errno = saved;
+    return rc;
+}
+
+/* ---- loading ---------------------------------------------------------------------------------- */
+
+/* The first error found wins; once failed, every getter returns without touching its output. */
+typedef struct {
+    const char *path;
+    char *err;
+    size_t errlen;
+    bool failed;
+} loader;
+
+static void fail(loader *ld, const char *where, const char *key, const char *fmt, ...) CONCUR_PRINTF(4, 5);
+
+/* "<path>: <where>.<key>: <what> (<remedy>)" */
+static void fail(loader *ld, const char *where, const char *key, const char *fmt, ...)
+{
+    if (ld->failed)
+        return;
+    ld->failed = true;
+    char what[512];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(what, sizeof(what), fmt, ap);
+    va_end(ap);
+    snprintf(ld->err, ld->errlen, "%s: %s%s%s: %s (" LOAD_REMEDY ")", ld->path, where,
+             where[0] && key[0] ? "." : "", key, what);
+}
+
+static const cJSON *get_item(loader *ld, const cJSON *obj, const char *where, const char *key)
+{
+    if (ld->failed)
+        return NULL;
+    const cJSON *it = cJSON_GetObjectItemCaseSensitive(obj, key);
+    if (!it)
+        fail(ld, where, key, "missing");
+    return it;
+}
+
+static const cJSON *get_object(loader *ld, const cJSON *obj, const char *where, const char *key)
+{
+    const cJSON *it = get_item(ld, obj, where, key);
+    if (it && !cJSON_IsObject(it)) {
+        fail(ld, where, key, "expected an object");
+        return NULL;
+    }
+    return it;
+}
+
+/* An array, or NULL; *n is its length. */
+static const cJSON *get_array(loader *ld, const cJSON *obj, const char *where, const char *key, int *n)
+{
+    *n = 0;
+    const cJSON *it = get_item(ld, obj, where, key);
+    if (it && !cJSON_IsArray(it)) {
+        fail(ld, where, key, "expected an array");
+        return NULL;
+    }
+    if (it)
+        *n = cJSON_GetArraySize(it);
+    return it;
+}
+
+/* A number, or null for NAN. */
+static void get_double(loader *ld, const cJSON *obj, const char *where, const char *key, double *out)
+{
+    const cJSON *it = get_item(ld, obj, where, key);
+    if (!it)
+        return;
+    if (cJSON_IsNull(it))
+        *out = NAN;
+    else if (cJSON_IsNumber(it))
+        *out = it->valuedouble;
+    else
+        fail(ld, where, key, "expected a number or null");
+}
+
+static void get_int(loader *ld, const cJSON *obj, const char *where, const char *key, int *out)
+{
+    const cJSON *it = get_item(ld, obj, where, key);
+    if (!it)
+        return;
+    double v = it->valuedouble;
+    if (!cJSON_IsNumber(it) || v != floor(v) || v < INT_MIN || v > INT_MAX) {
+        fail(ld, where, key, "expected an integer");
+        return;
+    }
+    *out = (int)v;
+}
+
+static void get_bool(loader *ld, const cJSON *obj, const char *where, const char *key, bool *out)
+{
+    const cJSON *it = get_item(ld, obj, where, key);
+    if (!it)
+        return;
+    if (!cJSON_IsBool(it)) {
+        fail(ld, where, key, "expected true or false");
+        return;
+    }
+    *out = cJSON_IsTrue(it);
+}
+
+/* A string, or null for "". One that does not fit buf is an error: concur never writes one. */
+static void get_string(loader *ld, const cJSON *obj, const char *where, const char *key, char *buf,
+                       size_t len)
+{
+    const cJSON *it = get_item(ld, obj, where, key);
+    if (!it)
+        return;
+    if (cJSON_IsNull(it)) {
+        buf[0] = '\0';
+        return;
+    }
+    if (!cJSON_IsString(it)) {
+        fail(ld, where, key, "expected a string or null");
+        return;
+    }
+    size_t n = strlen(it->valuestring);
+    if (n >= len) {
+        fail(ld, where, key, "string of %zu bytes, longer than the %zu concur keeps", n, len - 1);
+        return;
+    }
+    memcpy(buf, it->valuestring, n + 1);
+}
+
+static void get_mode(loader *ld, const cJSON *obj, const char *where, const char *key, run_mode *out)
+{
+    char name[32] = "";
+    get_string(ld, obj, where, key, name, sizeof(name));
+    if (!ld->failed && plan_parse_mode(name, out) < 0)
+        fail(ld, where, key, "unknown mode '%s' (expected single, threads or processes)", name);
+}
+
+static void get_level(loader *ld, const cJSON *obj, const char *where, const char *key, counters_level *out)
+{
+    char name[32] = "";
+    get_string(ld, obj, where, key, name, sizeof(name));
+    if (ld->failed)
+        return;
+    /* By name, not counters_parse_level: "auto" is an option, never a level that was used. */
+    const counters_level levels[] = {COUNTERS_KERNEL, COUNTERS_SOFTWARE, COUNTERS_HARDWARE};
+    for (size_t i = 0; i < ARRAY_LEN(levels); i++) {
+        if (strcmp(name, counters_level_name(levels[i])) == 0) {
+            *out = levels[i];
+            return;
+        }
+    }
+    fail(ld, where, key, "unknown counter level '%s'", name);
+}
+
+static void get_backend(loader *ld, const cJSON *obj, const char *where, const char *key,
+                        counters_backend *out)
+{
+    char name[32] = "";
+    get_string(ld, obj, where, key, name, sizeof(name));
+    if (ld->failed)
+        return;
+    const counters_backend backends[] = {COUNTERS_BACKEND_RUSAGE, COUNTERS_BACKEND_PERF, COUNTERS_BACKEND_PAPI};
+    for (size_t i = 0; i < ARRAY_LEN(backends); i++) {
+        if (strcmp(name, counters_backend_name(backends[i])) == 0) {
+            *out = backends[i];
+            return;
+        }
+    }
+    fail(ld, where, key, "unknown counter backend '%s'", name);
+}
+
+static void get_status(loader *ld, const cJSON *obj, const char *where, const char *key, run_status *out)
+{
+    char name[32] = "";
+    get_string(ld, obj, where, key, name, sizeof(name));
+    if (!ld->failed && results_parse_status(name, out) < 0)
+        fail(ld, where, key, "unknown run status '%s'", name);
+}
+
+static void get_ci_method(loader *ld, const cJSON *obj, const char *where, const char *key,
+                          stats_ci_method *out)
+{
+    char name[32] = "";
+    get_string(ld, obj, where, key, name, sizeof(name));
+    if (ld->failed)
+        return;
+    const stats_ci_method methods[] = {STATS_CI_NONE, STATS_CI_SINGLE, STATS_CI_ORDER, STATS_CI_NORMAL,
+                                       STATS_CI_LOG_NORMAL};
+    for (size_t i = 0; i < ARRAY_LEN(methods); i++) {
+        if (strcmp(name, stats_ci_method_name(methods[i])) == 0) {
+            *out = methods[i];
+            return;
+        }
+    }
+    fail(ld, where, key, "unknown interval method '%s'", name);
+}
+
+static void load_stats_summary(loader *ld, const cJSON *obj, const char *where, const char *key,
+                               stats_summary *s)
+{
+    const cJSON *o = get_object(ld, obj, where, key);
+    char w[64];
+    util_fmt(w, sizeof(w), "%s.%s", where, key);
+    get_int(ld, o, w, "n", &s->n);
+    for (size_t i = 0; i < ARRAY_LEN(summary_fields); i++)
+        get_double(ld, o, w, summary_fields[i].key, (double *)((char *)s + summary_fields[i].offset));
+}
+
+static void load_machine(loader *ld, const cJSON *root, results *r)
+{
+    topology_info *m = &r->machine;
+    const cJSON *o = get_object(ld, root, "", "machine");
+    get_string(ld, o, "machine", "cpu_model", m->cpu_model, sizeof(m->cpu_model));
+    get_int(ld, o, "machine", "packages", &m->packages);
+    get_int(ld, o, "machine", "numa_nodes", &m->numa_nodes);
+    get_int(ld, o, "machine", "cores", &m->cores);
+    get_int(ld, o, "machine", "pus", &m->pus);
+    get_bool(ld, o, "machine", "synthetic", &m->synthetic);
+    get_string(ld, o, "machine", "synthetic_desc", m->synthetic_desc, sizeof(m->synthetic_desc));
+
+    python_info *p = &r->python;
+    const cJSON *py = get_object(ld, o, "machine", "python");
+    get_string(ld, py, "machine.python", "requested", p->requested, sizeof(p->requested));
+    get_string(ld, py, "machine.python", "executable", p->executable, sizeof(p->executable));
+    get_string(ld, py, "machine.python", "version", p->version, sizeof(p->version));
+    get_string(ld, py, "machine.python", "implementation", p->implementation, sizeof(p->implementation));
+    const cJSON *gil = get_item(ld, py, "machine.python", "gil");
+    if (gil && cJSON_IsNull(gil))
+        p->gil = -1;
+    else if (gil && cJSON_IsBool(gil))
+        p->gil = cJSON_IsTrue(gil) ? 1 : 0;
+    else if (gil)
+        fail(ld, "machine.python", "gil", "expected true, false or null");
+}
+
+static void load_counters_probe(loader *ld, const cJSON *root, counters_probe *c)
+{
+    const cJSON *o = get_object(ld, root, "", "counters");
+    get_level(ld, o, "counters", "level", &c->level);
+    get_backend(ld, o, "counters", "backend", &c->backend);
+    get_string(ld, o, "counters", "why", c->why, sizeof(c->why));
+
+    int n;
+    const cJSON *events = get_array(ld, o, "counters", "events", &n);
+    if (n > COUNTERS_MAX_EVENTS)
+        fail(ld, "counters", "events", "%d events, more than the %d concur records", n, COUNTERS_MAX_EVENTS);
+    for (int i = 0; !ld->failed && i < n; i++) {
+        const cJSON *e = cJSON_GetArrayItem(events, i);
+        if (!cJSON_IsString(e) || strlen(e->valuestring) >= sizeof(c->events[i])) {
+            fail(ld, "counters", "events", "entry %d is not an event name", i);
+            break;
+        }
+        memcpy(c->events[i], e->valuestring, strlen(e->valuestring) + 1);
+        c->nevents = i + 1;
+    }
+
+    const cJSON *tried = get_array(ld, o, "counters", "tried", &n);
+    if (n > COUNTERS_MAX_TRIED)
+        fail(ld, "counters", "tried", "%d attempts, more than the %d concur records", n, COUNTERS_MAX_TRIED);
+    for (int i = 0; !ld->failed && i < n; i++) {
+        counters_attempt *a = &c->tried[i];
+        const cJSON *t = cJSON_GetArrayItem(tried, i);
+        char w[32];
+        util_fmt(w, sizeof(w), "counters.tried[%d]", i);
+        if (!cJSON_IsObject(t)) {
+            fail(ld, w, "", "expected an object");
+            break;
+        }
+        get_level(ld, t, w, "level", &a->level);
+        get_backend(ld, t, w, "backend", &a->backend);
+        get_bool(ld, t, w, "ok", &a->ok);
+        get_string(ld, t, w, "detail", a->detail, sizeof(a->detail));
+        c->ntried = i + 1;
+    }
+}
+
+static void load_placement(loader *ld, const cJSON *obj, const char *where, run_result *run)
+{
+    int n;
+    const cJSON *arr = get_array(ld, obj, where, "placement", &n);
+    if (ld->failed || n == 0)
+        return;
+    run->placement = xcalloc((size_t)n, sizeof(*run->placement));
+    run->nplacement = n;
+    for (int i = 0; !ld->failed && i < n; i++) {
+        run_placement *pl = &run->placement[i];
+        const cJSON *p = cJSON_GetArrayItem(arr, i);
+        char w[64];
+        util_fmt(w, sizeof(w), "%s.placement[%d]", where, i);
+        if (!cJSON_IsObject(p)) {
+            fail(ld, w, "", "expected an object");
+            break;
+        }
+        int pid = 0, tid = 0;
+        get_int(ld, p, w, "worker", &pl->worker);
+        get_int(ld, p, w, "pid", &pid);
+        get_int(ld, p, w, "tid", &tid);
+        get_int(ld, p, w, "pu_planned", &pl->pu_planned);
+        get_int(ld, p, w, "pu", &pl->pu);
+        get_int(ld, p, w, "core", &pl->core);
+        get_string(ld, p, w, "cpus_allowed", pl->cpus_allowed, sizeof(pl->cpus_allowed));
+        pl->pid = (pid_t)pid;
+        pl->tid = (pid_t)tid;
+    }
+}
+
+static void load_run(loader *ld, const cJSON *o, const char *w, run_result *run)
+{
+    get_mode(ld, o, w, "mode", &run->mode);
+    get_int(ld, o, w, "workers", &run->workers);
+    get_int(ld, o, w, "repeat", &run->repeat);
+    get_status(ld, o, w, "status", &run->status);
+    get_string(ld, o, w, "error", run->error, sizeof(run->error));
+    get_string(ld, o, w, "traceback", run->traceback, sizeof(run->traceback));
+    get_int(ld, o, w, "exit_code", &run->exit_code);
+    get_double(ld, o, w, "wall_s", &run->wall_s);
+    get_double(ld, o, w, "startup_s", &run->startup_s);
+    get_double(ld, o, w, "harness_s", &run->harness_s);
+    get_double(ld, o, w, "cpu_s", &run->cpu_s);
+    get_double(ld, o, w, "cpu_utilization", &run->cpu_utilization);
+
+    char wc[64];
+    util_fmt(wc, sizeof(wc), "%s.counters", w);
+    const cJSON *c = get_object(ld, o, w, "counters");
+    for (size_t i = 0; i < ARRAY_LEN(counter_fields); i++)
+        get_double(ld, c, wc, counter_fields[i].key,
+                   (double *)((char *)&run->counters + counter_fields[i].offset));
+
+    get_double(ld, o, w, "peak_rss_bytes", &run->peak_rss_bytes);
+    get_double(ld, o, w, "io_read_bytes", &run->io_read_bytes);
+    get_double(ld, o, w, "io_write_bytes", &run->io_write_bytes);
+    get_int(ld, o, w, "tasks", &run->tasks);
+    get_int(ld, o, w, "tasks_ok", &run->tasks_ok);
+    get_int(ld, o, w, "tasks_failed", &run->tasks_failed);
+    load_stats_summary(ld, o, w, "task_wall_s", &run->task_wall);
+    load_stats_summary(ld, o, w, "task_cpu_s", &run->task_cpu);
+
+    const cJSON *p = get_item(ld, o, w, "pickle");
+    if (p && cJSON_IsNull(p)) {
+        run->pickle_arg_bytes = run->pickle_result_bytes = NAN;
+        run->pickle_sampled = 0;
+    } else if (p && cJSON_IsObject(p)) {
+        char wp[64];
+        util_fmt(wp, sizeof(wp), "%s.pickle", w);
+        get_double(ld, p, wp, "arg_bytes", &run->pickle_arg_bytes);
+        get_double(ld, p, wp, "result_bytes", &run->pickle_result_bytes);
+        get_int(ld, p, wp, "sampled", &run->pickle_sampled);
+    } else if (p) {
+        fail(ld, w, "pickle", "expected an object or null");
+    }
+
+    load_placement(ld, o, w, run);
+}
+
+static void load_runs(loader *ld, const cJSON *root, results *r)
+{
+    int n;
+    const cJSON *runs = get_array(ld, root, "", "runs", &n);
+    if (ld->failed || n == 0)
+        return;
+    r->runs = xcalloc((size_t)n, sizeof(*r->runs));
+    r->runs_cap = n;
+    for (int i = 0; !ld->failed && i < n; i++) {
+        const cJSON *o = cJSON_GetArrayItem(runs, i);
+        char w[32];
+        util_fmt(w, sizeof(w), "runs[%d]", i);
+        r->nruns = i + 1; /* counted before it is filled, so that results_free sees its placement */
+        if (!cJSON_IsObject(o)) {
+            fail(ld, w, "", "expected an object");
+            break;
+        }
+        load_run(ld, o, w, &r->runs[i]);
+    }
+}
+
+/* Strictly a positive decimal integer: the keys under summary.<mode>. Other keys there, and modes
+ * this version does not know, are skipped like any unknown key. */
+static int parse_workers(const char *s, int *out)
+{
+    char *end;
+    errno = 0;
+    long v = strtol(s, &end, 10);
+    if (s[0] < '0' || s[0] > '9' || *end != '\0' || errno || v < 1 || v > INT_MAX)
+        return -1;
+    *out = (int)v;
+    return 0;
+}
+
+static void load_summary(loader *ld, const cJSON *root, results *r)
+{
+    const cJSON *o = get_object(ld, root, "", "summary");
+    if (!o)
+        return;
+    int total = 0;
+    const cJSON *mode_obj;
+    cJSON_ArrayForEach(mode_obj, o)
+        total += cJSON_GetArraySize(mode_obj);
+    if (total == 0)
+        return;
+    r->summary = xcalloc((size_t)total, sizeof(*r->summary));
+
+    cJSON_ArrayForEach(mode_obj, o) {
+        run_mode mode;
+        if (plan_parse_mode(mode_obj->string, &mode) < 0 || !cJSON_IsObject(mode_obj))
+            continue; /* a mode or a note a later version added */
+        const cJSON *c;
+        cJSON_ArrayForEach(c, mode_obj) {
+            char w[64];
+            util_fmt(w, sizeof(w), "summary.%s.%s", mode_obj->string, c->string);
+            config_summary *s = &r->summary[r->nsummary];
+            if (parse_workers(c->string, &s->workers) < 0)
+                continue;
+            if (!cJSON_IsObject(c)) {
+                fail(ld, w, "", "expected an object");
+                return;
+            }
+            s->mode = mode;
+            get_double(ld, c, w, "wall_s", &s->wall_s);
+            get_double(ld, c, w, "ci_low_s", &s->ci_low_s);
+            get_double(ld, c, w, "ci_high_s", &s->ci_high_s);
+            get_ci_method(ld, c, w, "ci_method", &s->ci_method);
+            get_double(ld, c, w, "speedup", &s->speedup);
+            get_double(ld, c, w, "speedup_low", &s->speedup_low);
+            get_double(ld, c, w, "speedup_high", &s->speedup_high);
+            get_int(ld, c, w, "runs_ok", &s->runs_ok);
+            get_int(ld, c, w, "runs_failed", &s->runs_failed);
+            get_double(ld, c, w, "cpu_utilization", &s->cpu_utilization);
+            get_double(ld, c, w, "startup_s", &s->startup_s);
+            if (ld->failed)
+                return;
+            r->nsummary++;
+        }
+    }
+}
+
+/* The schema key decides whether this is a results file at all, before anything else is read. */
+static int check_schema(const cJSON *root, const char *path, char *err, size_t errlen)
+{
+    const cJSON *schema = cJSON_GetObjectItemCaseSensitive(root, "schema");
+    const char *prefix = "concur.results/";
+    if (!cJSON_IsString(schema)) {
+        snprintf(err, errlen, "%s: not concur results (no 'schema' string, expected '%s'); give the "
+                 "results.json that 'concur run' wrote", path, CONCUR_RESULTS_SCHEMA);
+        return -1;
+    }
+    if (strcmp(schema->valuestring, CONCUR_RESULTS_SCHEMA) == 0)
+        return 0;
+    if (strncmp(schema->valuestring, prefix, strlen(prefix)) == 0)
+        snprintf(err, errlen, "%s: results schema '%s' is not supported (this concur reads '%s'); "
+                 "use the concur version that wrote it, or run 'concur run' again",
+                 path, schema->valuestring, CONCUR_RESULTS_SCHEMA);
+    else
+        snprintf(err, errlen, "%s: not concur results (schema '%s', expected '%s'); give the "
+                 "results.json that 'concur run' wrote", path, schema->valuestring, CONCUR_RESULTS_SCHEMA);
+    return -1;
+}
+
+/* Line and column (1-based) of pos in text, for a parse error a person can find. */
+static void text_position(const char *text, const char *pos, int *line, int *col)
+{
+    *line = 1;
+    *col = 1;
+    for (const char *p = text; *p && p < pos; p++) {
+        if (*p == '\n') {
+            (*line)++;
+            *col = 1;
+        } else {
+            (*col)++;
+        }
+    }
+}
+
+/* -1 with a reason in err: the file cannot be read, is not JSON, is not concur results, or a key is
+ * missing or of the wrong type. On failure r is left empty (as results_init leaves it). Keys this
+ * version does not know are ignored. */
+int results_load(const char *path, results *r, char *err, size_t errlen)
+{
+    int rc = -1;
+    char *text = NULL;
+    cJSON *root = NULL;
+    loader ld = {path, err, errlen, false};
+
+    results_init(r);
+    size_t len = 0;
+    text = util_read_file(path, &len);
+    if (!text) {
+        int saved = errno;
+        snprintf(err, errlen, "%s: cannot read: %s (give the path of a results.json that 'concur run' "
+                 "wrote)", path, strerror(saved));
+        goto done;
+    }
+    if (len == 0) {
+        snprintf(err, errlen, "%s: the file is empty (an interrupted write? run 'concur run' again)", path);
+        goto done;
+    }
+
+    const char *end = NULL;
+    root = cJSON_ParseWithOpts(text, &end, true);
+    if (!root) {
+        int line, col;
+        text_position(text, end ? end : text, &line, &col);
+        snprintf(err, errlen, "%s: not valid JSON (line %d, column %d): the file is truncated or "
+                 "damaged; run 'concur run' again", path, line, col);
+        goto done;
+    }
+    if (!cJSON_IsObject(root)) {
+        snprintf(err, errlen, "%s: not concur results (the top level is not a JSON object); give the "
+                 "results.json that 'concur run' wrote", path);
+        goto done;
+    }
+    if (check_schema(root, path, err, errlen) < 0)
+        goto done;
+
+    get_string(&ld, root, "", "concur_version", r->concur_version, sizeof(r->concur_version));
+    get_string(&ld, root, "", "started_at", r->started_at, sizeof(r->started_at));
+    get_string(&ld, root, "", "finished_at", r->finished_at, sizeof(r->finished_at));
+    get_bool(&ld, root, "", "complete", &r->complete);
+    get_string(&ld, root, "", "incomplete_reason", r->incomplete_reason, sizeof(r->incomplete_reason));
+
+    const cJSON *w = get_object(&ld, root, "", "workload");
+    get_string(&ld, w, "workload", "spec", r->workload.spec, sizeof(r->workload.spec));
+    get_string(&ld, w, "workload", "path", r->workload.path, sizeof(r->workload.path));
+    get_string(&ld, w, "workload", "name", r->workload.name, sizeof(r->workload.name));
+    get_string(&ld, w, "workload", "description", r->workload.description, sizeof(r->workload.description));
+    get_int(&ld, w, "workload", "tasks", &r->workload.tasks);
+
+    load_machine(&ld, root, r);
+    load_counters_probe(&ld, root, &r->counters);
+
+    const cJSON *opt = get_object(&ld, root, "", "options");
+    get_string(&ld, opt, "options", "start_method", r->start_method, sizeof(r->start_method));
+    get_int(&ld, opt, "options", "repeat", &r->repeat);
+    get_double(&ld, opt, "options", "timeout_s", &r->timeout_s);
+
+    load_runs(&ld, root, r);
+    load_summary(&ld, root, r);
+    if (ld.failed)
+        goto done;
+    rc = 0;
+
+done:
+    if (rc < 0)
+        results_free(r);
+    cJSON_Delete(root);
+    free(text);
+    return rc;
+}

@@ -1,0 +1,967 @@
+/* check_results.c - results.json round trips, the per-configuration summary, and loader errors. */
+#include <dirent.h>
+#include <errno.h>
+#include <limits.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <cjson/cJSON.h>
+
+#include "check_concur.h"
+#include "concur/concur.h"
+#include "concur/results.h"
+#include "concur/util.h"
+
+#define EPS 1e-12
+
+/* ---- fixture: a fresh directory per test -------------------------------------------------------- */
+
+static char tmpdir[PATH_MAX];
+
+static void tmpdir_setup(void)
+{
+    const char *base = getenv("TMPDIR");
+    util_fmt(tmpdir, sizeof(tmpdir), "%s/concur-results-XXXXXX", base && base[0] ? base : "/tmp");
+    ck_assert_msg(mkdtemp(tmpdir) != NULL, "mkdtemp %s: %s", tmpdir, strerror(errno));
+}
+
+static void tmpdir_teardown(void)
+{
+    DIR *d = opendir(tmpdir);
+    if (!d)
+        return;
+    struct dirent *e;
+    while ((e = readdir(d)) != NULL) {
+        if (strcmp(e->d_name, ".") == 0 || strcmp(e->d_name, "..") == 0)
+            continue;
+        char p[PATH_MAX + 256];
+        snprintf(p, sizeof(p), "%s/%s", tmpdir, e->d_name);
+        unlink(p);
+    }
+    closedir(d);
+    rmdir(tmpdir);
+}
+
+static void tmp_path(char *buf, size_t len, const char *name)
+{
+    util_fmt(buf, len, "%s/%s", tmpdir, name);
+}
+
+static void write_text(const char *path, const char *text)
+{
+    FILE *f = fopen(path, "w");
+    ck_assert_msg(f != NULL, "fopen %s: %s", path, strerror(errno));
+    fputs(text, f);
+    fclose(f);
+}
+
+/* ---- a results struct with every field set -------------------------------------------------------- */
+
+static void fill_counters(counters_values *c, double base, bool hardware)
+{
+    c->task_clock_s = base * 1.5;
+    c->context_switches = 1234;
+    c->voluntary_switches = hardware ? NAN : 1000;
+    c->involuntary_switches = hardware ? NAN : 234;
+    c->cpu_migrations = 3;
+    c->page_faults = 98765;
+    c->cycles = hardware ? 12345678901234.0 : NAN;
+    c->instructions = hardware ? 23456789012345.0 : NAN;
+    c->llc_misses = hardware ? 4567.0 : NAN;
+}
+
+static void fill_summary(stats_summary *s, double base)
+{
+    s->n = 64;
+    s->min = base * 0.5;
+    s->median = base;
+    s->p95 = base * 1.7;
+    s->max = base * 2.25;
+    s->mean = base * 1.0000000000000002;
+}
+
+static void fill_run(run_result *run, run_mode mode, int workers, int repeat, run_status status, double wall)
+{
+    memset(run, 0, sizeof(*run));
+    run->mode = mode;
+    run->workers = workers;
+    run->repeat = repeat;
+    run->status = status;
+    run->exit_code = status == RUN_OK ? 0 : 1;
+    run->wall_s = wall;
+    run->startup_s = NAN;
+    run->harness_s = NAN;
+    run->cpu_s = NAN;
+    run->cpu_utilization = NAN;
+    fill_counters(&run->counters, 1.0, false);
+    run->peak_rss_bytes = NAN;
+    run->io_read_bytes = NAN;
+    run->io_write_bytes = NAN;
+    stats_summarize(NULL, 0, &run->task_wall);
+    stats_summarize(NULL, 0, &run->task_cpu);
+    run->pickle_arg_bytes = NAN;
+    run->pickle_result_bytes = NAN;
+}
+
+static void fill_results(results *r)
+{
+    results_init(r);
+    util_fmt(r->concur_version, sizeof(r->concur_version), "%s", CONCUR_VERSION);
+    util_fmt(r->started_at, sizeof(r->started_at), "2024-05-01T12:00:00Z");
+    util_fmt(r->finished_at, sizeof(r->finished_at), "2024-05-01T12:03:21Z");
+    r->complete = false;
+    util_fmt(r->incomplete_reason, sizeof(r->incomplete_reason), "interrupted by SIGINT \"after\" 3 runs");
+
+    util_fmt(r->workload.spec, sizeof(r->workload.spec), "workloads/cpu_bound.py");
+    util_fmt(r->workload.path, sizeof(r->workload.path), "/home/ana/proj/workloads/cpu_bound.py");
+    util_fmt(r->workload.name, sizeof(r->workload.name), "cpu_bound");
+    util_fmt(r->workload.description, sizeof(r->workload.description),
+             "Pure-Python \"prime\" sieve\n\twith tabs, a backslash \\ and unicode: naïve ✓ 日本語 \x01");
+    r->workload.tasks = 64;
+
+    util_fmt(r->machine.cpu_model, sizeof(r->machine.cpu_model), "AMD EPYC 7763 64-Core Processor");
+    r->machine.packages = 2;
+    r->machine.numa_nodes = 8;
+    r->machine.cores = 128;
+    r->machine.pus = 256;
+    r->machine.synthetic = true;
+    util_fmt(r->machine.synthetic_desc, sizeof(r->machine.synthetic_desc), "pack:2 numa:4 core:16 pu:2");
+
+    util_fmt(r->python.requested, sizeof(r->python.requested), "python3.13t");
+    util_fmt(r->python.executable, sizeof(r->python.executable), "/usr/bin/python3.13t");
+    util_fmt(r->python.version, sizeof(r->python.version), "3.13.0");
+    util_fmt(r->python.implementation, sizeof(r->python.implementation), "cpython");
+    r->python.gil = 0;
+
+    r->counters.level = COUNTERS_SOFTWARE;
+    r->counters.backend = COUNTERS_BACKEND_PERF;
+    r->counters.nevents = 2;
+    util_fmt(r->counters.events[0], sizeof(r->counters.events[0]), "perf::TASK-CLOCK");
+    util_fmt(r->counters.events[1], sizeof(r->counters.events[1]), "perf::CONTEXT-SWITCHES");
+    util_fmt(r->counters.why, sizeof(r->counters.why), "no PMU visible: a virtual machine");
+    r->counters.ntried = 2;
+    r->counters.tried[0] = (counters_attempt){COUNTERS_HARDWARE, COUNTERS_BACKEND_PAPI, false,
+                                              "PAPI_attach: Event does not exist (PAPI_ENOEVNT)"};
+    r->counters.tried[1] = (counters_attempt){COUNTERS_SOFTWARE, COUNTERS_BACKEND_PERF, true, ""};
+
+    util_fmt(r->start_method, sizeof(r->start_method), "forkserver");
+    r->repeat = 3;
+    r->timeout_s = 600.5;
+
+    /* 1: single, every awkward number. */
+    run_result run;
+    run_placement pl[4];
+    fill_run(&run, MODE_SINGLE, 1, 1, RUN_OK, 0.1 + 0.2);
+    run.startup_s = 1.0 / 3.0;
+    run.harness_s = 1e-300;
+    run.cpu_s = 6.02214076e23;
+    run.cpu_utilization = 0.99999999999999989;
+    run.peak_rss_bytes = 123456789.0;
+    run.io_read_bytes = 0.0;
+    run.io_write_bytes = 4096.0;
+    run.tasks = 64;
+    run.tasks_ok = 64;
+    fill_summary(&run.task_wall, 0.0123456789012345678);
+    fill_summary(&run.task_cpu, 0.0111);
+    pl[0] = (run_placement){0, 4242, 4242, 3, 3, 3, "3"};
+    run.placement = pl;
+    run.nplacement = 1;
+    results_add_run(r, &run);
+
+    /* 2: processes with pickling measured and four placements. */
+    fill_run(&run, MODE_PROCESSES, 4, 2, RUN_OK, 2.5);
+    fill_counters(&run.counters, 7.0, true);
+    run.startup_s = 0.25;
+    run.harness_s = 3.0;
+    run.cpu_s = 9.5;
+    run.cpu_utilization = 0.95;
+    run.tasks = 64;
+    run.tasks_ok = 64;
+    run.pickle_arg_bytes = 28.0;
+    run.pickle_result_bytes = 1048576.5;
+    run.pickle_sampled = 16;
+    for (int i = 0; i < 4; i++) {
+        pl[i] = (run_placement){i, 5000 + i, 5000 + i, 2 * i, i == 3 ? -1 : 2 * i, i == 3 ? -1 : i, ""};
+        util_fmt(pl[i].cpus_allowed, sizeof(pl[i].cpus_allowed), i == 3 ? "0-3,8" : "%d", 2 * i);
+    }
+    run.placement = pl;
+    run.nplacement = 4;
+    results_add_run(r, &run);
+
+    /* 3: threads whose tasks raised, with a message and a traceback full of quoting. */
+    fill_run(&run, MODE_THREADS, 2, 1, RUN_TASKS_FAILED, 1.75);
+    run.exit_code = 0;
+    run.tasks = 64;
+    run.tasks_ok = 60;
+    run.tasks_failed = 4;
+    util_fmt(run.error, sizeof(run.error), "4 of 64 tasks raised ValueError: bad \"input\" 'x' ✗");
+    util_fmt(run.traceback, sizeof(run.traceback),
+             "Traceback (most recent call last):\n  File \"job.py\", line 12, in task\n"
+             "    raise ValueError(f\"bad {x!r}\")\nValueError: bad 'x' — ünïcödé\r\n");
+    results_add_run(r, &run);
+
+    /* 4: timed out: nothing measured, killed by a signal; pickle sampled 0 but a size recorded. */
+    fill_run(&run, MODE_PROCESSES, 2, 3, RUN_TIMED_OUT, NAN);
+    run.exit_code = -9;
+    run.pickle_arg_bytes = 12.5;
+    util_fmt(run.error, sizeof(run.error), "timed out after 600.5 s");
+    results_add_run(r, &run);
+
+    results_summarize(r);
+    r->python.gil = 0;
+}
+
+/* ---- comparing two results field by field ------------------------------------------------------- */
+
+static void same_double(double a, double b, const char *what, int i)
+{
+    ck_assert_msg((isnan(a) && isnan(b)) || a == b, "%s (run %d): %.17g != %.17g", what, i, a, b);
+}
+
+#define SAME_D(f) same_double(a->f, b->f, #f, idx)
+#define SAME_I(f) ck_assert_msg((long)a->f == (long)b->f, "%s (%d): %ld != %ld", #f, idx, (long)a->f, (long)b->f)
+#define SAME_S(f) ck_assert_msg(strcmp(a->f, b->f) == 0, "%s (%d): '%s' != '%s'", #f, idx, a->f, b->f)
+
+static void same_counters(const counters_values *a, const counters_values *b, int idx)
+{
+    SAME_D(task_clock_s);
+    SAME_D(context_switches);
+    SAME_D(voluntary_switches);
+    SAME_D(involuntary_switches);
+    SAME_D(cpu_migrations);
+    SAME_D(page_faults);
+    SAME_D(cycles);
+    SAME_D(instructions);
+    SAME_D(llc_misses);
+}
+
+static void same_stats(const stats_summary *a, const stats_summary *b, int idx)
+{
+    SAME_I(n);
+    SAME_D(min);
+    SAME_D(median);
+    SAME_D(p95);
+    SAME_D(max);
+    SAME_D(mean);
+}
+
+static void same_run(const run_result *a, const run_result *b, int idx)
+{
+    SAME_I(mode);
+    SAME_I(workers);
+    SAME_I(repeat);
+    SAME_I(status);
+    SAME_S(error);
+    SAME_S(traceback);
+    SAME_I(exit_code);
+    SAME_D(wall_s);
+    SAME_D(startup_s);
+    SAME_D(harness_s);
+    same_counters(&a->counters, &b->counters, idx);
+    SAME_D(cpu_s);
+    SAME_D(cpu_utilization);
+    SAME_D(peak_rss_bytes);
+    SAME_D(io_read_bytes);
+    SAME_D(io_write_bytes);
+    SAME_I(tasks);
+    SAME_I(tasks_ok);
+    SAME_I(tasks_failed);
+    same_stats(&a->task_wall, &b->task_wall, idx);
+    same_stats(&a->task_cpu, &b->task_cpu, idx);
+    SAME_D(pickle_arg_bytes);
+    SAME_D(pickle_result_bytes);
+    SAME_I(pickle_sampled);
+    SAME_I(nplacement);
+    for (int i = 0; i < a->nplacement; i++) {
+        const run_placement *pa = &a->placement[i], *pb = &b->placement[i];
+        ck_assert(pa->worker == pb->worker && pa->pid == pb->pid && pa->tid == pb->tid);
+        ck_assert(pa->pu_planned == pb->pu_planned && pa->pu == pb->pu && pa->core == pb->core);
+        ck_assert_str_eq(pa->cpus_allowed, pb->cpus_allowed);
+    }
+}
+
+static void same_config(const config_summary *a, const config_summary *b, int idx)
+{
+    SAME_I(mode);
+    SAME_I(workers);
+    SAME_I(runs_ok);
+    SAME_I(runs_failed);
+    SAME_D(wall_s);
+    SAME_D(ci_low_s);
+    SAME_D(ci_high_s);
+    SAME_I(ci_method);
+    SAME_D(speedup);
+    SAME_D(speedup_low);
+    SAME_D(speedup_high);
+    SAME_D(cpu_utilization);
+    SAME_D(startup_s);
+}
+
+static void same_results(const results *a, const results *b)
+{
+    int idx = -1;
+    SAME_S(concur_version);
+    SAME_S(started_at);
+    SAME_S(finished_at);
+    SAME_I(complete);
+    SAME_S(incomplete_reason);
+    SAME_S(workload.spec);
+    SAME_S(workload.path);
+    SAME_S(workload.name);
+    SAME_S(workload.description);
+    SAME_I(workload.tasks);
+    SAME_S(machine.cpu_model);
+    SAME_I(machine.packages);
+    SAME_I(machine.numa_nodes);
+    SAME_I(machine.cores);
+    SAME_I(machine.pus);
+    SAME_I(machine.synthetic);
+    SAME_S(machine.synthetic_desc);
+    SAME_S(python.requested);
+    SAME_S(python.executable);
+    SAME_S(python.version);
+    SAME_S(python.implementation);
+    SAME_I(python.gil);
+    SAME_I(counters.level);
+    SAME_I(counters.backend);
+    SAME_I(counters.nevents);
+    for (int i = 0; i < a->counters.nevents; i++)
+        ck_assert_str_eq(a->counters.events[i], b->counters.events[i]);
+    SAME_S(counters.why);
+    SAME_I(counters.ntried);
+    for (int i = 0; i < a->counters.ntried; i++) {
+        SAME_I(counters.tried[i].level);
+        SAME_I(counters.tried[i].backend);
+        SAME_I(counters.tried[i].ok);
+        SAME_S(counters.tried[i].detail);
+    }
+    SAME_S(start_method);
+    SAME_I(repeat);
+    SAME_D(timeout_s);
+    SAME_I(nruns);
+    for (int i = 0; i < a->nruns; i++)
+        same_run(&a->runs[i], &b->runs[i], i);
+    SAME_I(nsummary);
+    for (int i = 0; i < a->nsummary; i++)
+        same_config(&a->summary[i], &b->summary[i], i);
+}
+
+/* ---- JSON text checks -------------------------------------------------------------------------- */
+
+/* The item at a dotted path ("runs.0.counters.cycles"); numeric parts index arrays. */
+static const cJSON *json_at(const cJSON *root, const char *path)
+{
+    char buf[256];
+    util_fmt(buf, sizeof(buf), "%s", path);
+    const cJSON *it = root;
+    char *save = NULL;
+    for (char *part = strtok_r(buf, ".", &save); it && part; part = strtok_r(NULL, ".", &save)) {
+        if (cJSON_IsArray(it))
+            it = cJSON_GetArrayItem(it, atoi(part));
+        else
+            it = cJSON_GetObjectItemCaseSensitive(it, part);
+    }
+    return it;
+}
+
+/* Every key results.json promises, at the paths the reports read them from. */
+static const char *const required_keys[] = {
+    "schema", "concur_version", "started_at", "finished_at", "complete", "incomplete_reason",
+    "workload.spec", "workload.path", "workload.name", "workload.description", "workload.tasks",
+    "machine.cpu_model", "machine.packages", "machine.numa_nodes", "machine.cores", "machine.pus",
+    "machine.synthetic", "machine.python.requested", "machine.python.executable",
+    "machine.python.version", "machine.python.implementation", "machine.python.gil",
+    "counters.level", "counters.backend", "counters.events", "counters.why",
+    "options.start_method", "options.repeat", "options.timeout_s",
+    "runs.0.mode", "runs.0.workers", "runs.0.repeat", "runs.0.status", "runs.0.error", "runs.0.traceback",
+    "runs.0.exit_code", "runs.0.wall_s", "runs.0.startup_s", "runs.0.harness_s", "runs.0.cpu_s",
+    "runs.0.cpu_utilization", "runs.0.counters.task_clock_s", "runs.0.counters.context_switches",
+    "runs.0.counters.voluntary_switches", "runs.0.counters.involuntary_switches",
+    "runs.0.counters.cpu_migrations", "runs.0.counters.page_faults", "runs.0.counters.cycles",
+    "runs.0.counters.instructions", "runs.0.counters.llc_misses", "runs.0.peak_rss_bytes",
+    "runs.0.io_read_bytes", "runs.0.io_write_bytes", "runs.0.tasks", "runs.0.tasks_ok",
+    "runs.0.tasks_failed", "runs.0.task_wall_s.n", "runs.0.task_wall_s.min", "runs.0.task_wall_s.median",
+    "runs.0.task_wall_s.p95", "runs.0.task_wall_s.max", "runs.0.task_wall_s.mean", "runs.0.task_cpu_s.mean",
+    "runs.0.pickle", "runs.1.pickle.arg_bytes", "runs.1.pickle.result_bytes", "runs.1.pickle.sampled",
+    "runs.0.placement.0.worker", "runs.0.placement.0.pid", "runs.0.placement.0.tid",
+    "runs.0.placement.0.pu_planned", "runs.0.placement.0.pu", "runs.0.placement.0.core",
+    "runs.0.placement.0.cpus_allowed",
+    "summary.single.1.wall_s", "summary.single.1.ci_low_s", "summary.single.1.ci_high_s",
+    "summary.single.1.ci_method", "summary.single.1.speedup", "summary.single.1.speedup_low",
+    "summary.single.1.speedup_high", "summary.single.1.runs_ok", "summary.single.1.runs_failed",
+    "summary.single.1.cpu_utilization", "summary.single.1.startup_s", "summary.processes.4.speedup",
+};
+
+START_TEST(test_json_has_required_keys)
+{
+    results r;
+    fill_results(&r);
+    char *text = results_to_json(&r);
+    cJSON *root = cJSON_Parse(text);
+    ck_assert_ptr_nonnull(root);
+    for (size_t i = 0; i < ARRAY_LEN(required_keys); i++)
+        ck_assert_msg(json_at(root, required_keys[i]) != NULL, "missing %s", required_keys[i]);
+
+    ck_assert_str_eq(json_at(root, "schema")->valuestring, CONCUR_RESULTS_SCHEMA);
+    ck_assert_str_eq(json_at(root, "runs.0.mode")->valuestring, "single");
+    ck_assert_str_eq(json_at(root, "runs.2.status")->valuestring, "tasks_failed");
+    ck_assert_str_eq(json_at(root, "counters.level")->valuestring, counters_level_name(COUNTERS_SOFTWARE));
+    ck_assert(cJSON_IsFalse(json_at(root, "machine.python.gil")));
+    /* NAN and "nothing" are null; numbers keep every bit. */
+    ck_assert(cJSON_IsNull(json_at(root, "runs.0.counters.cycles")));
+    ck_assert(cJSON_IsNull(json_at(root, "runs.0.pickle")));
+    ck_assert(cJSON_IsNull(json_at(root, "runs.0.error")));
+    ck_assert(cJSON_IsNull(json_at(root, "runs.0.traceback")));
+    ck_assert(cJSON_IsNull(json_at(root, "runs.3.wall_s")));
+    ck_assert(cJSON_IsObject(json_at(root, "runs.3.pickle")));
+    ck_assert(json_at(root, "runs.0.wall_s")->valuedouble == 0.1 + 0.2);
+    ck_assert_ptr_nonnull(strstr(text, "0.30000000000000004"));
+    ck_assert(text[strlen(text) - 1] == '}');
+    cJSON_Delete(root);
+    free(text);
+
+    /* gil unknown is null, true is true; a complete run has no reason. */
+    r.python.gil = -1;
+    r.complete = true;
+    text = results_to_json(&r);
+    root = cJSON_Parse(text);
+    ck_assert(cJSON_IsNull(json_at(root, "machine.python.gil")));
+    ck_assert(cJSON_IsNull(json_at(root, "incomplete_reason")));
+    cJSON_Delete(root);
+    free(text);
+    r.python.gil = 1;
+    text = results_to_json(&r);
+    root = cJSON_Parse(text);
+    ck_assert(cJSON_IsTrue(json_at(root, "machine.python.gil")));
+    cJSON_Delete(root);
+    free(text);
+    results_free(&r);
+}
+END_TEST
+
+/* ---- round trip --------------------------------------------------------------------------------- */
+
+START_TEST(test_round_trip)
+{
+    results a, b;
+    char path[PATH_MAX], err[1024];
+    fill_results(&a);
+    tmp_path(path, sizeof(path), "results.json");
+    ck_assert_int_eq(results_write(&a, path), 0);
+    ck_assert_msg(results_load(path, &b, err, sizeof(err)) == 0, "%s", err);
+    same_results(&a, &b);
+
+    /* And again from what was loaded: the text is identical. */
+    char *t1 = results_to_json(&a);
+    char *t2 = results_to_json(&b);
+    ck_assert_str_eq(t1, t2);
+    free(t1);
+    free(t2);
+    results_free(&a);
+    results_free(&b);
+}
+END_TEST
+
+/* Doubles whose shortest exact form needs 16 or 17 digits, or none at all. */
+static const double awkward[] = {
+    0.1 + 0.2, 1.0 / 3.0, 2.0 / 3.0, 1e-300, 5e-324, 1.7976931348623157e308, 0.1, 123456789.12345679,
+    2.0000000000000004, -1.0 / 7.0, 1e21, 4.35, 9007199254740993.0, 0.0, 100.0,
+};
+
+START_TEST(test_numbers_keep_every_bit)
+{
+    results a, b;
+    char path[PATH_MAX], err[1024];
+    results_init(&a);
+    run_result run;
+    fill_run(&run, MODE_SINGLE, 1, 1, RUN_OK, 1.0);
+    for (size_t i = 0; i < ARRAY_LEN(awkward); i++) {
+        run.wall_s = awkward[i];
+        run.repeat = (int)i + 1;
+        results_add_run(&a, &run);
+    }
+    tmp_path(path, sizeof(path), "numbers.json");
+    ck_assert_int_eq(results_write(&a, path), 0);
+    ck_assert_msg(results_load(path, &b, err, sizeof(err)) == 0, "%s", err);
+    ck_assert_int_eq(b.nruns, (int)ARRAY_LEN(awkward));
+    for (size_t i = 0; i < ARRAY_LEN(awkward); i++)
+        ck_assert_msg(b.runs[i].wall_s == awkward[i], "%.17g read back as %.17g", awkward[i], b.runs[i].wall_s);
+    results_free(&a);
+    results_free(&b);
+}
+END_TEST
+
+START_TEST(test_empty_results_round_trip)
+{
+    results a, b;
+    char path[PATH_MAX], err[1024];
+    results_init(&a);
+    tmp_path(path, sizeof(path), "empty.json");
+    ck_assert_int_eq(results_write(&a, path), 0);
+    ck_assert_msg(results_load(path, &b, err, sizeof(err)) == 0, "%s", err);
+    same_results(&a, &b);
+    ck_assert_ptr_null(b.runs);
+    ck_assert_ptr_null(b.summary);
+    results_free(&a);
+    results_free(&b);
+}
+END_TEST
+
+START_TEST(test_atomic_write)
+{
+    results r;
+    char path[PATH_MAX];
+    fill_results(&r);
+    tmp_path(path, sizeof(path), "results.json");
+    ck_assert_int_eq(results_write(&r, path), 0);
+    ck_assert_int_eq(results_write(&r, path), 0); /* replacing an existing file */
+
+    DIR *d = opendir(tmpdir);
+    ck_assert_ptr_nonnull(d);
+    struct dirent *e;
+    int files = 0;
+    while ((e = readdir(d)) != NULL) {
+        if (strcmp(e->d_name, ".") == 0 || strcmp(e->d_name, "..") == 0)
+            continue;
+        ck_assert_msg(strcmp(e->d_name, "results.json") == 0, "left behind: %s", e->d_name);
+        files++;
+    }
+    closedir(d);
+    ck_assert_int_eq(files, 1);
+
+    /* A directory that does not exist: -1 with errno, nothing written. */
+    tmp_path(path, sizeof(path), "missing/results.json");
+    errno = 0;
+    ck_assert_int_eq(results_write(&r, path), -1);
+    ck_assert_int_eq(errno, ENOENT);
+    ck_assert_int_eq(access(path, F_OK), -1);
+    results_free(&r);
+}
+END_TEST
+
+/* ---- run storage and names ---------------------------------------------------------------------- */
+
+START_TEST(test_add_run_copies_placement)
+{
+    results r;
+    results_init(&r);
+    run_result run;
+    run_placement pl[2] = {{0, 10, 11, 0, 0, 0, "0"}, {1, 10, 12, 1, 1, 1, "1"}};
+    fill_run(&run, MODE_THREADS, 2, 1, RUN_OK, 1.0);
+    run.placement = pl;
+    run.nplacement = 2;
+    for (int i = 0; i < 20; i++) /* past the first growth of the array */
+        results_add_run(&r, &run);
+    pl[1].tid = 99;
+    util_fmt(pl[1].cpus_allowed, sizeof(pl[1].cpus_allowed), "7");
+    ck_assert_int_eq(r.nruns, 20);
+    for (int i = 0; i < 20; i++) {
+        ck_assert_ptr_ne(r.runs[i].placement, pl);
+        ck_assert_int_eq(r.runs[i].nplacement, 2);
+        ck_assert_int_eq(r.runs[i].placement[1].tid, 12);
+        ck_assert_str_eq(r.runs[i].placement[1].cpus_allowed, "1");
+    }
+
+    run.placement = NULL;
+    run.nplacement = 0;
+    run_result *stored = results_add_run(&r, &run);
+    ck_assert_ptr_null(stored->placement);
+    results_run_free(&r.runs[0]);
+    ck_assert_ptr_null(r.runs[0].placement);
+    ck_assert_int_eq(r.runs[0].nplacement, 0);
+    results_free(&r);
+    ck_assert_int_eq(r.nruns, 0);
+    ck_assert_ptr_null(r.runs);
+}
+END_TEST
+
+START_TEST(test_status_names)
+{
+    const run_status all[] = {RUN_OK, RUN_TASKS_FAILED, RUN_SETUP_FAILED, RUN_WORKER_DIED,
+                              RUN_CRASHED, RUN_TIMED_OUT, RUN_INTERRUPTED, RUN_ERROR};
+    for (size_t i = 0; i < ARRAY_LEN(all); i++) {
+        run_status back = RUN_OK;
+        const char *name = results_status_name(all[i]);
+        ck_assert_int_eq(results_parse_status(name, &back), 0);
+        ck_assert_int_eq(back, all[i]);
+        for (size_t j = 0; j < i; j++)
+            ck_assert_str_ne(name, results_status_name(all[j]));
+    }
+    ck_assert_str_eq(results_status_name(RUN_OK), "ok");
+    ck_assert_str_eq(results_status_name(RUN_TIMED_OUT), "timed_out");
+    ck_assert_str_eq(results_status_name((run_status)99), "unknown");
+    run_status s = RUN_CRASHED;
+    ck_assert_int_eq(results_parse_status("fine", &s), -1);
+    ck_assert_int_eq(s, RUN_CRASHED);
+}
+END_TEST
+
+/* ---- summary ------------------------------------------------------------------------------------ */
+
+static const struct {
+    run_mode mode;
+    int workers;
+    run_status status;
+    double wall, util, startup;
+} synthetic_runs[] = {
+    {MODE_SINGLE, 1, RUN_OK, 2.0, NAN, NAN},
+    {MODE_SINGLE, 1, RUN_OK, 2.2, NAN, NAN},
+    {MODE_SINGLE, 1, RUN_OK, 2.1, NAN, NAN},
+    {MODE_SINGLE, 1, RUN_OK, 2.0, NAN, NAN},
+    {MODE_SINGLE, 1, RUN_OK, 2.3, NAN, NAN},
+    {MODE_SINGLE, 1, RUN_OK, 2.1, NAN, NAN},
+    {MODE_PROCESSES, 4, RUN_WORKER_DIED, 3.0, 0.5, 0.5},
+    {MODE_THREADS, 2, RUN_OK, 1.0, 0.9, 0.010},
+    {MODE_THREADS, 2, RUN_OK, 1.1, 0.8, 0.012},
+    {MODE_THREADS, 2, RUN_TIMED_OUT, NAN, 0.1, 9.0},
+    {MODE_THREADS, 2, RUN_OK, 1.2, 0.95, 0.011},
+    {MODE_THREADS, 2, RUN_OK, 1.05, 0.85, 0.013},
+    {MODE_THREADS, 2, RUN_TASKS_FAILED, 0.5, 0.1, 9.0},
+    {MODE_THREADS, 2, RUN_OK, 1.15, 0.9, 0.014},
+    {MODE_THREADS, 2, RUN_OK, 1.1, 0.7, 0.015},
+    {MODE_PROCESSES, 2, RUN_OK, 0.7, NAN, 0.3},
+    {MODE_PROCESSES, 4, RUN_CRASHED, NAN, NAN, NAN},
+    {MODE_THREADS, 16, RUN_OK, 1.0, NAN, NAN},
+    {MODE_THREADS, 16, RUN_OK, 3.0, NAN, NAN},
+    {MODE_THREADS, 16, RUN_OK, NAN, NAN, NAN}, /* ok but no wall time: not a timing */
+};
+
+/* Worked out by hand: single 1 = 2.0 2.0 2.1 2.1 2.2 2.3 (median 2.1, x(1)..x(6) = [2.0, 2.3]);
+ * threads 2 = 1.0 1.05 1.1 1.1 1.15 1.2 (median 1.1, [1.0, 1.2]); speedup 2.1/1.1 in
+ * [2.0/1.2, 2.3/1.0]. threads 16 = {1, 3}: the log-normal interval 2 * exp(-/+ 12.706 * 1.2533 *
+ * 0.7768 / sqrt(2)), so the speedup interval is [2.0/hi, 2.3/lo]. */
+static const struct {
+    run_mode mode;
+    int workers, runs_ok, runs_failed;
+    stats_ci_method method;
+    double wall, lo, hi, speedup, speedup_lo, speedup_hi, util, startup;
+} synthetic_want[] = {
+    {MODE_SINGLE, 1, 6, 0, STATS_CI_ORDER, 2.1, 2.0, 2.3, 1.0, 2.0 / 2.3, 2.3 / 2.0, NAN, NAN},
+    {MODE_THREADS, 2, 6, 2, STATS_CI_ORDER, 1.1, 1.0, 1.2, 2.1 / 1.1, 2.0 / 1.2, 2.3, 0.875, 0.0125},
+    {MODE_THREADS, 16, 2, 1, STATS_CI_LOG_NORMAL, 2.0, 0.0003176756780673276, 12591.458132190553, 1.05,
+     0.00015883783903366378, 7240.088426009567, NAN, NAN},
+    {MODE_PROCESSES, 2, 1, 0, STATS_CI_SINGLE, 0.7, 0.7, 0.7, 3.0, 2.0 / 0.7, 2.3 / 0.7, NAN, 0.3},
+    {MODE_PROCESSES, 4, 0, 2, STATS_CI_NONE, NAN, NAN, NAN, NAN, NAN, NAN, NAN, NAN},
+};
+
+static void near(double got, double want, const char *what, int i)
+{
+    ck_assert_msg((isnan(got) && isnan(want)) || fabs(got - want) < 1e-6 * fmax(1.0, fabs(want)),
+                  "config %d %s: %.17g, want %.17g", i,
+                  what, got, want);
+}
+
+static void add_synthetic_runs(results *r, bool with_single)
+{
+    for (size_t i = 0; i < ARRAY_LEN(synthetic_runs); i++) {
+        if (!with_single && synthetic_runs[i].mode == MODE_SINGLE)
+            continue;
+        run_result run;
+        fill_run(&run, synthetic_runs[i].mode, synthetic_runs[i].workers, (int)i + 1, synthetic_runs[i].status,
+                 synthetic_runs[i].wall);
+        run.cpu_utilization = synthetic_runs[i].util;
+        run.startup_s = synthetic_runs[i].startup;
+        results_add_run(r, &run);
+    }
+}
+
+START_TEST(test_summarize)
+{
+    results r;
+    results_init(&r);
+    add_synthetic_runs(&r, true);
+    results_summarize(&r);
+    ck_assert_int_eq(r.nsummary, (int)ARRAY_LEN(synthetic_want));
+    for (int i = 0; i < r.nsummary; i++) {
+        const config_summary *s = &r.summary[i];
+        ck_assert_msg(s->mode == synthetic_want[i].mode && s->workers == synthetic_want[i].workers,
+                      "config %d is %s %d: not in mode, then worker order", i, plan_mode_name(s->mode), s->workers);
+        ck_assert_ptr_eq(results_find_summary(&r, s->mode, s->workers), s);
+        ck_assert_int_eq(s->runs_ok, synthetic_want[i].runs_ok);
+        ck_assert_int_eq(s->runs_failed, synthetic_want[i].runs_failed);
+        ck_assert_msg(s->ci_method == synthetic_want[i].method, "config %d: method %s", i,
+                      stats_ci_method_name(s->ci_method));
+        near(s->wall_s, synthetic_want[i].wall, "wall", i);
+        near(s->ci_low_s, synthetic_want[i].lo, "ci_low", i);
+        near(s->ci_high_s, synthetic_want[i].hi, "ci_high", i);
+        near(s->speedup, synthetic_want[i].speedup, "speedup", i);
+        near(s->speedup_low, synthetic_want[i].speedup_lo, "speedup_low", i);
+        near(s->speedup_high, synthetic_want[i].speedup_hi, "speedup_high", i);
+        near(s->cpu_utilization, synthetic_want[i].util, "cpu_utilization", i);
+        near(s->startup_s, synthetic_want[i].startup, "startup", i);
+    }
+    ck_assert_ptr_null(results_find_summary(&r, MODE_THREADS, 3));
+
+    /* Summarising again replaces, never appends. */
+    results_summarize(&r);
+    ck_assert_int_eq(r.nsummary, (int)ARRAY_LEN(synthetic_want));
+    results_free(&r);
+}
+END_TEST
+
+START_TEST(test_summarize_without_baseline)
+{
+    results r;
+    results_init(&r);
+    add_synthetic_runs(&r, false);
+    results_summarize(&r);
+    const config_summary *s = results_find_summary(&r, MODE_THREADS, 2);
+    ck_assert_ptr_nonnull(s);
+    ck_assert_double_eq_tol(s->wall_s, 1.1, EPS);
+    ck_assert(isnan(s->speedup) && isnan(s->speedup_low) && isnan(s->speedup_high));
+    ck_assert_ptr_null(results_find_summary(&r, MODE_SINGLE, 1));
+    results_free(&r);
+
+    /* A baseline whose every run failed is no baseline either. */
+    results_init(&r);
+    run_result run;
+    fill_run(&run, MODE_SINGLE, 1, 1, RUN_CRASHED, 5.0);
+    results_add_run(&r, &run);
+    fill_run(&run, MODE_THREADS, 4, 1, RUN_OK, 1.0);
+    results_add_run(&r, &run);
+    results_summarize(&r);
+    s = results_find_summary(&r, MODE_SINGLE, 1);
+    ck_assert_int_eq(s->runs_ok, 0);
+    ck_assert_int_eq(s->runs_failed, 1);
+    ck_assert(isnan(results_find_summary(&r, MODE_THREADS, 4)->speedup));
+    results_free(&r);
+
+    /* No runs, no summary. */
+    results_init(&r);
+    results_summarize(&r);
+    ck_assert_int_eq(r.nsummary, 0);
+    results_free(&r);
+}
+END_TEST
+
+/* ---- loader errors ------------------------------------------------------------------------------ */
+
+START_TEST(test_load_missing_file)
+{
+    results r;
+    char path[PATH_MAX], err[1024] = "";
+    tmp_path(path, sizeof(path), "nope.json");
+    ck_assert_int_eq(results_load(path, &r, err, sizeof(err)), -1);
+    ck_assert_ptr_nonnull(strstr(err, path));
+    ck_assert_ptr_nonnull(strstr(err, "cannot read"));
+    ck_assert_ptr_nonnull(strstr(err, strerror(ENOENT)));
+    ck_assert_int_eq(r.nruns, 0);
+    results_free(&r);
+}
+END_TEST
+
+/* Whole files that are not results, and what the message must say about them. */
+static const struct {
+    const char *text;
+    const char *want;
+} bad_files[] = {
+    {"", "empty"},
+    {"{\"schema\": \"concur.results/1\",\n \"runs\": [", "not valid JSON (line 2"},
+    {"{\"schema\": \"concur.results/1\"} trailing", "not valid JSON"},
+    {"[1, 2, 3]", "not concur results (the top level is not a JSON object)"},
+    {"{\"name\": \"package.json\"}", "not concur results (no 'schema' string, expected 'concur.results/1')"},
+    {"{\"schema\": \"x\"}", "not concur results (schema 'x', expected 'concur.results/1')"},
+    {"{\"schema\": \"concur.results/2\"}", "schema 'concur.results/2' is not supported"},
+    {"{\"schema\": \"concur.results/1\"}", "concur_version: missing"},
+};
+
+START_TEST(test_load_bad_files)
+{
+    for (size_t i = 0; i < ARRAY_LEN(bad_files); i++) {
+        results r;
+        char path[PATH_MAX], err[1024] = "";
+        tmp_path(path, sizeof(path), "results.json");
+        write_text(path, bad_files[i].text);
+        ck_assert_int_eq(results_load(path, &r, err, sizeof(err)), -1);
+        ck_assert_msg(strstr(err, path) != NULL, "case %zu: no path in '%s'", i, err);
+        ck_assert_msg(strstr(err, bad_files[i].want) != NULL, "case %zu: '%s' lacks '%s'", i, err, bad_files[i].want);
+        ck_assert_int_eq(r.nruns, 0);
+        results_free(&r);
+    }
+}
+END_TEST
+
+/* One change to a good file (a key's new JSON value, or NULL to delete the key) and the error. */
+static const struct {
+    const char *key;
+    const char *value;
+    const char *want;
+} bad_edits[] = {
+    {"runs.1.wall_s", "\"fast\"", "runs[1].wall_s: expected a number or null"},
+    {"runs.0.workers", "1.5", "runs[0].workers: expected an integer"},
+    {"runs.0.workers", "1e12", "runs[0].workers: expected an integer"},
+    {"workload.tasks", NULL, "workload.tasks: missing"},
+    {"runs.2.status", "\"exploded\"", "runs[2].status: unknown run status 'exploded'"},
+    {"runs.0.mode", "\"fibers\"", "runs[0].mode: unknown mode 'fibers'"},
+    {"runs.1.placement.3.cpus_allowed", "7", "runs[1].placement[3].cpus_allowed: expected a string"},
+    {"runs.1.pickle", "[]", "runs[1].pickle: expected an object or null"},
+    {"runs.0.task_wall_s.p95", NULL, "runs[0].task_wall_s.p95: missing"},
+    {"runs.0.counters.cycles", "true", "runs[0].counters.cycles: expected a number or null"},
+    {"complete", "\"yes\"", "complete: expected true or false"},
+    {"machine.python.gil", "1", "machine.python.gil: expected true, false or null"},
+    {"counters.level", "\"auto\"", "counters.level: unknown counter level 'auto'"},
+    {"counters.tried.0.backend", "\"dtrace\"", "counters.tried[0].backend: unknown counter backend"},
+    {"runs", "{}", "runs: expected an array"},
+    {"summary.threads.2.ci_method", "\"bootstrap\"", "summary.threads.2.ci_method: unknown interval method"},
+    {"summary.single.1.runs_ok", NULL, "summary.single.1.runs_ok: missing"},
+    {"workload.name", "\"" "0123456789012345678901234567890123456789012345678901234567890123"
+                      "0123456789012345678901234567890123456789012345678901234567890123" "\"",
+     "workload.name: string of 128 bytes"},
+};
+
+/* Replaces or deletes the item at a dotted path (see json_at). */
+static void edit_json(cJSON *root, const char *key, const char *value)
+{
+    char parent_path[256];
+    util_fmt(parent_path, sizeof(parent_path), "%s", key);
+    char *dot = strrchr(parent_path, '.');
+    const char *last = key;
+    cJSON *parent = root;
+    if (dot) {
+        *dot = '\0';
+        last = key + (dot - parent_path) + 1;
+        parent = (cJSON *)json_at(root, parent_path);
+    }
+    ck_assert_msg(parent != NULL, "no %s", parent_path);
+    if (cJSON_IsArray(parent)) {
+        ck_assert_ptr_nonnull(value);
+        cJSON_ReplaceItemInArray(parent, atoi(last), cJSON_Parse(value));
+    } else if (value) {
+        ck_assert_msg(cJSON_GetObjectItemCaseSensitive(parent, last) != NULL, "no %s", key);
+        cJSON_ReplaceItemInObjectCaseSensitive(parent, last, cJSON_Parse(value));
+    } else {
+        cJSON_DeleteItemFromObjectCaseSensitive(parent, last);
+    }
+}
+
+/* cJSON 1.7.15 prints some doubles one bit off: numbers of an edited tree go back as exact text. */
+static void keep_precision(cJSON *item)
+{
+    cJSON *child = item->child;
+    while (child) {
+        cJSON *next = child->next;
+        if (cJSON_IsNumber(child)) {
+            char buf[32];
+            util_fmt(buf, sizeof(buf), "%.17g", child->valuedouble);
+            cJSON *raw = cJSON_CreateRaw(buf);
+            raw->string = child->string; /* the key moves over; replacing does not copy it */
+            child->string = NULL;
+            cJSON_ReplaceItemViaPointer(item, child, raw);
+        } else {
+            keep_precision(child);
+        }
+        child = next;
+    }
+}
+
+static void write_edited(const char *path, const results *r, const char *key, const char *value)
+{
+    char *text = results_to_json(r);
+    cJSON *root = cJSON_Parse(text);
+    free(text);
+    edit_json(root, key, value);
+    keep_precision(root);
+    text = cJSON_Print(root);
+    write_text(path, text);
+    cJSON_free(text);
+    cJSON_Delete(root);
+}
+
+START_TEST(test_load_bad_values)
+{
+    results good;
+    fill_results(&good);
+    for (size_t i = 0; i < ARRAY_LEN(bad_edits); i++) {
+        results r;
+        char path[PATH_MAX], err[1024] = "";
+        tmp_path(path, sizeof(path), "results.json");
+        write_edited(path, &good, bad_edits[i].key, bad_edits[i].value);
+        ck_assert_msg(results_load(path, &r, err, sizeof(err)) == -1, "case %zu (%s) loaded", i, bad_edits[i].key);
+        ck_assert_msg(strstr(err, path) != NULL, "case %zu: no path in '%s'", i, err);
+        ck_assert_msg(strstr(err, bad_edits[i].want) != NULL, "case %zu: '%s' lacks '%s'", i, err, bad_edits[i].want);
+        ck_assert_msg(strstr(err, "run 'concur run' again") != NULL, "case %zu: no remedy in '%s'", i, err);
+        ck_assert_int_eq(r.nruns, 0);
+        ck_assert_ptr_null(r.runs);
+        results_free(&r);
+    }
+    results_free(&good);
+}
+END_TEST
+
+/* Keys a later version adds are ignored, wherever they are. */
+static const struct {
+    const char *parent;
+    const char *key;
+    const char *value;
+} future_keys[] = {
+    {NULL, "classification", "{\"kind\": \"cpu_bound_gil\", \"confidence\": 0.9}"},
+    {NULL, "recommendation", "{\"mode\": \"processes\", \"workers\": 4}"},
+    {"runs.0", "sampler", "{\"gil_wait_fraction\": 0.5}"},
+    {"runs.1.placement.0", "numa_node", "0"},
+    {"machine", "caches", "[1, 2]"},
+    {"machine.python", "jit", "true"},
+    {"counters", "multiplexed", "false"},
+    {"summary", "interpreters", "{\"2\": {}}"},
+    {"summary.threads", "notes", "\"a key that is not a worker count\""},
+    {"summary.threads.2", "efficiency", "0.9"},
+};
+
+START_TEST(test_load_ignores_unknown_keys)
+{
+    results a, b;
+    char path[PATH_MAX], err[1024];
+    fill_results(&a);
+    char *text = results_to_json(&a);
+    cJSON *root = cJSON_Parse(text);
+    free(text);
+    for (size_t i = 0; i < ARRAY_LEN(future_keys); i++) {
+        cJSON *parent = future_keys[i].parent ? (cJSON *)json_at(root, future_keys[i].parent) : root;
+        ck_assert_msg(parent != NULL, "no %s", future_keys[i].parent);
+        cJSON_AddItemToObject(parent, future_keys[i].key, cJSON_Parse(future_keys[i].value));
+    }
+    keep_precision(root);
+    text = cJSON_Print(root);
+    tmp_path(path, sizeof(path), "results.json");
+    write_text(path, text);
+    cJSON_free(text);
+    cJSON_Delete(root);
+
+    ck_assert_msg(results_load(path, &b, err, sizeof(err)) == 0, "%s", err);
+    same_results(&a, &b);
+    results_free(&a);
+    results_free(&b);
+}
+END_TEST
+
+Suite *results_suite(void)
+{
+    Suite *s = suite_create("results");
+
+    TCase *tc = tcase_create("json");
+    tcase_add_checked_fixture(tc, tmpdir_setup, tmpdir_teardown);
+    tcase_add_test(tc, test_json_has_required_keys);
+    tcase_add_test(tc, test_round_trip);
+    tcase_add_test(tc, test_numbers_keep_every_bit);
+    tcase_add_test(tc, test_empty_results_round_trip);
+    tcase_add_test(tc, test_atomic_write);
+    suite_add_tcase(s, tc);
+
+    tc = tcase_create("runs");
+    tcase_add_test(tc, test_add_run_copies_placement);
+    tcase_add_test(tc, test_status_names);
+    tcase_add_test(tc, test_summarize);
+    tcase_add_test(tc, test_summarize_without_baseline);
+    suite_add_tcase(s, tc);
+
+    tc = tcase_create("load_errors");
+    tcase_add_checked_fixture(tc, tmpdir_setup, tmpdir_teardown);
+    tcase_add_test(tc, test_load_missing_file);
+    tcase_add_test(tc, test_load_bad_files);
+    tcase_add_test(tc, test_load_bad_values);
+    tcase_add_test(tc, test_load_ignores_unknown_keys);
+    suite_add_tcase(s, tc);
+    return s;
+}
