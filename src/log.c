@@ -31,6 +31,8 @@ bool log_color(void)
 }
 
 static void emit(const char *tag, const char *ansi, const char *fmt, va_list ap)
+    __attribute__((format(printf, 3, 0)));
+static void emit(const char *tag, const char *ansi, const char *fmt, va_list ap)
 {
     /* One fprintf per piece on an unbuffered stream: build the line first so that messages from
      * the runner's threads are not interleaved mid-line. */
