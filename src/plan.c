@@ -9,6 +9,9 @@ static const char *const mode_names[MODE_COUNT] = {"single", "threads", "process
 /* A step past the core count is worth taking only when the last one gained at least this much
  * (and more than its own noise): below it, more workers only cost memory and start-up time. */
 #define PLAN_EXTEND_MIN_GAIN 1.10
+/* Workers that keep their CPUs this busy saturate them: more workers than cores cannot overlap
+ * anything more, whatever the last step gained. */
+#define PLAN_EXTEND_MAX_UTILIZATION 0.80
 /* Past the core count the sweep doubles up to this many workers per core. */
 #define PLAN_EXTEND_MAX_PER_CORE 32
 
@@ -112,10 +115,12 @@ int plan_build(const plan_request *req, plan *out, char *err, size_t errlen)
 }
 
 int plan_extend(const plan *p, run_mode mode, int last_workers, double speedup_prev,
-                double speedup_last, double last_ci_low)
+                double speedup_last, double last_ci_low, double last_cpu_utilization)
 {
     (void)mode;
     if (!p->sweep || last_workers < 1)
+        return 0;
+    if (!(last_cpu_utilization < PLAN_EXTEND_MAX_UTILIZATION))
         return 0;
     /* NaN compares false everywhere below: an unmeasured step never extends the sweep. */
     if (!(speedup_last >= speedup_prev * PLAN_EXTEND_MIN_GAIN) || !(last_ci_low > speedup_prev))

@@ -76,20 +76,23 @@ START_TEST(test_parse_modes)
 }
 END_TEST
 
-/* Rows: speedups at the last two counts and the last one's lower bound -> next count or 0. */
+/* Rows: speedups at the last two counts, the last one's lower bound and CPU utilization -> next
+ * count or 0. */
 static const struct {
     bool sweep;
     int last;
-    double prev, cur, cur_low;
+    double prev, cur, cur_low, util;
     int expected;
 } extend_cases[] = {
-    {true, 2, 1.9, 3.8, 3.6, 4},       /* I/O-bound threads still doubling: go on */
-    {true, 4, 3.8, 4.0, 3.9, 0},       /* flat: gained 5 %, under the 10 % step */
-    {true, 4, 3.8, 4.5, 3.7, 0},       /* gained on the median but within its own noise */
-    {true, 2, 1.0, 0.9, 0.8, 0},       /* GIL-bound: slower, stop */
-    {true, 2, NAN, 2.0, 1.9, 0},       /* unmeasured step never extends */
-    {false, 2, 1.9, 3.8, 3.6, 0},      /* counts given by the user: never extended */
-    {true, 64, 30.0, 60.0, 55.0, 0},   /* cap: 32 per core on 2 cores */
+    {true, 2, 1.9, 3.8, 3.6, 0.05, 4},     /* I/O-bound threads still doubling: go on */
+    {true, 2, 0.9, 1.9, 1.8, 0.97, 0},     /* CPU-bound processes: cores saturated, stop */
+    {true, 2, 0.9, 1.9, 1.8, NAN, 0},      /* utilization unknown: no evidence of waiting */
+    {true, 4, 3.8, 4.0, 3.9, 0.05, 0},     /* flat: gained 5 %, under the 10 % step */
+    {true, 4, 3.8, 4.5, 3.7, 0.05, 0},     /* gained on the median but within its own noise */
+    {true, 2, 1.0, 0.9, 0.8, 0.5, 0},      /* GIL-bound: slower, stop */
+    {true, 2, NAN, 2.0, 1.9, 0.05, 0},     /* unmeasured step never extends */
+    {false, 2, 1.9, 3.8, 3.6, 0.05, 0},    /* counts given by the user: never extended */
+    {true, 64, 30.0, 60.0, 55.0, 0.05, 0}, /* cap: 32 per core on 2 cores */
 };
 
 START_TEST(test_extend_table)
@@ -99,7 +102,7 @@ START_TEST(test_extend_table)
     p.sweep = extend_cases[_i].sweep;
     p.cores = 2;
     int next = plan_extend(&p, MODE_THREADS, extend_cases[_i].last, extend_cases[_i].prev,
-                           extend_cases[_i].cur, extend_cases[_i].cur_low);
+                           extend_cases[_i].cur, extend_cases[_i].cur_low, extend_cases[_i].util);
     ck_assert_int_eq(next, extend_cases[_i].expected);
 }
 END_TEST
