@@ -1,0 +1,13 @@
+/* report.h - what a person reads: the terminal summary of a run. */
+#ifndef CONCUR_REPORT_H
+#define CONCUR_REPORT_H
+
+#include <stdio.h>
+
+#include "concur/results.h"
+
+/* A table of every configuration (wall with its interval, speedup, CPU utilization) and the
+ * runs that failed with their reasons. */
+void report_terminal(const results *r, FILE *out);
+
+#endif

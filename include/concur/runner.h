@@ -1,0 +1,49 @@
+/* runner.h - runs one configuration for real: fork, bind with hwloc, attach counters, exec the
+ * Python harness, bind every worker as it announces itself, read the harness's JSON lines,
+ * enforce the timeout, and kill the whole process tree at the end, whatever happened. */
+#ifndef CONCUR_RUNNER_H
+#define CONCUR_RUNNER_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "concur/counters.h"
+#include "concur/plan.h"
+#include "concur/results.h"
+#include "concur/topology.h"
+
+typedef struct {
+    const char *python;        /* the resolved real interpreter (python_info.executable) */
+    const char *harness;       /* path of harness.py */
+    const char *workload;      /* spec: a path or package.module:function */
+    const char *start_method;  /* fork | spawn | forkserver */
+    int tasks;                 /* 0: the workload's TASKS */
+    double timeout_s;          /* per run; 0: none */
+    const char *log_dir;       /* the workload's stdout/stderr go here, one file pair per run */
+    const topology *topo;
+    const counters_probe *counters;
+} runner_env;
+
+/* Finds harness.py: $CONCUR_HARNESS, then beside the executable, then ../lib/concur/. Returns 0
+ * and the path in buf, or -1 with the places tried in err. */
+int runner_find_harness(char *buf, size_t len, char *err, size_t errlen);
+
+/* Runs the harness in probe mode: resolves `python` to the real interpreter (sys.executable, so a
+ * launcher shim is never measured) and loads the workload once to check it. Returns
+ * CONCUR_EXIT_OK, CONCUR_EXIT_WORKLOAD (with the reason and traceback's last lines in err) or
+ * CONCUR_EXIT_ENV (interpreter missing or too old). */
+int runner_probe(const char *python, const char *harness, const char *workload, python_info *py,
+                 workload_info *wl, char *err, size_t errlen);
+
+/* Runs one configuration once. Always fills out (status says how it ended) and returns 0, or -1
+ * when nothing could be started at all (out->error says why). No process it started is alive when
+ * it returns. */
+int runner_run(const runner_env *env, run_mode mode, int workers, int repeat, run_result *out);
+
+/* SIGINT/SIGTERM handling: the handlers only set a flag; a run in progress sees it, kills its
+ * process tree and returns RUN_INTERRUPTED. */
+void runner_install_signals(void);
+/* 0, or the signal that asked concur to stop. */
+int runner_interrupted(void);
+
+#endif

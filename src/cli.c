@@ -1,0 +1,707 @@
+/* cli.c - the command line: parses arguments and drives plan -> topology -> runner -> report. */
+#include "concur/cli.h"
+
+#include <cjson/cJSON.h>
+#include <errno.h>
+#include <getopt.h>
+#include <limits.h>
+#include <math.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "concur/concur.h"
+#include "concur/counters.h"
+#include "concur/plan.h"
+#include "concur/report.h"
+#include "concur/results.h"
+#include "concur/runner.h"
+#include "concur/topology.h"
+#include "concur/util.h"
+
+/* Defaults a user gets without options. */
+#define DEFAULT_REPEAT 3
+#define DEFAULT_TIMEOUT_S 600.0
+#define DEFAULT_PYTHON "python3"
+
+static const char usage_main[] =
+    "Usage: concur COMMAND [OPTIONS]\n"
+    "\n"
+    "Which concurrency model should this Python job use, with how many workers? concur runs the\n"
+    "job for real under a single thread, a ThreadPoolExecutor and a ProcessPoolExecutor, pins\n"
+    "every worker to its own CPU, counts what happens, and writes results.json.\n"
+    "\n"
+    "Commands:\n"
+    "  run WORKLOAD     measure a workload in every mode and a sweep of worker counts\n"
+    "  topology         what hwloc sees here, and which CPUs a run would use\n"
+    "  counters         which counter level works here (hardware, software, kernel), and why\n"
+    "  help [COMMAND]   this text, or a command's\n"
+    "\n"
+    "Options:\n"
+    "  -h, --help       show help (also: concur COMMAND --help)\n"
+    "  -V, --version    print the version\n"
+    "\n"
+    "A workload is a Python file with a task(i) function (and optionally TASKS and setup()), or\n"
+    "package.module:function. Start with:  concur run workloads/cpu_bound.py\n"
+    "\n"
+    "Exit status: 0 ok, 1 some configuration failed (the rest is written), 2 usage error,\n"
+    "3 the workload cannot be loaded, 4 this machine cannot run it (interpreter, harness,\n"
+    "output directory), 128+N stopped by signal N (results so far are written).\n";
+
+static const char usage_run[] =
+    "Usage: concur run WORKLOAD [OPTIONS]\n"
+    "\n"
+    "Runs WORKLOAD (a .py file with task(i), or package.module:function) under the single,\n"
+    "threads and processes modes, over a sweep of worker counts, each configuration repeated,\n"
+    "and writes results.json into the output directory. The workload's own output goes to\n"
+    "logs/ there, never to the terminal.\n"
+    "\n"
+    "Options:\n"
+    "  -m, --modes LIST         modes to measure: single,threads,processes (default: all).\n"
+    "                           single is always measured: it is the baseline of every speedup\n"
+    "  -w, --workers LIST       worker counts, e.g. 1,2,4,8 (default: 1, 2, 4, ... up to the\n"
+    "                           core count, and past it while a mode keeps gaining)\n"
+    "  -n, --tasks N            tasks per run (default: the workload's TASKS, else 64)\n"
+    "  -r, --repeat N           runs per configuration (default: 3)\n"
+    "  -p, --python PATH        interpreter to measure (default: python3). Launcher shims\n"
+    "                           (pyenv) are resolved to the real interpreter first\n"
+    "  -s, --start-method M     process pools: fork, spawn or forkserver (default: the\n"
+    "                           interpreter's own default)\n"
+    "  -t, --timeout SECONDS    limit for one run; the whole process tree is killed after it\n"
+    "                           (default: 600, 0 for none)\n"
+    "  -o, --out DIR            output directory (default: reports/NAME-UTCTIME/)\n"
+    "      --counters LEVEL     highest counter level to use: auto, hardware, software, kernel\n"
+    "                           (default: auto, the best that works here)\n"
+    "      --json               print results.json to stdout and nothing else there\n"
+    "  -q, --quiet              no progress, only errors\n"
+    "  -v, --verbose            more detail on stderr\n"
+    "  -h, --help               this text\n"
+    "\n"
+    "Examples:\n"
+    "  concur run workloads/cpu_bound.py\n"
+    "  concur run my_job.py --modes threads,processes --workers 2,4,8 --tasks 200 --json\n"
+    "  concur run mypkg.jobs:resize_image --python ~/venv/bin/python\n";
+
+static const char usage_topology[] =
+    "Usage: concur topology [OPTIONS]\n"
+    "\n"
+    "Shows what hwloc sees (packages, NUMA nodes, cores, PUs) and where 1, 2, 4, ... workers of a\n"
+    "run would be placed: distinct physical cores first, then SMT siblings, then shared PUs.\n"
+    "\n"
+    "Options:\n"
+    "      --synthetic DESC     plan for a machine you do not have, in hwloc's synthetic syntax,\n"
+    "                           e.g. \"pack:2 core:16 pu:2\"\n"
+    "  -w, --workers N          show placements up to N workers (default: the PU count)\n"
+    "      --json               machine-readable output\n"
+    "  -h, --help               this text\n";
+
+static const char usage_counters[] =
+    "Usage: concur counters [OPTIONS]\n"
+    "\n"
+    "Detects the highest counter level that works here by attaching to a test process as a run\n"
+    "would, and says why the higher levels do not:\n"
+    "  hardware   PAPI hardware events: cycles, instructions (IPC), last-level cache misses\n"
+    "  software   perf software events: task-clock, context switches, migrations, page faults\n"
+    "             (through PAPI, or perf_event_open(2) where PAPI cannot attach)\n"
+    "  kernel     the kernel's own accounting (wait4 rusage, /proc)\n"
+    "\n"
+    "Options:\n"
+    "      --counters LEVEL     highest level to try: auto, hardware, software, kernel\n"
+    "      --json               machine-readable output\n"
+    "  -h, --help               this text\n";
+
+/* Exit code for a bad command line: one line saying what is wrong, one saying where help is. */
+static int usage_error(const char *cmd, const char *fmt, ...) CONCUR_PRINTF(2, 3);
+static int usage_error(const char *cmd, const char *fmt, ...)
+{
+    char msg[512];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(msg, sizeof(msg), fmt, ap);
+    va_end(ap);
+    log_error("%s", msg);
+    fprintf(stderr, "Try 'concur %s%s--help'.\n", cmd ? cmd : "", cmd ? " " : "");
+    return CONCUR_EXIT_USAGE;
+}
+
+static int parse_positive(const char *s, long max, long *out)
+{
+    char *end;
+    errno = 0;
+    long v = strtol(s, &end, 10);
+    if (end == s || *end != '\0' || errno || v < 1 || v > max)
+        return -1;
+    *out = v;
+    return 0;
+}
+
+static int parse_seconds(const char *s, double *out)
+{
+    char *end;
+    errno = 0;
+    double v = strtod(s, &end);
+    if (end == s || *end != '\0' || errno || !(v >= 0) || isinf(v))
+        return -1;
+    *out = v;
+    return 0;
+}
+
+/* getopt_long's own messages are replaced by ours (opterr = 0) so that every usage error has the
+ * same shape. For a short option optopt holds it; for a long one the word is in argv. */
+static int bad_option(const char *cmd, char **argv)
+{
+    const char *arg = argv[optind - 1];
+    if (optopt && (arg == NULL || strncmp(arg, "--", 2) != 0))
+        return usage_error(cmd, "unknown option '-%c'", optopt);
+    return usage_error(cmd, "unknown option '%s'", arg ? arg : "?");
+}
+
+/* ----------------------------------------------------------------------------------------- */
+
+typedef struct {
+    const char *workload;
+    const char *python;
+    const char *out_dir;
+    const char *start_method;
+    unsigned modes;
+    int workers[PLAN_MAX_WORKERS];
+    int nworkers;
+    int tasks;
+    int repeat;
+    double timeout_s;
+    counters_level counters_max;
+    bool json;
+    log_level level;
+} run_options;
+
+static void utc_stamp(char *buf, size_t len, bool compact)
+{
+    time_t now = time(NULL);
+    struct tm tm;
+    gmtime_r(&now, &tm);
+    strftime(buf, len, compact ? "%Y%m%dT%H%M%SZ" : "%Y-%m-%dT%H:%M:%SZ", &tm);
+}
+
+/* A workload spec is a file when it names one (or looks like one); package.module:function
+ * otherwise. Returns 0, or an exit code after printing why. */
+static int check_workload_spec(const char *spec)
+{
+    struct stat st;
+    bool looks_like_file = strchr(spec, '/') || (strlen(spec) > 3 && !strcmp(spec + strlen(spec) - 3, ".py"));
+    if (stat(spec, &st) == 0) {
+        if (S_ISDIR(st.st_mode)) {
+            log_error("workload '%s' is a directory: give a .py file with a task(i) function, or "
+                      "package.module:function",
+                      spec);
+            return CONCUR_EXIT_WORKLOAD;
+        }
+        if (access(spec, R_OK) != 0) {
+            log_error("workload '%s': %s", spec, strerror(errno));
+            return CONCUR_EXIT_WORKLOAD;
+        }
+        return 0;
+    }
+    if (looks_like_file || strchr(spec, ':') == NULL) {
+        log_error("workload '%s': no such file (give a .py file with a task(i) function, or "
+                  "package.module:function)",
+                  spec);
+        return CONCUR_EXIT_WORKLOAD;
+    }
+    const char *colon = strchr(spec, ':');
+    if (colon == spec || colon[1] == '\0' || strchr(colon + 1, ':')) {
+        log_error("workload '%s': expected package.module:function", spec);
+        return CONCUR_EXIT_WORKLOAD;
+    }
+    return 0;
+}
+
+static void progress_line(int i, int total, const run_result *r, int repeat_total)
+{
+    char speed[64] = "";
+    if (r->status == RUN_OK || r->status == RUN_TASKS_FAILED)
+        log_info("[%*d/%d] %-9s x%-3d run %d/%d  %8.3f s  cpu %.2f%s%s", total >= 10 ? 2 : 1, i,
+                 total, plan_mode_name(r->mode), r->workers, r->repeat, repeat_total, r->wall_s,
+                 r->cpu_utilization, speed,
+                 r->status == RUN_TASKS_FAILED ? "  (some tasks raised)" : "");
+    else
+        log_info("[%*d/%d] %-9s x%-3d run %d/%d  %s: %s", total >= 10 ? 2 : 1, i, total,
+                 plan_mode_name(r->mode), r->workers, r->repeat, repeat_total,
+                 results_status_name(r->status), r->error);
+}
+
+static bool run_failed_hard(const run_result *r)
+{
+    return r->status != RUN_OK && r->status != RUN_TASKS_FAILED;
+}
+
+static int write_results(results *res, const char *path)
+{
+    utc_stamp(res->finished_at, sizeof(res->finished_at), false);
+    results_summarize(res);
+    if (results_write(res, path) < 0) {
+        log_error("cannot write %s: %s", path, strerror(errno));
+        return -1;
+    }
+    return 0;
+}
+
+static int cmd_run_measure(const run_options *o)
+{
+    int rc = check_workload_spec(o->workload);
+    if (rc)
+        return rc;
+
+    char harness[PATH_MAX], err[2048];
+    if (runner_find_harness(harness, sizeof(harness), err, sizeof(err)) < 0) {
+        log_error("%s", err);
+        return CONCUR_EXIT_ENV;
+    }
+    topology *topo = topology_load(NULL, err, sizeof(err));
+    if (topo == NULL) {
+        log_error("topology: %s", err);
+        return CONCUR_EXIT_ENV;
+    }
+
+    results res;
+    results_init(&res);
+    snprintf(res.concur_version, sizeof(res.concur_version), "%s", CONCUR_VERSION);
+    utc_stamp(res.started_at, sizeof(res.started_at), false);
+    topology_get_info(topo, &res.machine);
+
+    rc = runner_probe(o->python, harness, o->workload, &res.python, &res.workload, err, sizeof(err));
+    if (rc != CONCUR_EXIT_OK) {
+        if (rc == CONCUR_EXIT_WORKLOAD)
+            log_error("workload '%s' cannot be loaded: %s", o->workload, err);
+        else
+            log_error("%s", err);
+        topology_free(topo);
+        results_free(&res);
+        return rc == CONCUR_EXIT_INTERRUPTED ? 128 + runner_interrupted() : rc;
+    }
+    if (o->tasks > 0)
+        res.workload.tasks = o->tasks;
+    if (strcmp(res.python.executable, o->python) != 0)
+        log_debug("--python %s is %s", o->python, res.python.executable);
+
+    counters_detect(o->counters_max, &res.counters);
+    log_debug("counters: %s (%s)", counters_level_name(res.counters.level),
+              counters_backend_name(res.counters.backend));
+
+    plan_request req = {.modes = o->modes, .nworkers = o->nworkers, .repeat = o->repeat,
+                        .cores = res.machine.allowed_cores};
+    memcpy(req.workers, o->workers, sizeof(req.workers));
+    plan p;
+    if (plan_build(&req, &p, err, sizeof(err)) < 0) {
+        log_error("%s", err);
+        topology_free(topo);
+        results_free(&res);
+        return CONCUR_EXIT_USAGE;
+    }
+    if (!(o->modes & MODE_BIT(MODE_SINGLE)))
+        log_debug("single is measured too: it is the baseline of every speedup");
+
+    /* The output directory. */
+    char out_dir[PATH_MAX], log_dir[PATH_MAX], json_path[PATH_MAX];
+    if (o->out_dir) {
+        snprintf(out_dir, sizeof(out_dir), "%s", o->out_dir);
+    } else {
+        char stamp[32];
+        utc_stamp(stamp, sizeof(stamp), true);
+        snprintf(out_dir, sizeof(out_dir), "reports/%s-%s", res.workload.name, stamp);
+    }
+    snprintf(log_dir, sizeof(log_dir), "%s/logs", out_dir);
+    snprintf(json_path, sizeof(json_path), "%s/results.json", out_dir);
+    if (util_mkdir_p(log_dir, 0755) < 0) {
+        log_error("cannot create the output directory %s: %s (choose another with --out DIR)",
+                  out_dir, strerror(errno));
+        topology_free(topo);
+        results_free(&res);
+        return CONCUR_EXIT_ENV;
+    }
+
+    snprintf(res.start_method, sizeof(res.start_method), "%s",
+             o->start_method ? o->start_method : "default");
+    res.repeat = p.repeat;
+    res.timeout_s = o->timeout_s;
+    res.complete = false;
+    snprintf(res.incomplete_reason, sizeof(res.incomplete_reason), "the run is in progress");
+    if (write_results(&res, json_path) < 0) {
+        topology_free(topo);
+        results_free(&res);
+        return CONCUR_EXIT_ENV;
+    }
+
+    log_info("concur: %s (%s) on %s %s, %d cores; counters: %s", res.workload.name,
+             res.workload.spec, res.python.implementation, res.python.version, res.machine.cores,
+             counters_level_name(res.counters.level));
+    log_info("writing to %s/", out_dir);
+
+    runner_env env = {
+        .python = res.python.executable,
+        .harness = harness,
+        .workload = o->workload,
+        .start_method = o->start_method,
+        .tasks = res.workload.tasks,
+        .timeout_s = o->timeout_s,
+        .log_dir = log_dir,
+        .topo = topo,
+        .counters = &res.counters,
+    };
+
+    int failed_configs = 0;
+    int total = p.n * p.repeat, done = 0;
+    for (int ci = 0; ci < p.n && !runner_interrupted(); ci++) {
+        plan_config cfg = p.configs[ci];
+        for (int rep = 1; rep <= p.repeat && !runner_interrupted(); rep++) {
+            run_result r;
+            runner_run(&env, cfg.mode, cfg.workers, rep, &r);
+            results_add_run(&res, &r);
+            results_run_free(&r);
+            const run_result *stored = &res.runs[res.nruns - 1];
+            progress_line(++done, total, stored, p.repeat);
+            write_results(&res, json_path);
+            if (run_failed_hard(stored)) {
+                if (stored->status != RUN_INTERRUPTED)
+                    failed_configs++;
+                if (rep < p.repeat && stored->status != RUN_INTERRUPTED)
+                    log_info("        skipping the other runs of %s x%d: it failed",
+                             plan_mode_name(cfg.mode), cfg.workers);
+                total -= p.repeat - rep;
+                break;
+            }
+        }
+        /* The sweep goes past the core count while the last step still gained clearly. */
+        bool last_of_mode = ci + 1 == p.n || p.configs[ci + 1].mode != cfg.mode;
+        if (last_of_mode && cfg.mode != MODE_SINGLE && p.sweep && !runner_interrupted() &&
+            p.n < (int)ARRAY_LEN(p.configs)) {
+            results_summarize(&res);
+            const config_summary *last = results_find_summary(&res, cfg.mode, cfg.workers);
+            const config_summary *prev = NULL;
+            for (int k = ci - 1; k >= 0 && p.configs[k].mode == cfg.mode; k--) {
+                prev = results_find_summary(&res, cfg.mode, p.configs[k].workers);
+                break;
+            }
+            int next = 0;
+            if (last && prev && cfg.workers < res.workload.tasks)
+                next = plan_extend(&p, cfg.mode, cfg.workers, prev->speedup, last->speedup,
+                                   last->speedup_low, last->cpu_utilization);
+            if (next > 0) {
+                memmove(&p.configs[ci + 2], &p.configs[ci + 1],
+                        sizeof(plan_config) * (size_t)(p.n - ci - 1));
+                p.configs[ci + 1] = (plan_config){cfg.mode, next};
+                p.n++;
+                total += p.repeat;
+                log_info("        %s still gains (%.2fx -> %.2fx): trying %d workers",
+                         plan_mode_name(cfg.mode), prev->speedup, last->speedup, next);
+            }
+        }
+    }
+
+    int sig = runner_interrupted();
+    if (sig) {
+        res.complete = false;
+        snprintf(res.incomplete_reason, sizeof(res.incomplete_reason),
+                 "interrupted by %s after %d of %d runs", strsignal(sig), done, total);
+    } else {
+        res.complete = true;
+        res.incomplete_reason[0] = '\0';
+    }
+    if (write_results(&res, json_path) < 0)
+        rc = CONCUR_EXIT_ENV;
+
+    if (o->json) {
+        char *text = results_to_json(&res);
+        fputs(text, stdout);
+        fputc('\n', stdout);
+        free(text);
+    } else {
+        report_terminal(&res, stdout);
+        printf("\nresults: %s\n", json_path);
+    }
+    if (sig)
+        log_warn("interrupted: the results so far are in %s, marked incomplete", json_path);
+
+    if (rc == CONCUR_EXIT_OK) {
+        if (sig)
+            rc = 128 + sig;
+        else if (failed_configs > 0)
+            rc = CONCUR_EXIT_RUN_FAILED;
+    }
+    topology_free(topo);
+    results_free(&res);
+    return rc;
+}
+
+static int cmd_run(int argc, char **argv)
+{
+    static const struct option longopts[] = {
+        {"modes", required_argument, NULL, 'm'},
+        {"workers", required_argument, NULL, 'w'},
+        {"tasks", required_argument, NULL, 'n'},
+        {"repeat", required_argument, NULL, 'r'},
+        {"python", required_argument, NULL, 'p'},
+        {"start-method", required_argument, NULL, 's'},
+        {"timeout", required_argument, NULL, 't'},
+        {"out", required_argument, NULL, 'o'},
+        {"counters", required_argument, NULL, 'C'},
+        {"json", no_argument, NULL, 'J'},
+        {"quiet", no_argument, NULL, 'q'},
+        {"verbose", no_argument, NULL, 'v'},
+        {"help", no_argument, NULL, 'h'},
+        {NULL, 0, NULL, 0},
+    };
+    run_options o = {
+        .python = DEFAULT_PYTHON,
+        .modes = MODE_BIT(MODE_SINGLE) | MODE_BIT(MODE_THREADS) | MODE_BIT(MODE_PROCESSES),
+        .repeat = DEFAULT_REPEAT,
+        .timeout_s = DEFAULT_TIMEOUT_S,
+        .counters_max = COUNTERS_HARDWARE,
+        .level = LOG_NORMAL,
+    };
+    char err[256];
+    long v;
+    int opt;
+    opterr = 0;
+    while ((opt = getopt_long(argc, argv, ":m:w:n:r:p:s:t:o:qvh", longopts, NULL)) != -1) {
+        switch (opt) {
+        case 'm':
+            if (plan_parse_modes(optarg, &o.modes, err, sizeof(err)) < 0)
+                return usage_error("run", "--modes: %s", err);
+            break;
+        case 'w':
+            o.nworkers = util_parse_int_list(optarg, o.workers, PLAN_MAX_WORKERS);
+            if (o.nworkers < 0)
+                return usage_error("run",
+                                   "--workers '%s': expected a comma-separated list of positive "
+                                   "counts, e.g. 1,2,4 (at most %d)",
+                                   optarg, PLAN_MAX_WORKERS);
+            for (int i = 0; i < o.nworkers; i++)
+                if (o.workers[i] > PLAN_WORKER_CAP)
+                    return usage_error("run", "--workers: %d is more than %d workers",
+                                       o.workers[i], PLAN_WORKER_CAP);
+            break;
+        case 'n':
+            if (parse_positive(optarg, 100000000, &v) < 0)
+                return usage_error("run", "--tasks '%s': expected a positive whole number", optarg);
+            o.tasks = (int)v;
+            break;
+        case 'r':
+            if (parse_positive(optarg, 1000, &v) < 0)
+                return usage_error("run", "--repeat '%s': expected a whole number from 1 to 1000",
+                                   optarg);
+            o.repeat = (int)v;
+            break;
+        case 'p':
+            o.python = optarg;
+            break;
+        case 's':
+            if (strcmp(optarg, "fork") && strcmp(optarg, "spawn") && strcmp(optarg, "forkserver"))
+                return usage_error("run", "--start-method '%s': expected fork, spawn or forkserver",
+                                   optarg);
+            o.start_method = optarg;
+            break;
+        case 't':
+            if (parse_seconds(optarg, &o.timeout_s) < 0)
+                return usage_error("run", "--timeout '%s': expected seconds (0 for none)", optarg);
+            break;
+        case 'o':
+            o.out_dir = optarg;
+            break;
+        case 'C':
+            if (counters_parse_level(optarg, &o.counters_max) < 0)
+                return usage_error("run",
+                                   "--counters '%s': expected auto, hardware, software or kernel",
+                                   optarg);
+            break;
+        case 'J':
+            o.json = true;
+            break;
+        case 'q':
+            o.level = LOG_QUIET;
+            break;
+        case 'v':
+            o.level = LOG_VERBOSE;
+            break;
+        case 'h':
+            fputs(usage_run, stdout);
+            return CONCUR_EXIT_OK;
+        case ':':
+            return usage_error("run", "option '%s' needs a value", argv[optind - 1]);
+        default:
+            return bad_option("run", argv);
+        }
+    }
+    if (optind >= argc)
+        return usage_error("run", "no workload given (a .py file with task(i), or "
+                                  "package.module:function)");
+    if (optind + 1 < argc)
+        return usage_error("run", "unexpected argument '%s' (one workload per run)",
+                           argv[optind + 1]);
+    o.workload = argv[optind];
+    log_init(o.level);
+    runner_install_signals();
+    return cmd_run_measure(&o);
+}
+
+static int cmd_topology(int argc, char **argv)
+{
+    static const struct option longopts[] = {
+        {"synthetic", required_argument, NULL, 'S'},
+        {"workers", required_argument, NULL, 'w'},
+        {"json", no_argument, NULL, 'J'},
+        {"help", no_argument, NULL, 'h'},
+        {NULL, 0, NULL, 0},
+    };
+    const char *synthetic = NULL;
+    bool json = false;
+    long max_workers = 0;
+    int opt;
+    opterr = 0;
+    while ((opt = getopt_long(argc, argv, ":w:h", longopts, NULL)) != -1) {
+        switch (opt) {
+        case 'S':
+            synthetic = optarg;
+            break;
+        case 'w':
+            if (parse_positive(optarg, PLAN_WORKER_CAP, &max_workers) < 0)
+                return usage_error("topology", "--workers '%s': expected a count from 1 to %d",
+                                   optarg, PLAN_WORKER_CAP);
+            break;
+        case 'J':
+            json = true;
+            break;
+        case 'h':
+            fputs(usage_topology, stdout);
+            return CONCUR_EXIT_OK;
+        case ':':
+            return usage_error("topology", "option '%s' needs a value", argv[optind - 1]);
+        default:
+            return bad_option("topology", argv);
+        }
+    }
+    if (optind < argc)
+        return usage_error("topology", "unexpected argument '%s'", argv[optind]);
+    char err[512];
+    topology *t = topology_load(synthetic, err, sizeof(err));
+    if (t == NULL) {
+        log_error("%s", err);
+        return synthetic ? CONCUR_EXIT_USAGE : CONCUR_EXIT_ENV;
+    }
+    topology_info info;
+    topology_get_info(t, &info);
+    int maxw = max_workers > 0 ? (int)max_workers : info.allowed_pus;
+    if (maxw > PLAN_WORKER_CAP)
+        maxw = PLAN_WORKER_CAP;
+    int rc = CONCUR_EXIT_OK;
+    if (json) {
+        char *text = NULL;
+        if (topology_describe_json(t, maxw, &text) < 0) {
+            log_error("cannot describe the topology as JSON");
+            rc = CONCUR_EXIT_ENV;
+        } else {
+            puts(text);
+            free(text);
+        }
+    } else {
+        topology_describe(t, maxw, stdout);
+    }
+    topology_free(t);
+    return rc;
+}
+
+static int cmd_counters(int argc, char **argv)
+{
+    static const struct option longopts[] = {
+        {"counters", required_argument, NULL, 'C'},
+        {"json", no_argument, NULL, 'J'},
+        {"help", no_argument, NULL, 'h'},
+        {NULL, 0, NULL, 0},
+    };
+    counters_level max = COUNTERS_HARDWARE;
+    bool json = false;
+    int opt;
+    opterr = 0;
+    while ((opt = getopt_long(argc, argv, ":h", longopts, NULL)) != -1) {
+        switch (opt) {
+        case 'C':
+            if (counters_parse_level(optarg, &max) < 0)
+                return usage_error("counters",
+                                   "--counters '%s': expected auto, hardware, software or kernel",
+                                   optarg);
+            break;
+        case 'J':
+            json = true;
+            break;
+        case 'h':
+            fputs(usage_counters, stdout);
+            return CONCUR_EXIT_OK;
+        case ':':
+            return usage_error("counters", "option '%s' needs a value", argv[optind - 1]);
+        default:
+            return bad_option("counters", argv);
+        }
+    }
+    if (optind < argc)
+        return usage_error("counters", "unexpected argument '%s'", argv[optind]);
+    counters_probe p;
+    counters_detect(max, &p);
+    if (json) {
+        cJSON *j = counters_probe_to_json(&p);
+        char *text = cJSON_Print(j);
+        puts(text);
+        free(text);
+        cJSON_Delete(j);
+    } else {
+        counters_describe(&p, stdout);
+    }
+    return CONCUR_EXIT_OK;
+}
+
+static int cmd_help(int argc, char **argv)
+{
+    const char *topic = argc > 1 ? argv[1] : NULL;
+    if (topic == NULL)
+        fputs(usage_main, stdout);
+    else if (!strcmp(topic, "run"))
+        fputs(usage_run, stdout);
+    else if (!strcmp(topic, "topology"))
+        fputs(usage_topology, stdout);
+    else if (!strcmp(topic, "counters"))
+        fputs(usage_counters, stdout);
+    else
+        return usage_error(NULL, "no help for '%s' (commands: run, topology, counters)", topic);
+    return CONCUR_EXIT_OK;
+}
+
+int cli_main(int argc, char **argv)
+{
+    log_init(LOG_NORMAL);
+    if (argc < 2) {
+        fputs(usage_main, stderr);
+        return CONCUR_EXIT_USAGE;
+    }
+    const char *cmd = argv[1];
+    if (!strcmp(cmd, "-h") || !strcmp(cmd, "--help"))
+        return cmd_help(1, argv);
+    if (!strcmp(cmd, "-V") || !strcmp(cmd, "--version")) {
+        printf("concur %s\n", CONCUR_VERSION);
+        return CONCUR_EXIT_OK;
+    }
+    /* Each command parses its own options from its own argv. */
+    optind = 1;
+    if (!strcmp(cmd, "run"))
+        return cmd_run(argc - 1, argv + 1);
+    if (!strcmp(cmd, "topology"))
+        return cmd_topology(argc - 1, argv + 1);
+    if (!strcmp(cmd, "counters"))
+        return cmd_counters(argc - 1, argv + 1);
+    if (!strcmp(cmd, "help"))
+        return cmd_help(argc - 1, argv + 1);
+    if (cmd[0] == '-')
+        return usage_error(NULL, "unknown option '%s' (options go after the command)", cmd);
+    return usage_error(NULL, "unknown command '%s' (commands: run, topology, counters, help)", cmd);
+}

@@ -1,0 +1,977 @@
+/* runner.c - runs one configuration for real: fork, bind with hwloc, attach counters, exec the
+ * harness, bind each worker as it announces itself, read its JSON lines, enforce the timeout, and
+ * leave no process of the run alive, whatever happened. */
+#include "concur/runner.h"
+
+#include <cjson/cJSON.h>
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <math.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/prctl.h>
+#include <sys/resource.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <sys/types.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "concur/concur.h"
+#include "concur/util.h"
+
+extern char **environ;
+
+/* Descriptors the harness gets, as documented in docs/protocol.md. */
+#define CONTROL_FD 3
+#define GO_FD 4
+#define EXEC_ERR_FD 5 /* close-on-exec: carries errno back when exec fails */
+
+/* How long the probe (interpreter start and one import of the workload) may take. */
+#define PROBE_TIMEOUT_S 120.0
+/* How long the tree gets to disappear after SIGKILL before concur says so. */
+#define KILL_WAIT_S 5.0
+
+static volatile sig_atomic_t stop_signal;
+
+static void on_stop_signal(int sig)
+{
+    stop_signal = sig;
+}
+
+void runner_install_signals(void)
+{
+    struct sigaction sa;
+    memset(&sa, 0, sizeof(sa));
+    sa.sa_handler = on_stop_signal;
+    sigemptyset(&sa.sa_mask);
+    sa.sa_flags = 0; /* no SA_RESTART: poll() must wake up */
+    sigaction(SIGINT, &sa, NULL);
+    sigaction(SIGTERM, &sa, NULL);
+    sigaction(SIGHUP, &sa, NULL);
+    signal(SIGPIPE, SIG_IGN);
+    /* Orphans of the run (a task's child in a session of its own, whose parent was killed) are
+     * re-parented to concur instead of init, so that concur can find and kill them. */
+    prctl(PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0);
+}
+
+int runner_interrupted(void)
+{
+    return stop_signal;
+}
+
+/* ---------------------------------------------------------------------------------------------
+ * Starting and killing a process tree
+ * ------------------------------------------------------------------------------------------- */
+
+typedef struct {
+    pid_t pid;      /* the harness; also its process group */
+    int pidfd;      /* readable when it exits; -1 where pidfd_open is missing */
+    bool reaped;
+    int status;     /* wait4 status once reaped */
+    struct rusage ru;
+} child_proc;
+
+static int pidfd_open_compat(pid_t pid)
+{
+#ifdef SYS_pidfd_open
+    return (int)syscall(SYS_pidfd_open, pid, 0);
+#else
+    (void)pid;
+    errno = ENOSYS;
+    return -1;
+#endif
+}
+
+/* Reaps the harness if it has exited. Returns true once it is reaped. */
+static bool child_try_reap(child_proc *c, bool block)
+{
+    if (c->reaped)
+        return true;
+    for (;;) {
+        pid_t r = wait4(c->pid, &c->status, block ? 0 : WNOHANG, &c->ru);
+        if (r == c->pid) {
+            c->reaped = true;
+            return true;
+        }
+        if (r < 0 && errno == EINTR)
+            continue;
+        if (r < 0 && errno == ECHILD) { /* reaped elsewhere: should not happen */
+            c->reaped = true;
+            c->status = 0;
+            return true;
+        }
+        return false;
+    }
+}
+
+/* Children of this process other than `keep` (the subreaper collects orphans of the run here). */
+static int list_own_children(pid_t *out, int max)
+{
+    DIR *d = opendir("/proc");
+    if (d == NULL)
+        return 0;
+    pid_t self = getpid();
+    int n = 0;
+    struct dirent *e;
+    while ((e = readdir(d)) != NULL && n < max) {
+        if (e->d_name[0] < '0' || e->d_name[0] > '9')
+            continue;
+        char path[64], buf[512];
+        snprintf(path, sizeof(path), "/proc/%s/stat", e->d_name);
+        int fd = open(path, O_RDONLY | O_CLOEXEC);
+        if (fd < 0)
+            continue;
+        ssize_t len = read(fd, buf, sizeof(buf) - 1);
+        close(fd);
+        if (len <= 0)
+            continue;
+        buf[len] = '\0';
+        /* pid (comm) state ppid ...: comm may hold spaces and parentheses, so parse after the
+         * last ')'. */
+        char *rp = strrchr(buf, ')');
+        if (rp == NULL)
+            continue;
+        char state;
+        int ppid;
+        if (sscanf(rp + 1, " %c %d", &state, &ppid) != 2)
+            continue;
+        if (ppid == self)
+            out[n++] = (pid_t)atoi(e->d_name);
+    }
+    closedir(d);
+    return n;
+}
+
+/* Kills everything the run started: the harness's process group, and any descendant that left it
+ * (setsid, start_new_session) and was re-parented to this subreaper when its parent died. Reaps
+ * them all (the harness itself into c->status/ru). Returns the number of processes killed that had
+ * left the group, or -1 when something was still alive after KILL_WAIT_S. */
+static int kill_tree(child_proc *c)
+{
+    int killed = 0;
+    double deadline = util_now() + KILL_WAIT_S;
+    kill(-c->pid, SIGKILL);
+    for (;;) {
+        if (!c->reaped && kill(c->pid, 0) == 0)
+            kill(c->pid, SIGKILL);
+        child_try_reap(c, false);
+        pid_t kids[256];
+        int n = list_own_children(kids, (int)ARRAY_LEN(kids));
+        int others = 0;
+        for (int i = 0; i < n; i++) {
+            if (kids[i] == c->pid)
+                continue;
+            /* Still in the run's group: the pool's own helpers (forkserver, resource tracker)
+             * orphaned by the harness's exit. Elsewhere: it left the group on purpose. */
+            bool escaped = getpgid(kids[i]) != c->pid;
+            kill(kids[i], SIGKILL);
+            if (waitpid(kids[i], NULL, WNOHANG) == kids[i] && escaped)
+                killed++;
+            others++;
+        }
+        bool group_alive = kill(-c->pid, 0) == 0;
+        if (c->reaped && others == 0 && !group_alive)
+            return killed;
+        if (util_now() > deadline)
+            return -1;
+        if (group_alive)
+            kill(-c->pid, SIGKILL);
+        usleep(2000);
+    }
+}
+
+/* ---------------------------------------------------------------------------------------------
+ * Harness location and probe
+ * ------------------------------------------------------------------------------------------- */
+
+int runner_find_harness(char *buf, size_t len, char *err, size_t errlen)
+{
+    const char *env = getenv("CONCUR_HARNESS");
+    if (env && env[0]) {
+        if (access(env, R_OK) == 0) {
+            snprintf(buf, len, "%s", env);
+            return 0;
+        }
+        snprintf(err, errlen, "CONCUR_HARNESS=%s is not a readable file", env);
+        return -1;
+    }
+    char dir[PATH_MAX];
+    if (util_exe_dir(dir, sizeof(dir)) < 0) {
+        snprintf(err, errlen, "cannot find where the concur executable lives (/proc/self/exe)");
+        return -1;
+    }
+    const char *rel[] = {"harness.py", "../lib/concur/harness.py"};
+    for (size_t i = 0; i < ARRAY_LEN(rel); i++) {
+        snprintf(buf, len, "%s/%s", dir, rel[i]);
+        if (access(buf, R_OK) == 0)
+            return 0;
+    }
+    snprintf(err, errlen,
+             "harness.py not found in %s/ or %s/../lib/concur/ (run 'make' or 'make install', or "
+             "set CONCUR_HARNESS)",
+             dir, dir);
+    return -1;
+}
+
+/* Last `max_lines` lines of text, for tracebacks shown to a person. */
+static void tail_lines(const char *text, int max_lines, char *out, size_t outlen)
+{
+    size_t len = strlen(text);
+    while (len > 0 && (text[len - 1] == '\n' || text[len - 1] == ' '))
+        len--;
+    size_t start = len;
+    int lines = 0;
+    while (start > 0) {
+        if (text[start - 1] == '\n' && ++lines >= max_lines)
+            break;
+        start--;
+    }
+    snprintf(out, outlen, "%.*s", (int)(len - start), text + start);
+}
+
+static void copy_str(char *dst, size_t len, const cJSON *obj, const char *key)
+{
+    const cJSON *v = cJSON_GetObjectItemCaseSensitive(obj, key);
+    if (cJSON_IsString(v) && v->valuestring)
+        snprintf(dst, len, "%s", v->valuestring);
+}
+
+static double get_num(const cJSON *obj, const char *key)
+{
+    const cJSON *v = cJSON_GetObjectItemCaseSensitive(obj, key);
+    return cJSON_IsNumber(v) ? v->valuedouble : NAN;
+}
+
+static int get_gil(const cJSON *obj)
+{
+    const cJSON *v = cJSON_GetObjectItemCaseSensitive(obj, "gil");
+    if (cJSON_IsTrue(v))
+        return 1;
+    if (cJSON_IsFalse(v))
+        return 0;
+    return -1;
+}
+
+/* Runs the harness in probe mode with stdout and stderr captured. */
+int runner_probe(const char *python, const char *harness, const char *workload, python_info *py,
+                 workload_info *wl, char *err, size_t errlen)
+{
+    int out[2], errp[2];
+    if (pipe2(out, O_CLOEXEC) < 0 || pipe2(errp, O_CLOEXEC) < 0) {
+        snprintf(err, errlen, "pipe: %s", strerror(errno));
+        return CONCUR_EXIT_ENV;
+    }
+    snprintf(py->requested, sizeof(py->requested), "%s", python);
+    child_proc c = {.pidfd = -1};
+    c.pid = fork();
+    if (c.pid < 0) {
+        snprintf(err, errlen, "fork: %s", strerror(errno));
+        close(out[0]), close(out[1]), close(errp[0]), close(errp[1]);
+        return CONCUR_EXIT_ENV;
+    }
+    if (c.pid == 0) {
+        setpgid(0, 0);
+        prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0);
+        signal(SIGINT, SIG_DFL), signal(SIGTERM, SIG_DFL), signal(SIGPIPE, SIG_DFL);
+        int devnull = open("/dev/null", O_RDONLY);
+        dup2(devnull, 0);
+        dup2(out[1], 1);
+        dup2(errp[1], 2);
+        closefrom(3);
+        const char *argv[] = {python, harness, "--probe", "--workload", workload, NULL};
+        execvp(python, (char *const *)argv);
+        fprintf(stderr, "concur-exec-failed: %s\n", strerror(errno));
+        _exit(127);
+    }
+    setpgid(c.pid, c.pid);
+    close(out[1]);
+    close(errp[1]);
+
+    /* Both pipes are small; read them until EOF or the deadline. */
+    char *bufs[2] = {NULL, NULL};
+    size_t lens[2] = {0, 0}, caps[2] = {0, 0};
+    int fds[2] = {out[0], errp[0]};
+    bool open_fd[2] = {true, true};
+    double deadline = util_now() + PROBE_TIMEOUT_S;
+    bool timed_out = false;
+    while ((open_fd[0] || open_fd[1]) && !stop_signal) {
+        struct pollfd pfd[2];
+        int np = 0, map[2];
+        for (int i = 0; i < 2; i++)
+            if (open_fd[i]) {
+                pfd[np] = (struct pollfd){.fd = fds[i], .events = POLLIN};
+                map[np++] = i;
+            }
+        double left = deadline - util_now();
+        if (left <= 0) {
+            timed_out = true;
+            break;
+        }
+        int r = poll(pfd, (nfds_t)np, (int)(left * 1000) + 1);
+        if (r < 0 && errno == EINTR)
+            continue;
+        for (int k = 0; k < np; k++) {
+            if (!(pfd[k].revents & (POLLIN | POLLHUP | POLLERR)))
+                continue;
+            int i = map[k];
+            if (caps[i] - lens[i] < 4096) {
+                caps[i] = caps[i] ? caps[i] * 2 : 8192;
+                bufs[i] = xrealloc(bufs[i], caps[i]);
+            }
+            ssize_t n = read(fds[i], bufs[i] + lens[i], caps[i] - lens[i] - 1);
+            if (n <= 0)
+                open_fd[i] = false;
+            else
+                lens[i] += (size_t)n;
+        }
+    }
+    close(out[0]);
+    close(errp[0]);
+    for (int i = 0; i < 2; i++) {
+        if (bufs[i] == NULL)
+            bufs[i] = xcalloc(1, 1);
+        bufs[i][lens[i]] = '\0';
+    }
+    kill_tree(&c);
+    child_try_reap(&c, true);
+
+    int rc = CONCUR_EXIT_OK;
+    char errtail[1024];
+    tail_lines(bufs[1], 6, errtail, sizeof(errtail));
+    cJSON *j = NULL;
+    char *nl = strchr(bufs[0], '\n');
+    if (nl)
+        *nl = '\0';
+    j = cJSON_Parse(bufs[0]);
+    const cJSON *ev = j ? cJSON_GetObjectItemCaseSensitive(j, "ev") : NULL;
+
+    if (stop_signal) {
+        snprintf(err, errlen, "interrupted while loading the workload");
+        rc = CONCUR_EXIT_INTERRUPTED;
+    } else if (timed_out) {
+        snprintf(err, errlen, "loading the workload took more than %.0f s (%s %s)", PROBE_TIMEOUT_S,
+                 python, workload);
+        rc = CONCUR_EXIT_WORKLOAD;
+    } else if (strstr(bufs[1], "concur-exec-failed:")) {
+        snprintf(err, errlen,
+                 "cannot run the interpreter '%s':%s (give the right one with --python PATH)",
+                 python, strchr(strstr(bufs[1], "concur-exec-failed:"), ':') + 1);
+        char *e = strchr(err, '\n');
+        if (e)
+            memmove(e, e + 1, strlen(e));
+        rc = CONCUR_EXIT_ENV;
+    } else if (cJSON_IsString(ev) && strcmp(ev->valuestring, "error") == 0) {
+        char msg[512] = "", tb[1024] = "", kind[32] = "";
+        copy_str(msg, sizeof(msg), j, "message");
+        copy_str(kind, sizeof(kind), j, "kind");
+        const cJSON *t = cJSON_GetObjectItemCaseSensitive(j, "traceback");
+        if (cJSON_IsString(t))
+            tail_lines(t->valuestring, 4, tb, sizeof(tb));
+        snprintf(err, errlen, "%s%s%s", msg, tb[0] ? "\n" : "", tb);
+        rc = strcmp(kind, "python") == 0 ? CONCUR_EXIT_ENV : CONCUR_EXIT_WORKLOAD;
+    } else if (!cJSON_IsString(ev) || strcmp(ev->valuestring, "probe") != 0) {
+        int code = WIFEXITED(c.status) ? WEXITSTATUS(c.status) : -WTERMSIG(c.status);
+        snprintf(err, errlen,
+                 "the interpreter '%s' could not run the harness (exit %d)%s%s\n"
+                 "concur needs CPython 3.8+ or PyPy; choose one with --python PATH",
+                 python, code, errtail[0] ? ":\n" : "", errtail);
+        rc = CONCUR_EXIT_ENV;
+    } else {
+        copy_str(py->executable, sizeof(py->executable), j, "executable");
+        copy_str(py->version, sizeof(py->version), j, "version");
+        copy_str(py->implementation, sizeof(py->implementation), j, "implementation");
+        py->gil = get_gil(j);
+        const cJSON *w = cJSON_GetObjectItemCaseSensitive(j, "workload");
+        copy_str(wl->spec, sizeof(wl->spec), w, "spec");
+        copy_str(wl->path, sizeof(wl->path), w, "path");
+        copy_str(wl->name, sizeof(wl->name), w, "name");
+        copy_str(wl->description, sizeof(wl->description), w, "description");
+        double t = get_num(w, "tasks");
+        wl->tasks = isnan(t) ? 0 : (int)t;
+        if (py->executable[0] == '\0') {
+            snprintf(err, errlen, "the interpreter '%s' did not say where it lives (sys.executable "
+                                  "is empty); give its real path with --python",
+                     python);
+            rc = CONCUR_EXIT_ENV;
+        }
+    }
+    cJSON_Delete(j);
+    free(bufs[0]);
+    free(bufs[1]);
+    return rc;
+}
+
+/* ---------------------------------------------------------------------------------------------
+ * One run
+ * ------------------------------------------------------------------------------------------- */
+
+typedef struct {
+    const runner_env *env;
+    run_result *out;
+    run_mode mode;
+    int workers;
+    topology_slot slots[PLAN_WORKER_CAP];
+    int announced;          /* workers seen so far */
+    pid_t harness_pid;
+    int go_fd;
+    counters_set *counters;
+    counters_values before;
+    bool have_before;
+    bool got_done;
+    bool got_error;
+    double rss_workers_kb;  /* worker_exit reports */
+    double read_workers, write_workers;
+    double rss_main_kb, read_main, write_main;
+    char *line;             /* partial line buffer */
+    size_t line_len, line_cap;
+} run_ctx;
+
+static void add_placement(run_ctx *x, int worker, pid_t pid, pid_t tid, int pu_planned)
+{
+    run_result *o = x->out;
+    o->placement = xrealloc(o->placement, sizeof(run_placement) * (size_t)(o->nplacement + 1));
+    run_placement *p = &o->placement[o->nplacement++];
+    memset(p, 0, sizeof(*p));
+    p->worker = worker;
+    p->pid = pid;
+    p->tid = tid;
+    p->pu_planned = pu_planned;
+    p->pu = -1;
+    p->core = -1;
+    int n = topology_read_affinity(tid, p->cpus_allowed, sizeof(p->cpus_allowed));
+    if (n == 1) {
+        p->pu = atoi(p->cpus_allowed);
+        p->core = topology_core_of_pu(x->env->topo, p->pu);
+    }
+}
+
+/* A worker announced itself: bind it to the next PU of the placement, then read it back. */
+static void on_worker(run_ctx *x, const cJSON *j)
+{
+    double pid_d = get_num(j, "pid"), tid_d = get_num(j, "tid");
+    if (isnan(pid_d) || isnan(tid_d))
+        return;
+    pid_t pid = (pid_t)pid_d, tid = (pid_t)tid_d;
+    int k = x->announced++;
+    const topology_slot *s = &x->slots[k % x->workers];
+    char err[256] = "";
+    int rc;
+    if (x->mode == MODE_PROCESSES)
+        rc = topology_bind(x->env->topo, pid, false, s->pu, err, sizeof(err));
+    else
+        rc = topology_bind(x->env->topo, tid, true, s->pu, err, sizeof(err));
+    if (rc < 0)
+        log_warn("%s x%d: could not bind worker %d (tid %d) to PU %d: %s",
+                 plan_mode_name(x->mode), x->workers, k, (int)tid, s->pu, err);
+    add_placement(x, k, pid, tid, s->pu);
+}
+
+static void on_done(run_ctx *x, const cJSON *j)
+{
+    run_result *o = x->out;
+    x->got_done = true;
+    o->wall_s = get_num(j, "wall_s");
+    o->startup_s = get_num(j, "startup_s");
+    double v;
+    if (!isnan(v = get_num(j, "tasks")))
+        o->tasks = (int)v;
+    if (!isnan(v = get_num(j, "tasks_ok")))
+        o->tasks_ok = (int)v;
+    if (!isnan(v = get_num(j, "tasks_failed")))
+        o->tasks_failed = (int)v;
+    const cJSON *fe = cJSON_GetObjectItemCaseSensitive(j, "first_error");
+    if (cJSON_IsString(fe) && o->traceback[0] == '\0')
+        tail_lines(fe->valuestring, 12, o->traceback, sizeof(o->traceback));
+    const char *keys[2] = {"task_wall_s", "task_cpu_s"};
+    stats_summary *dst[2] = {&o->task_wall, &o->task_cpu};
+    for (int k = 0; k < 2; k++) {
+        const cJSON *arr = cJSON_GetObjectItemCaseSensitive(j, keys[k]);
+        int n = cJSON_IsArray(arr) ? cJSON_GetArraySize(arr) : 0;
+        double *vals = xmalloc(sizeof(double) * (size_t)(n ? n : 1));
+        int m = 0;
+        const cJSON *e;
+        cJSON_ArrayForEach(e, arr)
+        {
+            if (cJSON_IsNumber(e))
+                vals[m++] = e->valuedouble;
+        }
+        stats_summarize(vals, m, dst[k]);
+        free(vals);
+    }
+    o->pickle_arg_bytes = get_num(j, "pickle_arg_bytes");
+    o->pickle_result_bytes = get_num(j, "pickle_result_bytes");
+    v = get_num(j, "pickle_sampled");
+    o->pickle_sampled = isnan(v) ? 0 : (int)v;
+    x->rss_main_kb = get_num(j, "maxrss_kb");
+    x->read_main = get_num(j, "read_bytes");
+    x->write_main = get_num(j, "write_bytes");
+}
+
+static void on_error(run_ctx *x, const cJSON *j)
+{
+    run_result *o = x->out;
+    char kind[32] = "", msg[400] = "";
+    copy_str(kind, sizeof(kind), j, "kind");
+    copy_str(msg, sizeof(msg), j, "message");
+    const cJSON *tb = cJSON_GetObjectItemCaseSensitive(j, "traceback");
+    if (cJSON_IsString(tb))
+        tail_lines(tb->valuestring, 12, o->traceback, sizeof(o->traceback));
+    x->got_error = true;
+    if (strcmp(kind, "setup") == 0)
+        o->status = RUN_SETUP_FAILED;
+    else if (strcmp(kind, "worker_died") == 0)
+        o->status = RUN_WORKER_DIED;
+    else
+        o->status = RUN_ERROR;
+    snprintf(o->error, sizeof(o->error), "%s", msg[0] ? msg : kind);
+}
+
+static double nan_add(double a, double b)
+{
+    return isnan(a) ? b : isnan(b) ? a : a + b;
+}
+
+static void handle_line(run_ctx *x, const char *line)
+{
+    cJSON *j = cJSON_Parse(line);
+    const cJSON *ev = j ? cJSON_GetObjectItemCaseSensitive(j, "ev") : NULL;
+    if (!cJSON_IsString(ev)) {
+        log_debug("harness sent a line that is not a protocol message: %.200s", line);
+        cJSON_Delete(j);
+        return;
+    }
+    const char *e = ev->valuestring;
+    if (strcmp(e, "start") == 0) {
+        if (x->counters && counters_read(x->counters, x->harness_pid, &x->before) == 0)
+            x->have_before = true;
+        /* Counting of the measured window starts now: let the harness create its pool. */
+        ssize_t w;
+        do
+            w = write(x->go_fd, "g", 1);
+        while (w < 0 && errno == EINTR);
+    } else if (strcmp(e, "worker") == 0) {
+        on_worker(x, j);
+    } else if (strcmp(e, "worker_exit") == 0) {
+        x->rss_workers_kb = nan_add(x->rss_workers_kb, get_num(j, "maxrss_kb"));
+        x->read_workers = nan_add(x->read_workers, get_num(j, "read_bytes"));
+        x->write_workers = nan_add(x->write_workers, get_num(j, "write_bytes"));
+    } else if (strcmp(e, "done") == 0) {
+        on_done(x, j);
+    } else if (strcmp(e, "error") == 0) {
+        on_error(x, j);
+    } else if (strcmp(e, "warn") == 0) {
+        char msg[512] = "";
+        copy_str(msg, sizeof(msg), j, "message");
+        log_warn("%s x%d: %s", plan_mode_name(x->mode), x->workers, msg);
+    }
+    cJSON_Delete(j);
+}
+
+/* Reads what is available on the control FIFO and handles every complete line. */
+static void drain_control(run_ctx *x, int fd)
+{
+    for (;;) {
+        if (x->line_cap - x->line_len < 65536) {
+            x->line_cap = x->line_cap ? x->line_cap * 2 : 131072;
+            x->line = xrealloc(x->line, x->line_cap);
+        }
+        ssize_t n = read(fd, x->line + x->line_len, x->line_cap - x->line_len - 1);
+        if (n < 0 && errno == EINTR)
+            continue;
+        if (n <= 0)
+            break;
+        x->line_len += (size_t)n;
+        x->line[x->line_len] = '\0';
+        char *start = x->line, *nl;
+        while ((nl = memchr(start, '\n', x->line_len - (size_t)(start - x->line))) != NULL) {
+            *nl = '\0';
+            handle_line(x, start);
+            start = nl + 1;
+        }
+        size_t rest = x->line_len - (size_t)(start - x->line);
+        memmove(x->line, start, rest);
+        x->line_len = rest;
+    }
+}
+
+static int open_log(const char *dir, const char *name)
+{
+    char path[PATH_MAX];
+    snprintf(path, sizeof(path), "%s/%s", dir, name);
+    return open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+}
+
+/* Removes a log file the workload wrote nothing to. */
+static void drop_if_empty(const char *dir, const char *name)
+{
+    char path[PATH_MAX];
+    struct stat st;
+    snprintf(path, sizeof(path), "%s/%s", dir, name);
+    if (stat(path, &st) == 0 && st.st_size == 0)
+        unlink(path);
+}
+
+static double tv_s(struct timeval tv)
+{
+    return (double)tv.tv_sec + (double)tv.tv_usec * 1e-6;
+}
+
+static void rusage_values(const struct rusage *ru, counters_values *v)
+{
+    *v = (counters_values){NAN, NAN, NAN, NAN, NAN, NAN, NAN, NAN, NAN};
+    v->task_clock_s = tv_s(ru->ru_utime) + tv_s(ru->ru_stime);
+    v->voluntary_switches = (double)ru->ru_nvcsw;
+    v->involuntary_switches = (double)ru->ru_nivcsw;
+    v->context_switches = v->voluntary_switches + v->involuntary_switches;
+    v->page_faults = (double)(ru->ru_minflt + ru->ru_majflt);
+}
+
+static void init_result(run_result *o, run_mode mode, int workers, int repeat)
+{
+    memset(o, 0, sizeof(*o));
+    o->mode = mode;
+    o->workers = workers;
+    o->repeat = repeat;
+    o->status = RUN_OK;
+    o->wall_s = o->startup_s = o->harness_s = NAN;
+    o->cpu_s = o->cpu_utilization = NAN;
+    o->peak_rss_bytes = o->io_read_bytes = o->io_write_bytes = NAN;
+    o->pickle_arg_bytes = o->pickle_result_bytes = NAN;
+    o->counters = (counters_values){NAN, NAN, NAN, NAN, NAN, NAN, NAN, NAN, NAN};
+    stats_summarize(NULL, 0, &o->task_wall);
+    stats_summarize(NULL, 0, &o->task_cpu);
+}
+
+/* The child between fork and exec: only async-signal-safe calls from here on. */
+static void exec_harness(const runner_env *env, const char *const argv[], char *const envp[], int ctl,
+                         int go, int sync_r, int exec_err, int out_fd, int err_fd)
+{
+    char c;
+    setpgid(0, 0);
+    prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0);
+    struct sigaction dfl;
+    memset(&dfl, 0, sizeof(dfl));
+    dfl.sa_handler = SIG_DFL;
+    sigaction(SIGINT, &dfl, NULL);
+    sigaction(SIGTERM, &dfl, NULL);
+    sigaction(SIGHUP, &dfl, NULL);
+    sigaction(SIGPIPE, &dfl, NULL);
+    int devnull = open("/dev/null", O_RDONLY);
+    /* Move everything to high numbers first so that the dup2s below never clobber each other. */
+    int fds[7] = {ctl, go, sync_r, exec_err, out_fd, err_fd, devnull};
+    for (int i = 0; i < 7; i++)
+        fds[i] = fcntl(fds[i], F_DUPFD_CLOEXEC, 100);
+    dup2(fds[6], 0);
+    dup2(fds[4], 1);
+    dup2(fds[5], 2);
+    dup2(fds[0], CONTROL_FD);
+    dup2(fds[1], GO_FD);
+    dup2(fds[3], EXEC_ERR_FD);
+    fcntl(EXEC_ERR_FD, F_SETFD, FD_CLOEXEC);
+    int sync_fd = fds[2];
+    /* Wait until the parent has bound us and attached the counters; EOF means it is gone. */
+    ssize_t n;
+    do
+        n = read(sync_fd, &c, 1);
+    while (n < 0 && errno == EINTR);
+    if (n != 1)
+        _exit(126);
+    /* Every other descriptor goes, PAPI's perf descriptors (opened without close-on-exec)
+     * included: the harness gets exactly what the protocol says. */
+    closefrom(EXEC_ERR_FD + 1);
+    execve(env->python, (char *const *)argv, envp);
+    int e = errno;
+    ssize_t w = write(EXEC_ERR_FD, &e, sizeof(e));
+    (void)w;
+    _exit(127);
+}
+
+int runner_run(const runner_env *env, run_mode mode, int workers, int repeat, run_result *out)
+{
+    run_ctx x;
+    memset(&x, 0, sizeof(x));
+    x.env = env;
+    x.out = out;
+    x.mode = mode;
+    x.workers = mode == MODE_SINGLE ? 1 : workers;
+    x.rss_workers_kb = x.read_workers = x.write_workers = NAN;
+    x.rss_main_kb = x.read_main = x.write_main = NAN;
+    init_result(out, mode, x.workers, repeat);
+    out->tasks = env->tasks;
+
+    if (x.workers < 1 || x.workers > PLAN_WORKER_CAP ||
+        topology_place(env->topo, x.workers, x.slots) < 0) {
+        out->status = RUN_ERROR;
+        snprintf(out->error, sizeof(out->error), "cannot place %d workers", x.workers);
+        return -1;
+    }
+
+    /* Private directory for the control FIFO that worker processes open by path. */
+    char dir[] = "/tmp/concur-XXXXXX";
+    char fifo[PATH_MAX];
+    int ctl_r = -1, ctl_w = -1, go[2] = {-1, -1}, sync_p[2] = {-1, -1}, exec_err[2] = {-1, -1};
+    int out_fd = -1, err_fd = -1;
+    int rc = -1;
+    child_proc c = {.pid = -1, .pidfd = -1};
+    char logname[2][64];
+
+    if (mkdtemp(dir) == NULL) {
+        snprintf(out->error, sizeof(out->error), "cannot create a directory in /tmp: %s",
+                 strerror(errno));
+        out->status = RUN_ERROR;
+        return -1;
+    }
+    snprintf(fifo, sizeof(fifo), "%s/control", dir);
+    if (mkfifo(fifo, 0600) < 0) {
+        snprintf(out->error, sizeof(out->error), "mkfifo %s: %s", fifo, strerror(errno));
+        out->status = RUN_ERROR;
+        goto cleanup;
+    }
+    /* Read end opened read-write: the open does not block, and there is no EOF in between two
+     * writers (the end of the run is told by the harness's exit, not by the FIFO). */
+    ctl_r = open(fifo, O_RDWR | O_NONBLOCK | O_CLOEXEC);
+    ctl_w = open(fifo, O_WRONLY | O_CLOEXEC);
+    if (ctl_r < 0 || ctl_w < 0 || pipe2(go, O_CLOEXEC) < 0 || pipe2(sync_p, O_CLOEXEC) < 0 ||
+        pipe2(exec_err, O_CLOEXEC) < 0) {
+        snprintf(out->error, sizeof(out->error), "cannot set up the control channel: %s",
+                 strerror(errno));
+        out->status = RUN_ERROR;
+        goto cleanup;
+    }
+    snprintf(logname[0], sizeof(logname[0]), "%s-%d-r%d.stdout", plan_mode_name(mode), x.workers,
+             repeat);
+    snprintf(logname[1], sizeof(logname[1]), "%s-%d-r%d.stderr", plan_mode_name(mode), x.workers,
+             repeat);
+    out_fd = open_log(env->log_dir, logname[0]);
+    err_fd = open_log(env->log_dir, logname[1]);
+    if (out_fd < 0 || err_fd < 0) {
+        snprintf(out->error, sizeof(out->error), "cannot write the workload's logs in %s: %s",
+                 env->log_dir, strerror(errno));
+        out->status = RUN_ERROR;
+        goto cleanup;
+    }
+
+    /* Everything the child needs is prepared before fork: it only calls async-signal-safe
+     * functions. */
+    char workers_s[16], tasks_s[16];
+    snprintf(workers_s, sizeof(workers_s), "%d", x.workers);
+    snprintf(tasks_s, sizeof(tasks_s), "%d", env->tasks);
+    const char *argv[32];
+    int a = 0;
+    argv[a++] = env->python;
+    argv[a++] = env->harness;
+    argv[a++] = "--workload";
+    argv[a++] = env->workload;
+    argv[a++] = "--mode";
+    argv[a++] = plan_mode_name(mode);
+    argv[a++] = "--workers";
+    argv[a++] = workers_s;
+    if (env->tasks > 0) {
+        argv[a++] = "--tasks";
+        argv[a++] = tasks_s;
+    }
+    if (env->start_method && env->start_method[0]) {
+        argv[a++] = "--start-method";
+        argv[a++] = env->start_method;
+    }
+    argv[a++] = "--control-fd";
+    argv[a++] = "3";
+    argv[a++] = "--go-fd";
+    argv[a++] = "4";
+    argv[a] = NULL;
+
+    size_t nenv = 0;
+    while (environ[nenv])
+        nenv++;
+    char **envp = xcalloc(nenv + 3, sizeof(char *));
+    size_t e = 0;
+    for (size_t i = 0; i < nenv; i++)
+        if (strncmp(environ[i], "CONCUR_CONTROL_PATH=", 20) != 0 &&
+            strncmp(environ[i], "CONCUR_BIND=", 12) != 0)
+            envp[e++] = environ[i];
+    char ctl_env[PATH_MAX + 32];
+    snprintf(ctl_env, sizeof(ctl_env), "CONCUR_CONTROL_PATH=%s", fifo);
+    envp[e++] = ctl_env;
+    static char bind_env[] = "CONCUR_BIND=1";
+    envp[e++] = bind_env;
+    envp[e] = NULL;
+
+    double t_fork = util_now();
+    c.pid = fork();
+    if (c.pid < 0) {
+        snprintf(out->error, sizeof(out->error), "fork: %s", strerror(errno));
+        out->status = RUN_ERROR;
+        free(envp);
+        goto cleanup;
+    }
+    if (c.pid == 0)
+        exec_harness(env, argv, envp, ctl_w, go[0], sync_p[0], exec_err[1], out_fd, err_fd);
+    free(envp);
+    setpgid(c.pid, c.pid); /* also here: no race with the first kill(-pid) */
+    x.harness_pid = c.pid;
+    x.go_fd = go[1];
+    close(ctl_w), ctl_w = -1;
+    close(go[0]), go[0] = -1;
+    close(sync_p[0]), sync_p[0] = -1;
+    close(exec_err[1]), exec_err[1] = -1;
+    close(out_fd), out_fd = -1;
+    close(err_fd), err_fd = -1;
+    c.pidfd = pidfd_open_compat(c.pid);
+
+    /* Bind the harness before it runs a single instruction of Python: single mode to its one PU,
+     * pools to the union of their workers' PUs (each worker is narrowed as it announces). */
+    {
+        char err[256] = "";
+        int pus[PLAN_WORKER_CAP], npus = 0;
+        for (int i = 0; i < x.workers; i++) {
+            bool seen = false;
+            for (int k = 0; k < npus; k++)
+                seen |= pus[k] == x.slots[i].pu;
+            if (!seen)
+                pus[npus++] = x.slots[i].pu;
+        }
+        if (topology_bind_set(env->topo, c.pid, pus, npus, err, sizeof(err)) < 0)
+            log_warn("could not bind the harness: %s", err);
+    }
+    if (env->counters) {
+        char err[256] = "";
+        x.counters = counters_attach(env->counters, c.pid, err, sizeof(err));
+        if (x.counters == NULL)
+            log_warn("counters: %s; this run has kernel accounting only", err);
+    }
+    {
+        ssize_t w;
+        do
+            w = write(sync_p[1], "x", 1);
+        while (w < 0 && errno == EINTR);
+        close(sync_p[1]), sync_p[1] = -1;
+        int exec_errno = 0;
+        ssize_t n;
+        do
+            n = read(exec_err[0], &exec_errno, sizeof(exec_errno));
+        while (n < 0 && errno == EINTR);
+        if (n == (ssize_t)sizeof(exec_errno)) {
+            snprintf(out->error, sizeof(out->error), "cannot execute %s: %s", env->python,
+                     strerror(exec_errno));
+            out->status = RUN_ERROR;
+            kill_tree(&c);
+            goto cleanup;
+        }
+    }
+
+    double deadline = env->timeout_s > 0 ? t_fork + env->timeout_s : INFINITY;
+    bool timed_out = false;
+    while (!c.reaped) {
+        if (stop_signal)
+            break;
+        double now = util_now();
+        if (now >= deadline) {
+            timed_out = true;
+            break;
+        }
+        double wait_s = fmin(deadline - now, 0.25);
+        struct pollfd pfd[2] = {{.fd = ctl_r, .events = POLLIN}, {.fd = c.pidfd, .events = POLLIN}};
+        int np = c.pidfd >= 0 ? 2 : 1;
+        int r = poll(pfd, (nfds_t)np, (int)(wait_s * 1000) + 1);
+        if (r < 0 && errno != EINTR)
+            break;
+        if (r > 0 && (pfd[0].revents & POLLIN))
+            drain_control(&x, ctl_r);
+        if (c.pidfd < 0 || (r > 0 && (pfd[1].revents & POLLIN)))
+            child_try_reap(&c, false);
+    }
+    out->harness_s = util_now() - t_fork;
+    drain_control(&x, ctl_r);
+
+    int left = kill_tree(&c); /* reaps the harness too */
+    if (left > 0)
+        log_warn("%s x%d: killed %d process(es) the workload started outside its process group",
+                 plan_mode_name(mode), x.workers, left);
+    else if (left < 0)
+        log_warn("%s x%d: some processes of the run did not die within %.0f s of SIGKILL",
+                 plan_mode_name(mode), x.workers, KILL_WAIT_S);
+    drain_control(&x, ctl_r);
+
+    int st = c.status;
+    out->exit_code = WIFEXITED(st) ? WEXITSTATUS(st) : WIFSIGNALED(st) ? -WTERMSIG(st) : -1;
+    if (stop_signal) {
+        out->status = RUN_INTERRUPTED;
+        snprintf(out->error, sizeof(out->error), "interrupted by %s", strsignal(stop_signal));
+    } else if (timed_out) {
+        out->status = RUN_TIMED_OUT;
+        snprintf(out->error, sizeof(out->error),
+                 "timed out after %.1f s (--timeout); the whole process tree was killed",
+                 env->timeout_s);
+    } else if (x.got_error) {
+        /* status and message already set from the harness's error line */
+    } else if (!x.got_done) {
+        out->status = RUN_CRASHED;
+        if (WIFSIGNALED(st))
+            snprintf(out->error, sizeof(out->error),
+                     "the harness was killed by signal %d (%s) before it finished: a task crashed "
+                     "the interpreter (see %s/%s)",
+                     WTERMSIG(st), strsignal(WTERMSIG(st)), env->log_dir, logname[1]);
+        else
+            snprintf(out->error, sizeof(out->error),
+                     "the harness exited with status %d before it finished: a task or setup() "
+                     "called os._exit() or sys.exit() (see %s/%s)",
+                     out->exit_code, env->log_dir, logname[1]);
+    } else if (out->tasks_failed > 0) {
+        out->status = RUN_TASKS_FAILED;
+        snprintf(out->error, sizeof(out->error), "%d of %d tasks raised an exception",
+                 out->tasks_failed, out->tasks);
+    }
+
+    /* Counters over the measured window: final totals minus what was counted before the pool. */
+    counters_values after;
+    bool have_after = false;
+    if (x.counters)
+        have_after = counters_final(x.counters, &c.ru, &after) == 0;
+    if (!have_after) {
+        /* No counters attached: kernel accounting straight from wait4, always available. */
+        rusage_values(&c.ru, &after);
+        x.have_before = false;
+    }
+    if (x.have_before)
+        counters_diff(&x.before, &after, &out->counters);
+    else
+        out->counters = after;
+    out->cpu_s = out->counters.task_clock_s;
+    if (out->wall_s > 0)
+        out->cpu_utilization = out->cpu_s / (out->wall_s * x.workers);
+
+    const double kb = 1024.0;
+    out->peak_rss_bytes = nan_add(x.rss_main_kb, x.rss_workers_kb) * kb;
+    out->io_read_bytes = nan_add(x.read_main, x.read_workers);
+    out->io_write_bytes = nan_add(x.write_main, x.write_workers);
+    if (isnan(out->peak_rss_bytes))
+        out->peak_rss_bytes = (double)c.ru.ru_maxrss * kb;
+    rc = 0;
+
+cleanup:
+    if (x.counters)
+        counters_close(x.counters);
+    if (c.pid > 0 && !c.reaped)
+        kill_tree(&c);
+    if (c.pidfd >= 0)
+        close(c.pidfd);
+    int fds[] = {ctl_r, ctl_w, go[0], go[1], sync_p[0], sync_p[1], exec_err[0], exec_err[1],
+                 out_fd, err_fd};
+    for (size_t i = 0; i < ARRAY_LEN(fds); i++)
+        if (fds[i] >= 0)
+            close(fds[i]);
+    if (env->log_dir && c.pid > 0) {
+        drop_if_empty(env->log_dir, logname[0]);
+        drop_if_empty(env->log_dir, logname[1]);
+    }
+    free(x.line);
+    unlink(fifo);
+    rmdir(dir);
+    return rc;
+}

@@ -1,0 +1,353 @@
+/* check_cli.c - the concur executable as a user meets it: help, usage errors, exit codes, a whole
+ * run end to end, and Ctrl-C / SIGTERM in the middle of one. */
+#include <cjson/cJSON.h>
+#include <dirent.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "check_concur.h"
+#include "concur/concur.h"
+#include "concur/util.h"
+
+static char tmp[PATH_MAX];
+
+static const char *bin(void)
+{
+    const char *b = getenv("CONCUR_BIN");
+    return b ? b : "build/concur";
+}
+
+static const char *fixture(const char *name)
+{
+    static char path[4][PATH_MAX];
+    static int k;
+    const char *src = getenv("CONCUR_SRC");
+    k = (k + 1) % 4;
+    snprintf(path[k], sizeof(path[k]), "%s/tests/fixtures/%s", src ? src : ".", name);
+    return path[k];
+}
+
+static void setup(void)
+{
+    snprintf(tmp, sizeof(tmp), "/tmp/concur-cli-%d", (int)getpid());
+    ck_assert_int_eq(util_mkdir_p(tmp, 0755), 0);
+}
+
+static void teardown(void)
+{
+    char cmd[PATH_MAX + 16];
+    snprintf(cmd, sizeof(cmd), "rm -rf %s", tmp);
+    if (system(cmd) != 0)
+        fprintf(stderr, "could not remove %s\n", tmp);
+}
+
+typedef struct {
+    int code;
+    char *out;
+    char *err;
+} outcome;
+
+/* Runs concur with argv (NULL-terminated, without the program name), stdout and stderr captured. */
+static outcome run_concur(const char *const *args)
+{
+    char out_path[PATH_MAX], err_path[PATH_MAX];
+    snprintf(out_path, sizeof(out_path), "%s/stdout", tmp);
+    snprintf(err_path, sizeof(err_path), "%s/stderr", tmp);
+    pid_t pid = fork();
+    ck_assert_int_ge(pid, 0);
+    if (pid == 0) {
+        int o = open(out_path, O_WRONLY | O_CREAT | O_TRUNC, 0644);
+        int e = open(err_path, O_WRONLY | O_CREAT | O_TRUNC, 0644);
+        dup2(o, 1);
+        dup2(e, 2);
+        const char *argv[32];
+        int n = 0;
+        argv[n++] = bin();
+        for (int i = 0; args[i] && n < 31; i++)
+            argv[n++] = args[i];
+        argv[n] = NULL;
+        execv(bin(), (char *const *)argv);
+        _exit(127);
+    }
+    int st;
+    waitpid(pid, &st, 0);
+    outcome r = {WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st), NULL, NULL};
+    r.out = util_read_file(out_path, NULL);
+    r.err = util_read_file(err_path, NULL);
+    ck_assert(r.out && r.err);
+    return r;
+}
+
+static void outcome_free(outcome *r)
+{
+    free(r->out);
+    free(r->err);
+}
+
+static int count_lines(const char *s)
+{
+    int n = 0;
+    for (; *s; s++)
+        n += *s == '\n';
+    return n;
+}
+
+START_TEST(test_help_and_version)
+{
+    const char *cmds[][3] = {{"--help", NULL}, {"run", "--help", NULL},
+                             {"topology", "--help", NULL}, {"counters", "--help", NULL},
+                             {"help", "run", NULL}};
+    for (size_t i = 0; i < sizeof(cmds) / sizeof(cmds[0]); i++) {
+        outcome r = run_concur(cmds[i]);
+        ck_assert_int_eq(r.code, 0);
+        ck_assert_ptr_nonnull(strstr(r.out, "Usage: concur"));
+        ck_assert_str_eq(r.err, "");
+        outcome_free(&r);
+    }
+    const char *v[] = {"--version", NULL};
+    outcome r = run_concur(v);
+    ck_assert_int_eq(r.code, 0);
+    ck_assert_str_eq(r.out, "concur " CONCUR_VERSION "\n");
+    outcome_free(&r);
+}
+END_TEST
+
+/* Each bad command line: one clear line (plus where help is), the documented exit code. */
+static const struct {
+    const char *args[8];
+    int code;
+    const char *in_err;
+} usage_cases[] = {
+    {{NULL}, CONCUR_EXIT_USAGE, "Usage: concur"},
+    {{"frobnicate", NULL}, CONCUR_EXIT_USAGE, "unknown command 'frobnicate'"},
+    {{"run", NULL}, CONCUR_EXIT_USAGE, "no workload given"},
+    {{"run", "x.py", "--bogus", NULL}, CONCUR_EXIT_USAGE, "unknown option '--bogus'"},
+    {{"run", "x.py", "-Z", NULL}, CONCUR_EXIT_USAGE, "unknown option '-Z'"},
+    {{"run", "x.py", "--workers", "0", NULL}, CONCUR_EXIT_USAGE, "--workers '0'"},
+    {{"run", "x.py", "--workers", "2,,4", NULL}, CONCUR_EXIT_USAGE, "--workers"},
+    {{"run", "x.py", "--modes", "threads,asyncio", NULL}, CONCUR_EXIT_USAGE, "unknown mode 'asyncio'"},
+    {{"run", "x.py", "--tasks", "-3", NULL}, CONCUR_EXIT_USAGE, "--tasks '-3'"},
+    {{"run", "x.py", "--repeat", "many", NULL}, CONCUR_EXIT_USAGE, "--repeat 'many'"},
+    {{"run", "x.py", "--start-method", "vfork", NULL}, CONCUR_EXIT_USAGE, "fork, spawn or forkserver"},
+    {{"run", "x.py", "--timeout", "soon", NULL}, CONCUR_EXIT_USAGE, "--timeout 'soon'"},
+    {{"run", "x.py", "--counters", "best", NULL}, CONCUR_EXIT_USAGE, "--counters 'best'"},
+    {{"run", "x.py", "--tasks", NULL}, CONCUR_EXIT_USAGE, "needs a value"},
+    {{"run", "a.py", "b.py", NULL}, CONCUR_EXIT_USAGE, "unexpected argument 'b.py'"},
+    {{"run", "/nonexistent/job.py", NULL}, CONCUR_EXIT_WORKLOAD, "/nonexistent/job.py"},
+    {{"run", "/tmp", NULL}, CONCUR_EXIT_WORKLOAD, "is a directory"},
+    {{"topology", "--synthetic", "pack:two", NULL}, CONCUR_EXIT_USAGE, "pack:two"},
+    {{"counters", "extra", NULL}, CONCUR_EXIT_USAGE, "unexpected argument"},
+};
+
+START_TEST(test_usage_errors)
+{
+    outcome r = run_concur(usage_cases[_i].args);
+    ck_assert_msg(r.code == usage_cases[_i].code, "exit %d, expected %d; stderr: %s", r.code,
+                  usage_cases[_i].code, r.err);
+    ck_assert_msg(strstr(r.err, usage_cases[_i].in_err), "stderr '%s' lacks '%s'", r.err,
+                  usage_cases[_i].in_err);
+    ck_assert_str_eq(r.out, "");
+    if (usage_cases[_i].args[0] != NULL)
+        ck_assert_msg(count_lines(r.err) <= 2, "more than one line of complaint: %s", r.err);
+    outcome_free(&r);
+}
+END_TEST
+
+/* Loading errors: exit 3, the file named, the exception shown. */
+static const struct {
+    const char *fixture;
+    const char *in_err;
+} workload_cases[] = {
+    {"no_task.py", "task"},
+    {"syntax_error.py", "SyntaxError"},
+    {"import_error.py", "ModuleNotFoundError"},
+};
+
+START_TEST(test_workload_errors)
+{
+    char out[PATH_MAX];
+    snprintf(out, sizeof(out), "%s/out", tmp);
+    const char *args[] = {"run", fixture(workload_cases[_i].fixture), "--out", out, NULL};
+    outcome r = run_concur(args);
+    ck_assert_int_eq(r.code, CONCUR_EXIT_WORKLOAD);
+    ck_assert_ptr_nonnull(strstr(r.err, workload_cases[_i].fixture));
+    ck_assert_ptr_nonnull(strstr(r.err, workload_cases[_i].in_err));
+    outcome_free(&r);
+}
+END_TEST
+
+START_TEST(test_topology_synthetic)
+{
+    const char *args[] = {"topology", "--synthetic", "pack:2 core:16 pu:2", NULL};
+    outcome r = run_concur(args);
+    ck_assert_int_eq(r.code, 0);
+    ck_assert_ptr_nonnull(strstr(r.out, "64"));
+    outcome_free(&r);
+    const char *json[] = {"topology", "--synthetic", "pack:2 core:4 pu:2", "--json", NULL};
+    r = run_concur(json);
+    ck_assert_int_eq(r.code, 0);
+    cJSON *j = cJSON_Parse(r.out);
+    ck_assert_msg(j != NULL, "topology --json is not JSON: %s", r.out);
+    cJSON_Delete(j);
+    outcome_free(&r);
+}
+END_TEST
+
+START_TEST(test_counters_command)
+{
+    const char *args[] = {"counters", NULL};
+    outcome r = run_concur(args);
+    ck_assert_int_eq(r.code, 0);
+    ck_assert(strstr(r.out, "hardware") || strstr(r.out, "software") || strstr(r.out, "kernel"));
+    outcome_free(&r);
+    const char *kernel[] = {"counters", "--counters", "kernel", "--json", NULL};
+    r = run_concur(kernel);
+    ck_assert_int_eq(r.code, 0);
+    cJSON *j = cJSON_Parse(r.out);
+    ck_assert_msg(j != NULL, "counters --json is not JSON: %s", r.out);
+    const cJSON *level = cJSON_GetObjectItemCaseSensitive(j, "level");
+    ck_assert(cJSON_IsString(level));
+    ck_assert_str_eq(level->valuestring, "kernel");
+    cJSON_Delete(j);
+    outcome_free(&r);
+}
+END_TEST
+
+/* A whole run: --json puts results.json on stdout and nothing else; the file matches. */
+START_TEST(test_run_end_to_end_json)
+{
+    char out[PATH_MAX];
+    snprintf(out, sizeof(out), "%s/e2e", tmp);
+    const char *args[] = {"run", fixture("chatty.py"), "--tasks", "4", "--repeat", "2",
+                          "--workers", "1,2", "--out", out, "--json", NULL};
+    outcome r = run_concur(args);
+    ck_assert_msg(r.code == 0, "exit %d: %s", r.code, r.err);
+    cJSON *j = cJSON_Parse(r.out);
+    ck_assert_msg(j != NULL, "stdout is not JSON: %.300s", r.out);
+    ck_assert_ptr_null(strstr(r.out, "chatty says")); /* the workload's prints went to logs */
+    ck_assert_ptr_null(strstr(r.err, "chatty says"));
+    ck_assert_str_eq(cJSON_GetObjectItemCaseSensitive(j, "schema")->valuestring,
+                     CONCUR_RESULTS_SCHEMA);
+    ck_assert(cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(j, "complete")));
+    const cJSON *runs = cJSON_GetObjectItemCaseSensitive(j, "runs");
+    /* single x1, threads x1 x2, processes x1 x2; two repeats each */
+    ck_assert_int_eq(cJSON_GetArraySize(runs), 10);
+    const cJSON *summary = cJSON_GetObjectItemCaseSensitive(j, "summary");
+    const cJSON *t2 = cJSON_GetObjectItemCaseSensitive(
+        cJSON_GetObjectItemCaseSensitive(summary, "threads"), "2");
+    ck_assert_ptr_nonnull(t2);
+    ck_assert(cJSON_IsNumber(cJSON_GetObjectItemCaseSensitive(t2, "speedup")));
+    cJSON_Delete(j);
+
+    char path[PATH_MAX];
+    snprintf(path, sizeof(path), "%s/results.json", out);
+    char *text = util_read_file(path, NULL);
+    ck_assert_ptr_nonnull(text);
+    cJSON *f = cJSON_Parse(text);
+    ck_assert_ptr_nonnull(f);
+    ck_assert_int_eq(cJSON_GetArraySize(cJSON_GetObjectItemCaseSensitive(f, "runs")), 10);
+    cJSON_Delete(f);
+    free(text);
+    outcome_free(&r);
+}
+END_TEST
+
+static int count_processes_with(const char *needle)
+{
+    DIR *d = opendir("/proc");
+    int n = 0;
+    struct dirent *e;
+    while ((e = readdir(d)) != NULL) {
+        if (e->d_name[0] < '0' || e->d_name[0] > '9' || atoi(e->d_name) == getpid())
+            continue;
+        char path[300], buf[4096];
+        snprintf(path, sizeof(path), "/proc/%s/cmdline", e->d_name);
+        int fd = open(path, O_RDONLY);
+        if (fd < 0)
+            continue;
+        ssize_t len = read(fd, buf, sizeof(buf) - 1);
+        close(fd);
+        if (len <= 0)
+            continue;
+        for (ssize_t i = 0; i < len; i++)
+            buf[i] = buf[i] ? buf[i] : ' ';
+        buf[len] = '\0';
+        n += strstr(buf, needle) != NULL;
+    }
+    closedir(d);
+    return n;
+}
+
+/* Ctrl-C or SIGTERM half-way: children killed, results so far written and marked incomplete. */
+static const int stop_signals[] = {SIGINT, SIGTERM};
+
+START_TEST(test_signal_mid_run)
+{
+    char out[PATH_MAX], path[PATH_MAX];
+    snprintf(out, sizeof(out), "%s/sig", tmp);
+    snprintf(path, sizeof(path), "%s/results.json", out);
+    const char *hang = fixture("hang.py");
+    pid_t pid = fork();
+    ck_assert_int_ge(pid, 0);
+    if (pid == 0) {
+        int devnull = open("/dev/null", O_WRONLY);
+        dup2(devnull, 1);
+        dup2(devnull, 2);
+        execl(bin(), bin(), "run", hang, "--tasks", "4", "--timeout", "0", "--out", out,
+              (char *)NULL);
+        _exit(127);
+    }
+    /* Wait until the workload is really running: a harness with hang.py in its command line. */
+    double deadline = util_now() + 30;
+    while (count_processes_with(hang) < 1 && util_now() < deadline)
+        usleep(20000);
+    ck_assert_msg(count_processes_with(hang) >= 1, "the run never started");
+    usleep(300000);
+    kill(pid, stop_signals[_i]);
+    int st;
+    ck_assert_int_eq(waitpid(pid, &st, 0), pid);
+    ck_assert(WIFEXITED(st));
+    ck_assert_int_eq(WEXITSTATUS(st), 128 + stop_signals[_i]);
+    ck_assert_int_eq(count_processes_with(hang), 0);
+    char *text = util_read_file(path, NULL);
+    ck_assert_ptr_nonnull(text);
+    cJSON *j = cJSON_Parse(text);
+    ck_assert_ptr_nonnull(j);
+    ck_assert(cJSON_IsFalse(cJSON_GetObjectItemCaseSensitive(j, "complete")));
+    const cJSON *reason = cJSON_GetObjectItemCaseSensitive(j, "incomplete_reason");
+    ck_assert(cJSON_IsString(reason) && strstr(reason->valuestring, "interrupted"));
+    const cJSON *runs = cJSON_GetObjectItemCaseSensitive(j, "runs");
+    ck_assert_int_ge(cJSON_GetArraySize(runs), 1);
+    cJSON_Delete(j);
+    free(text);
+}
+END_TEST
+
+Suite *cli_suite(void)
+{
+    Suite *s = suite_create("cli");
+    TCase *tc = tcase_create("usage");
+    tcase_add_checked_fixture(tc, setup, teardown);
+    tcase_set_timeout(tc, 30);
+    tcase_add_test(tc, test_help_and_version);
+    tcase_add_loop_test(tc, test_usage_errors, 0, sizeof(usage_cases) / sizeof(usage_cases[0]));
+    tcase_add_loop_test(tc, test_workload_errors, 0,
+                        sizeof(workload_cases) / sizeof(workload_cases[0]));
+    tcase_add_test(tc, test_topology_synthetic);
+    tcase_add_test(tc, test_counters_command);
+    suite_add_tcase(s, tc);
+
+    tc = tcase_create("end-to-end");
+    tcase_add_checked_fixture(tc, setup, teardown);
+    tcase_set_timeout(tc, 180);
+    tcase_add_test(tc, test_run_end_to_end_json);
+    tcase_add_loop_test(tc, test_signal_mid_run, 0, sizeof(stop_signals) / sizeof(stop_signals[0]));
+    suite_add_tcase(s, tc);
+    return s;
+}

@@ -1,0 +1,385 @@
+/* check_runner.c - real runs of real Python: pinning read back from the kernel, counters that
+ * agree with what the job does, every fault case, and no process left behind. */
+#include <dirent.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <math.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "check_concur.h"
+#include "concur/concur.h"
+#include "concur/counters.h"
+#include "concur/results.h"
+#include "concur/runner.h"
+#include "concur/topology.h"
+#include "concur/util.h"
+
+static topology *topo;
+static counters_probe probe;
+static python_info py;
+static char harness[PATH_MAX];
+static char log_dir[PATH_MAX];
+
+static const char *fixture(const char *name)
+{
+    static char path[PATH_MAX];
+    const char *src = getenv("CONCUR_SRC");
+    snprintf(path, sizeof(path), "%s/tests/fixtures/%s", src ? src : ".", name);
+    return path;
+}
+
+static void setup(void)
+{
+    char err[1024];
+    ck_assert_msg(runner_find_harness(harness, sizeof(harness), err, sizeof(err)) == 0, "%s", err);
+    topo = topology_load(NULL, err, sizeof(err));
+    ck_assert_msg(topo != NULL, "%s", err);
+    counters_detect(COUNTERS_HARDWARE, &probe);
+    workload_info wl;
+    int rc = runner_probe("python3", harness, fixture("quick.py"), &py, &wl, err, sizeof(err));
+    ck_assert_msg(rc == CONCUR_EXIT_OK, "probe failed: %s", err);
+    snprintf(log_dir, sizeof(log_dir), "/tmp/concur-check-%d", (int)getpid());
+    ck_assert_int_eq(util_mkdir_p(log_dir, 0755), 0);
+    runner_install_signals();
+}
+
+static void teardown(void)
+{
+    topology_free(topo);
+    char cmd[PATH_MAX + 16];
+    snprintf(cmd, sizeof(cmd), "rm -rf %s", log_dir);
+    if (system(cmd) != 0)
+        fprintf(stderr, "could not remove %s\n", log_dir);
+}
+
+/* Every process whose command line mentions `needle`, other than this test process. */
+static int count_processes_with(const char *needle)
+{
+    DIR *d = opendir("/proc");
+    int n = 0;
+    struct dirent *e;
+    while ((e = readdir(d)) != NULL) {
+        if (e->d_name[0] < '0' || e->d_name[0] > '9' || atoi(e->d_name) == getpid())
+            continue;
+        char path[300], buf[4096];
+        snprintf(path, sizeof(path), "/proc/%s/cmdline", e->d_name);
+        int fd = open(path, O_RDONLY);
+        if (fd < 0)
+            continue;
+        ssize_t len = read(fd, buf, sizeof(buf) - 1);
+        close(fd);
+        if (len <= 0)
+            continue;
+        for (ssize_t i = 0; i < len; i++)
+            if (buf[i] == '\0')
+                buf[i] = ' ';
+        buf[len] = '\0';
+        if (strstr(buf, needle))
+            n++;
+    }
+    closedir(d);
+    return n;
+}
+
+/* Children of this process that are not reaped: none may remain after a run. */
+static int count_own_children(void)
+{
+    DIR *d = opendir("/proc");
+    int n = 0;
+    struct dirent *e;
+    while ((e = readdir(d)) != NULL) {
+        if (e->d_name[0] < '0' || e->d_name[0] > '9')
+            continue;
+        char path[300], buf[512];
+        snprintf(path, sizeof(path), "/proc/%s/stat", e->d_name);
+        int fd = open(path, O_RDONLY);
+        if (fd < 0)
+            continue;
+        ssize_t len = read(fd, buf, sizeof(buf) - 1);
+        close(fd);
+        if (len <= 0)
+            continue;
+        buf[len] = '\0';
+        char *rp = strrchr(buf, ')');
+        char state;
+        int ppid;
+        if (rp && sscanf(rp + 1, " %c %d", &state, &ppid) == 2 && ppid == getpid())
+            n++;
+    }
+    closedir(d);
+    return n;
+}
+
+static void run(const char *name, run_mode mode, int workers, const char *start_method,
+                double timeout_s, int tasks, run_result *out)
+{
+    runner_env env = {
+        .python = py.executable,
+        .harness = harness,
+        .workload = fixture(name),
+        .start_method = start_method,
+        .tasks = tasks,
+        .timeout_s = timeout_s,
+        .log_dir = log_dir,
+        .topo = topo,
+        .counters = &probe,
+    };
+    ck_assert_int_eq(runner_run(&env, mode, workers, 1, out), 0);
+    ck_assert_msg(count_own_children() == 0, "a process of the run is still a child of concur");
+    ck_assert_msg(count_processes_with(fixture(name)) == 0,
+                  "a process of the run outlived it (%s)", name);
+}
+
+START_TEST(test_probe_resolves_real_interpreter)
+{
+    /* python3 on PATH may be a launcher shim (pyenv's is a bash script): never measure it. */
+    ck_assert_str_ne(py.executable, "python3");
+    ck_assert_ptr_null(strstr(py.executable, "/shims/"));
+    ck_assert_int_eq(access(py.executable, X_OK), 0);
+    ck_assert_str_eq(py.implementation, "cpython");
+    ck_assert_int_ne(py.version[0], '\0');
+}
+END_TEST
+
+static const struct {
+    const char *fixture;
+    int exit_code;
+    const char *in_message;
+} probe_errors[] = {
+    {"no_task.py", CONCUR_EXIT_WORKLOAD, "task"},
+    {"syntax_error.py", CONCUR_EXIT_WORKLOAD, "SyntaxError"},
+    {"import_error.py", CONCUR_EXIT_WORKLOAD, "ModuleNotFoundError"},
+};
+
+START_TEST(test_probe_errors)
+{
+    python_info p;
+    workload_info wl;
+    char err[2048] = "";
+    int rc = runner_probe("python3", harness, fixture(probe_errors[_i].fixture), &p, &wl, err,
+                          sizeof(err));
+    ck_assert_int_eq(rc, probe_errors[_i].exit_code);
+    ck_assert_msg(strstr(err, probe_errors[_i].in_message), "message '%s' lacks '%s'", err,
+                  probe_errors[_i].in_message);
+}
+END_TEST
+
+START_TEST(test_probe_missing_interpreter)
+{
+    python_info p;
+    workload_info wl;
+    char err[2048] = "";
+    int rc = runner_probe("/nonexistent/python9", harness, fixture("quick.py"), &p, &wl, err,
+                          sizeof(err));
+    ck_assert_int_eq(rc, CONCUR_EXIT_ENV);
+    ck_assert_ptr_nonnull(strstr(err, "/nonexistent/python9"));
+    ck_assert_ptr_nonnull(strstr(err, "--python"));
+}
+END_TEST
+
+/* single: one PU, read back from the kernel; task-clock close to wall time for CPU work. */
+START_TEST(test_single_cpu_bound)
+{
+    run_result r;
+    run("quick.py", MODE_SINGLE, 1, NULL, 60, 0, &r);
+    ck_assert_msg(r.status == RUN_OK, "status %s: %s", results_status_name(r.status), r.error);
+    ck_assert_int_eq(r.tasks_ok, 8);
+    ck_assert_int_eq(r.tasks_failed, 0);
+    ck_assert_int_eq(r.nplacement, 1);
+    ck_assert_int_ge(r.placement[0].pu, 0);
+    ck_assert_int_eq(r.placement[0].pu, r.placement[0].pu_planned);
+    char buf[16];
+    snprintf(buf, sizeof(buf), "%d", r.placement[0].pu);
+    ck_assert_str_eq(r.placement[0].cpus_allowed, buf);
+    ck_assert(r.wall_s > 0.05 && r.wall_s < 30);
+    ck_assert_msg(r.cpu_utilization > 0.75 && r.cpu_utilization < 1.25,
+                  "CPU-bound single run: utilization %.2f (cpu %.3f s, wall %.3f s)",
+                  r.cpu_utilization, r.cpu_s, r.wall_s);
+    ck_assert_int_eq(r.task_wall.n, 8);
+    ck_assert(r.task_wall.min > 0 && r.task_wall.median <= r.task_wall.p95);
+    ck_assert(r.task_cpu.median > 0);
+    ck_assert(r.peak_rss_bytes > 1e6);
+    ck_assert(isnan(r.pickle_result_bytes)); /* measured in process mode only */
+    results_run_free(&r);
+}
+END_TEST
+
+/* Each worker on its own PU, as planned, as the kernel reports it. */
+static const struct {
+    run_mode mode;
+    const char *start_method;
+} pinned_cases[] = {
+    {MODE_THREADS, NULL},
+    {MODE_PROCESSES, "fork"},
+    {MODE_PROCESSES, "spawn"},
+    {MODE_PROCESSES, "forkserver"},
+};
+
+START_TEST(test_pool_workers_pinned)
+{
+    topology_info info;
+    topology_get_info(topo, &info);
+    int workers = info.pus >= 2 ? 2 : 1;
+    run_result r;
+    run("quick.py", pinned_cases[_i].mode, workers, pinned_cases[_i].start_method, 60, 0, &r);
+    ck_assert_msg(r.status == RUN_OK, "status %s: %s", results_status_name(r.status), r.error);
+    ck_assert_int_eq(r.tasks_ok, 8);
+    ck_assert_int_eq(r.nplacement, workers);
+    for (int i = 0; i < r.nplacement; i++) {
+        ck_assert_msg(r.placement[i].pu == r.placement[i].pu_planned,
+                      "worker %d: planned PU %d, kernel says '%s'", i, r.placement[i].pu_planned,
+                      r.placement[i].cpus_allowed);
+        if (pinned_cases[_i].mode == MODE_PROCESSES)
+            ck_assert_int_eq(r.placement[i].pid, r.placement[i].tid);
+        for (int k = 0; k < i; k++) {
+            ck_assert_int_ne(r.placement[i].pu, r.placement[k].pu);
+            ck_assert_int_ne(r.placement[i].tid, r.placement[k].tid);
+        }
+    }
+    if (pinned_cases[_i].mode == MODE_PROCESSES) {
+        ck_assert(r.pickle_sampled > 0);
+        ck_assert(r.pickle_arg_bytes > 0 && r.pickle_result_bytes > 0);
+    }
+    results_run_free(&r);
+}
+END_TEST
+
+START_TEST(test_sleeping_low_utilization)
+{
+    run_result r;
+    run("sleepy.py", MODE_THREADS, 2, NULL, 60, 0, &r);
+    ck_assert_msg(r.status == RUN_OK, "status %s: %s", results_status_name(r.status), r.error);
+    ck_assert_msg(r.cpu_utilization < 0.3, "sleeping tasks: utilization %.2f", r.cpu_utilization);
+    /* 8 tasks of 50 ms on 2 threads: about 0.2 s, certainly under the serial 0.4 s */
+    ck_assert_msg(r.wall_s > 0.19 && r.wall_s < 0.39, "wall %.3f", r.wall_s);
+    results_run_free(&r);
+}
+END_TEST
+
+START_TEST(test_some_tasks_fail)
+{
+    run_result r;
+    run("some_fail.py", MODE_PROCESSES, 2, NULL, 60, 0, &r);
+    ck_assert_int_eq(r.status, RUN_TASKS_FAILED);
+    ck_assert_int_eq(r.tasks, 20);
+    ck_assert_int_eq(r.tasks_failed, 4);
+    ck_assert_int_eq(r.tasks_ok, 16);
+    ck_assert_ptr_nonnull(strstr(r.traceback, "ValueError"));
+    ck_assert(r.wall_s > 0);
+    results_run_free(&r);
+}
+END_TEST
+
+static const struct {
+    const char *fixture;
+    run_mode mode;
+    run_status status;
+    const char *in_error;     /* in r.error */
+    const char *in_traceback; /* in r.traceback, or NULL */
+} fault_cases[] = {
+    {"setup_raises.py", MODE_THREADS, RUN_SETUP_FAILED, "", "RuntimeError"},
+    {"setup_raises.py", MODE_PROCESSES, RUN_SETUP_FAILED, "", "RuntimeError"},
+    {"worker_exit.py", MODE_PROCESSES, RUN_WORKER_DIED, "", NULL},
+    {"worker_exit.py", MODE_THREADS, RUN_CRASHED, "status 7", NULL},
+    {"segfault.py", MODE_THREADS, RUN_CRASHED, "signal 11", NULL},
+    {"segfault.py", MODE_PROCESSES, RUN_WORKER_DIED, "", NULL},
+};
+
+START_TEST(test_faults)
+{
+    run_result r;
+    run(fault_cases[_i].fixture, fault_cases[_i].mode, 2, NULL, 60, 0, &r);
+    ck_assert_msg(r.status == fault_cases[_i].status, "%s %s: status %s (%s), expected %s",
+                  fault_cases[_i].fixture, plan_mode_name(fault_cases[_i].mode),
+                  results_status_name(r.status), r.error,
+                  results_status_name(fault_cases[_i].status));
+    ck_assert_msg(strstr(r.error, fault_cases[_i].in_error), "error '%s' lacks '%s'", r.error,
+                  fault_cases[_i].in_error);
+    ck_assert_int_ne(r.error[0], '\0');
+    if (fault_cases[_i].in_traceback)
+        ck_assert_msg(strstr(r.traceback, fault_cases[_i].in_traceback),
+                      "traceback '%s' lacks '%s'", r.traceback, fault_cases[_i].in_traceback);
+    results_run_free(&r);
+}
+END_TEST
+
+START_TEST(test_timeout_kills_tree)
+{
+    run_result r;
+    double t0 = util_now();
+    run("hang.py", MODE_PROCESSES, 2, NULL, 1.5, 4, &r);
+    double took = util_now() - t0;
+    ck_assert_int_eq(r.status, RUN_TIMED_OUT);
+    ck_assert_ptr_nonnull(strstr(r.error, "timed out"));
+    ck_assert_msg(took < 10, "the timeout took %.1f s to act", took);
+    results_run_free(&r);
+}
+END_TEST
+
+/* A task's child in a session of its own still dies with the run. */
+START_TEST(test_escaped_grandchild_killed)
+{
+    run_result r;
+    run("spawns_child.py", MODE_THREADS, 2, NULL, 3, 2, &r);
+    ck_assert_int_eq(r.status, RUN_TIMED_OUT);
+    ck_assert_int_eq(count_processes_with("sleep 3600"), 0);
+    results_run_free(&r);
+}
+END_TEST
+
+/* The workload's own output goes to the log files, never to concur's. */
+START_TEST(test_workload_output_in_logs)
+{
+    run_result r;
+    run("chatty.py", MODE_THREADS, 2, NULL, 60, 0, &r);
+    ck_assert_msg(r.status == RUN_OK, "%s", r.error);
+    char path[PATH_MAX];
+    snprintf(path, sizeof(path), "%s/threads-2-r1.stdout", log_dir);
+    char *text = util_read_file(path, NULL);
+    ck_assert_msg(text != NULL, "%s missing", path);
+    ck_assert_ptr_nonnull(strstr(text, "chatty"));
+    free(text);
+    snprintf(path, sizeof(path), "%s/threads-2-r1.stderr", log_dir);
+    text = util_read_file(path, NULL);
+    ck_assert_msg(text != NULL, "%s missing", path);
+    free(text);
+    results_run_free(&r);
+}
+END_TEST
+
+Suite *runner_suite(void)
+{
+    Suite *s = suite_create("runner");
+    TCase *tc = tcase_create("probe");
+    tcase_add_checked_fixture(tc, setup, teardown);
+    tcase_set_timeout(tc, 60);
+    tcase_add_test(tc, test_probe_resolves_real_interpreter);
+    tcase_add_loop_test(tc, test_probe_errors, 0, sizeof(probe_errors) / sizeof(probe_errors[0]));
+    tcase_add_test(tc, test_probe_missing_interpreter);
+    suite_add_tcase(s, tc);
+
+    tc = tcase_create("runs");
+    tcase_add_checked_fixture(tc, setup, teardown);
+    tcase_set_timeout(tc, 120);
+    tcase_add_test(tc, test_single_cpu_bound);
+    tcase_add_loop_test(tc, test_pool_workers_pinned, 0,
+                        sizeof(pinned_cases) / sizeof(pinned_cases[0]));
+    tcase_add_test(tc, test_sleeping_low_utilization);
+    tcase_add_test(tc, test_workload_output_in_logs);
+    suite_add_tcase(s, tc);
+
+    tc = tcase_create("faults");
+    tcase_add_checked_fixture(tc, setup, teardown);
+    tcase_set_timeout(tc, 120);
+    tcase_add_test(tc, test_some_tasks_fail);
+    tcase_add_loop_test(tc, test_faults, 0, sizeof(fault_cases) / sizeof(fault_cases[0]));
+    tcase_add_test(tc, test_timeout_kills_tree);
+    tcase_add_test(tc, test_escaped_grandchild_killed);
+    suite_add_tcase(s, tc);
+    return s;
+}
