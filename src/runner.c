@@ -632,6 +632,25 @@ static void rusage_values(const struct rusage *ru, counters_values *v)
     v->page_faults = (double)(ru->ru_minflt + ru->ru_majflt);
 }
 
+/* Removes the run's private directory: the FIFO, and whatever the harness left there (a worker
+ * whose setup() raised passes its traceback through a file that a killed harness cannot remove). */
+static void remove_dir(const char *dir)
+{
+    DIR *d = opendir(dir);
+    if (d != NULL) {
+        struct dirent *e;
+        while ((e = readdir(d)) != NULL) {
+            if (strcmp(e->d_name, ".") == 0 || strcmp(e->d_name, "..") == 0)
+                continue;
+            char path[PATH_MAX];
+            snprintf(path, sizeof(path), "%s/%s", dir, e->d_name);
+            unlink(path);
+        }
+        closedir(d);
+    }
+    rmdir(dir);
+}
+
 static void init_result(run_result *o, run_mode mode, int workers, int repeat)
 {
     memset(o, 0, sizeof(*o));
@@ -971,7 +990,6 @@ cleanup:
         drop_if_empty(env->log_dir, logname[1]);
     }
     free(x.line);
-    unlink(fifo);
-    rmdir(dir);
+    remove_dir(dir);
     return rc;
 }

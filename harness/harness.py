@@ -1,0 +1,880 @@
+"""concur's harness: runs one workload in one concurrency configuration and reports what happened.
+
+concur's runner starts it once per run (one mode x worker count x repeat) and reads the JSON lines
+it writes on the control fd; docs/protocol.md is the contract. Standard library only, CPython 3.8+
+and PyPy.
+
+The measured window holds only what the user's own program would do: create the pool, map the
+tasks over it, receive the results, shut the pool down. Everything concur needs on top of that
+(per-task clocks, announcements, pickle sizes on a sample) costs a few microseconds per task; the
+rest (argument parsing, loading the workload, reporting) happens outside the window.
+"""
+
+import json
+import os
+import sys
+import threading
+import time
+
+# The workload file is imported under this fixed name and registered in sys.modules, so that
+# results whose classes it defines unpickle in the main process, and spawn/forkserver workers
+# import it under the same name.
+WORKLOAD_MODULE = "concur_workload"
+DEFAULT_TASKS = 64
+
+# Pipe writes up to PIPE_BUF (4096 on Linux) are atomic: lines from several processes writing to
+# the same FIFO never interleave as long as each stays below it.
+LINE_MAX = 4095
+TRACEBACK_LINES = 20
+TRACEBACK_CHARS = 2000
+TRACEBACK_LINE_CHARS = 400
+
+# Pickle sizes are measured on the first SAMPLE_FIRST tasks and on every SAMPLE_EVERY-th after.
+SAMPLE_FIRST = 8
+SAMPLE_EVERY = 8
+
+BIND_WAIT_S = 5.0
+BIND_POLL_S = 0.0005
+
+EXIT_OK, EXIT_USAGE, EXIT_WORKLOAD, EXIT_SETUP, EXIT_WORKER_DIED, EXIT_INTERNAL = 0, 2, 3, 4, 5, 6
+EXIT_PYTHON = 7
+
+# What the harness relies on: time.thread_time (3.7), threading.get_native_id (3.8), and the
+# concurrent.futures initializer and BrokenExecutor (3.7). This file stays parseable by older
+# interpreters, Python 2.7 included, so that they can say why they cannot run it.
+MIN_PYTHON = (3, 8)
+
+
+# The file name in this module's own code objects, to leave its frames (and importlib's) out of
+# the tracebacks shown to the user.
+_HERE = (lambda: None).__code__.co_filename
+
+
+class LoadError(Exception):
+    """The workload cannot be used; the message says why (no traceback of ours is interesting)."""
+
+
+class Workload:
+    """What was loaded from a SPEC: the task, its optional setup, and what reports show."""
+
+    def __init__(self, spec, path, name, description, tasks, task, setup):
+        self.spec = spec
+        self.path = path
+        self.name = name
+        self.description = description
+        self.tasks = tasks
+        self.task = task
+        self.setup = setup
+
+
+# ---------------------------------------------------------------------------------------------
+# Per-process state. A forked worker inherits the main process's copy; every worker process
+# replaces what must be its own (the channel and its lock) in its initializer.
+
+_chan = None            # _Channel for control lines
+_workload = None        # Workload, once loaded in this process
+_task = None            # _workload.task, bound here for the per-task wrappers
+_bind = False           # CONCUR_BIND=1: wait for the runner to bind each worker
+_ready_times = []       # single/threads: monotonic time each worker finished setup()
+_ready_unsent = None    # processes: this worker's ready time, sent back with its first result
+_tb_sent = False        # a formatted traceback already went back from this process
+_setup_error = None     # threads: (kind, message, traceback) of the first failing initializer
+_pickler = None         # processes: multiprocessing's ForkingPickler, the pool's own pickler
+_state_lock = threading.Lock()
+
+
+class _Channel:
+    """One JSON object per line on an fd, each line written whole with one os.write under a lock
+    (threads of one process) and below PIPE_BUF (processes sharing the FIFO)."""
+
+    def __init__(self, fd):
+        self.fd = fd
+        self.lock = threading.Lock()
+
+    def send(self, obj):
+        if self.fd is None:
+            return
+        data = _encode(obj)
+        with self.lock:
+            try:
+                while data:
+                    data = data[os.write(self.fd, data):]
+            except OSError:
+                # The runner went away: nobody is left to tell, and it kills what remains.
+                pass
+
+
+def _encode(obj):
+    """JSON line for obj; every line but `done` is cut to fit LINE_MAX bytes (the traceback keeps
+    its tail, where the exception is, the message its head)."""
+    data = (json.dumps(obj, separators=(",", ":")) + "\n").encode()
+    if obj.get("ev") == "done":
+        return data
+    obj = dict(obj)
+    while len(data) > LINE_MAX:
+        fields = [k for k in ("traceback", "message") if isinstance(obj.get(k), str) and obj[k]]
+        if not fields:
+            return (json.dumps({"ev": obj.get("ev"), "message": "line too long"}) + "\n").encode()
+        key = max(fields, key=lambda k: len(json.dumps(obj[k])))
+        s = obj[key]
+        # Escapes make a character take up to 12 bytes: shrink in proportion to the encoded size.
+        encoded = len(json.dumps(s))
+        keep = int(len(s) * max(0, encoded - (len(data) - LINE_MAX) - 16) / encoded)
+        obj[key] = ("..." + s[len(s) - keep:] if key == "traceback" else s[:keep] + "...") \
+            if keep > 0 else ""
+        data = (json.dumps(obj, separators=(",", ":")) + "\n").encode()
+    return data
+
+
+def _send(obj):
+    if _chan is not None:
+        _chan.send(obj)
+
+
+def _warn(message):
+    _send({"ev": "warn", "message": message})
+
+
+def _exit(code):
+    """Leaves without interpreter teardown, which would otherwise be counted against the run
+    (and could wait on a hung pool thread): flush what the workload printed, then _exit."""
+    for stream in (sys.stdout, sys.stderr):
+        try:
+            stream.flush()
+        except Exception:
+            pass
+    os._exit(code)
+
+
+# ---------------------------------------------------------------------------------------------
+# Tracebacks
+
+def _format_exception(exc):
+    """The last TRACEBACK_LINES lines / TRACEBACK_CHARS characters of exc's traceback, without the
+    harness's and importlib's own frames on top (a SyntaxError keeps its file, line and caret)."""
+    import importlib
+    import traceback
+    importlib_dir = os.path.dirname(importlib.__file__)
+    tb = exc.__traceback__
+    while tb is not None:
+        fname = tb.tb_frame.f_code.co_filename
+        if (fname != _HERE and not fname.startswith("<frozen importlib")
+                and os.path.dirname(fname) != importlib_dir):
+            break
+        tb = tb.tb_next
+    text = "".join(traceback.format_exception(type(exc), exc, tb))
+    # A huge exception message must not push the exception's type out of what is kept.
+    lines = [line if len(line) <= TRACEBACK_LINE_CHARS else line[:TRACEBACK_LINE_CHARS] + "..."
+             for line in text.splitlines()[-TRACEBACK_LINES:]]
+    text = "\n".join(lines)
+    if len(text) > TRACEBACK_CHARS:
+        text = "..." + text[-TRACEBACK_CHARS:]
+    return text
+
+
+def _exception_line(exc):
+    try:
+        text = str(exc)
+    except Exception:
+        text = "<str() of the exception failed>"
+    if len(text) > TRACEBACK_LINE_CHARS:
+        text = text[:TRACEBACK_LINE_CHARS] + "..."
+    return "%s: %s" % (type(exc).__name__, text) if text else type(exc).__name__
+
+
+# ---------------------------------------------------------------------------------------------
+# Loading the workload
+
+def load_workload(spec):
+    """Loads SPEC (a .py path, or package.module:function) in this process. Raises LoadError for
+    a spec that names nothing usable, and whatever importing the workload raised otherwise."""
+    global _workload, _task
+    import importlib
+    import importlib.util
+
+    if spec.endswith(".py") or os.path.isfile(spec):
+        path = os.path.abspath(spec)
+        if not os.path.isfile(path):
+            raise LoadError("no such file: %s" % spec)
+        # The workload's directory first, as when the user runs `python job.py`: its sibling
+        # modules import.
+        directory = os.path.dirname(path)
+        if not sys.path or sys.path[0] != directory:
+            sys.path.insert(0, directory)
+        mspec = importlib.util.spec_from_file_location(WORKLOAD_MODULE, path)
+        if mspec is None or mspec.loader is None:
+            raise LoadError("cannot import %s as a Python module" % spec)
+        module = importlib.util.module_from_spec(mspec)
+        sys.modules[WORKLOAD_MODULE] = module
+        try:
+            mspec.loader.exec_module(module)
+        except BaseException:
+            sys.modules.pop(WORKLOAD_MODULE, None)
+            raise
+        task = getattr(module, "task", None)
+        name = os.path.splitext(os.path.basename(path))[0]
+        if not callable(task):
+            raise LoadError("%s defines no task(i) function" % spec)
+    elif ":" in spec:
+        modname, _, attr = spec.partition(":")
+        if not modname or not attr:
+            raise LoadError("a module spec is package.module:function, got %r" % spec)
+        # The current directory importable, as with `python -m`: concur runs where the user is.
+        cwd = os.getcwd()
+        if cwd not in sys.path:
+            sys.path.insert(0, cwd)
+        module = importlib.import_module(modname)
+        task = module
+        for part in attr.split("."):
+            task = getattr(task, part, None)
+        if not callable(task):
+            raise LoadError("%s has no callable %s" % (modname, attr))
+        path = ""
+        name = attr.split(".")[-1]
+    else:
+        raise LoadError("no such file: %s (a module is named as package.module:function)" % spec)
+
+    tasks = getattr(module, "TASKS", DEFAULT_TASKS)
+    if isinstance(tasks, bool) or not isinstance(tasks, int) or tasks < 0:
+        raise LoadError("TASKS must be a non-negative int, got %r" % (tasks,))
+    setup = getattr(module, "setup", None)
+    if setup is not None and not callable(setup):
+        raise LoadError("setup is not callable")
+    doc = (getattr(module, "__doc__", None) or "").strip()
+    description = doc.splitlines()[0].strip() if doc else ""
+
+    _workload = Workload(spec, path, name, description, tasks, task, setup)
+    _task = task
+    return _workload
+
+
+# ---------------------------------------------------------------------------------------------
+# Interpreter facts
+
+def _version():
+    v = sys.version_info
+    text = "%d.%d.%d" % (v.major, v.minor, v.micro)
+    if v.releaselevel != "final":
+        level = {"alpha": "a", "beta": "b", "candidate": "rc"}.get(v.releaselevel, "")
+        text += level + str(v.serial)
+    return text
+
+
+def _gil():
+    """False on a free-threaded build running without the GIL; True on other CPython and PyPy
+    builds; None for an interpreter we know nothing about."""
+    is_enabled = getattr(sys, "_is_gil_enabled", None)
+    if is_enabled is not None:
+        return bool(is_enabled())
+    if sys.implementation.name in ("cpython", "pypy"):
+        return True
+    return None
+
+
+def _interpreter():
+    # sys.executable is the interpreter actually running (a pyenv shim exec's it); no realpath:
+    # in a virtual environment the symlink is what makes the environment's packages visible.
+    return {"executable": sys.executable, "version": _version(),
+            "implementation": sys.implementation.name, "gil": _gil()}
+
+
+def _native_id():
+    get = getattr(threading, "get_native_id", None)
+    return get() if get is not None else None
+
+
+def _affinity_count():
+    try:
+        return len(os.sched_getaffinity(0))
+    except (AttributeError, OSError):
+        return None
+
+
+def _io_bytes():
+    """read_bytes and write_bytes of this process from /proc/self/io (None where unreadable)."""
+    read_bytes = write_bytes = None
+    try:
+        with open("/proc/self/io", "rb") as f:
+            for line in f:
+                key, _, value = line.partition(b":")
+                if key == b"read_bytes":
+                    read_bytes = int(value)
+                elif key == b"write_bytes":
+                    write_bytes = int(value)
+    except (OSError, ValueError):
+        pass
+    return read_bytes, write_bytes
+
+
+def _maxrss_kb():
+    try:
+        import resource
+        return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss  # kilobytes on Linux
+    except Exception:
+        return None
+
+
+# ---------------------------------------------------------------------------------------------
+# Worker start: announce, wait to be bound, setup()
+
+def _worker_start():
+    """Runs at the start of every worker (the main thread in single mode, each pool thread, each
+    pool process): `worker`, the wait for binding, setup(), `ready`. Returns the ready time.
+    Raises what setup() raised."""
+    pid = os.getpid()
+    tid = _native_id()
+    # A worker that starts on a single CPU (single mode pinned by the runner, a one-CPU machine)
+    # has nothing to wait for: the runner may leave it where it is.
+    must_wait = _bind and (_affinity_count() or 1) > 1
+    _send({"ev": "worker", "pid": pid, "tid": tid, "t": time.monotonic()})
+    if must_wait:
+        deadline = time.monotonic() + BIND_WAIT_S
+        while _affinity_count() != 1:
+            if time.monotonic() >= deadline:
+                _warn("worker pid %d tid %s was not bound to one CPU within %.0f s"
+                      % (pid, tid, BIND_WAIT_S))
+                break
+            time.sleep(BIND_POLL_S)
+    setup = _workload.setup
+    t0 = time.monotonic()
+    if setup is not None:
+        setup()
+    t1 = time.monotonic()
+    _send({"ev": "ready", "pid": pid, "tid": tid, "t": t1, "setup_s": t1 - t0})
+    return t1
+
+
+def _thread_init():
+    """ThreadPoolExecutor initializer. A failure is kept for the main process before re-raising
+    it: the pool itself only reports BrokenThreadPool."""
+    global _setup_error
+    try:
+        t = _worker_start()
+    except BaseException as exc:
+        with _state_lock:
+            if _setup_error is None:
+                _setup_error = ("setup", "setup() raised " + _exception_line(exc),
+                                _format_exception(exc))
+        raise
+    _ready_times.append(t)
+
+
+def _process_init(spec, control_fd, start_method, bind, parent_pid, failure_path):
+    """ProcessPoolExecutor initializer, first thing in every worker process."""
+    global _chan, _bind, _ready_unsent, _tb_sent, _pickler
+    _die_with_parent(parent_pid)
+    from multiprocessing.reduction import ForkingPickler
+    _pickler = ForkingPickler
+    _bind = bind
+    _tb_sent = False
+    kind = "internal"
+    try:
+        _chan = _worker_channel(control_fd, start_method)
+        from multiprocessing.util import Finalize
+        # multiprocessing's process bootstrap runs registered finalizers as the worker exits;
+        # the lowest priority runs last, after the pool's own queues are closed.
+        Finalize(None, _report_exit, exitpriority=-100)
+        kind = "workload"
+        # A forked worker inherits it loaded. Spawn and forkserver workers re-import the harness
+        # as their main module (CPython 3.8-3.13's forkserver does not preload it either) and
+        # load the workload here, as a user's worker imports the job module with their main.
+        if _workload is None:
+            load_workload(spec)
+        kind = "setup"
+        _ready_unsent = _worker_start()
+    except BaseException as exc:
+        # The pool will only say BrokenProcessPool: leave the real reason where the main process
+        # looks for it. The first failing worker wins.
+        if isinstance(exc, LoadError):
+            message, tb = str(exc), ""
+        else:
+            message = ("setup() raised " if kind == "setup" else "") + _exception_line(exc)
+            tb = _format_exception(exc)
+        _record_failure(failure_path, kind, message, tb)
+        raise
+
+
+def _worker_channel(control_fd, start_method):
+    """The control channel of a worker process: CONCUR_CONTROL_PATH (the runner's FIFO) opened
+    for writing, since spawn and forkserver workers do not inherit the control fd; without it,
+    the fd itself where this process inherited it (fork) or where it is stderr."""
+    path = os.environ.get("CONCUR_CONTROL_PATH")
+    if path:
+        # O_NONBLOCK: fail at once (ENXIO) instead of hanging if nobody reads the FIFO; then
+        # blocking again, so that a full pipe delays a line rather than dropping it.
+        fd = os.open(path, os.O_WRONLY | os.O_NONBLOCK | os.O_CLOEXEC)
+        os.set_blocking(fd, True)
+        return _Channel(fd)
+    if control_fd is not None and (start_method == "fork" or control_fd == 2):
+        return _Channel(control_fd)
+    return _Channel(None)
+
+
+def _die_with_parent(parent_pid):
+    """PR_SET_PDEATHSIG: the kernel kills this worker when the process that started it dies, so
+    no worker outlives the harness. Linux only; silently nothing elsewhere."""
+    # A forkserver worker's parent is the forkserver, which exits when the pipe from the harness
+    # closes; but every worker inherits a copy of that pipe's write end, which would keep the
+    # forkserver, and so the workers, alive after the harness died. The worker never uses it
+    # (a nested forkserver starts afresh without it).
+    try:
+        from multiprocessing import forkserver
+        server = getattr(forkserver, "_forkserver", None)
+        fd = getattr(server, "_forkserver_alive_fd", None)
+        if fd is not None and getattr(server, "_forkserver_pid", None) is None:
+            os.close(fd)
+            server._forkserver_alive_fd = None
+    except Exception:
+        pass
+    try:
+        import ctypes
+        libc = ctypes.CDLL(None, use_errno=True)
+        libc.prctl(ctypes.c_int(1), ctypes.c_ulong(9), ctypes.c_ulong(0), ctypes.c_ulong(0),
+                   ctypes.c_ulong(0))  # PR_SET_PDEATHSIG, SIGKILL
+    except Exception:
+        return
+    # The parent may have died between fork and prctl.
+    if parent_pid is not None and os.getppid() != parent_pid:
+        os._exit(1)
+
+
+def _record_failure(path, kind, message, tb):
+    try:
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_CLOEXEC, 0o600)
+    except OSError:
+        return
+    try:
+        os.write(fd, json.dumps({"kind": kind, "message": message, "traceback": tb}).encode())
+    finally:
+        os.close(fd)
+
+
+def _report_exit():
+    read_bytes, write_bytes = _io_bytes()
+    _send({"ev": "worker_exit", "pid": os.getpid(), "maxrss_kb": _maxrss_kb(),
+           "read_bytes": read_bytes, "write_bytes": write_bytes})
+
+
+# ---------------------------------------------------------------------------------------------
+# Per-task wrappers: these run once per task, so they are kept short. Each returns the task's
+# real result (so the pool pays its real cost of passing it back) with the task's wall and CPU
+# time, and a traceback string for a task that raised (None when it did not; "" for a later
+# failure in the same process, whose traceback nobody will read).
+
+def _failure(exc):
+    global _tb_sent
+    if _tb_sent:
+        return ""
+    _tb_sent = True
+    return _format_exception(exc)
+
+
+def _call(i):
+    """single and threads: (result, wall_s, cpu_s, error)."""
+    w0 = time.perf_counter()
+    c0 = time.thread_time()
+    try:
+        r = _task(i)
+        err = None
+    except Exception as exc:
+        r = None
+        err = _failure(exc)
+    c1 = time.thread_time()
+    w1 = time.perf_counter()
+    return (r, w1 - w0, c1 - c0, err)
+
+
+def _call_in_process(i):
+    """processes: (result, wall_s, cpu_s, error, ready_t, arg_bytes). ready_t is this worker's
+    ready time on its first result, None after. On sampled tasks arg_bytes is the pickled size
+    of i and result is the task's result already pickled, with the pickler the pool uses; the
+    main process unpickles it. The result is still pickled once, so sampling costs only copies
+    of the pickled bytes."""
+    global _ready_unsent
+    w0 = time.perf_counter()
+    c0 = time.thread_time()
+    try:
+        r = _task(i)
+        err = None
+    except Exception as exc:
+        r = None
+        err = _failure(exc)
+    c1 = time.thread_time()
+    w1 = time.perf_counter()
+    ready = _ready_unsent
+    _ready_unsent = None
+    arg_bytes = None
+    if err is None and (i < SAMPLE_FIRST or i % SAMPLE_EVERY == 0):
+        try:
+            r = bytes(_pickler.dumps(r))
+            arg_bytes = len(_pickler.dumps(i))
+        except Exception as exc:
+            # The pool could not have sent this result back either: a failed task.
+            r = None
+            err = _failure(exc)
+    return (r, w1 - w0, c1 - c0, err, ready, arg_bytes)
+
+
+# ---------------------------------------------------------------------------------------------
+# Main process
+
+class _Tally:
+    """What the main process gathers from the results, kept up to date as they arrive so that
+    a pool failing half-way still leaves the counts so far."""
+
+    def __init__(self):
+        self.wall = []
+        self.cpu = []
+        self.ok = 0
+        self.failed = 0
+        self.first_error = None
+        self.ready = []
+        self.arg_bytes = []
+        self.result_bytes = []
+        self.start_method = None    # processes: the one the pool used
+
+    def add(self, out):
+        self.wall.append(out[1])
+        self.cpu.append(out[2])
+        if out[3] is None:
+            self.ok += 1
+        else:
+            self.failed += 1
+            if self.first_error is None and out[3]:
+                self.first_error = out[3]
+
+    def add_from_process(self, out):
+        self.add(out)
+        if out[4] is not None:
+            self.ready.append(out[4])
+        if out[5] is not None:
+            self.arg_bytes.append(out[5])
+            self.result_bytes.append(len(out[0]))
+            # The result as the user receives it: unpickled in the main process.
+            _pickler.loads(out[0])
+
+
+def _parse_args(argv):
+    import argparse
+    p = argparse.ArgumentParser(prog="harness.py", description="concur's measurement harness "
+                                "(see docs/protocol.md)")
+    p.add_argument("--probe", action="store_true")
+    p.add_argument("--workload", required=True, metavar="SPEC")
+    p.add_argument("--mode", choices=("single", "threads", "processes"))
+    p.add_argument("--workers", type=int, default=1)
+    p.add_argument("--tasks", type=int)
+    p.add_argument("--start-method", choices=("fork", "spawn", "forkserver"))
+    p.add_argument("--chunksize", type=int, default=1)
+    p.add_argument("--control-fd", type=int)
+    p.add_argument("--go-fd", type=int)
+    args = p.parse_args(argv)
+    if not args.probe:
+        if args.mode is None:
+            p.error("--mode is required without --probe")
+        if args.workers < 1:
+            p.error("--workers must be at least 1")
+        if args.tasks is not None and args.tasks < 0:
+            p.error("--tasks must not be negative")
+        if args.chunksize < 1:
+            p.error("--chunksize must be at least 1")
+    return args
+
+
+def _load_or_report(spec, report):
+    """load_workload, or report(error object) and exit 3."""
+    try:
+        return load_workload(spec)
+    except LoadError as exc:
+        report({"ev": "error", "kind": "workload", "message": str(exc), "traceback": ""})
+    except (Exception, SystemExit) as exc:
+        report({"ev": "error", "kind": "workload",
+                "message": "cannot load %s: %s" % (spec, _exception_line(exc)),
+                "traceback": _format_exception(exc)})
+    _exit(EXIT_WORKLOAD)
+
+
+def probe(spec):
+    """Probe mode: one JSON line on stdout. What the workload prints while it loads goes to
+    stderr, so that stdout holds nothing but that line."""
+    sys.stdout.flush()
+    saved = os.dup(1)
+    os.dup2(2, 1)
+
+    def restore():
+        sys.stdout.flush()
+        os.dup2(saved, 1)
+        os.close(saved)
+
+    def report(obj):
+        restore()
+        sys.stdout.write(json.dumps(obj) + "\n")
+
+    wl = _load_or_report(spec, report)
+    obj = {"ev": "probe"}
+    obj.update(_interpreter())
+    obj["workload"] = {"spec": spec, "path": wl.path, "name": wl.name,
+                       "description": wl.description, "tasks": wl.tasks}
+    report(obj)
+    _exit(EXIT_OK)
+
+
+def _fail(kind, message, tb, code, **extra):
+    obj = {"ev": "error", "kind": kind, "message": message, "traceback": tb}
+    obj.update(extra)
+    _send(obj)
+    _exit(code)
+
+
+def _wait_for_go(go_fd):
+    if go_fd is None:
+        return
+    if not os.read(go_fd, 1):
+        _fail("internal", "the go fd closed before the go byte came", "", EXIT_INTERNAL)
+
+
+def run(args):
+    global _chan, _bind
+    # The runner's fds stay ours: no task's child process inherits them (a grandchild holding
+    # the control pipe open would keep the runner from ever seeing it close).
+    for fd in (args.control_fd, args.go_fd):
+        if fd is not None:
+            try:
+                os.set_inheritable(fd, False)
+            except OSError:
+                pass
+    # Without --control-fd (by hand), lines go to stderr.
+    control_fd = args.control_fd if args.control_fd is not None else 2
+    _chan = _Channel(control_fd)
+    _bind = os.environ.get("CONCUR_BIND") == "1"
+
+    wl = _load_or_report(args.workload, _send)
+    ntasks = wl.tasks if args.tasks is None else args.tasks
+    hello = {"ev": "hello", "pid": os.getpid()}
+    hello.update(_interpreter())
+    hello["tasks"] = ntasks
+    _send(hello)
+
+    tally = _Tally()
+    runner = {"single": _run_single, "threads": _run_threads,
+              "processes": _run_processes}[args.mode]
+    t0, t1 = runner(args, wl, ntasks, control_fd, tally)
+
+    read_bytes, write_bytes = _io_bytes()
+    sampled = len(tally.arg_bytes)
+    _send({"ev": "done", "mode": args.mode, "workers": args.workers, "tasks": ntasks,
+           "tasks_ok": tally.ok, "tasks_failed": tally.failed,
+           "wall_s": t1 - t0,
+           "startup_s": (max(tally.ready) - t0) if tally.ready else None,
+           "first_error": tally.first_error,
+           "task_wall_s": [round(x, 9) for x in tally.wall],
+           "task_cpu_s": [round(x, 9) for x in tally.cpu],
+           "pickle_arg_bytes": sum(tally.arg_bytes) / sampled if sampled else None,
+           "pickle_result_bytes": sum(tally.result_bytes) / sampled if sampled else None,
+           "pickle_sampled": sampled if args.mode == "processes" else None,
+           "chunksize": args.chunksize if args.mode == "processes" else None,
+           "start_method": tally.start_method,
+           "maxrss_kb": _maxrss_kb(), "read_bytes": read_bytes, "write_bytes": write_bytes})
+    _exit(EXIT_OK)
+
+
+def _map_over_pool(executor, fn, ntasks, chunksize, tally, add, broken):
+    """executor.map(fn, range(ntasks)) as a user writes it, each result handed to add (a method
+    of tally). A broken pool goes to broken(exc), which reports it and exits."""
+    from concurrent.futures import BrokenExecutor
+    try:
+        results = executor.map(fn, range(ntasks), chunksize=chunksize)
+    except BrokenExecutor as exc:
+        broken(exc)
+    except Exception as exc:
+        # The interpreter's own pool could not take the tasks at all.
+        _fail("internal", "%s.map() failed: %s" % (type(executor).__name__, _exception_line(exc)),
+              _format_exception(exc), EXIT_INTERNAL)
+    try:
+        for out in results:
+            add(out)
+    except BrokenExecutor as exc:
+        broken(exc)
+    except Exception as exc:
+        # Not a task's own exception (the wrappers catch those) but, say, a result that could not
+        # be pickled: the user's map stops here, and so does this one, counting every task
+        # without a result as failed.
+        if tally.first_error is None:
+            tally.first_error = _format_exception(exc)
+        tally.failed = ntasks - tally.ok
+
+
+def _run_single(args, wl, ntasks, control_fd, tally):
+    _send({"ev": "start", "t": time.monotonic()})
+    _wait_for_go(args.go_fd)
+    # The window opens where a pool would be created, so that single mode and the pools count
+    # the same things (announcement and binding included).
+    t0 = time.monotonic()
+    try:
+        tally.ready.append(_worker_start())
+    except BaseException as exc:
+        _fail("setup", "setup() raised " + _exception_line(exc), _format_exception(exc),
+              EXIT_SETUP)
+    add = tally.add
+    for out in map(_call, range(ntasks)):
+        add(out)
+    return t0, time.monotonic()
+
+
+def _run_threads(args, wl, ntasks, control_fd, tally):
+    from concurrent.futures import ThreadPoolExecutor
+    _send({"ev": "start", "t": time.monotonic()})
+    _wait_for_go(args.go_fd)
+    t0 = time.monotonic()
+    executor = ThreadPoolExecutor(max_workers=args.workers, initializer=_thread_init)
+
+    def broken(exc):
+        if _setup_error is not None:
+            kind, message, tb = _setup_error
+            _fail(kind, message, tb, EXIT_SETUP)
+        _fail("internal", _exception_line(exc), _format_exception(exc), EXIT_INTERNAL)
+
+    _map_over_pool(executor, _call, ntasks, 1, tally, tally.add, broken)
+    executor.shutdown(wait=True)
+    t1 = time.monotonic()
+    tally.ready.extend(_ready_times)
+    return t0, t1
+
+
+def _run_processes(args, wl, ntasks, control_fd, tally):
+    global _pickler
+    import multiprocessing
+    from concurrent.futures import ProcessPoolExecutor
+    from multiprocessing.reduction import ForkingPickler
+    _pickler = ForkingPickler
+    # Imported outside the window, so that forked workers inherit them for _die_with_parent
+    # instead of each importing them on its own start-up.
+    import ctypes  # noqa: F401
+    import multiprocessing.forkserver  # noqa: F401
+
+    # Without --start-method, the interpreter's own default, as the user's pool would get it.
+    ctx = multiprocessing.get_context(args.start_method)
+    start_method = ctx.get_start_method()
+    # Where a worker whose initializer failed leaves the reason (see _process_init).
+    base = os.path.dirname(os.environ.get("CONCUR_CONTROL_PATH", "")) or \
+        os.environ.get("TMPDIR") or "/tmp"
+    failure_path = os.path.join(base, "concur-init-failure-%d-%s"
+                                % (os.getpid(), os.urandom(4).hex()))
+    parent_pid = os.getpid() if start_method in ("fork", "spawn") else None
+    initargs = (wl.spec if wl.path == "" else wl.path, control_fd, start_method, _bind,
+                parent_pid, failure_path)
+
+    _send({"ev": "start", "t": time.monotonic()})
+    _wait_for_go(args.go_fd)
+    t0 = time.monotonic()
+    executor = ProcessPoolExecutor(max_workers=args.workers, mp_context=ctx,
+                                   initializer=_process_init, initargs=initargs)
+
+    def broken(exc):
+        # Every worker process the pool started, to read their exit status.
+        processes = getattr(executor, "_processes", None) or {}
+        _process_pool_broke(exc, failure_path, dict(processes))
+
+    _map_over_pool(executor, _call_in_process, ntasks, args.chunksize, tally,
+                   tally.add_from_process, broken)
+    executor.shutdown(wait=True)
+    t1 = time.monotonic()
+    _remove(failure_path)
+    tally.start_method = start_method
+    return t0, t1
+
+
+def _remove(path):
+    try:
+        os.unlink(path)
+    except OSError:
+        pass
+
+
+def _process_pool_broke(exc, failure_path, processes):
+    """BrokenProcessPool: a worker's initializer failed (it left the reason in failure_path), or
+    a worker process died. Reports which, and exits."""
+    import signal
+    try:
+        with open(failure_path) as f:
+            failure = json.load(f)
+    except (OSError, ValueError):
+        failure = None
+    _remove(failure_path)
+    if failure is not None:
+        code = {"setup": EXIT_SETUP, "workload": EXIT_WORKLOAD}.get(failure["kind"], EXIT_INTERNAL)
+        _fail(failure["kind"], failure["message"], failure["traceback"], code)
+
+    # The pool terminates (SIGTERM) the survivors once one died: the culprit is the process
+    # that ended otherwise.
+    codes = {}
+    deadline = time.monotonic() + 2.0
+    for pid, proc in processes.items():
+        proc.join(max(0.0, deadline - time.monotonic()))
+        codes[pid] = proc.exitcode
+    died = {pid: c for pid, c in codes.items() if c not in (None, 0, -signal.SIGTERM)}
+    if not died:
+        died = {pid: c for pid, c in codes.items() if c not in (None, 0)}
+
+    def describe(pid, c):
+        if c is not None and c < 0:
+            try:
+                name = signal.Signals(-c).name
+            except ValueError:
+                name = "signal %d" % -c
+            return "worker process %d was killed by %s" % (pid, name)
+        return "worker process %d exited with code %s" % (pid, c)
+
+    # The pool's own traceback is its internals; what helps is the exception, and its cause where
+    # the pool attached one (a worker's traceback it received).
+    text = _exception_line(exc)
+    if exc.__cause__ is not None:
+        text = "%s\n\nThe above was caused by:\n%s" % (str(exc.__cause__).strip(), text)
+    text = text[-TRACEBACK_CHARS:]
+    if died:
+        pid, c = sorted(died.items())[0]
+        message = "; ".join(describe(p, x) for p, x in sorted(died.items()))
+        _fail("worker_died", message, text, EXIT_WORKER_DIED, pid=pid,
+              exit_code=c if c is not None and c >= 0 else None,
+              signal=-c if c is not None and c < 0 else None)
+    _fail("worker_died", "a worker process died", text, EXIT_WORKER_DIED, pid=None,
+          exit_code=None, signal=None)
+
+
+def _refuse_old_python(argv):
+    """On an interpreter older than MIN_PYTHON: an `error` of kind `python` where the runner
+    looks (stdout in probe mode, the control fd otherwise), exit 7."""
+    line = json.dumps({"ev": "error", "kind": "python",
+                       "message": "concur needs Python %d.%d or newer; %s is %s"
+                                  % (MIN_PYTHON + (sys.executable, sys.version.split()[0])),
+                       "traceback": ""}) + "\n"
+    fd = 1
+    if "--probe" not in argv and "--control-fd" in argv[:-1]:
+        try:
+            fd = int(argv[argv.index("--control-fd") + 1])
+        except ValueError:
+            pass
+    try:
+        os.write(fd, line.encode())
+    except OSError:
+        pass
+    os._exit(EXIT_PYTHON)
+
+
+def main(argv=None):
+    argv = sys.argv[1:] if argv is None else argv
+    if sys.version_info < MIN_PYTHON:
+        _refuse_old_python(argv)
+    args = _parse_args(argv)
+    if args.probe:
+        probe(args.workload)
+    try:
+        run(args)
+    except SystemExit:
+        raise
+    except BaseException as exc:
+        _fail("internal", "harness: " + _exception_line(exc), _format_exception(exc),
+              EXIT_INTERNAL)
+
+
+if __name__ == "__main__":
+    main()
