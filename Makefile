@@ -101,7 +101,7 @@ test: deps
 
 demo: deps
 	@$(MAKE) --no-print-directory all
-	$(BIN) run workloads/cpu_bound.py --tasks 24 --repeat 3
+	$(BIN) run workloads/cpu_bound.py
 
 bench: deps
 	@$(MAKE) --no-print-directory all

@@ -221,14 +221,14 @@ static int check_workload_spec(const char *spec)
 
 static void progress_line(int i, int total, const run_result *r, int repeat_total)
 {
-    char speed[64] = "";
+    int width = total >= 100 ? 3 : total >= 10 ? 2 : 1;
     if (r->status == RUN_OK || r->status == RUN_TASKS_FAILED)
-        log_info("[%*d/%d] %-9s x%-3d run %d/%d  %8.3f s  cpu %.2f%s%s", total >= 10 ? 2 : 1, i,
-                 total, plan_mode_name(r->mode), r->workers, r->repeat, repeat_total, r->wall_s,
-                 r->cpu_utilization, speed,
+        log_info("[%*d/%d] %-9s x%-3d run %d/%d  %8.3f s  cpu %.2f%s", width, i, total,
+                 plan_mode_name(r->mode), r->workers, r->repeat, repeat_total, r->wall_s,
+                 r->cpu_utilization,
                  r->status == RUN_TASKS_FAILED ? "  (some tasks raised)" : "");
     else
-        log_info("[%*d/%d] %-9s x%-3d run %d/%d  %s: %s", total >= 10 ? 2 : 1, i, total,
+        log_info("[%*d/%d] %-9s x%-3d run %d/%d  %s: %s", width, i, total,
                  plan_mode_name(r->mode), r->workers, r->repeat, repeat_total,
                  results_status_name(r->status), r->error);
 }

@@ -88,6 +88,9 @@ void report_terminal(const results *r, FILE *out)
                 s->workers, s->runs_ok ? wall : "-", ci, sp, s->cpu_utilization, rss);
     }
 
+    fprintf(out, "\nwall: median of the runs; speedup: against single; cpu: CPU time / (wall x "
+                 "workers),\n1.00 when every worker computes all the time.\n");
+
     /* Runs that did not go as planned, each once per configuration and reason. */
     bool header = false;
     for (int i = 0; i < r->nruns; i++) {
