@@ -10,9 +10,10 @@
 
 CC       ?= cc
 PREFIX   ?= /usr/local
-BUILD    ?= build
+BUILD    ?= build$(if $(SANITIZER),-$(subst $(comma),-,$(SANITIZER)))
 PKG_CONFIG ?= pkg-config
 PYTHON   ?= python3
+comma    := ,
 
 DEB_PACKAGES := libhwloc-dev libpapi-dev libcjson-dev check pkg-config python3
 
