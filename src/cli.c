@@ -238,6 +238,24 @@ static bool run_failed_hard(const run_result *r)
     return r->status != RUN_OK && r->status != RUN_TASKS_FAILED;
 }
 
+/* Runs much shorter than this are dominated by start-up and by the machine's noise. */
+#define SHORT_RUN_S 0.25
+
+/* Says so when the baseline is too short to time well, with the task count that would make it
+ * about a second, from the time just measured. */
+static void warn_if_short(results *res)
+{
+    results_summarize(res);
+    const config_summary *s = results_find_summary(res, MODE_SINGLE, 1);
+    if (s == NULL || !(s->wall_s > 0) || s->wall_s >= SHORT_RUN_S)
+        return;
+    double per_task = s->wall_s / res->workload.tasks;
+    long suggest = (long)ceil(1.0 / per_task);
+    log_warn("one pass over %d tasks takes only %.3f s: start-up and noise weigh heavily at that "
+             "length; --tasks %ld would take about 1 s",
+             res->workload.tasks, s->wall_s, suggest);
+}
+
 static int write_results(results *res, const char *path)
 {
     utc_stamp(res->finished_at, sizeof(res->finished_at), false);
@@ -374,6 +392,8 @@ static int cmd_run_measure(const run_options *o)
                 break;
             }
         }
+        if (cfg.mode == MODE_SINGLE && o->tasks == 0)
+            warn_if_short(&res);
         /* The sweep goes past the core count while the last step still gained clearly. */
         bool last_of_mode = ci + 1 == p.n || p.configs[ci + 1].mode != cfg.mode;
         if (last_of_mode && cfg.mode != MODE_SINGLE && p.sweep && !runner_interrupted() &&
