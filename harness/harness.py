@@ -278,6 +278,52 @@ def _interpreter():
             "implementation": sys.implementation.name, "gil": _gil()}
 
 
+# (lo, hi) of this address space's GIL range, computed once: a forked process inherits the
+# value and the mappings it describes; a spawned one starts without it and computes its own.
+_gil_range_cache = None
+
+
+def _gil_range():
+    """(lo, hi): the address range, from /proc/self/maps, of the interpreter's static data that
+    holds _PyRuntime. A thread waiting for the GIL blocks in futex on a word of the GIL's
+    condition variable or mutex, which CPython 3.8-3.13 keep inside _PyRuntime (3.12 and 3.13 in
+    the main interpreter state embedded there); concur's sampler tells GIL waits from other lock
+    waits by that address. (None, None) where the symbol is missing (PyPy, stripped builds) or
+    there is no GIL (a free-threaded build running without it)."""
+    global _gil_range_cache
+    if _gil_range_cache is None:
+        _gil_range_cache = _find_gil_range()
+    return _gil_range_cache
+
+
+def _find_gil_range():
+    if sys.implementation.name != "cpython" or _gil() is not True:
+        return (None, None)
+    try:
+        import ctypes
+        addr = ctypes.addressof(ctypes.c_void_p.in_dll(ctypes.pythonapi, "_PyRuntime"))
+        found = None
+        with open("/proc/self/maps") as f:
+            for line in f:
+                fields = line.split()
+                lo, hi = (int(x, 16) for x in fields[0].split("-"))
+                name = fields[5] if len(fields) > 5 else ""
+                if found is not None:
+                    # A zero-initialised _PyRuntime (3.8-3.10) lives in .bss, whose first part
+                    # may share the last file-backed page of .data and whose rest is the
+                    # anonymous mapping right after it: take that one in too.
+                    if found[2] and lo == found[1] and name == "" and fields[1] == found[3]:
+                        return (found[0], hi)
+                    break
+                if lo <= addr < hi:
+                    found = (lo, hi, name, fields[1])
+        if found is not None:
+            return (found[0], found[1])
+    except Exception:
+        pass
+    return (None, None)
+
+
 def _native_id():
     get = getattr(threading, "get_native_id", None)
     return get() if get is not None else None
@@ -326,7 +372,9 @@ def _worker_start():
     # A worker that starts on a single CPU (single mode pinned by the runner, a one-CPU machine)
     # has nothing to wait for: the runner may leave it where it is.
     must_wait = _bind and (_affinity_count() or 1) > 1
-    _send({"ev": "worker", "pid": pid, "tid": tid, "t": time.monotonic()})
+    gil_lo, gil_hi = _gil_range()
+    _send({"ev": "worker", "pid": pid, "tid": tid, "t": time.monotonic(),
+           "gil_lo": gil_lo, "gil_hi": gil_hi})
     if must_wait:
         deadline = time.monotonic() + BIND_WAIT_S
         while _affinity_count() != 1:
@@ -652,6 +700,7 @@ def run(args):
     hello = {"ev": "hello", "pid": os.getpid()}
     hello.update(_interpreter())
     hello["tasks"] = ntasks
+    hello["gil_lo"], hello["gil_hi"] = _gil_range()
     _send(hello)
 
     tally = _Tally()
