@@ -2,8 +2,10 @@
 #include "concur/report.h"
 
 #include <math.h>
+#include <stdbool.h>
 #include <string.h>
 
+#include "concur/classify.h"
 #include "concur/counters.h"
 #include "concur/plan.h"
 
@@ -48,6 +50,105 @@ static double config_rss(const results *r, run_mode mode, int workers)
     return n ? stats_median(v, n) : NAN;
 }
 
+/* The report fits a 100-column terminal. */
+#define REPORT_WIDTH 100
+
+/* text over lines of at most width columns, broken at spaces: first prefixes the first line, rest
+ * the others. A word longer than a line stays whole. */
+static void print_wrapped(FILE *out, const char *text, const char *first, const char *rest, int width)
+{
+    const char *prefix = first;
+    const char *p = text;
+    while (*p) {
+        int room = width - (int)strlen(prefix);
+        int len = (int)strlen(p);
+        int cut = len;
+        if (len > room) {
+            cut = room;
+            while (cut > 0 && p[cut] != ' ')
+                cut--;
+            if (cut == 0) { /* no space to break at: up to the next one */
+                cut = room;
+                while (p[cut] && p[cut] != ' ')
+                    cut++;
+            }
+        }
+        fprintf(out, "%s%.*s\n", prefix, cut, p);
+        p += cut;
+        while (*p == ' ')
+            p++;
+        prefix = rest;
+    }
+}
+
+/* "12.3%", or "-" where nothing was sampled. */
+static void fmt_share(char *buf, size_t len, double f)
+{
+    if (isnan(f))
+        snprintf(buf, len, "-");
+    else
+        snprintf(buf, len, "%.1f%%", 100 * f);
+}
+
+/* What the worker threads were doing in each configuration, as shares of the sampler's samples.
+ * Left out entirely when no configuration was sampled. */
+static void report_states(const results *r, FILE *out)
+{
+    bool any = false, undistinguished = false;
+    for (int i = 0; i < r->nsummary; i++) {
+        if (r->summary[i].state_samples > 0) {
+            any = true;
+            undistinguished = undistinguished || !r->summary[i].gil_distinguished;
+        }
+    }
+    if (!any)
+        return;
+
+    fprintf(out, "\nWhat the workers were doing (share of samples)\n");
+    fprintf(out, "%-10s %7s %8s %8s %8s %7s %7s %7s %7s %7s\n", "mode", "workers", "samples",
+            "running", "runnable", "gil", "lock", "io", "sleep", "child");
+    for (int i = 0; i < r->nsummary; i++) {
+        const config_summary *s = &r->summary[i];
+        char v[7][16];
+        const double f[7] = {s->running_fraction,   s->runnable_fraction, s->gil_wait_fraction,
+                             s->lock_wait_fraction, s->io_wait_fraction,  s->sleep_fraction,
+                             s->child_wait_fraction};
+        bool sampled = s->state_samples > 0;
+        for (int k = 0; k < 7; k++)
+            fmt_share(v[k], sizeof(v[k]), sampled ? f[k] : NAN);
+        /* Where the GIL could not be told apart its waits are counted as lock waits, not zero. */
+        if (sampled && !s->gil_distinguished)
+            snprintf(v[2], sizeof(v[2]), "-");
+        char n[16];
+        if (sampled)
+            snprintf(n, sizeof(n), "%.0f", s->state_samples);
+        else
+            snprintf(n, sizeof(n), "-");
+        fprintf(out, "%-10s %7d %8s %8s %8s %7s %7s %7s %7s %7s\n", plan_mode_name(s->mode),
+                s->workers, n, v[0], v[1], v[2], v[3], v[4], v[5], v[6]);
+    }
+    fprintf(out, "\nrunning: on a CPU; runnable: waiting for one; gil/lock: in futex on the GIL or "
+                 "another lock;\nio: in a read, write, poll...; sleep: in nanosleep; child: waiting "
+                 "for a child process.\n");
+    if (undistinguished)
+        fprintf(out, "gil '-': GIL waits could not be told apart from other locks and are counted "
+                     "under lock.\n");
+}
+
+/* The verdict, then the numbers it rests on. Nothing when the results were not classified. */
+static void report_classification(const classification *c, FILE *out)
+{
+    if (classify_is_empty(c))
+        return;
+    fprintf(out, "\nClassification: %s, GIL %s, confidence %.2f", classify_kind_name(c->kind),
+            classify_gil_name(c->gil), c->confidence);
+    if (c->memory_bound > 0)
+        fprintf(out, ", memory-bound");
+    fprintf(out, "\n");
+    for (int i = 0; i < c->nevidence; i++)
+        print_wrapped(out, c->evidence[i], "  - ", "    ", REPORT_WIDTH);
+}
+
 void report_terminal(const results *r, FILE *out)
 {
     fprintf(out, "\n%s", r->workload.name);
@@ -84,12 +185,20 @@ void report_terminal(const results *r, FILE *out)
             snprintf(sp, sizeof(sp), "%.2fx [%.2f-%.2f]", s->speedup, s->speedup_low,
                      s->speedup_high);
         fmt_bytes(rss, sizeof(rss), config_rss(r, s->mode, s->workers));
-        fprintf(out, "%-10s %7d %11s  %-21s %-20s %6.2f %10s\n", plan_mode_name(s->mode),
-                s->workers, s->runs_ok ? wall : "-", ci, sp, s->cpu_utilization, rss);
+        char cpu[16];
+        if (isnan(s->cpu_utilization))
+            snprintf(cpu, sizeof(cpu), "-");
+        else
+            snprintf(cpu, sizeof(cpu), "%.2f", s->cpu_utilization);
+        fprintf(out, "%-10s %7d %11s  %-21s %-20s %6s %10s\n", plan_mode_name(s->mode),
+                s->workers, s->runs_ok ? wall : "-", ci, sp, cpu, rss);
     }
 
     fprintf(out, "\nwall: median of the runs; speedup: against single; cpu: CPU time / (wall x "
                  "workers),\n1.00 when every worker computes all the time.\n");
+
+    report_states(r, out);
+    report_classification(&r->classification, out);
 
     /* Runs that did not go as planned, each once per configuration and reason. */
     bool header = false;

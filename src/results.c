@@ -52,6 +52,39 @@ static const struct {
     {"mean", offsetof(stats_summary, mean)},
 };
 
+/* results.json's names of the sampler states, in thread_state order. The file format owns them, so
+ * that a name changed in the sampler cannot silently change the schema. */
+static const char *const state_keys[TS_COUNT] = {
+    [TS_RUNNING] = "running",   [TS_RUNNABLE] = "runnable", [TS_GIL_WAIT] = "gil_wait",
+    [TS_LOCK_WAIT] = "lock_wait", [TS_IO_WAIT] = "io_wait", [TS_SLEEP] = "sleep",
+    [TS_CHILD_WAIT] = "child_wait", [TS_OTHER] = "other",
+};
+
+/* The pooled state fractions of a configuration, in thread_state order, as results.json names them. */
+static const struct {
+    const char *key;
+    size_t offset;
+} fraction_fields[TS_COUNT] = {
+    [TS_RUNNING] = {"running_fraction", offsetof(config_summary, running_fraction)},
+    [TS_RUNNABLE] = {"runnable_fraction", offsetof(config_summary, runnable_fraction)},
+    [TS_GIL_WAIT] = {"gil_wait_fraction", offsetof(config_summary, gil_wait_fraction)},
+    [TS_LOCK_WAIT] = {"lock_wait_fraction", offsetof(config_summary, lock_wait_fraction)},
+    [TS_IO_WAIT] = {"io_wait_fraction", offsetof(config_summary, io_wait_fraction)},
+    [TS_SLEEP] = {"sleep_fraction", offsetof(config_summary, sleep_fraction)},
+    [TS_CHILD_WAIT] = {"child_wait_fraction", offsetof(config_summary, child_wait_fraction)},
+    [TS_OTHER] = {"other_fraction", offsetof(config_summary, other_fraction)},
+};
+
+static double *fraction_field(config_summary *s, int state)
+{
+    return (double *)((char *)s + fraction_fields[state].offset);
+}
+
+static double fraction_value(const config_summary *s, int state)
+{
+    return *(const double *)((const char *)s + fraction_fields[state].offset);
+}
+
 /* What every loader error ends with: the file is not one this concur wrote unchanged. */
 #define LOAD_REMEDY "the file was edited or not written by concur; run 'concur run' again to recreate it"
 
@@ -80,6 +113,7 @@ void results_init(results *r)
 {
     memset(r, 0, sizeof(*r));
     r->python.gil = -1;
+    classify_init(&r->classification);
 }
 
 /* Can't fail; the run itself is not freed, only what it owns. */
@@ -88,6 +122,9 @@ void results_run_free(run_result *run)
     free(run->placement);
     run->placement = NULL;
     run->nplacement = 0;
+    free(run->worker_states);
+    run->worker_states = NULL;
+    run->nworker_states = 0;
 }
 
 /* Can't fail; leaves r as results_init does, ready for reuse. */
@@ -116,6 +153,14 @@ run_result *results_add_run(results *r, const run_result *run)
         dst->placement = xmalloc(size);
         memcpy(dst->placement, run->placement, size);
         dst->nplacement = run->nplacement;
+    }
+    dst->worker_states = NULL;
+    dst->nworker_states = 0;
+    if (run->worker_states && run->nworker_states > 0) {
+        size_t size = (size_t)run->nworker_states * sizeof(*run->worker_states);
+        dst->worker_states = xmalloc(size);
+        memcpy(dst->worker_states, run->worker_states, size);
+        dst->nworker_states = run->nworker_states;
     }
     return dst;
 }
@@ -149,11 +194,22 @@ static double ratio(double a, double b)
     return a / b;
 }
 
+/* Adds the samples of one run; a run with nothing sampled adds nothing. */
+static void pool_states(state_hist *sum, const state_hist *run)
+{
+    if (!(run->total > 0))
+        return;
+    for (int st = 0; st < TS_COUNT; st++)
+        sum->counts[st] += run->counts[st];
+    sum->total += run->total;
+}
+
 /* Only runs with status RUN_OK and a wall time enter the timings (runs_ok). A run whose tasks raised
  * (RUN_TASKS_FAILED) did not do the whole job, so its wall time is not comparable with one that
  * did: it counts in runs_failed with every other status (and with an ok run that has no wall
  * time), and stays in r->runs, and so in results.json and the reports, with its error. The medians
- * of cpu_utilization and startup_s come from the same runs, leaving out values not measured. */
+ * of cpu_utilization, startup_s, IPC and LLC MPKI, and the pooled sampler states, come from the same
+ * runs, leaving out values not measured. */
 void results_summarize(results *r)
 {
     free(r->summary);
@@ -177,9 +233,13 @@ void results_summarize(results *r)
     double *wall = xmalloc((size_t)r->nruns * sizeof(*wall));
     double *util = xmalloc((size_t)r->nruns * sizeof(*util));
     double *startup = xmalloc((size_t)r->nruns * sizeof(*startup));
+    double *ipc = xmalloc((size_t)r->nruns * sizeof(*ipc));
+    double *mpki = xmalloc((size_t)r->nruns * sizeof(*mpki));
     for (int c = 0; c < n; c++) {
         config_summary *s = &list[c];
-        int nwall = 0, nutil = 0, nstartup = 0;
+        int nwall = 0, nutil = 0, nstartup = 0, nipc = 0, nmpki = 0;
+        state_hist pooled = {{0}, 0};
+        bool distinguished = true;
         for (int i = 0; i < r->nruns; i++) {
             const run_result *run = &r->runs[i];
             if (run->mode != s->mode || run->workers != s->workers)
@@ -193,16 +253,32 @@ void results_summarize(results *r)
                 util[nutil++] = run->cpu_utilization;
             if (isfinite(run->startup_s))
                 startup[nstartup++] = run->startup_s;
+            pool_states(&pooled, &run->states);
+            distinguished = distinguished && run->gil_distinguished;
+            double v = ratio(run->counters.instructions, run->counters.cycles);
+            if (isfinite(v))
+                ipc[nipc++] = v;
+            v = ratio(run->counters.llc_misses, run->counters.instructions / 1000.0);
+            if (isfinite(v))
+                mpki[nmpki++] = v;
         }
         s->runs_ok = nwall;
         s->wall_s = stats_median(wall, nwall);
         s->ci_method = stats_median_ci(wall, nwall, &s->ci_low_s, &s->ci_high_s);
         s->cpu_utilization = stats_median(util, nutil);
         s->startup_s = stats_median(startup, nstartup);
+        s->state_samples = pooled.total;
+        for (int st = 0; st < TS_COUNT; st++)
+            *fraction_field(s, st) = pooled.total > 0 ? pooled.counts[st] / pooled.total : NAN;
+        s->gil_distinguished = nwall > 0 && distinguished;
+        s->ipc = stats_median(ipc, nipc);
+        s->llc_mpki = stats_median(mpki, nmpki);
     }
     free(wall);
     free(util);
     free(startup);
+    free(ipc);
+    free(mpki);
 
     /* Speedup against single with one worker; its interval pairs the extremes of both intervals. */
     const config_summary *base = find_config(list, n, MODE_SINGLE, 1);
@@ -217,6 +293,19 @@ void results_summarize(results *r)
         s->speedup = ratio(base->wall_s, s->wall_s);
         s->speedup_low = ratio(base->ci_low_s, s->ci_high_s);
         s->speedup_high = ratio(base->ci_high_s, s->ci_low_s);
+    }
+
+    /* Efficiency per row; the GIL penalty on both rows of a worker count that has both pools. */
+    for (int c = 0; c < n; c++) {
+        config_summary *s = &list[c];
+        s->efficiency = ratio(s->speedup, (double)s->workers);
+        s->gil_penalty = NAN;
+        if (s->mode != MODE_THREADS && s->mode != MODE_PROCESSES)
+            continue;
+        const config_summary *t = find_config(list, n, MODE_THREADS, s->workers);
+        const config_summary *p = find_config(list, n, MODE_PROCESSES, s->workers);
+        if (t && p)
+            s->gil_penalty = ratio(p->speedup, t->speedup);
     }
 
     r->summary = list;
@@ -300,6 +389,23 @@ static void write_stats_summary(cJSON *obj, const char *key, const stats_summary
     add_int(o, "n", s->n);
     for (size_t i = 0; i < ARRAY_LEN(summary_fields); i++)
         add_number(o, summary_fields[i].key, *(const double *)((const char *)s + summary_fields[i].offset));
+}
+
+/* {"samples": total, "running": fraction, ..., "counts": {"running": samples, ...}}: the fractions
+ * for readers, the counts so that nothing is lost; fractions are null when nothing was sampled. */
+static void write_states(cJSON *obj, const char *key, const state_hist *h)
+{
+    cJSON *o = cJSON_CreateObject();
+    if (key)
+        cJSON_AddItemToObject(obj, key, o);
+    else
+        cJSON_AddItemToArray(obj, o);
+    add_number(o, "samples", h->total);
+    for (int st = 0; st < TS_COUNT; st++)
+        add_number(o, state_keys[st], h->total > 0 ? h->counts[st] / h->total : NAN);
+    cJSON *c = add_object(o, "counts");
+    for (int st = 0; st < TS_COUNT; st++)
+        add_number(c, state_keys[st], h->counts[st]);
 }
 
 static void write_machine(cJSON *root, const results *r)
@@ -386,6 +492,17 @@ static void write_run(cJSON *runs, const run_result *run)
         add_string(p, "cpus_allowed", pl->cpus_allowed);
         cJSON_AddItemToArray(placement, p);
     }
+
+    write_states(o, "states", &run->states);
+    cJSON *ws = add_array(o, "worker_states");
+    for (int i = 0; i < run->nworker_states; i++)
+        write_states(ws, NULL, &run->worker_states[i]);
+    write_states(o, "other_states", &run->other_states);
+    cJSON *sm = add_object(o, "sampler");
+    add_int(sm, "rounds", run->sampler_rounds);
+    add_number(sm, "interval_s", run->sampler_interval_s);
+    add_number(sm, "cpu_s", run->sampler_cpu_s);
+    add_bool(sm, "gil_distinguished", run->gil_distinguished);
 }
 
 /* summary.<mode>."<workers>" = {...}, modes in enum order, worker counts in the order of r->summary. */
@@ -414,8 +531,37 @@ static void write_summary(cJSON *root, const results *r)
             add_int(c, "runs_failed", s->runs_failed);
             add_number(c, "cpu_utilization", s->cpu_utilization);
             add_number(c, "startup_s", s->startup_s);
+            add_number(c, "efficiency", s->efficiency);
+            add_number(c, "gil_penalty", s->gil_penalty);
+            add_number(c, "state_samples", s->state_samples);
+            for (int st = 0; st < TS_COUNT; st++)
+                add_number(c, fraction_fields[st].key, fraction_value(s, st));
+            add_bool(c, "gil_distinguished", s->gil_distinguished);
+            add_number(c, "ipc", s->ipc);
+            add_number(c, "llc_mpki", s->llc_mpki);
         }
     }
+}
+
+/* null until classify_results has filled it. memory_bound: true, false, or null without hardware
+ * counters. */
+static void write_classification(cJSON *root, const classification *c)
+{
+    if (classify_is_empty(c)) {
+        cJSON_AddItemToObject(root, "classification", cJSON_CreateNull());
+        return;
+    }
+    cJSON *o = add_object(root, "classification");
+    add_string(o, "kind", classify_kind_name(c->kind));
+    add_string(o, "gil", classify_gil_name(c->gil));
+    add_number(o, "confidence", c->confidence);
+    if (c->memory_bound < 0)
+        cJSON_AddItemToObject(o, "memory_bound", cJSON_CreateNull());
+    else
+        add_bool(o, "memory_bound", c->memory_bound > 0);
+    cJSON *ev = add_array(o, "evidence");
+    for (int i = 0; i < c->nevidence; i++)
+        cJSON_AddItemToArray(ev, cJSON_CreateString(c->evidence[i]));
 }
 
 /* The whole document as text followed by suffix, in a buffer from xmalloc. */
@@ -449,6 +595,7 @@ static char *format_json(const results *r, const char *suffix)
         write_run(runs, &r->runs[i]);
 
     write_summary(root, r);
+    write_classification(root, &r->classification);
 
     char *text = cJSON_Print(root);
     cJSON_Delete(root);
@@ -781,6 +928,63 @@ static void load_placement(loader *ld, const cJSON *obj, const char *where, run_
     }
 }
 
+/* One states object as write_states writes it. The fractions must be there (numbers or null) but
+ * are not read: the counts hold the same information without rounding. */
+static void load_states_object(loader *ld, const cJSON *o, const char *w, state_hist *h)
+{
+    if (ld->failed)
+        return;
+    if (!cJSON_IsObject(o)) {
+        fail(ld, w, "", "expected an object");
+        return;
+    }
+    get_double(ld, o, w, "samples", &h->total);
+    for (int st = 0; st < TS_COUNT; st++) {
+        double fraction;
+        get_double(ld, o, w, state_keys[st], &fraction);
+    }
+    char wc[96];
+    util_fmt(wc, sizeof(wc), "%s.counts", w);
+    const cJSON *c = get_object(ld, o, w, "counts");
+    for (int st = 0; st < TS_COUNT; st++)
+        get_double(ld, c, wc, state_keys[st], &h->counts[st]);
+}
+
+static void load_states(loader *ld, const cJSON *obj, const char *where, const char *key, state_hist *h)
+{
+    const cJSON *o = get_item(ld, obj, where, key);
+    char w[96];
+    util_fmt(w, sizeof(w), "%s.%s", where, key);
+    if (o)
+        load_states_object(ld, o, w, h);
+}
+
+static void load_sampler(loader *ld, const cJSON *obj, const char *where, run_result *run)
+{
+    load_states(ld, obj, where, "states", &run->states);
+    load_states(ld, obj, where, "other_states", &run->other_states);
+
+    int n;
+    const cJSON *arr = get_array(ld, obj, where, "worker_states", &n);
+    if (!ld->failed && n > 0) {
+        run->worker_states = xcalloc((size_t)n, sizeof(*run->worker_states));
+        run->nworker_states = n;
+        for (int i = 0; !ld->failed && i < n; i++) {
+            char w[96];
+            util_fmt(w, sizeof(w), "%s.worker_states[%d]", where, i);
+            load_states_object(ld, cJSON_GetArrayItem(arr, i), w, &run->worker_states[i]);
+        }
+    }
+
+    char w[96];
+    util_fmt(w, sizeof(w), "%s.sampler", where);
+    const cJSON *sm = get_object(ld, obj, where, "sampler");
+    get_int(ld, sm, w, "rounds", &run->sampler_rounds);
+    get_double(ld, sm, w, "interval_s", &run->sampler_interval_s);
+    get_double(ld, sm, w, "cpu_s", &run->sampler_cpu_s);
+    get_bool(ld, sm, w, "gil_distinguished", &run->gil_distinguished);
+}
+
 static void load_run(loader *ld, const cJSON *o, const char *w, run_result *run)
 {
     get_mode(ld, o, w, "mode", &run->mode);
@@ -827,6 +1031,7 @@ static void load_run(loader *ld, const cJSON *o, const char *w, run_result *run)
     }
 
     load_placement(ld, o, w, run);
+    load_sampler(ld, o, w, run);
 }
 
 static void load_runs(loader *ld, const cJSON *root, results *r)
@@ -903,10 +1108,61 @@ static void load_summary(loader *ld, const cJSON *root, results *r)
             get_int(ld, c, w, "runs_failed", &s->runs_failed);
             get_double(ld, c, w, "cpu_utilization", &s->cpu_utilization);
             get_double(ld, c, w, "startup_s", &s->startup_s);
+            get_double(ld, c, w, "efficiency", &s->efficiency);
+            get_double(ld, c, w, "gil_penalty", &s->gil_penalty);
+            get_double(ld, c, w, "state_samples", &s->state_samples);
+            for (int st = 0; st < TS_COUNT; st++)
+                get_double(ld, c, w, fraction_fields[st].key, fraction_field(s, st));
+            get_bool(ld, c, w, "gil_distinguished", &s->gil_distinguished);
+            get_double(ld, c, w, "ipc", &s->ipc);
+            get_double(ld, c, w, "llc_mpki", &s->llc_mpki);
             if (ld->failed)
                 return;
             r->nsummary++;
         }
+    }
+}
+
+/* null: not classified yet. Otherwise every key write_classification writes. */
+static void load_classification(loader *ld, const cJSON *root, classification *c)
+{
+    const cJSON *o = get_item(ld, root, "", "classification");
+    if (!o || cJSON_IsNull(o))
+        return;
+    if (!cJSON_IsObject(o)) {
+        fail(ld, "", "classification", "expected an object or null");
+        return;
+    }
+    const char *w = "classification";
+    char name[32] = "";
+    get_string(ld, o, w, "kind", name, sizeof(name));
+    if (!ld->failed && classify_parse_kind(name, &c->kind) < 0)
+        fail(ld, w, "kind", "unknown kind '%s'", name);
+    get_string(ld, o, w, "gil", name, sizeof(name));
+    if (!ld->failed && classify_parse_gil(name, &c->gil) < 0)
+        fail(ld, w, "gil", "unknown GIL behaviour '%s'", name);
+    get_double(ld, o, w, "confidence", &c->confidence);
+
+    const cJSON *mb = get_item(ld, o, w, "memory_bound");
+    if (mb && cJSON_IsNull(mb))
+        c->memory_bound = -1;
+    else if (mb && cJSON_IsBool(mb))
+        c->memory_bound = cJSON_IsTrue(mb) ? 1 : 0;
+    else if (mb)
+        fail(ld, w, "memory_bound", "expected true, false or null");
+
+    int n;
+    const cJSON *ev = get_array(ld, o, w, "evidence", &n);
+    if (n > CLASSIFY_MAX_EVIDENCE)
+        fail(ld, w, "evidence", "%d lines, more than the %d concur records", n, CLASSIFY_MAX_EVIDENCE);
+    for (int i = 0; !ld->failed && i < n; i++) {
+        const cJSON *e = cJSON_GetArrayItem(ev, i);
+        if (!cJSON_IsString(e) || strlen(e->valuestring) >= sizeof(c->evidence[i])) {
+            fail(ld, w, "evidence", "entry %d is not a sentence concur writes", i);
+            break;
+        }
+        memcpy(c->evidence[i], e->valuestring, strlen(e->valuestring) + 1);
+        c->nevidence = i + 1;
     }
 }
 
@@ -1011,6 +1267,7 @@ int results_load(const char *path, results *r, char *err, size_t errlen)
 
     load_runs(&ld, root, r);
     load_summary(&ld, root, r);
+    load_classification(&ld, root, &r->classification);
     if (ld.failed)
         goto done;
     rc = 0;

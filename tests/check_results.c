@@ -106,6 +106,16 @@ static void fill_run(run_result *run, run_mode mode, int workers, int repeat, ru
     run->pickle_result_bytes = NAN;
 }
 
+/* total samples, a share `gil` waiting for the GIL and the rest spread over every state, with
+ * counts that are not whole numbers so that every bit has to survive. */
+static void fill_states(state_hist *h, double total, double gil)
+{
+    h->total = total;
+    double rest = total * (1.0 - gil);
+    for (int st = 0; st < TS_COUNT; st++)
+        h->counts[st] = st == TS_GIL_WAIT ? total * gil : rest / (TS_COUNT - 1);
+}
+
 static void fill_results(results *r)
 {
     results_init(r);
@@ -169,7 +179,19 @@ static void fill_results(results *r)
     pl[0] = (run_placement){0, 4242, 4242, 3, 3, 3, "3"};
     run.placement = pl;
     run.nplacement = 1;
+    state_hist one_worker[1];
+    fill_states(&run.states, 400.0, 1.0 / 3.0);
+    fill_states(&run.other_states, 7.0, 0.0);
+    one_worker[0] = run.states;
+    run.worker_states = one_worker;
+    run.nworker_states = 1;
+    run.gil_distinguished = true;
+    run.sampler_rounds = 400;
+    run.sampler_interval_s = 0.1 + 0.2;
+    run.sampler_cpu_s = 1e-300;
     results_add_run(r, &run);
+    run.worker_states = NULL;
+    run.nworker_states = 0;
 
     /* 2: processes with pickling measured and four placements. */
     fill_run(&run, MODE_PROCESSES, 4, 2, RUN_OK, 2.5);
@@ -189,7 +211,21 @@ static void fill_results(results *r)
     }
     run.placement = pl;
     run.nplacement = 4;
+    state_hist four_workers[4];
+    for (int i = 0; i < 4; i++)
+        fill_states(&four_workers[i], 100.0 + i, 0.25 * i);
+    four_workers[2].total = 0; /* a worker that was never sampled: null fractions */
+    memset(four_workers[2].counts, 0, sizeof(four_workers[2].counts));
+    fill_states(&run.states, 403.0, 0.1);
+    run.worker_states = four_workers;
+    run.nworker_states = 4;
+    run.gil_distinguished = false;
+    run.sampler_rounds = 101;
+    run.sampler_interval_s = 0.0123;
+    run.sampler_cpu_s = 0.004;
     results_add_run(r, &run);
+    run.worker_states = NULL;
+    run.nworker_states = 0;
 
     /* 3: threads whose tasks raised, with a message and a traceback full of quoting. */
     fill_run(&run, MODE_THREADS, 2, 1, RUN_TASKS_FAILED, 1.75);
@@ -212,6 +248,16 @@ static void fill_results(results *r)
 
     results_summarize(r);
     r->python.gil = 0;
+
+    r->classification.kind = KIND_OVERHEAD_BOUND;
+    r->classification.gil = GIL_NONE;
+    r->classification.confidence = 2.0 / 3.0;
+    r->classification.memory_bound = 0;
+    r->classification.nevidence = 2;
+    util_fmt(r->classification.evidence[0], sizeof(r->classification.evidence[0]),
+             "single-thread CPU utilization 0.99: \"CPU-bound\" (>= 0.80)");
+    util_fmt(r->classification.evidence[1], sizeof(r->classification.evidence[1]),
+             "71 %% of thread samples waiting for the GIL ✓");
 }
 
 /* ---- comparing two results field by field ------------------------------------------------------- */
@@ -248,6 +294,13 @@ static void same_stats(const stats_summary *a, const stats_summary *b, int idx)
     SAME_D(mean);
 }
 
+static void same_states(const state_hist *a, const state_hist *b, const char *what, int idx)
+{
+    same_double(a->total, b->total, what, idx);
+    for (int st = 0; st < TS_COUNT; st++)
+        same_double(a->counts[st], b->counts[st], what, idx);
+}
+
 static void same_run(const run_result *a, const run_result *b, int idx)
 {
     SAME_I(mode);
@@ -281,6 +334,15 @@ static void same_run(const run_result *a, const run_result *b, int idx)
         ck_assert(pa->pu_planned == pb->pu_planned && pa->pu == pb->pu && pa->core == pb->core);
         ck_assert_str_eq(pa->cpus_allowed, pb->cpus_allowed);
     }
+    same_states(&a->states, &b->states, "states", idx);
+    same_states(&a->other_states, &b->other_states, "other_states", idx);
+    SAME_I(nworker_states);
+    for (int i = 0; i < a->nworker_states; i++)
+        same_states(&a->worker_states[i], &b->worker_states[i], "worker_states", idx);
+    SAME_I(gil_distinguished);
+    SAME_I(sampler_rounds);
+    SAME_D(sampler_interval_s);
+    SAME_D(sampler_cpu_s);
 }
 
 static void same_config(const config_summary *a, const config_summary *b, int idx)
@@ -298,6 +360,20 @@ static void same_config(const config_summary *a, const config_summary *b, int id
     SAME_D(speedup_high);
     SAME_D(cpu_utilization);
     SAME_D(startup_s);
+    SAME_D(state_samples);
+    SAME_D(running_fraction);
+    SAME_D(runnable_fraction);
+    SAME_D(gil_wait_fraction);
+    SAME_D(lock_wait_fraction);
+    SAME_D(io_wait_fraction);
+    SAME_D(sleep_fraction);
+    SAME_D(child_wait_fraction);
+    SAME_D(other_fraction);
+    SAME_I(gil_distinguished);
+    SAME_D(efficiency);
+    SAME_D(gil_penalty);
+    SAME_D(ipc);
+    SAME_D(llc_mpki);
 }
 
 static void same_results(const results *a, const results *b)
@@ -347,6 +423,13 @@ static void same_results(const results *a, const results *b)
     SAME_I(nsummary);
     for (int i = 0; i < a->nsummary; i++)
         same_config(&a->summary[i], &b->summary[i], i);
+    SAME_I(classification.kind);
+    SAME_I(classification.gil);
+    SAME_D(classification.confidence);
+    SAME_I(classification.memory_bound);
+    SAME_I(classification.nevidence);
+    for (int i = 0; i < a->classification.nevidence; i++)
+        SAME_S(classification.evidence[i]);
 }
 
 /* ---- JSON text checks -------------------------------------------------------------------------- */
@@ -393,6 +476,20 @@ static const char *const required_keys[] = {
     "summary.single.1.ci_method", "summary.single.1.speedup", "summary.single.1.speedup_low",
     "summary.single.1.speedup_high", "summary.single.1.runs_ok", "summary.single.1.runs_failed",
     "summary.single.1.cpu_utilization", "summary.single.1.startup_s", "summary.processes.4.speedup",
+    "runs.0.states.samples", "runs.0.states.running", "runs.0.states.runnable", "runs.0.states.gil_wait",
+    "runs.0.states.lock_wait", "runs.0.states.io_wait", "runs.0.states.sleep", "runs.0.states.child_wait",
+    "runs.0.states.other", "runs.0.states.counts.running", "runs.0.states.counts.other",
+    "runs.0.worker_states.0.gil_wait", "runs.0.worker_states.0.counts.sleep", "runs.0.other_states.samples",
+    "runs.0.other_states.counts.io_wait", "runs.0.sampler.rounds", "runs.0.sampler.interval_s",
+    "runs.0.sampler.cpu_s", "runs.0.sampler.gil_distinguished",
+    "summary.single.1.efficiency", "summary.single.1.gil_penalty", "summary.single.1.state_samples",
+    "summary.single.1.running_fraction", "summary.single.1.runnable_fraction",
+    "summary.single.1.gil_wait_fraction", "summary.single.1.lock_wait_fraction",
+    "summary.single.1.io_wait_fraction", "summary.single.1.sleep_fraction",
+    "summary.single.1.child_wait_fraction", "summary.single.1.other_fraction",
+    "summary.single.1.gil_distinguished", "summary.single.1.ipc", "summary.single.1.llc_mpki",
+    "classification.kind", "classification.gil", "classification.confidence",
+    "classification.memory_bound", "classification.evidence",
 };
 
 START_TEST(test_json_has_required_keys)
@@ -420,8 +517,48 @@ START_TEST(test_json_has_required_keys)
     ck_assert(json_at(root, "runs.0.wall_s")->valuedouble == 0.1 + 0.2);
     ck_assert_ptr_nonnull(strstr(text, "0.30000000000000004"));
     ck_assert(text[strlen(text) - 1] == '}');
+
+    /* Sampler states: fractions beside the counts; a worker never sampled has null fractions. */
+    ck_assert(json_at(root, "runs.0.states.samples")->valuedouble == 400.0);
+    ck_assert(json_at(root, "runs.0.states.gil_wait")->valuedouble == 400.0 * (1.0 / 3.0) / 400.0);
+    ck_assert(json_at(root, "runs.0.states.counts.gil_wait")->valuedouble == 400.0 * (1.0 / 3.0));
+    ck_assert(cJSON_IsNull(json_at(root, "runs.1.worker_states.2.running")));
+    ck_assert(json_at(root, "runs.1.worker_states.2.samples")->valuedouble == 0.0);
+    ck_assert_int_eq(cJSON_GetArraySize(json_at(root, "runs.1.worker_states")), 4);
+    ck_assert_int_eq(cJSON_GetArraySize(json_at(root, "runs.2.worker_states")), 0);
+    ck_assert(cJSON_IsNull(json_at(root, "runs.2.states.sleep")));
+    ck_assert(cJSON_IsTrue(json_at(root, "runs.0.sampler.gil_distinguished")));
+    ck_assert(cJSON_IsFalse(json_at(root, "runs.1.sampler.gil_distinguished")));
+    /* Summary: no samples is null, hardware counters give IPC, one pool alone no gil_penalty. */
+    ck_assert(json_at(root, "summary.single.1.gil_wait_fraction")->valuedouble == 400.0 * (1.0 / 3.0) / 400.0);
+    ck_assert(cJSON_IsNull(json_at(root, "summary.threads.2.running_fraction")));
+    ck_assert(json_at(root, "summary.processes.4.ipc")->valuedouble == 23456789012345.0 / 12345678901234.0);
+    ck_assert(cJSON_IsNull(json_at(root, "summary.single.1.ipc")));
+    ck_assert(cJSON_IsNull(json_at(root, "summary.processes.4.gil_penalty")));
+    ck_assert_str_eq(json_at(root, "classification.kind")->valuestring, "overhead-bound");
+    ck_assert_str_eq(json_at(root, "classification.gil")->valuestring, "none");
+    ck_assert(cJSON_IsFalse(json_at(root, "classification.memory_bound")));
+    ck_assert_str_eq(json_at(root, "classification.evidence.1")->valuestring,
+                     "71 % of thread samples waiting for the GIL ✓");
     cJSON_Delete(root);
     free(text);
+
+    /* Not classified yet: null; without hardware counters memory_bound is null. */
+    classification saved = r.classification;
+    classify_init(&r.classification);
+    text = results_to_json(&r);
+    root = cJSON_Parse(text);
+    ck_assert(cJSON_IsNull(json_at(root, "classification")));
+    cJSON_Delete(root);
+    free(text);
+    r.classification = saved;
+    r.classification.memory_bound = -1;
+    text = results_to_json(&r);
+    root = cJSON_Parse(text);
+    ck_assert(cJSON_IsNull(json_at(root, "classification.memory_bound")));
+    cJSON_Delete(root);
+    free(text);
+    r.classification = saved;
 
     /* gil unknown is null, true is true; a complete run has no reason. */
     r.python.gil = -1;
@@ -550,28 +687,43 @@ START_TEST(test_add_run_copies_placement)
     results_init(&r);
     run_result run;
     run_placement pl[2] = {{0, 10, 11, 0, 0, 0, "0"}, {1, 10, 12, 1, 1, 1, "1"}};
+    state_hist ws[2];
+    fill_states(&ws[0], 10, 0.5);
+    fill_states(&ws[1], 12, 0.25);
     fill_run(&run, MODE_THREADS, 2, 1, RUN_OK, 1.0);
     run.placement = pl;
     run.nplacement = 2;
+    run.worker_states = ws;
+    run.nworker_states = 2;
     for (int i = 0; i < 20; i++) /* past the first growth of the array */
         results_add_run(&r, &run);
     pl[1].tid = 99;
     util_fmt(pl[1].cpus_allowed, sizeof(pl[1].cpus_allowed), "7");
+    ws[1].total = 99;
     ck_assert_int_eq(r.nruns, 20);
     for (int i = 0; i < 20; i++) {
         ck_assert_ptr_ne(r.runs[i].placement, pl);
         ck_assert_int_eq(r.runs[i].nplacement, 2);
         ck_assert_int_eq(r.runs[i].placement[1].tid, 12);
         ck_assert_str_eq(r.runs[i].placement[1].cpus_allowed, "1");
+        ck_assert_ptr_ne(r.runs[i].worker_states, ws);
+        ck_assert_int_eq(r.runs[i].nworker_states, 2);
+        ck_assert(r.runs[i].worker_states[1].total == 12);
+        ck_assert(r.runs[i].worker_states[0].counts[TS_GIL_WAIT] == 5);
     }
 
     run.placement = NULL;
     run.nplacement = 0;
+    run.worker_states = NULL;
+    run.nworker_states = 0;
     run_result *stored = results_add_run(&r, &run);
     ck_assert_ptr_null(stored->placement);
+    ck_assert_ptr_null(stored->worker_states);
     results_run_free(&r.runs[0]);
     ck_assert_ptr_null(r.runs[0].placement);
     ck_assert_int_eq(r.runs[0].nplacement, 0);
+    ck_assert_ptr_null(r.runs[0].worker_states);
+    ck_assert_int_eq(r.runs[0].nworker_states, 0);
     results_free(&r);
     ck_assert_int_eq(r.nruns, 0);
     ck_assert_ptr_null(r.runs);
@@ -737,6 +889,93 @@ START_TEST(test_summarize_without_baseline)
 }
 END_TEST
 
+/* Sampler states pooled over the successful runs (a failed run's samples stay out), IPC and LLC
+ * MPKI as medians over runs, efficiency, and the GIL penalty on both rows of a worker count. */
+START_TEST(test_summarize_states_and_ratios)
+{
+    results r;
+    results_init(&r);
+    run_result run;
+
+    fill_run(&run, MODE_SINGLE, 1, 1, RUN_OK, 2.0);
+    run.states.total = 100;
+    run.states.counts[TS_RUNNING] = 90;
+    run.states.counts[TS_LOCK_WAIT] = 10;
+    run.gil_distinguished = true;
+    fill_counters(&run.counters, 1.0, true);
+    run.counters.cycles = 1000;
+    run.counters.instructions = 2000;
+    run.counters.llc_misses = 4; /* IPC 2, 2 misses per 1000 instructions */
+    results_add_run(&r, &run);
+
+    fill_run(&run, MODE_SINGLE, 1, 2, RUN_OK, 2.0);
+    run.states.total = 300;
+    run.states.counts[TS_RUNNING] = 300;
+    run.gil_distinguished = true;
+    fill_counters(&run.counters, 1.0, true);
+    run.counters.cycles = 1000;
+    run.counters.instructions = 500;
+    run.counters.llc_misses = 5; /* IPC 0.5, 10 per 1000 */
+    results_add_run(&r, &run);
+
+    fill_run(&run, MODE_SINGLE, 1, 3, RUN_OK, 2.0); /* sampled nothing, counted no cycles */
+    run.gil_distinguished = true;
+    results_add_run(&r, &run);
+
+    fill_run(&run, MODE_SINGLE, 1, 4, RUN_CRASHED, 2.0); /* its samples must not count */
+    run.states.total = 1000;
+    run.states.counts[TS_GIL_WAIT] = 1000;
+    results_add_run(&r, &run);
+
+    for (int i = 0; i < 2; i++) {
+        fill_run(&run, MODE_THREADS, 2, i + 1, RUN_OK, 1.6);
+        run.states.total = 100;
+        run.states.counts[TS_RUNNING] = 50;
+        run.states.counts[TS_GIL_WAIT] = 50;
+        run.gil_distinguished = i == 0; /* one run without: the configuration is without */
+        results_add_run(&r, &run);
+    }
+    fill_run(&run, MODE_PROCESSES, 2, 1, RUN_OK, 1.0);
+    results_add_run(&r, &run);
+    fill_run(&run, MODE_PROCESSES, 4, 1, RUN_OK, 0.8);
+    results_add_run(&r, &run);
+    results_summarize(&r);
+
+    const config_summary *s = results_find_summary(&r, MODE_SINGLE, 1);
+    ck_assert_int_eq(s->runs_ok, 3);
+    near(s->state_samples, 400, "state_samples", 0);
+    near(s->running_fraction, 390.0 / 400.0, "running", 0);
+    near(s->lock_wait_fraction, 10.0 / 400.0, "lock_wait", 0);
+    near(s->gil_wait_fraction, 0.0, "gil_wait", 0);
+    near(s->io_wait_fraction + s->sleep_fraction + s->child_wait_fraction + s->other_fraction +
+             s->runnable_fraction, 0.0, "the rest", 0);
+    ck_assert(s->gil_distinguished);
+    near(s->ipc, 1.25, "ipc", 0);
+    near(s->llc_mpki, 6.0, "llc_mpki", 0);
+    near(s->efficiency, 1.0, "efficiency", 0);
+    ck_assert(isnan(s->gil_penalty));
+
+    s = results_find_summary(&r, MODE_THREADS, 2);
+    near(s->gil_wait_fraction, 0.5, "gil_wait", 1);
+    ck_assert(!s->gil_distinguished);
+    ck_assert(isnan(s->ipc) && isnan(s->llc_mpki));
+    near(s->speedup, 1.25, "speedup", 1);
+    near(s->efficiency, 0.625, "efficiency", 1);
+    near(s->gil_penalty, 2.0 / 1.25, "gil_penalty", 1);
+
+    s = results_find_summary(&r, MODE_PROCESSES, 2);
+    near(s->efficiency, 1.0, "efficiency", 2);
+    near(s->gil_penalty, 1.6, "gil_penalty", 2);
+    ck_assert(isnan(s->running_fraction) && s->state_samples == 0);
+    ck_assert(!s->gil_distinguished);
+
+    s = results_find_summary(&r, MODE_PROCESSES, 4);
+    near(s->efficiency, 2.5 / 4, "efficiency", 3);
+    ck_assert(isnan(s->gil_penalty)); /* no threads at 4 */
+    results_free(&r);
+}
+END_TEST
+
 /* ---- loader errors ------------------------------------------------------------------------------ */
 
 START_TEST(test_load_missing_file)
@@ -807,6 +1046,23 @@ static const struct {
     {"runs", "{}", "runs: expected an array"},
     {"summary.threads.2.ci_method", "\"bootstrap\"", "summary.threads.2.ci_method: unknown interval method"},
     {"summary.single.1.runs_ok", NULL, "summary.single.1.runs_ok: missing"},
+    {"runs.0.states.counts.sleep", NULL, "runs[0].states.counts.sleep: missing"},
+    {"runs.0.states.running", NULL, "runs[0].states.running: missing"},
+    {"runs.0.states.samples", "\"400\"", "runs[0].states.samples: expected a number or null"},
+    {"runs.1.worker_states.1", "3", "runs[1].worker_states[1]: expected an object"},
+    {"runs.0.worker_states", "{}", "runs[0].worker_states: expected an array"},
+    {"runs.0.other_states", NULL, "runs[0].other_states: missing"},
+    {"runs.0.sampler.rounds", "1.5", "runs[0].sampler.rounds: expected an integer"},
+    {"runs.1.sampler.gil_distinguished", "0", "runs[1].sampler.gil_distinguished: expected true or false"},
+    {"summary.threads.2.gil_penalty", "\"2x\"", "summary.threads.2.gil_penalty: expected a number or null"},
+    {"summary.single.1.io_wait_fraction", NULL, "summary.single.1.io_wait_fraction: missing"},
+    {"summary.single.1.gil_distinguished", "null", "summary.single.1.gil_distinguished: expected true or false"},
+    {"classification", "[]", "classification: expected an object or null"},
+    {"classification.kind", "\"cpu_bound_gil\"", "classification.kind: unknown kind 'cpu_bound_gil'"},
+    {"classification.gil", "\"maybe\"", "classification.gil: unknown GIL behaviour 'maybe'"},
+    {"classification.memory_bound", "1", "classification.memory_bound: expected true, false or null"},
+    {"classification.evidence", "[\"a\", 2]", "classification.evidence: entry 1 is not a sentence"},
+    {"classification.confidence", NULL, "classification.confidence: missing"},
     {"workload.name", "\"" "0123456789012345678901234567890123456789012345678901234567890123"
                       "0123456789012345678901234567890123456789012345678901234567890123" "\"",
      "workload.name: string of 128 bytes"},
@@ -897,16 +1153,20 @@ static const struct {
     const char *key;
     const char *value;
 } future_keys[] = {
-    {NULL, "classification", "{\"kind\": \"cpu_bound_gil\", \"confidence\": 0.9}"},
     {NULL, "recommendation", "{\"mode\": \"processes\", \"workers\": 4}"},
-    {"runs.0", "sampler", "{\"gil_wait_fraction\": 0.5}"},
+    {"classification", "advice", "\"batch the tasks\""},
+    {"runs.0", "numa", "{\"remote_fraction\": 0.5}"},
+    {"runs.0.states", "preempted", "3"},
+    {"runs.0.states.counts", "preempted", "3"},
+    {"runs.1.worker_states.0", "tid", "5001"},
+    {"runs.0.sampler", "overruns", "0"},
     {"runs.1.placement.0", "numa_node", "0"},
     {"machine", "caches", "[1, 2]"},
     {"machine.python", "jit", "true"},
     {"counters", "multiplexed", "false"},
     {"summary", "interpreters", "{\"2\": {}}"},
     {"summary.threads", "notes", "\"a key that is not a worker count\""},
-    {"summary.threads.2", "efficiency", "0.9"},
+    {"summary.threads.2", "knee", "4"},
 };
 
 START_TEST(test_load_ignores_unknown_keys)
@@ -954,6 +1214,7 @@ Suite *results_suite(void)
     tcase_add_test(tc, test_status_names);
     tcase_add_test(tc, test_summarize);
     tcase_add_test(tc, test_summarize_without_baseline);
+    tcase_add_test(tc, test_summarize_states_and_ratios);
     suite_add_tcase(s, tc);
 
     tc = tcase_create("load_errors");

@@ -6,8 +6,10 @@
 
 #include "concur/results.h"
 
-/* A table of every configuration (wall with its interval, speedup, CPU utilization) and the
- * runs that failed with their reasons. */
+/* A table of every configuration (wall with its interval, speedup, CPU utilization), a table of
+ * what the worker threads were doing where they were sampled, the classification with its
+ * evidence once it is made, and the runs that failed with their reasons. Write errors are the
+ * stream's. */
 void report_terminal(const results *r, FILE *out);
 
 #endif

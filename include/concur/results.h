@@ -7,8 +7,10 @@
 #include <stddef.h>
 #include <sys/types.h>
 
+#include "concur/classify.h"
 #include "concur/counters.h"
 #include "concur/plan.h"
+#include "concur/sampler.h"
 #include "concur/stats.h"
 #include "concur/topology.h"
 
@@ -71,6 +73,17 @@ typedef struct {
 
     run_placement *placement;
     int nplacement;
+
+    /* What the threads were doing, from the sampler: samples per state. A total of 0 means nothing
+     * was sampled (results.json then has null fractions). */
+    state_hist states;         /* every sample of every worker thread */
+    state_hist other_states;   /* threads that are not workers: the harness's main thread */
+    state_hist *worker_states; /* one per worker index, nworker_states of them (owned) */
+    int nworker_states;
+    bool gil_distinguished;    /* GIL waits were told apart from other futex waits in every process */
+    int sampler_rounds;
+    double sampler_interval_s; /* mean interval between sampling rounds */
+    double sampler_cpu_s;      /* the sampler's own CPU time: what watching cost */
 } run_result;
 
 /* Median over the successful repeats of one configuration, with its interval and speedup. */
@@ -84,6 +97,19 @@ typedef struct {
     double speedup, speedup_low, speedup_high; /* against single; NAN without a single baseline */
     double cpu_utilization;                    /* median over repeats */
     double startup_s;                          /* median over repeats */
+
+    /* Worker-thread samples pooled over the successful runs: samples in the state / all samples
+     * (a run sampled more often weighs more). NAN when nothing was sampled. */
+    double state_samples;                      /* the pooled total */
+    double running_fraction, runnable_fraction, gil_wait_fraction, lock_wait_fraction;
+    double io_wait_fraction, sleep_fraction, child_wait_fraction, other_fraction;
+    bool gil_distinguished;                    /* every successful run told GIL waits apart */
+
+    double efficiency;  /* speedup / workers */
+    double gil_penalty; /* speedup(processes, N) / speedup(threads, N), on both rows; NAN unless
+                           both were measured */
+    double ipc;         /* median over runs of instructions / cycles; NAN without hardware counters */
+    double llc_mpki;    /* median over runs of last-level cache misses per 1000 instructions */
 } config_summary;
 
 typedef struct {
@@ -102,7 +128,7 @@ typedef struct {
     int gil;                /* 1 has a GIL, 0 free-threaded, -1 unknown */
 } python_info;
 
-typedef struct {
+typedef struct results {
     char concur_version[16];
     char started_at[32];    /* UTC, ISO 8601 */
     char finished_at[32];
@@ -123,18 +149,21 @@ typedef struct {
     int nruns, runs_cap;
     config_summary *summary;
     int nsummary;
+
+    classification classification; /* classify_results; classify_is_empty until then */
 } results;
 
 void results_init(results *r);
 void results_free(results *r);
 
-/* Appends a copy of run (placement is copied too). Returns the stored run. */
+/* Appends a copy of run (placement and worker_states are copied too). Returns the stored run. */
 run_result *results_add_run(results *r, const run_result *run);
 void results_run_free(run_result *run);
 
 /* Recomputes r->summary from r->runs: per (mode, workers), the median of successful repeats, its
  * 95 % CI, and speedup = wall(single, 1) / wall(mode, N) with the conservative interval
- * [single_lo / hi, single_hi / lo]. */
+ * [single_lo / hi, single_hi / lo]; the pooled sampler states, efficiency, gil_penalty, IPC and
+ * LLC MPKI. r->classification is left as it is. */
 void results_summarize(results *r);
 const config_summary *results_find_summary(const results *r, run_mode mode, int workers);
 

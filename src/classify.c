@@ -1,0 +1,696 @@
+/* classify.c - the job's kind and its threads' GIL behaviour from this job's measurements: every
+ * threshold in one table, every verdict with the numbers it rests on. */
+#include "concur/classify.h"
+
+#include <math.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "concur/results.h"
+#include "concur/util.h"
+
+/* Every number a measurement is compared with, in one place. The rules themselves are physics (what
+ * a worker that computes, waits, or queues for the GIL must show); these say where one reading
+ * turns into another, and how sure a reading near the line can be. */
+static const struct {
+    double cpu_bound_util;
+    double io_bound_util;
+    double pool_gain_min;
+    double overhead_ratio_min;
+    double discrimination_min;
+    double scaling_releases;
+    double gil_wait_expected_min;
+    double gil_wait_ratio;
+    double min_samples;
+    double memory_bound_ipc;
+    double memory_bound_mpki;
+    double full_margin;
+    double unrepeated_width;
+    double disagree_factor;
+    double lock_as_gil_factor;
+} limits = {
+    /* Share of its time the single thread wants a CPU (on one or queued for one; its CPU
+     * utilization where it was not sampled) at or above which the job computes nearly all of its
+     * time (CPU-bound); below it, waiting takes a share that threads could overlap (mixed). */
+    .cpu_bound_util = 0.80,
+    /* The same share at or below which the job mostly waits (I/O-bound); above it, computing takes
+     * a share that only parallel CPUs speed up (mixed). */
+    .io_bound_util = 0.30,
+    /* Speedup of the best pool below which no pool is faster than single (the first condition of
+     * overhead-bound); at or above it, some pool gains. */
+    .pool_gain_min = 1.10,
+    /* Pool overhead per task, (wall(mode, 1) - wall(single)) / tasks, over the work per task (the
+     * median task in single), at or above which the pool's own cost is of the order of the work
+     * (overhead-bound when no pool gains); below it, the pool is cheap next to the work. */
+    .overhead_ratio_min = 0.50,
+    /* The speedup threads could reach if they ran at once, over the most they could reach if they
+     * took turns on the GIL, below which the two predictions are too close for a measured
+     * speedup to tell apart at that worker count (then only the samples can). */
+    .discrimination_min = 1.50,
+    /* Where the thread speedup lies between the GIL-holding bound (0) and the speedup of threads
+     * running at once (1): at or above, threads scale like work that releases the GIL; below, like
+     * work that holds it. */
+    .scaling_releases = 0.50,
+    /* The share of the samples in which threads want to run that a GIL-holding job spends waiting
+     * for the GIL at this worker count (see gil_from_samples), below which holding and releasing
+     * look alike to the sampler. */
+    .gil_wait_expected_min = 0.20,
+    /* Measured GIL-wait share over the share a GIL-holding job would show: at or above, the
+     * threads queue for the GIL as a holding job does; below, they run without it. */
+    .gil_wait_ratio = 0.50,
+    /* Worker-thread samples below which a state fraction is too coarse to decide on (the binomial
+     * error of a share near one half is then above 0.09). */
+    .min_samples = 30,
+    /* Instructions per cycle below which the cores stall more than they execute... */
+    .memory_bound_ipc = 0.70,
+    /* ...and last-level cache misses per 1000 instructions above which those stalls are waits for
+     * memory: the memory-bound hint (more workers then share one memory bus). */
+    .memory_bound_mpki = 5.0,
+
+    /* Confidence, not verdicts. A deciding number's distance from its threshold, relative to the
+     * threshold, at which that number alone is taken as certain (see decision_confidence). */
+    .full_margin = 0.25,
+    /* Relative width assumed for the speedup interval of a configuration measured once: its noise
+     * is unknown, so it counts as a noisy one. */
+    .unrepeated_width = 0.50,
+    /* Factor on the confidence when the speedups and the samples point different ways (the verdict
+     * follows the surer of the two). */
+    .disagree_factor = 0.50,
+    /* Factor on a "holds" read from lock waits where the GIL could not be told apart from other
+     * locks: some of those waits may be the job's own locks or the pool's queue. */
+    .lock_as_gil_factor = 0.70,
+};
+
+static const char *const kind_names[] = {
+    [KIND_UNKNOWN] = "unknown", [KIND_CPU_BOUND] = "cpu-bound", [KIND_IO_BOUND] = "io-bound",
+    [KIND_MIXED] = "mixed",     [KIND_OVERHEAD_BOUND] = "overhead-bound",
+};
+
+static const char *const gil_names[] = {
+    [GIL_UNKNOWN] = "unknown", [GIL_HOLDS] = "holds", [GIL_RELEASES] = "releases", [GIL_NONE] = "none",
+};
+
+/* Never NULL: "unknown" out of range. */
+const char *classify_kind_name(classify_kind k)
+{
+    if ((int)k < 0 || (size_t)k >= ARRAY_LEN(kind_names))
+        return "unknown";
+    return kind_names[k];
+}
+
+/* -1 with *out unchanged when s is no kind name. */
+int classify_parse_kind(const char *s, classify_kind *out)
+{
+    for (size_t i = 0; i < ARRAY_LEN(kind_names); i++) {
+        if (strcmp(s, kind_names[i]) == 0) {
+            *out = (classify_kind)i;
+            return 0;
+        }
+    }
+    return -1;
+}
+
+/* Never NULL: "unknown" out of range. */
+const char *classify_gil_name(classify_gil g)
+{
+    if ((int)g < 0 || (size_t)g >= ARRAY_LEN(gil_names))
+        return "unknown";
+    return gil_names[g];
+}
+
+/* -1 with *out unchanged when s is no GIL behaviour name. */
+int classify_parse_gil(const char *s, classify_gil *out)
+{
+    for (size_t i = 0; i < ARRAY_LEN(gil_names); i++) {
+        if (strcmp(s, gil_names[i]) == 0) {
+            *out = (classify_gil)i;
+            return 0;
+        }
+    }
+    return -1;
+}
+
+/* Can't fail. */
+void classify_init(classification *c)
+{
+    memset(c, 0, sizeof(*c));
+    c->kind = KIND_UNKNOWN;
+    c->gil = GIL_UNKNOWN;
+    c->confidence = NAN;
+    c->memory_bound = -1;
+}
+
+/* Can't fail. */
+bool classify_is_empty(const classification *c)
+{
+    return c->kind == KIND_UNKNOWN && c->gil == GIL_UNKNOWN && isnan(c->confidence) &&
+           c->memory_bound < 0 && c->nevidence == 0;
+}
+
+/* ---- the working state of one classification -------------------------------------------------- */
+
+typedef struct {
+    const results *r;
+    classification *out;
+    double kind_confidence; /* of the kind verdict; NAN while unknown */
+    double gil_confidence;  /* of the GIL verdict; NAN while unknown */
+} ctx;
+
+static void evidence(ctx *c, const char *fmt, ...) CONCUR_PRINTF(2, 3);
+
+/* Drops the sentence when the list is full: the first ones carry the verdicts. */
+static void evidence(ctx *c, const char *fmt, ...)
+{
+    classification *o = c->out;
+    if (o->nevidence >= CLASSIFY_MAX_EVIDENCE)
+        return;
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(o->evidence[o->nevidence], sizeof(o->evidence[0]), fmt, ap);
+    va_end(ap);
+    o->nevidence++;
+}
+
+/* How sure one binary decision is, from the distance of its number x to its threshold t relative
+ * to t: 0.5 (a coin toss) on the threshold, rising linearly to 1 at full_margin away. */
+static double decision_confidence(double x, double t)
+{
+    double d = fabs(x - t) / t;
+    return 0.5 + 0.5 * fmin(1.0, d / limits.full_margin);
+}
+
+/* The width of a speedup's interval relative to the speedup: how far noisy repeats leave it open. */
+static double speedup_width(const config_summary *s)
+{
+    double w = (s->speedup_high - s->speedup_low) / s->speedup;
+    if (!isfinite(w) || w < 0)
+        w = limits.unrepeated_width;
+    if (s->runs_ok < 2)
+        w = fmax(w, limits.unrepeated_width);
+    return w;
+}
+
+/* The factor 1 / (1 + w) by which a verdict resting on speedups whose widest relative interval is
+ * w is less sure, said in the evidence. */
+static double noise_factor(ctx *c, double w, const char *what)
+{
+    double f = 1.0 / (1.0 + w);
+    evidence(c, "repeat noise: the widest interval of %s is %.0f %% of the speedup (that verdict "
+             "counts x%.2f)", what, 100 * w, f);
+    return f;
+}
+
+static void fmt_time(char *buf, size_t len, double s)
+{
+    if (!isfinite(s))
+        util_fmt(buf, len, "-");
+    else if (fabs(s) < 1e-3)
+        util_fmt(buf, len, "%.1f us", s * 1e6);
+    else if (fabs(s) < 1.0)
+        util_fmt(buf, len, "%.2f ms", s * 1e3);
+    else
+        util_fmt(buf, len, "%.3f s", s);
+}
+
+static void fmt_bytes(char *buf, size_t len, double b)
+{
+    if (!isfinite(b))
+        util_fmt(buf, len, "-");
+    else if (b < 1024)
+        util_fmt(buf, len, "%.0f B", b);
+    else if (b < 1024 * 1024)
+        util_fmt(buf, len, "%.1f KiB", b / 1024);
+    else
+        util_fmt(buf, len, "%.1f MiB", b / (1024 * 1024));
+}
+
+/* "1.94x [1.80-2.05]", or "1.94x" without an interval. */
+static void fmt_speedup(char *buf, size_t len, const config_summary *s)
+{
+    if (s->runs_ok >= 2 && isfinite(s->speedup_low) && isfinite(s->speedup_high))
+        util_fmt(buf, len, "%.2fx [%.2f-%.2f]", s->speedup, s->speedup_low, s->speedup_high);
+    else
+        util_fmt(buf, len, "%.2fx", s->speedup);
+}
+
+static bool measured(const config_summary *s)
+{
+    return s && s->runs_ok > 0 && isfinite(s->speedup) && s->speedup > 0;
+}
+
+/* Median over a mode's successful runs of a per-run value; NAN when none has it. */
+static double run_median(const results *r, run_mode mode, int workers, double (*get)(const run_result *))
+{
+    double v[256];
+    int n = 0;
+    for (int i = 0; i < r->nruns && n < (int)ARRAY_LEN(v); i++) {
+        const run_result *x = &r->runs[i];
+        if (x->mode != mode || (workers > 0 && x->workers != workers) || x->status != RUN_OK)
+            continue;
+        double y = get(x);
+        if (isfinite(y))
+            v[n++] = y;
+    }
+    return stats_median(v, n);
+}
+
+static double get_task_wall(const run_result *x)
+{
+    return x->task_wall.median;
+}
+
+static double get_tasks(const run_result *x)
+{
+    return x->tasks > 0 ? (double)x->tasks : NAN;
+}
+
+static double get_pickle_arg(const run_result *x)
+{
+    return x->pickle_arg_bytes;
+}
+
+static double get_pickle_result(const run_result *x)
+{
+    return x->pickle_result_bytes;
+}
+
+/* ---- the kind --------------------------------------------------------------------------------- */
+
+/* The share of its time the single thread wanted a CPU. With enough samples: on a CPU or queued
+ * for one (runnable), because time spent queued behind other load is computing the job could not
+ * do, not waiting the job does. Else the CPU utilization from the counters. what says which, for
+ * the evidence. NAN when neither was measured. */
+static double single_utilization(const config_summary *single, char *what, size_t len)
+{
+    if (isfinite(single->running_fraction) && isfinite(single->runnable_fraction) &&
+        single->state_samples >= limits.min_samples) {
+        double demand = single->running_fraction + single->runnable_fraction;
+        char util[48] = "CPU time not counted";
+        if (isfinite(single->cpu_utilization))
+            util_fmt(util, sizeof(util), "CPU utilization %.2f", single->cpu_utilization);
+        util_fmt(what, len, "single thread on a CPU or queued for one in %.0f %% of %.0f samples "
+                 "(queued %.0f %%; %s)", 100 * demand, single->state_samples,
+                 100 * single->runnable_fraction, util);
+        return demand;
+    }
+    if (isfinite(single->cpu_utilization)) {
+        util_fmt(what, len, "single-thread CPU utilization %.2f", single->cpu_utilization);
+        return single->cpu_utilization;
+    }
+    what[0] = '\0';
+    return NAN;
+}
+
+/* The largest waiting state of the single run, to say what the waiting is. */
+static void single_waits(ctx *c, const config_summary *s)
+{
+    if (!(s->state_samples >= limits.min_samples))
+        return;
+    const struct {
+        const char *what;
+        double v;
+    } waits[] = {
+        {"in I/O", s->io_wait_fraction},       {"sleeping", s->sleep_fraction},
+        {"waiting for a child", s->child_wait_fraction}, {"waiting on a lock", s->lock_wait_fraction},
+        {"waiting for the GIL", s->gil_wait_fraction},
+    };
+    size_t best = 0;
+    for (size_t i = 1; i < ARRAY_LEN(waits); i++)
+        if (waits[i].v > waits[best].v)
+            best = i;
+    if (waits[best].v > 0)
+        evidence(c, "the single thread was %s in %.0f %% of its samples", waits[best].what,
+                 100 * waits[best].v);
+}
+
+/* Overhead-bound: no pool beats single, and some pool's cost per task is of the order of the task.
+ * Returns true when it is; either way, *gate is how sure that answer is (NAN: not decidable). */
+static bool overhead_bound(ctx *c, const config_summary *single, double *gate)
+{
+    const results *r = c->r;
+    *gate = NAN;
+
+    const config_summary *best = NULL;
+    for (int i = 0; i < r->nsummary; i++) {
+        const config_summary *s = &r->summary[i];
+        if (s->mode != MODE_SINGLE && measured(s) && (!best || s->speedup > best->speedup))
+            best = s;
+    }
+    if (!best)
+        return false;
+    double gain_conf = decision_confidence(best->speedup, limits.pool_gain_min);
+    if (best->speedup >= limits.pool_gain_min) {
+        *gate = gain_conf; /* one failed condition is enough */
+        return false;
+    }
+
+    char sp[64];
+    fmt_speedup(sp, sizeof(sp), best);
+    evidence(c, "best pool %s x%d: %s, no faster than single (a pool gains from %.2fx)",
+             plan_mode_name(best->mode), best->workers, sp, limits.pool_gain_min);
+
+    double tasks = r->workload.tasks > 0 ? r->workload.tasks : run_median(r, MODE_SINGLE, 1, get_tasks);
+    double work = run_median(r, MODE_SINGLE, 1, get_task_wall);
+    if (!isfinite(work) && tasks > 0)
+        work = single->wall_s / tasks;
+
+    double worst = NAN;
+    char line[CLASSIFY_EVIDENCE_LEN] = "", part[96];
+    const run_mode pools[] = {MODE_THREADS, MODE_PROCESSES};
+    for (size_t m = 0; m < ARRAY_LEN(pools); m++) {
+        const config_summary *one = results_find_summary(r, pools[m], 1);
+        if (!one || one->runs_ok == 0 || !(tasks > 0))
+            continue;
+        double per_task = (one->wall_s - single->wall_s) / tasks;
+        double ratio = per_task / work;
+        if (!isfinite(ratio))
+            continue;
+        if (isnan(worst) || ratio > worst)
+            worst = ratio;
+        char t[32];
+        fmt_time(t, sizeof(t), per_task);
+        util_fmt(part, sizeof(part), "%s%s x1 %s (%.2f of the work)", line[0] ? ", " : "",
+                 plan_mode_name(pools[m]), t, ratio);
+        strncat(line, part, sizeof(line) - strlen(line) - 1);
+    }
+    if (!isfinite(worst)) {
+        evidence(c, "pool overhead per task unknown: no 1-worker pool or no task times measured");
+        return false;
+    }
+    char w[32];
+    fmt_time(w, sizeof(w), work);
+    evidence(c, "work per task %s (single, median); pool overhead per task: %s", w, line);
+
+    double ratio_conf = decision_confidence(worst, limits.overhead_ratio_min);
+    if (worst < limits.overhead_ratio_min) {
+        *gate = ratio_conf;
+        evidence(c, "pool overhead below %.2f of the work: pools are slow for another reason",
+                 limits.overhead_ratio_min);
+        return false;
+    }
+    *gate = fmin(gain_conf, ratio_conf) * noise_factor(c, speedup_width(best), "the best pool");
+
+    /* Large pickles say where a process pool's cost goes; the verdict above rests on time alone. */
+    double arg = run_median(r, MODE_PROCESSES, 0, get_pickle_arg);
+    double res = run_median(r, MODE_PROCESSES, 0, get_pickle_result);
+    if (isfinite(arg) || isfinite(res)) {
+        char a[32], b[32], t[32];
+        fmt_bytes(a, sizeof(a), arg);
+        fmt_bytes(b, sizeof(b), res);
+        fmt_bytes(t, sizeof(t), (isfinite(arg) ? arg : 0) + (isfinite(res) ? res : 0));
+        evidence(c, "processes pickle %s per task (argument %s, result %s)", t, a, b);
+    }
+    return true;
+}
+
+/* Returns the single-thread utilization the GIL rules build on (NAN when unknown). */
+static double decide_kind(ctx *c, const config_summary *single)
+{
+    classification *o = c->out;
+    if (!single || single->runs_ok == 0) {
+        evidence(c, "kind unknown: no successful single run, the baseline every reading needs");
+        return NAN;
+    }
+    char what[CLASSIFY_EVIDENCE_LEN];
+    double u = single_utilization(single, what, sizeof(what));
+
+    double gate;
+    if (overhead_bound(c, single, &gate)) {
+        o->kind = KIND_OVERHEAD_BOUND;
+        c->kind_confidence = gate;
+        if (what[0])
+            evidence(c, "%s", what);
+        return u;
+    }
+    if (!isfinite(u)) {
+        evidence(c, "kind unknown: the single thread's CPU use was not measured (no CPU time, no "
+                 "samples)");
+        return NAN;
+    }
+
+    double conf;
+    if (u >= limits.cpu_bound_util) {
+        o->kind = KIND_CPU_BOUND;
+        conf = decision_confidence(u, limits.cpu_bound_util);
+        evidence(c, "%s: CPU-bound (>= %.2f)", what, limits.cpu_bound_util);
+    } else if (u <= limits.io_bound_util) {
+        o->kind = KIND_IO_BOUND;
+        conf = decision_confidence(u, limits.io_bound_util);
+        evidence(c, "%s: I/O-bound (<= %.2f)", what, limits.io_bound_util);
+        single_waits(c, single);
+    } else {
+        o->kind = KIND_MIXED;
+        conf = fmin(decision_confidence(u, limits.cpu_bound_util),
+                    decision_confidence(u, limits.io_bound_util));
+        evidence(c, "%s: mixed (between %.2f and %.2f)", what, limits.io_bound_util,
+                 limits.cpu_bound_util);
+        single_waits(c, single);
+    }
+    c->kind_confidence = isfinite(gate) ? fmin(conf, gate) : conf;
+    return u;
+}
+
+/* ---- the GIL ---------------------------------------------------------------------------------- */
+
+/* What threads at N workers can show about a job whose threads hold the GIL for a share h of
+ * their time: if they take turns on it they gain at most bound = min(N, 1 / h); if they run at
+ * once they gain up to ideal = min(N, cores / h) (CPU time is the other limit). */
+typedef struct {
+    const config_summary *t;
+    double bound, ideal;
+} gil_test;
+
+static gil_test gil_test_at(const results *r, const config_summary *t, double h)
+{
+    double cores = r->machine.cores > 0 ? r->machine.cores : t->workers;
+    gil_test g = {t, fmin(t->workers, 1.0 / h), fmin(t->workers, cores / h)};
+    return g;
+}
+
+/* Verdict from the speedups; GIL_UNKNOWN when they cannot tell (the evidence says why). */
+static classify_gil gil_from_speedups(ctx *c, const gil_test *g, bool waiting, double *conf)
+{
+    const results *r = c->r;
+    const config_summary *t = g->t;
+    int n = t->workers;
+    const config_summary *p = results_find_summary(r, MODE_PROCESSES, n);
+    if (!measured(p))
+        p = NULL;
+
+    char ts[64], ps[64] = "not measured";
+    fmt_speedup(ts, sizeof(ts), t);
+    if (p)
+        fmt_speedup(ps, sizeof(ps), p);
+    if (p && isfinite(t->gil_penalty))
+        evidence(c, "threads at %d workers: %s (efficiency %.2f), processes: %s (gil_penalty %.2f)", n,
+                 ts, t->efficiency, ps, t->gil_penalty);
+    else
+        evidence(c, "threads at %d workers: %s (efficiency %.2f), processes: %s", n, ts,
+                 t->efficiency, ps);
+
+    if (g->ideal / g->bound < limits.discrimination_min) {
+        evidence(c, "at %d workers threads taking turns on the GIL would gain up to %.2fx and "
+                 "threads running at once %.2fx: too close for the speedups to tell", n, g->bound,
+                 g->ideal);
+        return GIL_UNKNOWN;
+    }
+    evidence(c, "%s gains at most %.2fx with %d threads here, %s up to %.2fx",
+             waiting ? "a job holding the GIL while it waits" : "a job holding the GIL", g->bound, n,
+             waiting ? "one whose waits overlap" : "one releasing it", g->ideal);
+
+    double span = g->ideal - g->bound;
+    double pos = (t->speedup - g->bound) / span;
+    if (pos >= limits.scaling_releases) {
+        *conf = decision_confidence(pos, limits.scaling_releases) *
+                noise_factor(c, speedup_width(t), "these speedups");
+        if (waiting)
+            evidence(c, "the threads' waits overlap: waiting releases the GIL");
+        return GIL_RELEASES;
+    }
+    if (waiting)
+        evidence(c, "I/O-bound, yet threads at %d workers gained only %.2fx: their waits do not "
+                 "overlap", n, t->speedup);
+
+    if (p) {
+        double ppos = (p->speedup - g->bound) / span;
+        if (ppos < limits.scaling_releases) {
+            evidence(c, "processes do not scale either: the limit is not the GIL alone");
+            return GIL_UNKNOWN;
+        }
+        *conf = fmin(decision_confidence(pos, limits.scaling_releases),
+                     decision_confidence(ppos, limits.scaling_releases)) *
+                noise_factor(c, fmax(speedup_width(t), speedup_width(p)), "these speedups");
+        return GIL_HOLDS;
+    }
+    /* Computing threads that do not scale are stopped by the GIL or by shared hardware, which the
+     * processes would show; waits that do not overlap are more often a resource outside the
+     * process serving one request at a time, so without processes to compare only the samples
+     * may blame the GIL. */
+    if (waiting)
+        return GIL_UNKNOWN;
+    *conf = decision_confidence(pos, limits.scaling_releases) *
+            noise_factor(c, speedup_width(t), "these speedups");
+    return GIL_HOLDS;
+}
+
+/* Verdict from the thread samples; GIL_UNKNOWN when they cannot tell. For the computing question
+ * only the samples in which a thread wanted to run Python count (on a CPU, queued for one, or
+ * waiting for the GIL): waits for work from the pool's queue, for I/O or at the end of the run say
+ * nothing about it. If the job holds the GIL for a share h of its time, N threads keep it busy
+ * (N h > 1) and wait for it in (N h - 1) / (N h - 1 + h) of those samples: the GIL is held the
+ * whole wall time h W, the threads want it for N h W minus the (1 - h) W they spend elsewhere.
+ * For the waiting question (h = 1: held even while waiting) every sample counts, as a thread
+ * waiting with the GIL would hold it then. */
+static classify_gil gil_from_samples(ctx *c, const gil_test *g, double h, bool waiting, double *conf)
+{
+    const config_summary *t = g->t;
+    int n = t->workers;
+    if (!(t->state_samples >= limits.min_samples)) {
+        evidence(c, "threads at %d workers: %.0f samples, fewer than the %.0f needed to read their "
+                 "states", n, isfinite(t->state_samples) ? t->state_samples : 0.0, limits.min_samples);
+        return GIL_UNKNOWN;
+    }
+    double load = n * h;
+    double expected = load > 1.0 ? (load - 1.0) / (load - 1.0 + h) : 0.0;
+    /* Where the GIL could not be told apart, its waits are among the lock waits. */
+    double wait = t->gil_distinguished ? t->gil_wait_fraction : t->lock_wait_fraction;
+    double counted = waiting ? 1.0 : t->running_fraction + t->runnable_fraction + wait;
+    double share = wait / counted;
+    const char *where = waiting ? "of their samples" : "of the samples where they wanted to run";
+    if (!isfinite(share) || counted * t->state_samples < limits.min_samples) {
+        evidence(c, "threads x%d wanted to run in %.0f of %.0f samples, fewer than the %.0f needed",
+                 n, counted * t->state_samples, t->state_samples, limits.min_samples);
+        return GIL_UNKNOWN;
+    }
+    if (t->gil_distinguished)
+        evidence(c, "threads x%d waited for the GIL in %.0f %% %s; a job holding it would show "
+                 "%.0f %%", n, 100 * share, where, 100 * expected);
+    else
+        evidence(c, "threads x%d waited on a lock in %.0f %% %s (the GIL not told apart from other "
+                 "locks); a job holding the GIL would show %.0f %%", n, 100 * share, where,
+                 100 * expected);
+    if (expected < limits.gil_wait_expected_min) {
+        evidence(c, "below %.0f %% expected, holding and releasing look alike in the samples",
+                 100 * limits.gil_wait_expected_min);
+        return GIL_UNKNOWN;
+    }
+    double q = share / expected;
+    *conf = decision_confidence(q, limits.gil_wait_ratio);
+    if (q >= limits.gil_wait_ratio) {
+        if (!t->gil_distinguished)
+            *conf *= limits.lock_as_gil_factor;
+        return GIL_HOLDS;
+    }
+    return GIL_RELEASES;
+}
+
+static void decide_gil(ctx *c, double u)
+{
+    const results *r = c->r;
+    classification *o = c->out;
+    if (r->python.gil == 0) {
+        o->gil = GIL_NONE;
+        c->gil_confidence = 1.0;
+        evidence(c, "the interpreter has no GIL (a free-threaded build): threads are not serialised "
+                 "by it");
+        return;
+    }
+
+    /* The question asked of the threads: for an I/O-bound job, whether its waits overlap (h = 1:
+     * the GIL held the whole time would stop that); otherwise whether its computing does (h = the
+     * share of time it computes). Without a utilization, the strictest case, h = 1. */
+    bool waiting = o->kind == KIND_IO_BOUND;
+    double h = waiting || !isfinite(u) ? 1.0 : fmin(1.0, fmax(u, 1e-3));
+
+    /* The thread pool with 2 or more workers whose speedup tells the two apart best. */
+    gil_test best = {NULL, NAN, NAN};
+    bool any_threads = false;
+    for (int i = 0; i < r->nsummary; i++) {
+        const config_summary *t = &r->summary[i];
+        if (t->mode != MODE_THREADS || t->workers < 2)
+            continue;
+        any_threads = true;
+        if (!measured(t))
+            continue;
+        gil_test g = gil_test_at(r, t, h);
+        if (!best.t || g.ideal / g.bound > best.ideal / best.bound)
+            best = g;
+    }
+    if (!best.t) {
+        evidence(c, any_threads ? "GIL unknown: no thread pool with 2 or more workers has a speedup "
+                                  "(its runs failed, or there is no single baseline)"
+                                : "GIL unknown: no thread pool with 2 or more workers was measured");
+        return;
+    }
+
+    double cs = NAN, cq = NAN;
+    classify_gil vs = gil_from_speedups(c, &best, waiting, &cs);
+    classify_gil vq = gil_from_samples(c, &best, h, waiting, &cq);
+    if (vs != GIL_UNKNOWN && vq != GIL_UNKNOWN) {
+        if (vs == vq) {
+            o->gil = vs;
+            c->gil_confidence = fmax(cs, cq);
+        } else {
+            /* Noisy repeats can move a speedup across its line: the surer reading decides (the
+             * speedups on a tie: they are what a user gets). */
+            bool speedups = cs >= cq;
+            o->gil = speedups ? vs : vq;
+            c->gil_confidence = fmax(cs, cq) * limits.disagree_factor;
+            evidence(c, "the speedups (%s, confidence %.2f) and the samples (%s, %.2f) disagree; the "
+                     "verdict follows the %s", classify_gil_name(vs), cs, classify_gil_name(vq), cq,
+                     speedups ? "speedups" : "samples");
+        }
+    } else if (vs != GIL_UNKNOWN) {
+        o->gil = vs;
+        c->gil_confidence = cs;
+    } else if (vq != GIL_UNKNOWN) {
+        o->gil = vq;
+        c->gil_confidence = cq;
+    } else {
+        evidence(c, "GIL unknown: neither the speedups nor the samples at %d workers can tell",
+                 best.t->workers);
+    }
+}
+
+/* ---- hardware counters ------------------------------------------------------------------------ */
+
+static void memory_hint(ctx *c, const config_summary *single)
+{
+    const results *r = c->r;
+    const config_summary *s = single && isfinite(single->ipc) ? single : NULL;
+    for (int i = 0; !s && i < r->nsummary; i++)
+        if (isfinite(r->summary[i].ipc) && isfinite(r->summary[i].llc_mpki))
+            s = &r->summary[i];
+    if (!s || !isfinite(s->ipc) || !isfinite(s->llc_mpki))
+        return;
+    bool mem = s->ipc < limits.memory_bound_ipc && s->llc_mpki > limits.memory_bound_mpki;
+    c->out->memory_bound = mem ? 1 : 0;
+    evidence(c, "IPC %.2f and %.1f LLC misses per 1000 instructions (%s x%d): %s (memory-bound "
+             "takes IPC below %.2f and MPKI above %.1f)", s->ipc, s->llc_mpki,
+             plan_mode_name(s->mode), s->workers,
+             mem ? "memory-bound, more workers would share one memory bus" : "not memory-bound",
+             limits.memory_bound_ipc, limits.memory_bound_mpki);
+}
+
+/* ---- the whole ---------------------------------------------------------------------------------- */
+
+/* confidence = the smaller of the kind's and the GIL's confidence (a verdict not made, unknown, does
+ * not count; 0 when neither was made). A verdict's confidence is the smallest decision_confidence
+ * of the numbers that decided it, times 1 / (1 + w) when it rests on speedups whose widest
+ * interval is w times the speedup (unrepeated_width for a configuration measured once); when the
+ * speedups and the samples disagree on the GIL, the surer of the two, times disagree_factor. */
+void classify_results(const results *r, classification *out)
+{
+    classify_init(out);
+    ctx c = {r, out, NAN, NAN};
+    const config_summary *single = results_find_summary(r, MODE_SINGLE, 1);
+
+    double u = decide_kind(&c, single);
+    decide_gil(&c, u);
+    memory_hint(&c, single);
+
+    double conf = fmin(out->kind != KIND_UNKNOWN ? c.kind_confidence : INFINITY,
+                       out->gil != GIL_UNKNOWN ? c.gil_confidence : INFINITY);
+    out->confidence = isfinite(conf) ? conf : 0.0;
+}
