@@ -62,5 +62,17 @@ PY
     printf '%-6s %5d %-9s %7s %10.4f %10.4f %10.4f %9s %8s\n' "${scale} ms" "$tasks" "$1" "$2" "$bare" "$pinned" "$conc" "$overhead" "$pinning"
   done
 done
+# What watching the threads cost: the sampler's own CPU time over the time it sampled, for the
+# threads and processes runs of the last concur invocation (its budget is 1 % of one core).
+"$python" - "$out/r.json" <<'PY'
+import json, sys
+d = json.load(open(sys.argv[1]))
+for r in d["runs"]:
+    s = r["sampler"]
+    span = s["rounds"] * s["interval_s"] if s["rounds"] and s["interval_s"] else None
+    if span:
+        print("sampler   %-9s x%d: %4d rounds, %.1f rounds/s, %.2f %% of one core"
+              % (r["mode"], r["workers"], s["rounds"], s["rounds"] / span, 100 * s["cpu_s"] / span))
+PY
 echo "overhead = concur's measured wall / bare pinned wall (target: at most 1.03 for tasks of 1 ms or more)"
 echo "pinning  = bare pinned wall / bare unpinned wall (what binding each worker to its own CPU changes)"

@@ -14,6 +14,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "concur/classify.h"
 #include "concur/concur.h"
 #include "concur/counters.h"
 #include "concur/plan.h"
@@ -37,6 +38,7 @@ static const char usage_main[] =
     "\n"
     "Commands:\n"
     "  run WORKLOAD     measure a workload in every mode and a sweep of worker counts\n"
+    "  classify WORKLOAD  the quickest answer: CPU- or I/O-bound, holds or releases the GIL\n"
     "  topology         what hwloc sees here, and which CPUs a run would use\n"
     "  counters         which counter level works here (hardware, software, kernel), and why\n"
     "  help [COMMAND]   this text, or a command's\n"
@@ -85,6 +87,26 @@ static const char usage_run[] =
     "  concur run workloads/cpu_bound.py\n"
     "  concur run my_job.py --modes threads,processes --workers 2,4,8 --tasks 200 --json\n"
     "  concur run mypkg.jobs:resize_image --python ~/venv/bin/python\n";
+
+static const char usage_classify[] =
+    "Usage: concur classify WORKLOAD [OPTIONS]\n"
+    "\n"
+    "The quickest answer to \"what kind of job is this?\": one single run, one run of a thread\n"
+    "pool with one worker (what the pool costs) and one with a worker per core, then the verdict\n"
+    "with the numbers it rests on: cpu-bound, io-bound, mixed or overhead-bound, and whether the\n"
+    "job holds or releases the GIL.\n"
+    "\n"
+    "Options:\n"
+    "  -n, --tasks N            tasks per run (default: the workload's TASKS, else 64)\n"
+    "  -r, --repeat N           runs per configuration (default: 1; more narrows the evidence)\n"
+    "  -p, --python PATH        interpreter to measure (default: python3)\n"
+    "  -t, --timeout SECONDS    limit for one run (default: 600, 0 for none)\n"
+    "  -o, --out DIR            output directory (default: reports/NAME-UTCTIME/)\n"
+    "      --counters LEVEL     highest counter level: auto, hardware, software, kernel\n"
+    "      --json               print results.json (with its classification) to stdout\n"
+    "  -q, --quiet              no progress, only errors\n"
+    "  -v, --verbose            more detail on stderr\n"
+    "  -h, --help               this text\n";
 
 static const char usage_topology[] =
     "Usage: concur topology [OPTIONS]\n"
@@ -175,6 +197,7 @@ typedef struct {
     double timeout_s;
     counters_level counters_max;
     bool json;
+    bool classify; /* concur classify: single and threads at the core count, the verdict printed */
     log_level level;
 } run_options;
 
@@ -260,11 +283,28 @@ static int write_results(results *res, const char *path)
 {
     utc_stamp(res->finished_at, sizeof(res->finished_at), false);
     results_summarize(res);
+    classify_results(res, &res->classification);
     if (results_write(res, path) < 0) {
         log_error("cannot write %s: %s", path, strerror(errno));
         return -1;
     }
     return 0;
+}
+
+/* concur classify's answer: the verdict and the numbers it rests on. */
+static void print_classification(const results *r, FILE *out)
+{
+    const classification *c = &r->classification;
+    fprintf(out, "\n%s: %s, %s", r->workload.name, classify_kind_name(c->kind),
+            c->gil == GIL_HOLDS      ? "holds the GIL"
+            : c->gil == GIL_RELEASES ? "releases the GIL"
+            : c->gil == GIL_NONE     ? "no GIL (free-threaded interpreter)"
+                                     : "GIL behaviour unknown");
+    if (!isnan(c->confidence))
+        fprintf(out, " (confidence %.2f)", c->confidence);
+    fputc('\n', out);
+    for (int i = 0; i < c->nevidence; i++)
+        fprintf(out, "  - %s\n", c->evidence[i]);
 }
 
 static int cmd_run_measure(const run_options *o)
@@ -312,6 +352,14 @@ static int cmd_run_measure(const run_options *o)
     plan_request req = {.modes = o->modes, .nworkers = o->nworkers, .repeat = o->repeat,
                         .cores = res.machine.allowed_cores};
     memcpy(req.workers, o->workers, sizeof(req.workers));
+    if (o->classify) {
+        /* The quickest answer: the baseline, a one-worker thread pool (what the pool itself
+         * costs per task) and a thread pool with one worker per core. */
+        req.modes = MODE_BIT(MODE_SINGLE) | MODE_BIT(MODE_THREADS);
+        req.nworkers = 2;
+        req.workers[0] = 1;
+        req.workers[1] = res.machine.allowed_cores > 1 ? res.machine.allowed_cores : 2;
+    }
     plan p;
     if (plan_build(&req, &p, err, sizeof(err)) < 0) {
         log_error("%s", err);
@@ -438,6 +486,9 @@ static int cmd_run_measure(const run_options *o)
         fputs(text, stdout);
         fputc('\n', stdout);
         free(text);
+    } else if (o->classify) {
+        print_classification(&res, stdout);
+        printf("\nresults: %s\n", json_path);
     } else {
         report_terminal(&res, stdout);
         printf("\nresults: %s\n", json_path);
@@ -456,8 +507,10 @@ static int cmd_run_measure(const run_options *o)
     return rc;
 }
 
-static int cmd_run(int argc, char **argv)
+/* run and classify share their options; classify measures a fixed plan of its own. */
+static int cmd_run(int argc, char **argv, bool classify)
 {
+    const char *cmd = classify ? "classify" : "run";
     static const struct option longopts[] = {
         {"modes", required_argument, NULL, 'm'},
         {"workers", required_argument, NULL, 'w'},
@@ -477,7 +530,8 @@ static int cmd_run(int argc, char **argv)
     run_options o = {
         .python = DEFAULT_PYTHON,
         .modes = MODE_BIT(MODE_SINGLE) | MODE_BIT(MODE_THREADS) | MODE_BIT(MODE_PROCESSES),
-        .repeat = DEFAULT_REPEAT,
+        .repeat = classify ? 1 : DEFAULT_REPEAT,
+        .classify = classify,
         .timeout_s = DEFAULT_TIMEOUT_S,
         .counters_max = COUNTERS_HARDWARE,
         .level = LOG_NORMAL,
@@ -489,29 +543,35 @@ static int cmd_run(int argc, char **argv)
     while ((opt = getopt_long(argc, argv, ":m:w:n:r:p:s:t:o:qvh", longopts, NULL)) != -1) {
         switch (opt) {
         case 'm':
+            if (classify)
+                return usage_error(cmd, "classify measures single and threads at the core count; "
+                                        "use 'concur run --modes' for other configurations");
             if (plan_parse_modes(optarg, &o.modes, err, sizeof(err)) < 0)
-                return usage_error("run", "--modes: %s", err);
+                return usage_error(cmd, "--modes: %s", err);
             break;
         case 'w':
+            if (classify)
+                return usage_error(cmd, "classify measures a thread pool at the core count; use "
+                                        "'concur run --workers' for other counts");
             o.nworkers = util_parse_int_list(optarg, o.workers, PLAN_MAX_WORKERS);
             if (o.nworkers < 0)
-                return usage_error("run",
+                return usage_error(cmd,
                                    "--workers '%s': expected a comma-separated list of positive "
                                    "counts, e.g. 1,2,4 (at most %d)",
                                    optarg, PLAN_MAX_WORKERS);
             for (int i = 0; i < o.nworkers; i++)
                 if (o.workers[i] > PLAN_WORKER_CAP)
-                    return usage_error("run", "--workers: %d is more than %d workers",
+                    return usage_error(cmd, "--workers: %d is more than %d workers",
                                        o.workers[i], PLAN_WORKER_CAP);
             break;
         case 'n':
             if (parse_positive(optarg, 100000000, &v) < 0)
-                return usage_error("run", "--tasks '%s': expected a positive whole number", optarg);
+                return usage_error(cmd, "--tasks '%s': expected a positive whole number", optarg);
             o.tasks = (int)v;
             break;
         case 'r':
             if (parse_positive(optarg, 1000, &v) < 0)
-                return usage_error("run", "--repeat '%s': expected a whole number from 1 to 1000",
+                return usage_error(cmd, "--repeat '%s': expected a whole number from 1 to 1000",
                                    optarg);
             o.repeat = (int)v;
             break;
@@ -520,20 +580,20 @@ static int cmd_run(int argc, char **argv)
             break;
         case 's':
             if (strcmp(optarg, "fork") && strcmp(optarg, "spawn") && strcmp(optarg, "forkserver"))
-                return usage_error("run", "--start-method '%s': expected fork, spawn or forkserver",
+                return usage_error(cmd, "--start-method '%s': expected fork, spawn or forkserver",
                                    optarg);
             o.start_method = optarg;
             break;
         case 't':
             if (parse_seconds(optarg, &o.timeout_s) < 0)
-                return usage_error("run", "--timeout '%s': expected seconds (0 for none)", optarg);
+                return usage_error(cmd, "--timeout '%s': expected seconds (0 for none)", optarg);
             break;
         case 'o':
             o.out_dir = optarg;
             break;
         case 'C':
             if (counters_parse_level(optarg, &o.counters_max) < 0)
-                return usage_error("run",
+                return usage_error(cmd,
                                    "--counters '%s': expected auto, hardware, software or kernel",
                                    optarg);
             break;
@@ -547,19 +607,19 @@ static int cmd_run(int argc, char **argv)
             o.level = LOG_VERBOSE;
             break;
         case 'h':
-            fputs(usage_run, stdout);
+            fputs(classify ? usage_classify : usage_run, stdout);
             return CONCUR_EXIT_OK;
         case ':':
-            return usage_error("run", "option '%s' needs a value", argv[optind - 1]);
+            return usage_error(cmd, "option '%s' needs a value", argv[optind - 1]);
         default:
-            return bad_option("run", argv);
+            return bad_option(cmd, argv);
         }
     }
     if (optind >= argc)
-        return usage_error("run", "no workload given (a .py file with task(i), or "
+        return usage_error(cmd, "no workload given (a .py file with task(i), or "
                                   "package.module:function)");
     if (optind + 1 < argc)
-        return usage_error("run", "unexpected argument '%s' (one workload per run)",
+        return usage_error(cmd, "unexpected argument '%s' (one workload per run)",
                            argv[optind + 1]);
     o.workload = argv[optind];
     log_init(o.level);
@@ -688,12 +748,14 @@ static int cmd_help(int argc, char **argv)
         fputs(usage_main, stdout);
     else if (!strcmp(topic, "run"))
         fputs(usage_run, stdout);
+    else if (!strcmp(topic, "classify"))
+        fputs(usage_classify, stdout);
     else if (!strcmp(topic, "topology"))
         fputs(usage_topology, stdout);
     else if (!strcmp(topic, "counters"))
         fputs(usage_counters, stdout);
     else
-        return usage_error(NULL, "no help for '%s' (commands: run, topology, counters)", topic);
+        return usage_error(NULL, "no help for '%s' (commands: run, classify, topology, counters)", topic);
     return CONCUR_EXIT_OK;
 }
 
@@ -714,7 +776,9 @@ int cli_main(int argc, char **argv)
     /* Each command parses its own options from its own argv. */
     optind = 1;
     if (!strcmp(cmd, "run"))
-        return cmd_run(argc - 1, argv + 1);
+        return cmd_run(argc - 1, argv + 1, false);
+    if (!strcmp(cmd, "classify"))
+        return cmd_run(argc - 1, argv + 1, true);
     if (!strcmp(cmd, "topology"))
         return cmd_topology(argc - 1, argv + 1);
     if (!strcmp(cmd, "counters"))
@@ -723,5 +787,5 @@ int cli_main(int argc, char **argv)
         return cmd_help(argc - 1, argv + 1);
     if (cmd[0] == '-')
         return usage_error(NULL, "unknown option '%s' (options go after the command)", cmd);
-    return usage_error(NULL, "unknown command '%s' (commands: run, topology, counters, help)", cmd);
+    return usage_error(NULL, "unknown command '%s' (commands: run, classify, topology, counters, help)", cmd);
 }

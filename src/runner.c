@@ -23,6 +23,7 @@
 #include <unistd.h>
 
 #include "concur/concur.h"
+#include "concur/sampler.h"
 #include "concur/util.h"
 
 extern char **environ;
@@ -34,6 +35,8 @@ extern char **environ;
 
 /* How long the probe (interpreter start and one import of the workload) may take. */
 #define PROBE_TIMEOUT_S 120.0
+/* The most of one core the thread-state sampler may use. */
+#define SAMPLER_MAX_CPU 0.01
 /* How long the tree gets to disappear after SIGKILL before concur says so. */
 #define KILL_WAIT_S 5.0
 
@@ -421,6 +424,7 @@ typedef struct {
     pid_t harness_pid;
     int go_fd;
     counters_set *counters;
+    sampler *sampler;       /* NULL when it could not start: the run goes on without states */
     counters_values before;
     bool have_before;
     bool got_done;
@@ -451,7 +455,16 @@ static void add_placement(run_ctx *x, int worker, pid_t pid, pid_t tid, int pu_p
     }
 }
 
-/* A worker announced itself: bind it to the next PU of the placement, then read it back. */
+/* Tells the sampler where process pid keeps the GIL, when the line says (docs/protocol.md). */
+static void set_gil_range(run_ctx *x, const cJSON *j, pid_t pid)
+{
+    double lo = get_num(j, "gil_lo"), hi = get_num(j, "gil_hi");
+    if (x->sampler && lo > 0 && hi > lo)
+        sampler_set_gil_range(x->sampler, pid, (uint64_t)lo, (uint64_t)hi);
+}
+
+/* A worker announced itself: bind it to the next PU of the placement, read the binding back, and
+ * start watching what it does. */
 static void on_worker(run_ctx *x, const cJSON *j)
 {
     double pid_d = get_num(j, "pid"), tid_d = get_num(j, "tid");
@@ -470,6 +483,16 @@ static void on_worker(run_ctx *x, const cJSON *j)
         log_warn("%s x%d: could not bind worker %d (tid %d) to PU %d: %s",
                  plan_mode_name(x->mode), x->workers, k, (int)tid, s->pu, err);
     add_placement(x, k, pid, tid, s->pu);
+    if (x->sampler) {
+        /* A worker process is watched whole (its pool threads are its own); a thread-pool worker
+         * or single's main thread is one thread of the harness. */
+        if (x->mode == MODE_PROCESSES) {
+            set_gil_range(x, j, pid);
+            sampler_watch_process(x->sampler, pid, k % x->workers);
+        } else {
+            sampler_watch_thread(x->sampler, pid, tid, k % x->workers);
+        }
+    }
 }
 
 static void on_done(run_ctx *x, const cJSON *j)
@@ -547,7 +570,13 @@ static void handle_line(run_ctx *x, const char *line)
         return;
     }
     const char *e = ev->valuestring;
-    if (strcmp(e, "start") == 0) {
+    if (strcmp(e, "hello") == 0) {
+        set_gil_range(x, j, x->harness_pid);
+        /* In a process pool the harness's own threads (feeding and managing the pool) are
+         * watched as non-workers; in the other modes its workers are its threads. */
+        if (x->sampler && x->mode == MODE_PROCESSES)
+            sampler_watch_process(x->sampler, x->harness_pid, -1);
+    } else if (strcmp(e, "start") == 0) {
         if (x->counters && counters_read(x->counters, x->harness_pid, &x->before) == 0)
             x->have_before = true;
         /* Counting of the measured window starts now: let the harness create its pool. */
@@ -615,6 +644,22 @@ static void drop_if_empty(const char *dir, const char *name)
     snprintf(path, sizeof(path), "%s/%s", dir, name);
     if (stat(path, &st) == 0 && st.st_size == 0)
         unlink(path);
+}
+
+/* What the sampler saw goes into the run as it is: counts per state, per worker and in total. */
+static void take_states(run_result *o, const sampler_report *rep)
+{
+    o->states = rep->total;
+    o->other_states = rep->others;
+    o->nworker_states = rep->nworkers;
+    if (rep->nworkers > 0) {
+        o->worker_states = xcalloc((size_t)rep->nworkers, sizeof(state_hist));
+        memcpy(o->worker_states, rep->workers, sizeof(state_hist) * (size_t)rep->nworkers);
+    }
+    o->gil_distinguished = rep->gil_distinguished;
+    o->sampler_rounds = rep->rounds;
+    o->sampler_interval_s = rep->interval_s;
+    o->sampler_cpu_s = rep->cpu_s;
 }
 
 static double tv_s(struct timeval tv)
@@ -821,6 +866,12 @@ int runner_run(const runner_env *env, run_mode mode, int workers, int repeat, ru
     envp[e++] = bind_env;
     envp[e] = NULL;
 
+    {
+        char err[256] = "";
+        x.sampler = sampler_start(SAMPLER_MAX_CPU, err, sizeof(err));
+        if (x.sampler == NULL)
+            log_warn("thread states will not be sampled: %s", err);
+    }
     double t_fork = util_now();
     c.pid = fork();
     if (c.pid < 0) {
@@ -907,6 +958,13 @@ int runner_run(const runner_env *env, run_mode mode, int workers, int repeat, ru
     }
     out->harness_s = util_now() - t_fork;
     drain_control(&x, ctl_r);
+    if (x.sampler) {
+        sampler_report rep;
+        sampler_stop(x.sampler, &rep);
+        x.sampler = NULL;
+        take_states(out, &rep);
+        sampler_report_free(&rep);
+    }
 
     int left = kill_tree(&c); /* reaps the harness too */
     if (left > 0)
@@ -974,6 +1032,11 @@ int runner_run(const runner_env *env, run_mode mode, int workers, int repeat, ru
     rc = 0;
 
 cleanup:
+    if (x.sampler) {
+        sampler_report rep;
+        sampler_stop(x.sampler, &rep);
+        sampler_report_free(&rep);
+    }
     if (x.counters)
         counters_close(x.counters);
     if (c.pid > 0 && !c.reaped)

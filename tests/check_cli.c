@@ -100,7 +100,7 @@ static int count_lines(const char *s)
 
 START_TEST(test_help_and_version)
 {
-    const char *cmds[][3] = {{"--help", NULL}, {"run", "--help", NULL},
+    const char *cmds[][3] = {{"--help", NULL}, {"run", "--help", NULL}, {"classify", "--help", NULL},
                              {"topology", "--help", NULL}, {"counters", "--help", NULL},
                              {"help", "run", NULL}};
     for (size_t i = 0; i < sizeof(cmds) / sizeof(cmds[0]); i++) {
@@ -143,6 +143,10 @@ static const struct {
     {{"run", "/tmp", NULL}, CONCUR_EXIT_WORKLOAD, "is a directory"},
     {{"topology", "--synthetic", "pack:two", NULL}, CONCUR_EXIT_USAGE, "pack:two"},
     {{"counters", "extra", NULL}, CONCUR_EXIT_USAGE, "unexpected argument"},
+    {{"classify", NULL}, CONCUR_EXIT_USAGE, "no workload given"},
+    {{"classify", "x.py", "--modes", "threads", NULL}, CONCUR_EXIT_USAGE, "classify measures"},
+    {{"classify", "x.py", "--workers", "4", NULL}, CONCUR_EXIT_USAGE, "classify measures"},
+    {{"classify", "/nonexistent/job.py", NULL}, CONCUR_EXIT_WORKLOAD, "/nonexistent/job.py"},
 };
 
 START_TEST(test_usage_errors)
@@ -258,6 +262,43 @@ START_TEST(test_run_end_to_end_json)
 }
 END_TEST
 
+/* concur classify end to end: the verdict lands in results.json on stdout. */
+static const struct {
+    const char *fixture;
+    const char *kind;
+    const char *gil; /* NULL: not asserted */
+} classify_cases[] = {
+    {"quick.py", "cpu-bound", NULL},
+    {"sleepy.py", "io-bound", "releases"},
+};
+
+START_TEST(test_classify_end_to_end)
+{
+    char out[PATH_MAX];
+    snprintf(out, sizeof(out), "%s/classify", tmp);
+    const char *args[] = {"classify", fixture(classify_cases[_i].fixture), "--out", out, "--json",
+                          "--quiet", NULL};
+    outcome r = run_concur(args);
+    ck_assert_msg(r.code == 0, "exit %d: %s", r.code, r.err);
+    cJSON *j = cJSON_Parse(r.out);
+    ck_assert_msg(j != NULL, "stdout is not JSON: %.300s", r.out);
+    const cJSON *c = cJSON_GetObjectItemCaseSensitive(j, "classification");
+    ck_assert_msg(cJSON_IsObject(c), "no classification in results.json");
+    const cJSON *kind = cJSON_GetObjectItemCaseSensitive(c, "kind");
+    const cJSON *gil = cJSON_GetObjectItemCaseSensitive(c, "gil");
+    ck_assert(cJSON_IsString(kind) && cJSON_IsString(gil));
+    ck_assert_str_eq(kind->valuestring, classify_cases[_i].kind);
+    if (classify_cases[_i].gil)
+        ck_assert_str_eq(gil->valuestring, classify_cases[_i].gil);
+    const cJSON *ev = cJSON_GetObjectItemCaseSensitive(c, "evidence");
+    ck_assert_int_ge(cJSON_GetArraySize(ev), 1);
+    /* single, threads x1 and threads x2 (or the core count), one run each */
+    ck_assert_int_eq(cJSON_GetArraySize(cJSON_GetObjectItemCaseSensitive(j, "runs")), 3);
+    cJSON_Delete(j);
+    outcome_free(&r);
+}
+END_TEST
+
 static int count_processes_with(const char *needle)
 {
     DIR *d = opendir("/proc");
@@ -347,6 +388,8 @@ Suite *cli_suite(void)
     tcase_add_checked_fixture(tc, setup, teardown);
     tcase_set_timeout(tc, 180);
     tcase_add_test(tc, test_run_end_to_end_json);
+    tcase_add_loop_test(tc, test_classify_end_to_end, 0,
+                        sizeof(classify_cases) / sizeof(classify_cases[0]));
     tcase_add_loop_test(tc, test_signal_mid_run, 0, sizeof(stop_signals) / sizeof(stop_signals[0]));
     suite_add_tcase(s, tc);
     return s;

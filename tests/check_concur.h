@@ -9,8 +9,10 @@ Suite *plan_suite(void);
 Suite *topology_suite(void);
 Suite *counters_suite(void);
 Suite *results_suite(void);
+Suite *classify_suite(void);
 Suite *runner_suite(void);
 Suite *cli_suite(void);
+Suite *sampler_suite(void);
 
 /* Skips the rest of a test with a printed reason (the machine lacks what it needs). Check 0.15
  * has no skip status, so the reason goes to stderr and the test returns early without asserting

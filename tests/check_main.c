@@ -11,8 +11,10 @@ int main(void)
     srunner_add_suite(sr, topology_suite());
     srunner_add_suite(sr, counters_suite());
     srunner_add_suite(sr, results_suite());
+    srunner_add_suite(sr, classify_suite());
     srunner_add_suite(sr, runner_suite());
     srunner_add_suite(sr, cli_suite());
+    srunner_add_suite(sr, sampler_suite());
     srunner_run_all(sr, CK_NORMAL);
     int failed = srunner_ntests_failed(sr);
     srunner_free(sr);
