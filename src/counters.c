@@ -170,6 +170,13 @@ int counters_read(counters_set *s, pid_t child, counters_values *out)
     counters_values_clear(&v);
     if (s->ops->read(s, &v) < 0)
         return -1;
+    /* perf events have no voluntary/involuntary split: the kernel's accounting gives it, and
+     * without it those two stay NAN, which is no reason to fail. */
+    counters_values k;
+    if (isnan(v.voluntary_switches) && counters_kernel_proc(child, &k) == 0) {
+        v.voluntary_switches = k.voluntary_switches;
+        v.involuntary_switches = k.involuntary_switches;
+    }
     *out = v;
     return 0;
 }
@@ -182,6 +189,10 @@ int counters_final(counters_set *s, const struct rusage *ru, counters_values *ou
     counters_values_clear(&v);
     if (s->ops->final(s, ru, &v) < 0)
         return -1;
+    if (isnan(v.voluntary_switches) && ru) {
+        v.voluntary_switches = (double)ru->ru_nvcsw;
+        v.involuntary_switches = (double)ru->ru_nivcsw;
+    }
     *out = v;
     return 0;
 }

@@ -244,25 +244,13 @@ static int papi_read_all(counters_set *s, counters_values *out)
 
 static int papi_read(counters_set *s, counters_values *out)
 {
-    if (papi_read_all(s, out) < 0)
-        return -1;
-    counters_values k;
-    if (counters_kernel_proc(s->child, &k) == 0) {
-        out->voluntary_switches = k.voluntary_switches;
-        out->involuntary_switches = k.involuntary_switches;
-    }
-    return 0;
+    return papi_read_all(s, out);
 }
 
 static int papi_final(counters_set *s, const struct rusage *ru, counters_values *out)
 {
-    if (papi_read_all(s, out) < 0)
-        return -1;
-    if (ru) {
-        out->voluntary_switches = (double)ru->ru_nvcsw;
-        out->involuntary_switches = (double)ru->ru_nivcsw;
-    }
-    return 0;
+    (void)ru;
+    return papi_read_all(s, out);
 }
 
 const counters_ops counters_papi_ops = {

@@ -299,31 +299,6 @@ START_TEST(test_classify_end_to_end)
 }
 END_TEST
 
-static int count_processes_with(const char *needle)
-{
-    DIR *d = opendir("/proc");
-    int n = 0;
-    struct dirent *e;
-    while ((e = readdir(d)) != NULL) {
-        if (e->d_name[0] < '0' || e->d_name[0] > '9' || atoi(e->d_name) == getpid())
-            continue;
-        char path[300], buf[4096];
-        snprintf(path, sizeof(path), "/proc/%s/cmdline", e->d_name);
-        int fd = open(path, O_RDONLY);
-        if (fd < 0)
-            continue;
-        ssize_t len = read(fd, buf, sizeof(buf) - 1);
-        close(fd);
-        if (len <= 0)
-            continue;
-        for (ssize_t i = 0; i < len; i++)
-            buf[i] = buf[i] ? buf[i] : ' ';
-        buf[len] = '\0';
-        n += strstr(buf, needle) != NULL;
-    }
-    closedir(d);
-    return n;
-}
 
 /* Ctrl-C or SIGTERM half-way: children killed, results so far written and marked incomplete. */
 static const int stop_signals[] = {SIGINT, SIGTERM};

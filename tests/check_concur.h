@@ -14,6 +14,11 @@ Suite *runner_suite(void);
 Suite *cli_suite(void);
 Suite *sampler_suite(void);
 
+/* Processes other than this one whose command line contains needle (check_procs.c). */
+int count_processes_with(const char *needle);
+/* Children of this process, reaped or not yet: none may remain after a run. */
+int count_own_children(void);
+
 /* Skips the rest of a test with a printed reason (the machine lacks what it needs). Check 0.15
  * has no skip status, so the reason goes to stderr and the test returns early without asserting
  * anything it cannot measure. */
