@@ -449,13 +449,11 @@ static int cmd_run_measure(const run_options *o)
             results_summarize(&res);
             const config_summary *last = results_find_summary(&res, cfg.mode, cfg.workers);
             const config_summary *prev = NULL;
-            for (int k = ci - 1; k >= 0 && p.configs[k].mode == cfg.mode; k--) {
-                prev = results_find_summary(&res, cfg.mode, p.configs[k].workers);
-                break;
-            }
+            if (ci > 0 && p.configs[ci - 1].mode == cfg.mode)
+                prev = results_find_summary(&res, cfg.mode, p.configs[ci - 1].workers);
             int next = 0;
             if (last && prev && cfg.workers < res.workload.tasks)
-                next = plan_extend(&p, cfg.mode, cfg.workers, prev->speedup, last->speedup,
+                next = plan_extend(&p, cfg.workers, prev->speedup, last->speedup,
                                    last->speedup_low, last->cpu_utilization);
             if (next > 0) {
                 memmove(&p.configs[ci + 2], &p.configs[ci + 1],

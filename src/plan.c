@@ -114,10 +114,9 @@ int plan_build(const plan_request *req, plan *out, char *err, size_t errlen)
     return 0;
 }
 
-int plan_extend(const plan *p, run_mode mode, int last_workers, double speedup_prev,
+int plan_extend(const plan *p, int last_workers, double speedup_prev,
                 double speedup_last, double last_ci_low, double last_cpu_utilization)
 {
-    (void)mode;
     if (!p->sweep || last_workers < 1)
         return 0;
     if (!(last_cpu_utilization < PLAN_EXTEND_MAX_UTILIZATION))

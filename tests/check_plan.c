@@ -101,7 +101,7 @@ START_TEST(test_extend_table)
     memset(&p, 0, sizeof(p));
     p.sweep = extend_cases[_i].sweep;
     p.cores = 2;
-    int next = plan_extend(&p, MODE_THREADS, extend_cases[_i].last, extend_cases[_i].prev,
+    int next = plan_extend(&p, extend_cases[_i].last, extend_cases[_i].prev,
                            extend_cases[_i].cur, extend_cases[_i].cur_low, extend_cases[_i].util);
     ck_assert_int_eq(next, extend_cases[_i].expected);
 }

@@ -48,7 +48,7 @@ int plan_build(const plan_request *req, plan *out, char *err, size_t errlen);
  * CPUs busy (last_cpu_utilization below PLAN_EXTEND_MAX_UTILIZATION: they wait, so more of them
  * can overlap) and the last step still gained more than its noise. speedup_prev/speedup_last are
  * the speedups at the last two counts, last_ci_low the lower bound of the last one. */
-int plan_extend(const plan *p, run_mode mode, int last_workers, double speedup_prev,
+int plan_extend(const plan *p, int last_workers, double speedup_prev,
                 double speedup_last, double last_ci_low, double last_cpu_utilization);
 
 #endif
