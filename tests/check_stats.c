@@ -1,4 +1,5 @@
-/* check_stats.c - medians, percentiles and median intervals against values worked out by hand. */
+/* check_stats.c - medians, percentiles, median intervals and the t-test against values worked out by hand
+ * (or, for t tails, by numerical integration of the density). */
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -193,6 +194,160 @@ START_TEST(test_method_names)
 }
 END_TEST
 
+/* I_x(a, b) where it has a closed form: I_x(1, 1) = x, I_x(a, 1) = x^a, I_x(1, b) = 1 - (1-x)^b,
+ * I_{1/2}(a, a) = 1/2, and I_x(2, 3) = the binomial tail P(B >= 2), B ~ binomial(4, x). */
+static const struct {
+    double a, b, x, want;
+} incbeta_cases[] = {
+    {1, 1, 0.3, 0.3},
+    {3, 1, 0.5, 0.125},
+    {1, 4, 0.2, 0.5904},
+    {2.5, 2.5, 0.5, 0.5},
+    {40, 40, 0.5, 0.5},
+    {2, 3, 0.4, 0.5248},
+    {2, 3, 0.9, 0.9963},              /* the other side of the continued fraction's switch */
+    {0.5, 0.5, 0.5, 0.5},
+    {3, 2, 0.0, 0.0},
+    {3, 2, 1.0, 1.0},
+};
+
+START_TEST(test_incbeta)
+{
+    for (size_t i = 0; i < ARRAY_LEN(incbeta_cases); i++) {
+        double got = stats_incbeta(incbeta_cases[i].a, incbeta_cases[i].b, incbeta_cases[i].x);
+        ck_assert_msg(fabs(got - incbeta_cases[i].want) < 1e-12, "I_%g(%g, %g) = %.17g, want %.17g",
+                      incbeta_cases[i].x, incbeta_cases[i].a, incbeta_cases[i].b, got, incbeta_cases[i].want);
+    }
+    /* I_x(a, b) = 1 - I_{1-x}(b, a). */
+    ck_assert_double_eq_tol(stats_incbeta(3.7, 1.2, 0.35) + stats_incbeta(1.2, 3.7, 0.65), 1.0, 1e-12);
+    ck_assert(isnan(stats_incbeta(0, 1, 0.5)));
+    ck_assert(isnan(stats_incbeta(1, -1, 0.5)));
+    ck_assert(isnan(stats_incbeta(1, 1, 1.5)));
+    ck_assert(isnan(stats_incbeta(1, 1, NAN)));
+}
+END_TEST
+
+/* Two-sided p-values: the t table's 0.975 quantiles give 0.05; t = 1 with df = 1 (Cauchy) gives
+ * 1/2; the others from numerical integration of the t density. */
+static const struct {
+    double t, df, want, tol;
+} t_p_cases[] = {
+    {2.776445105, 4, 0.05, 1e-9},
+    {2.228138852, 10, 0.05, 1e-9},
+    {12.706204736, 1, 0.05, 1e-9},
+    {2.776, 4, 0.05, 2e-4},
+    {2.228, 10, 0.05, 2e-4},
+    {1.0, 1, 0.5, 1e-12},
+    {-1.0, 1, 0.5, 1e-12},
+    {0.0, 3, 1.0, 1e-12},
+    {1.5, 7.3, 0.17556309280307358, 1e-9},
+    {2.5, 2.5, 0.10456996307816502, 1e-9},
+    {1.959963984540054, 1e9, 0.05, 1e-9},  /* the normal limit */
+};
+
+START_TEST(test_t_p_value)
+{
+    for (size_t i = 0; i < ARRAY_LEN(t_p_cases); i++) {
+        double got = stats_t_two_sided_p(t_p_cases[i].t, t_p_cases[i].df);
+        ck_assert_msg(fabs(got - t_p_cases[i].want) < t_p_cases[i].tol, "t=%g df=%g: p %.12g, want %.12g",
+                      t_p_cases[i].t, t_p_cases[i].df, got, t_p_cases[i].want);
+    }
+    /* A tiny p keeps its digits: no 1 - cdf cancellation. */
+    double p = stats_t_two_sided_p(60.0, 8);
+    ck_assert_msg(p > 0 && p < 1e-10, "p(60, 8) = %g", p);
+    ck_assert(stats_t_two_sided_p(INFINITY, 3) == 0.0);
+    ck_assert(isnan(stats_t_two_sided_p(1.0, 0)));
+    ck_assert(isnan(stats_t_two_sided_p(NAN, 3)));
+}
+END_TEST
+
+START_TEST(test_t_cdf_and_quantile)
+{
+    ck_assert_double_eq_tol(stats_t_cdf(0.0, 5), 0.5, 1e-15);
+    ck_assert_double_eq_tol(stats_t_cdf(1.0, 1), 0.75, 1e-12);
+    ck_assert_double_eq_tol(stats_t_cdf(-1.0, 1), 0.25, 1e-12);
+    ck_assert_double_eq_tol(stats_t_cdf(2.776445105, 4), 0.975, 1e-9);
+    /* The quantile inverts the CDF, and agrees with the t975 table for every df in it. */
+    for (int df = 1; df <= 30; df++)
+        ck_assert_msg(fabs(stats_t_quantile(0.975, df) - stats_t975(df)) < 1e-8, "df=%d: %.10f, want %.10f",
+                      df, stats_t_quantile(0.975, df), stats_t975(df));
+    ck_assert_double_eq_tol(stats_t_quantile(0.025, 4), -2.776445105, 1e-8);
+    ck_assert_double_eq_tol(stats_t_quantile(0.75, 1), 1.0, 1e-10);
+    ck_assert_double_eq_tol(stats_t_quantile(0.5, 7), 0.0, 1e-15);
+    double q = stats_t_quantile(0.995, 5.882352941176471);
+    ck_assert_double_eq_tol(stats_t_cdf(q, 5.882352941176471), 0.995, 1e-12);
+    ck_assert(isnan(stats_t_quantile(0.0, 4)));
+    ck_assert(isnan(stats_t_quantile(1.0, 4)));
+    ck_assert(isnan(stats_t_quantile(0.9, 0)));
+}
+END_TEST
+
+/* a = 1..5, b = 2a: means 3 and 6, variances 2.5 and 10; se = sqrt(0.5 + 2), df = 2.5^2 / (0.5^2/4
+ * + 2^2/4) = 5.882...; p and the 95 % quantile from numerical integration of the t density. */
+START_TEST(test_welch)
+{
+    double a[] = {1, 2, 3, 4, 5}, b[] = {2, 4, 6, 8, 10};
+    stats_welch w;
+    ck_assert_int_eq(stats_welch_test(a, 5, b, 5, 0.95, &w), 0);
+    ck_assert_int_eq(w.n_a, 5);
+    ck_assert_int_eq(w.n_b, 5);
+    ck_assert_double_eq_tol(w.mean_a, 3.0, 1e-12);
+    ck_assert_double_eq_tol(w.mean_b, 6.0, 1e-12);
+    ck_assert_double_eq_tol(w.diff, 3.0, 1e-12);
+    ck_assert_double_eq_tol(w.se, sqrt(2.5), 1e-12);
+    ck_assert_double_eq_tol(w.df, 5.882352941176471, 1e-12);
+    ck_assert_double_eq_tol(w.t, 1.8973665961010275, 1e-12);
+    ck_assert_double_eq_tol(w.p, 0.10753119493063312, 1e-9);
+    ck_assert_double_eq_tol(w.low, -0.8877416437369097, 1e-6);
+    ck_assert_double_eq_tol(w.high, 6.887741643736909, 1e-6);
+
+    /* Swapping the samples flips the sign, not the p-value. */
+    stats_welch s;
+    ck_assert_int_eq(stats_welch_test(b, 5, a, 5, 0.95, &s), 0);
+    ck_assert_double_eq_tol(s.diff, -3.0, 1e-12);
+    ck_assert_double_eq_tol(s.p, w.p, 1e-15);
+    ck_assert_double_eq_tol(s.low, -w.high, 1e-9);
+
+    /* A wider level, a wider interval. */
+    stats_welch wide;
+    stats_welch_test(a, 5, b, 5, 0.99, &wide);
+    ck_assert(wide.low < w.low && wide.high > w.high);
+}
+END_TEST
+
+START_TEST(test_welch_degenerate)
+{
+    stats_welch w;
+    /* No noise on either side: the means decide. */
+    double c1[] = {2, 2, 2}, c2[] = {3, 3, 3, 3};
+    ck_assert_int_eq(stats_welch_test(c1, 3, c2, 4, 0.95, &w), 0);
+    ck_assert(w.p == 0.0);
+    ck_assert(isinf(w.t) && w.t > 0);
+    ck_assert(w.low == 1.0 && w.high == 1.0);
+    ck_assert_int_eq(stats_welch_test(c1, 3, c1, 2, 0.95, &w), 0);
+    ck_assert(w.p == 1.0 && w.t == 0.0 && w.diff == 0.0);
+    /* Values that do not average exactly ((0.1 + 0.1 + 0.1) / 3 != 0.1) are still constant. */
+    double tenth[] = {0.1, 0.1, 0.1}, fifth[] = {0.2, 0.2, 0.2};
+    ck_assert_int_eq(stats_welch_test(tenth, 3, tenth, 3, 0.95, &w), 0);
+    ck_assert(w.p == 1.0);
+    ck_assert_int_eq(stats_welch_test(tenth, 3, fifth, 3, 0.95, &w), 0);
+    ck_assert(w.p == 0.0);
+
+    /* Noise on one side only: df is that side's n - 1. */
+    double n3[] = {1, 2, 3};
+    ck_assert_int_eq(stats_welch_test(c1, 3, n3, 3, 0.95, &w), 0);
+    ck_assert_double_eq_tol(w.df, 2.0, 1e-12);
+    ck_assert_double_eq_tol(w.p, 1.0, 1e-12);
+
+    /* Too few values, or a level outside (0, 1): -1, every statistic NAN. */
+    ck_assert_int_eq(stats_welch_test(c1, 1, c2, 4, 0.95, &w), -1);
+    ck_assert_int_eq(w.n_a, 1);
+    ck_assert(isnan(w.p) && isnan(w.diff) && isnan(w.low));
+    ck_assert_int_eq(stats_welch_test(c1, 3, c2, 4, 1.0, &w), -1);
+    ck_assert_int_eq(stats_welch_test(c1, 3, c2, 4, 0.0, &w), -1);
+}
+END_TEST
+
 Suite *stats_suite(void)
 {
     Suite *s = suite_create("stats");
@@ -209,6 +364,14 @@ Suite *stats_suite(void)
     tcase_add_test(tc, test_median_ci_large);
     tcase_add_test(tc, test_t975);
     tcase_add_test(tc, test_method_names);
+    suite_add_tcase(s, tc);
+
+    tc = tcase_create("t-test");
+    tcase_add_test(tc, test_incbeta);
+    tcase_add_test(tc, test_t_p_value);
+    tcase_add_test(tc, test_t_cdf_and_quantile);
+    tcase_add_test(tc, test_welch);
+    tcase_add_test(tc, test_welch_degenerate);
     suite_add_tcase(s, tc);
     return s;
 }

@@ -1,4 +1,4 @@
-/* stats.h - the statistics concur reports: medians, percentiles, confidence intervals. */
+/* stats.h - the statistics concur reports: medians, percentiles, confidence intervals, t-tests. */
 #ifndef CONCUR_STATS_H
 #define CONCUR_STATS_H
 
@@ -35,5 +35,36 @@ const char *stats_ci_method_name(stats_ci_method m);
 
 /* Two-sided Student t quantile t(0.975, df) for df >= 1. */
 double stats_t975(int df);
+
+/* Regularized incomplete beta function I_x(a, b) for a, b > 0 and x in [0, 1] (the continued
+ * fraction of Numerical Recipes, evaluated with the modified Lentz method). NAN for arguments
+ * outside those ranges. */
+double stats_incbeta(double a, double b, double x);
+
+/* Student t distribution with df > 0 degrees of freedom (not necessarily whole; INFINITY is the
+ * normal distribution): P(T <= t), and the two-sided tail P(|T| >= |t|) computed directly (no
+ * 1 - cdf cancellation, so small p-values keep their digits). NAN for df <= 0 or a NAN t. */
+double stats_t_cdf(double t, double df);
+double stats_t_two_sided_p(double t, double df);
+/* The t with P(T <= t) = p, for 0 < p < 1 and df > 0; NAN otherwise. */
+double stats_t_quantile(double p, double df);
+
+/* Welch's two-sample t-test of mean(b) - mean(a) (unequal variances). */
+typedef struct {
+    int n_a, n_b;
+    double mean_a, mean_b;
+    double diff;      /* mean_b - mean_a */
+    double se;        /* sqrt(var_a / n_a + var_b / n_b) */
+    double df;        /* Welch-Satterthwaite degrees of freedom */
+    double t;         /* diff / se */
+    double p;         /* two-sided */
+    double low, high; /* confidence interval of diff at the level asked for */
+} stats_welch;
+
+/* Welch's test on a[0..na-1] and b[0..nb-1], with the interval diff -/+ t(1 - (1-level)/2, df) * se.
+ * When both samples have zero variance there is no noise to test against: p is 0 when the means
+ * differ and 1 when they are equal, and the interval is [diff, diff]. Returns 0, or -1 (out all
+ * NAN, the counts set) when either sample has fewer than 2 values or level is not in (0, 1). */
+int stats_welch_test(const double *a, int na, const double *b, int nb, double level, stats_welch *out);
 
 #endif
