@@ -201,30 +201,6 @@ static double noise_factor(ctx *c, double w, const char *what)
     return f;
 }
 
-static void fmt_time(char *buf, size_t len, double s)
-{
-    if (!isfinite(s))
-        util_fmt(buf, len, "-");
-    else if (fabs(s) < 1e-3)
-        util_fmt(buf, len, "%.1f us", s * 1e6);
-    else if (fabs(s) < 1.0)
-        util_fmt(buf, len, "%.2f ms", s * 1e3);
-    else
-        util_fmt(buf, len, "%.3f s", s);
-}
-
-static void fmt_bytes(char *buf, size_t len, double b)
-{
-    if (!isfinite(b))
-        util_fmt(buf, len, "-");
-    else if (b < 1024)
-        util_fmt(buf, len, "%.0f B", b);
-    else if (b < 1024 * 1024)
-        util_fmt(buf, len, "%.1f KiB", b / 1024);
-    else
-        util_fmt(buf, len, "%.1f MiB", b / (1024 * 1024));
-}
-
 /* "1.94x [1.80-2.05]", or "1.94x" without an interval. */
 static void fmt_speedup(char *buf, size_t len, const config_summary *s)
 {
@@ -362,14 +338,17 @@ static bool overhead_bound(ctx *c, const config_summary *single, double *gate)
         const config_summary *one = results_find_summary(r, pools[m], 1);
         if (!one || one->runs_ok == 0 || !(tasks > 0))
             continue;
-        double per_task = (one->wall_s - single->wall_s) / tasks;
+        /* Within the pool's own runs (no noise from another run's wall time), else against single. */
+        double per_task = one->pool_overhead_per_task;
+        if (!isfinite(per_task))
+            per_task = (one->wall_s - single->wall_s) / tasks;
         double ratio = per_task / work;
         if (!isfinite(ratio))
             continue;
         if (isnan(worst) || ratio > worst)
             worst = ratio;
         char t[32];
-        fmt_time(t, sizeof(t), per_task);
+        util_fmt_seconds(t, sizeof(t), per_task);
         util_fmt(part, sizeof(part), "%s%s x1 %s (%.2f of the work)", line[0] ? ", " : "",
                  plan_mode_name(pools[m]), t, ratio);
         strncat(line, part, sizeof(line) - strlen(line) - 1);
@@ -379,7 +358,7 @@ static bool overhead_bound(ctx *c, const config_summary *single, double *gate)
         return false;
     }
     char w[32];
-    fmt_time(w, sizeof(w), work);
+    util_fmt_seconds(w, sizeof(w), work);
     evidence(c, "work per task %s (single, median); pool overhead per task: %s", w, line);
 
     double ratio_conf = decision_confidence(worst, limits.overhead_ratio_min);
@@ -396,9 +375,9 @@ static bool overhead_bound(ctx *c, const config_summary *single, double *gate)
     double res = run_median(r, MODE_PROCESSES, 0, get_pickle_result);
     if (isfinite(arg) || isfinite(res)) {
         char a[32], b[32], t[32];
-        fmt_bytes(a, sizeof(a), arg);
-        fmt_bytes(b, sizeof(b), res);
-        fmt_bytes(t, sizeof(t), (isfinite(arg) ? arg : 0) + (isfinite(res) ? res : 0));
+        util_fmt_bytes(a, sizeof(a), arg);
+        util_fmt_bytes(b, sizeof(b), res);
+        util_fmt_bytes(t, sizeof(t), (isfinite(arg) ? arg : 0) + (isfinite(res) ? res : 0));
         evidence(c, "processes pickle %s per task (argument %s, result %s)", t, a, b);
     }
     return true;
@@ -651,6 +630,42 @@ static void decide_gil(ctx *c, double u)
         evidence(c, "GIL unknown: neither the speedups nor the samples at %d workers can tell",
                  best.t->workers);
     }
+}
+
+int classify_more_threads(const results *r)
+{
+    classification c;
+    classify_results(r, &c);
+    if (c.gil != GIL_UNKNOWN || c.kind == KIND_UNKNOWN || c.kind == KIND_OVERHEAD_BOUND ||
+        r->python.gil == 0)
+        return 0;
+    const config_summary *single = results_find_summary(r, MODE_SINGLE, 1);
+    char what[CLASSIFY_EVIDENCE_LEN];
+    double u = single ? single_utilization(single, what, sizeof(what)) : NAN;
+    if (!isfinite(u))
+        return 0;
+    bool waiting = c.kind == KIND_IO_BOUND;
+    double h = waiting ? 1.0 : fmin(1.0, fmax(u, 1e-3));
+    int cores = r->machine.cores > 0 ? r->machine.cores : 1;
+
+    int measured_max = 0;
+    for (int i = 0; i < r->nsummary; i++) {
+        const config_summary *t = &r->summary[i];
+        if (!t->variant && t->mode == MODE_THREADS && t->workers > measured_max)
+            measured_max = t->workers;
+    }
+    if (measured_max < 2)
+        return 0;
+    /* The fewest threads, doubling, at which both readings can tell: the speedups' two
+     * predictions far enough apart, and a holding job's GIL waits common enough to see. */
+    for (int n = 2 * measured_max; n <= PLAN_WORKER_CAP && n <= 8 * cores; n *= 2) {
+        double bound = fmin(n, 1.0 / h), ideal = fmin(n, cores / h);
+        double load = n * h;
+        double expected = load > 1.0 ? (load - 1.0) / (load - 1.0 + h) : 0.0;
+        if (ideal / bound >= limits.discrimination_min && expected >= limits.gil_wait_expected_min)
+            return n;
+    }
+    return 0;
 }
 
 /* ---- hardware counters ------------------------------------------------------------------------ */

@@ -14,7 +14,9 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "concur/advise.h"
 #include "concur/classify.h"
+#include "concur/compare.h"
 #include "concur/concur.h"
 #include "concur/counters.h"
 #include "concur/plan.h"
@@ -41,6 +43,7 @@ static const char usage_main[] =
     "  classify WORKLOAD  the quickest answer: CPU- or I/O-bound, holds or releases the GIL\n"
     "  topology         what hwloc sees here, and which CPUs a run would use\n"
     "  counters         which counter level works here (hardware, software, kernel), and why\n"
+    "  compare OLD NEW  did a change make the job slower? (two results.json files)\n"
     "  help [COMMAND]   this text, or a command's\n"
     "\n"
     "Options:\n"
@@ -52,15 +55,20 @@ static const char usage_main[] =
     "\n"
     "Exit status: 0 ok, 1 some configuration failed (the rest is written), 2 usage error,\n"
     "3 the workload cannot be loaded, 4 this machine cannot run it (interpreter, harness,\n"
-    "output directory), 128+N stopped by signal N (results so far are written).\n";
+    "output directory), 128+N stopped by signal N (results so far are written).\n"
+    "compare: 0 no significant slowdown, 1 some configuration slower, 2 usage error, 4 a file\n"
+    "cannot be read.\n";
 
 static const char usage_run[] =
     "Usage: concur run WORKLOAD [OPTIONS]\n"
     "\n"
     "Runs WORKLOAD (a .py file with task(i), or package.module:function) under the single,\n"
     "threads and processes modes, over a sweep of worker counts, each configuration repeated,\n"
-    "and writes results.json into the output directory. The workload's own output goes to\n"
-    "logs/ there, never to the terminal.\n"
+    "then recommends one: the fastest measured, or the cheapest within its noise, at the\n"
+    "fewest workers that reach 90 % of its best. Where a process pool's cost per task is of the\n"
+    "order of the task, a larger chunksize is measured too, and the other start method for the\n"
+    "process pool it recommends. results.json is written into the output directory after every\n"
+    "run. The workload's own output goes to logs/ there, never to the terminal.\n"
     "\n"
     "Options:\n"
     "  -m, --modes LIST         modes to measure: single,threads,processes (default: all).\n"
@@ -78,6 +86,10 @@ static const char usage_run[] =
     "  -o, --out DIR            output directory (default: reports/NAME-UTCTIME/)\n"
     "      --counters LEVEL     highest counter level to use: auto, hardware, software, kernel\n"
     "                           (default: auto, the best that works here)\n"
+    "      --target-cores N     also predict the speedup on a machine with N cores (the\n"
+    "                           scalability law fitted to the speedups measured here)\n"
+    "      --target-topology DESC  the same for a machine described in hwloc's synthetic\n"
+    "                           syntax, e.g. \"pack:2 core:16 pu:2\" (see concur topology)\n"
     "      --json               print results.json to stdout and nothing else there\n"
     "  -q, --quiet              no progress, only errors\n"
     "  -v, --verbose            more detail on stderr\n"
@@ -135,6 +147,30 @@ static const char usage_counters[] =
     "      --counters LEVEL     highest level to try: auto, hardware, software, kernel\n"
     "      --json               machine-readable output\n"
     "  -h, --help               this text\n";
+
+static const char usage_compare[] =
+    "Usage: concur compare OLD.json NEW.json [OPTIONS]\n"
+    "\n"
+    "Did a change make the job slower? Compares two results.json files configuration by\n"
+    "configuration (mode and worker count): the median wall times, the change, and Welch's t-test\n"
+    "on the logarithms of the repeats' wall times, with the interval of the ratio. A configuration\n"
+    "is slower (or faster) when the difference is significant and the change is beyond the\n"
+    "threshold. It needs at least 2 successful runs on each side to be tested (--repeat 5 in\n"
+    "'concur run' makes small changes visible). Different workloads, interpreters, machines or\n"
+    "counter levels, and incomplete files, are warned about on stderr.\n"
+    "\n"
+    "Options:\n"
+    "      --threshold PCT      smallest change in percent that counts (default: 5)\n"
+    "      --alpha A            significance level of the test, between 0 and 1 (default: 0.05)\n"
+    "      --format FMT         text, md (a Markdown table for a pull request comment) or json\n"
+    "                           (default: text)\n"
+    "  -h, --help               this text\n"
+    "\n"
+    "Exit status: 0 no configuration significantly slower beyond the threshold, 1 at least one\n"
+    "is, 2 usage error, 4 a file cannot be read or is not concur results.\n"
+    "\n"
+    "Example (CI):\n"
+    "  concur compare main/results.json reports/pr/results.json --format md > comment.md\n";
 
 /* Exit code for a bad command line: one line saying what is wrong, one saying where help is. */
 static int usage_error(const char *cmd, const char *fmt, ...) CONCUR_PRINTF(2, 3);
@@ -198,6 +234,8 @@ typedef struct {
     counters_level counters_max;
     bool json;
     bool classify; /* concur classify: single and threads at the core count, the verdict printed */
+    int target_cores;            /* --target-cores, or the cores of --target-topology; 0: none */
+    const char *target_topology; /* --target-topology: hwloc synthetic description */
     log_level level;
 } run_options;
 
@@ -279,11 +317,12 @@ static void warn_if_short(results *res)
              res->workload.tasks, s->wall_s, suggest);
 }
 
-static int write_results(results *res, const char *path)
+static int write_results(results *res, const char *path, int target_cores)
 {
     utc_stamp(res->finished_at, sizeof(res->finished_at), false);
     results_summarize(res);
     classify_results(res, &res->classification);
+    advise_recommend(res, target_cores, &res->recommendation);
     if (results_write(res, path) < 0) {
         log_error("cannot write %s: %s", path, strerror(errno));
         return -1;
@@ -305,6 +344,87 @@ static void print_classification(const results *r, FILE *out)
     fputc('\n', out);
     for (int i = 0; i < c->nevidence; i++)
         fprintf(out, "  - %s\n", c->evidence[i]);
+}
+
+/* The measuring loop's state: what was planned, what is done, for the progress lines. */
+typedef struct {
+    results *res;
+    const char *json_path;
+    const run_options *o;
+    plan *plan;
+    double t0;
+    int total_runs, done;
+    int total_configs, configs_done;
+    int failed_configs;
+    bool status_shown; /* a live status line is on the terminal and must be cleared */
+} session;
+
+/* On a terminal, one line that the next one overwrites: which configuration, how long so far, and
+ * about how long is left (the runs so far took this long on average). */
+static bool progress_live(void)
+{
+    return log_get_level() >= LOG_NORMAL && isatty(STDERR_FILENO);
+}
+
+static void progress_status(session *ss, const plan_config *cfg, int rep, int repeat)
+{
+    if (!progress_live())
+        return;
+    double elapsed = util_now() - ss->t0;
+    char left[48] = "";
+    if (ss->done > 0) {
+        double est = elapsed / ss->done * (ss->total_runs - ss->done);
+        util_fmt(left, sizeof(left), ", about %.0f s left", est);
+    }
+    fprintf(stderr, "\r\033[K  configuration %d of %d: %s x%d, run %d/%d; %.0f s elapsed%s",
+            ss->configs_done + 1, ss->total_configs, plan_mode_name(cfg->mode), cfg->workers, rep,
+            repeat, elapsed, left);
+    ss->status_shown = true;
+}
+
+static void progress_clear_line(session *ss)
+{
+    if (ss->status_shown)
+        fprintf(stderr, "\r\033[K");
+    ss->status_shown = false;
+}
+
+/* Adds cfg to the plan at index at (after the configuration being measured). */
+static void insert_config(session *ss, int at, plan_config cfg)
+{
+    plan *p = ss->plan;
+    memmove(&p->configs[at + 1], &p->configs[at], sizeof(plan_config) * (size_t)(p->n - at));
+    p->configs[at] = cfg;
+    p->n++;
+    ss->total_configs++;
+    ss->total_runs += p->repeat;
+}
+
+/* Every repeat of one configuration, results.json rewritten after each; the other repeats are
+ * skipped once one fails hard. */
+static void measure_config(session *ss, const runner_env *env, plan_config cfg, int repeat)
+{
+    for (int rep = 1; rep <= repeat && !runner_interrupted(); rep++) {
+        progress_status(ss, &cfg, rep, repeat);
+        run_result r;
+        runner_run(env, cfg.mode, cfg.workers, rep, &r);
+        results_add_run(ss->res, &r);
+        results_run_free(&r);
+        const run_result *stored = &ss->res->runs[ss->res->nruns - 1];
+        progress_clear_line(ss);
+        progress_line(++ss->done, ss->total_runs, stored, repeat);
+        write_results(ss->res, ss->json_path, ss->o->target_cores);
+        if (run_failed_hard(stored)) {
+            if (stored->status != RUN_INTERRUPTED)
+                ss->failed_configs++;
+            if (rep < repeat && stored->status != RUN_INTERRUPTED)
+                log_info("        skipping the other runs of %s x%d: it failed",
+                         plan_mode_name(cfg.mode), cfg.workers);
+            ss->total_runs -= repeat - rep;
+            break;
+        }
+    }
+    ss->configs_done++;
 }
 
 static int cmd_run_measure(const run_options *o)
@@ -354,7 +474,8 @@ static int cmd_run_measure(const run_options *o)
     memcpy(req.workers, o->workers, sizeof(req.workers));
     if (o->classify) {
         /* The quickest answer: the baseline, a one-worker thread pool (what the pool itself
-         * costs per task) and a thread pool with one worker per core. */
+         * costs per task) and a thread pool with one worker per core; then a one-worker process
+         * pool, what a process pool costs per task. */
         req.modes = MODE_BIT(MODE_SINGLE) | MODE_BIT(MODE_THREADS);
         req.nworkers = 2;
         req.workers[0] = 1;
@@ -367,6 +488,8 @@ static int cmd_run_measure(const run_options *o)
         results_free(&res);
         return CONCUR_EXIT_USAGE;
     }
+    if (o->classify && p.n < (int)ARRAY_LEN(p.configs))
+        p.configs[p.n++] = (plan_config){MODE_PROCESSES, 1};
     if (!(o->modes & MODE_BIT(MODE_SINGLE)))
         log_debug("single is measured too: it is the baseline of every speedup");
 
@@ -395,7 +518,7 @@ static int cmd_run_measure(const run_options *o)
     res.timeout_s = o->timeout_s;
     res.complete = false;
     snprintf(res.incomplete_reason, sizeof(res.incomplete_reason), "the run is in progress");
-    if (write_results(&res, json_path) < 0) {
+    if (write_results(&res, json_path, o->target_cores) < 0) {
         topology_free(topo);
         results_free(&res);
         return CONCUR_EXIT_ENV;
@@ -418,28 +541,11 @@ static int cmd_run_measure(const run_options *o)
         .counters = &res.counters,
     };
 
-    int failed_configs = 0;
-    int total = p.n * p.repeat, done = 0;
+    session ss = {.res = &res, .json_path = json_path, .o = o, .plan = &p, .t0 = util_now(),
+                  .total_runs = p.n * p.repeat, .total_configs = p.n};
     for (int ci = 0; ci < p.n && !runner_interrupted(); ci++) {
         plan_config cfg = p.configs[ci];
-        for (int rep = 1; rep <= p.repeat && !runner_interrupted(); rep++) {
-            run_result r;
-            runner_run(&env, cfg.mode, cfg.workers, rep, &r);
-            results_add_run(&res, &r);
-            results_run_free(&r);
-            const run_result *stored = &res.runs[res.nruns - 1];
-            progress_line(++done, total, stored, p.repeat);
-            write_results(&res, json_path);
-            if (run_failed_hard(stored)) {
-                if (stored->status != RUN_INTERRUPTED)
-                    failed_configs++;
-                if (rep < p.repeat && stored->status != RUN_INTERRUPTED)
-                    log_info("        skipping the other runs of %s x%d: it failed",
-                             plan_mode_name(cfg.mode), cfg.workers);
-                total -= p.repeat - rep;
-                break;
-            }
-        }
+        measure_config(&ss, &env, cfg, p.repeat);
         if (cfg.mode == MODE_SINGLE && o->tasks == 0)
             warn_if_short(&res);
         /* The sweep goes past the core count while the last step still gained clearly. */
@@ -456,16 +562,47 @@ static int cmd_run_measure(const run_options *o)
                 next = plan_extend(&p, cfg.workers, prev->speedup, last->speedup,
                                    last->speedup_low, last->cpu_utilization);
             if (next > 0) {
-                memmove(&p.configs[ci + 2], &p.configs[ci + 1],
-                        sizeof(plan_config) * (size_t)(p.n - ci - 1));
-                p.configs[ci + 1] = (plan_config){cfg.mode, next};
-                p.n++;
-                total += p.repeat;
+                insert_config(&ss, ci + 1, (plan_config){cfg.mode, next});
                 log_info("        %s still gains (%.2fx -> %.2fx): trying %d workers",
                          plan_mode_name(cfg.mode), prev->speedup, last->speedup, next);
             }
         }
+        /* Threads too few to tell whether the job holds the GIL: the count that can tell. */
+        bool last_threads = cfg.mode == MODE_THREADS &&
+                            (ci + 1 == p.n || p.configs[ci + 1].mode != MODE_THREADS);
+        if (last_threads && !runner_interrupted() && p.n < (int)ARRAY_LEN(p.configs)) {
+            results_summarize(&res);
+            int more = classify_more_threads(&res);
+            if (more > 0 && more <= res.workload.tasks &&
+                !results_find_summary(&res, MODE_THREADS, more)) {
+                insert_config(&ss, ci + 1, (plan_config){MODE_THREADS, more});
+                log_info("        %d threads cannot tell whether the job holds the GIL: trying %d",
+                         cfg.workers, more);
+            }
+        }
     }
+
+    /* What the advisor wants measured before it decides: a chunksize, the other start method. */
+    for (int round = 0; round < 2 && !o->classify && !runner_interrupted(); round++) {
+        results_summarize(&res);
+        classify_results(&res, &res.classification);
+        advise_followup f[ADVISE_MAX_FOLLOWUPS];
+        int nf = advise_followups(&res, f, ADVISE_MAX_FOLLOWUPS);
+        if (nf == 0)
+            break;
+        ss.total_configs += nf;
+        ss.total_runs += nf * p.repeat;
+        for (int i = 0; i < nf && !runner_interrupted(); i++) {
+            log_info("        %s", f[i].why);
+            runner_env v = env;
+            v.variant = true;
+            v.chunksize = f[i].chunksize;
+            v.start_method = f[i].start_method[0] ? f[i].start_method : env.start_method;
+            measure_config(&ss, &v, (plan_config){f[i].mode, f[i].workers}, p.repeat);
+        }
+    }
+    int failed_configs = ss.failed_configs;
+    int done = ss.done, total = ss.total_runs;
 
     int sig = runner_interrupted();
     if (sig) {
@@ -476,7 +613,7 @@ static int cmd_run_measure(const run_options *o)
         res.complete = true;
         res.incomplete_reason[0] = '\0';
     }
-    if (write_results(&res, json_path) < 0)
+    if (write_results(&res, json_path, o->target_cores) < 0)
         rc = CONCUR_EXIT_ENV;
 
     if (o->json) {
@@ -523,6 +660,8 @@ static int cmd_run(int argc, char **argv, bool classify)
         {"quiet", no_argument, NULL, 'q'},
         {"verbose", no_argument, NULL, 'v'},
         {"help", no_argument, NULL, 'h'},
+        {"target-cores", required_argument, NULL, 'T'},
+        {"target-topology", required_argument, NULL, 'S'},
         {NULL, 0, NULL, 0},
     };
     run_options o = {
@@ -598,6 +737,21 @@ static int cmd_run(int argc, char **argv, bool classify)
         case 'J':
             o.json = true;
             break;
+        case 'T':
+            if (classify)
+                return usage_error(cmd, "classify does not predict; use 'concur run "
+                                        "--target-cores'");
+            if (parse_positive(optarg, 4096, &v) < 0)
+                return usage_error(cmd, "--target-cores '%s': expected a core count from 1 to "
+                                   "4096", optarg);
+            o.target_cores = (int)v;
+            break;
+        case 'S':
+            if (classify)
+                return usage_error(cmd, "classify does not predict; use 'concur run "
+                                        "--target-topology'");
+            o.target_topology = optarg;
+            break;
         case 'q':
             o.level = LOG_QUIET;
             break;
@@ -620,6 +774,17 @@ static int cmd_run(int argc, char **argv, bool classify)
         return usage_error(cmd, "unexpected argument '%s' (one workload per run)",
                            argv[optind + 1]);
     o.workload = argv[optind];
+    if (o.target_topology) {
+        char terr[512];
+        topology *t = topology_load(o.target_topology, terr, sizeof(terr));
+        if (t == NULL)
+            return usage_error(cmd, "--target-topology: %s", terr);
+        topology_info ti;
+        topology_get_info(t, &ti);
+        topology_free(t);
+        if (o.target_cores == 0)
+            o.target_cores = ti.cores;
+    }
     log_init(o.level);
     runner_install_signals();
     return cmd_run_measure(&o);
@@ -739,6 +904,113 @@ static int cmd_counters(int argc, char **argv)
     return CONCUR_EXIT_OK;
 }
 
+/* A number from a command line: the whole argument, finite. Returns 0 or -1. */
+static int parse_number(const char *s, double *out)
+{
+    char *end;
+    errno = 0;
+    double v = strtod(s, &end);
+    if (end == s || *end != '\0' || errno || !isfinite(v))
+        return -1;
+    *out = v;
+    return 0;
+}
+
+/* Loads one results file for compare. Returns 0, or CONCUR_EXIT_ENV after printing the loader's
+ * reason (it names the file). */
+static int load_for_compare(const char *path, results *r)
+{
+    char err[2048];
+    if (results_load(path, r, err, sizeof(err)) < 0) {
+        log_error("%s", err);
+        return CONCUR_EXIT_ENV;
+    }
+    return CONCUR_EXIT_OK;
+}
+
+static int cmd_compare(int argc, char **argv)
+{
+    static const struct option longopts[] = {
+        {"threshold", required_argument, NULL, 'T'},
+        {"alpha", required_argument, NULL, 'A'},
+        {"format", required_argument, NULL, 'F'},
+        {"help", no_argument, NULL, 'h'},
+        {NULL, 0, NULL, 0},
+    };
+    enum { FORMAT_TEXT, FORMAT_MD, FORMAT_JSON } format = FORMAT_TEXT;
+    double threshold_pct = COMPARE_DEFAULT_THRESHOLD * 100.0, alpha = COMPARE_DEFAULT_ALPHA;
+    int opt;
+    opterr = 0;
+    while ((opt = getopt_long(argc, argv, ":h", longopts, NULL)) != -1) {
+        switch (opt) {
+        case 'T':
+            if (parse_number(optarg, &threshold_pct) < 0 || threshold_pct < 0)
+                return usage_error("compare", "--threshold '%s': expected a percentage, e.g. 5",
+                                   optarg);
+            break;
+        case 'A':
+            if (parse_number(optarg, &alpha) < 0 || !(alpha > 0 && alpha < 1))
+                return usage_error("compare",
+                                   "--alpha '%s': expected a level between 0 and 1, e.g. 0.05",
+                                   optarg);
+            break;
+        case 'F':
+            if (!strcmp(optarg, "text"))
+                format = FORMAT_TEXT;
+            else if (!strcmp(optarg, "md") || !strcmp(optarg, "markdown"))
+                format = FORMAT_MD;
+            else if (!strcmp(optarg, "json"))
+                format = FORMAT_JSON;
+            else
+                return usage_error("compare", "--format '%s': expected text, md or json", optarg);
+            break;
+        case 'h':
+            fputs(usage_compare, stdout);
+            return CONCUR_EXIT_OK;
+        case ':':
+            return usage_error("compare", "option '%s' needs a value", argv[optind - 1]);
+        default:
+            return bad_option("compare", argv);
+        }
+    }
+    if (argc - optind < 2)
+        return usage_error("compare", "expected two results files, OLD.json NEW.json (got %d)",
+                           argc - optind);
+    if (argc - optind > 2)
+        return usage_error("compare",
+                           "unexpected argument '%s' (two results files: OLD.json NEW.json)",
+                           argv[optind + 2]);
+
+    results old, new_;
+    int rc = load_for_compare(argv[optind], &old);
+    if (rc != CONCUR_EXIT_OK) {
+        results_free(&old);
+        return rc;
+    }
+    rc = load_for_compare(argv[optind + 1], &new_);
+    if (rc != CONCUR_EXIT_OK) {
+        results_free(&old);
+        results_free(&new_);
+        return rc;
+    }
+
+    compare_report rep;
+    compare_results(&old, &new_, threshold_pct / 100.0, alpha, &rep);
+    for (int i = 0; i < rep.nwarnings; i++)
+        log_warn("%s", rep.warnings[i]);
+    if (format == FORMAT_JSON)
+        compare_print_json(&rep, stdout);
+    else if (format == FORMAT_MD)
+        compare_print_markdown(&rep, stdout);
+    else
+        compare_print_text(&rep, stdout);
+    rc = compare_has_slowdown(&rep) ? CONCUR_EXIT_RUN_FAILED : CONCUR_EXIT_OK;
+    compare_report_free(&rep);
+    results_free(&old);
+    results_free(&new_);
+    return rc;
+}
+
 static int cmd_help(int argc, char **argv)
 {
     const char *topic = argc > 1 ? argv[1] : NULL;
@@ -752,8 +1024,10 @@ static int cmd_help(int argc, char **argv)
         fputs(usage_topology, stdout);
     else if (!strcmp(topic, "counters"))
         fputs(usage_counters, stdout);
+    else if (!strcmp(topic, "compare"))
+        fputs(usage_compare, stdout);
     else
-        return usage_error(NULL, "no help for '%s' (commands: run, classify, topology, counters)", topic);
+        return usage_error(NULL, "no help for '%s' (commands: run, classify, topology, counters, compare)", topic);
     return CONCUR_EXIT_OK;
 }
 
@@ -781,9 +1055,11 @@ int cli_main(int argc, char **argv)
         return cmd_topology(argc - 1, argv + 1);
     if (!strcmp(cmd, "counters"))
         return cmd_counters(argc - 1, argv + 1);
+    if (!strcmp(cmd, "compare"))
+        return cmd_compare(argc - 1, argv + 1);
     if (!strcmp(cmd, "help"))
         return cmd_help(argc - 1, argv + 1);
     if (cmd[0] == '-')
         return usage_error(NULL, "unknown option '%s' (options go after the command)", cmd);
-    return usage_error(NULL, "unknown command '%s' (commands: run, classify, topology, counters, help)", cmd);
+    return usage_error(NULL, "unknown command '%s' (commands: run, classify, topology, counters, compare, help)", cmd);
 }

@@ -4,51 +4,35 @@
 #include <math.h>
 #include <stdbool.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "concur/classify.h"
 #include "concur/counters.h"
 #include "concur/plan.h"
+#include "concur/util.h"
 
-static void fmt_seconds(char *buf, size_t len, double s)
+static double get_rss(const run_result *x)
 {
-    if (isnan(s))
-        snprintf(buf, len, "-");
-    else if (s < 0.01)
-        snprintf(buf, len, "%.2f ms", s * 1e3);
-    else if (s < 100)
-        snprintf(buf, len, "%.3f s", s);
-    else
-        snprintf(buf, len, "%.1f s", s);
+    return x->peak_rss_bytes;
 }
 
-static void fmt_bytes(char *buf, size_t len, double b)
+/* The workers column: "2", or "2*" for a follow-up (another chunksize or start method), which the
+ * legend under the table spells out. */
+static void config_workers(char *buf, size_t len, const config_summary *s)
 {
-    const char *unit[] = {"B", "KiB", "MiB", "GiB", "TiB"};
-    int u = 0;
-    if (isnan(b)) {
-        snprintf(buf, len, "-");
-        return;
-    }
-    while (b >= 1024 && u < 4) {
-        b /= 1024;
-        u++;
-    }
-    snprintf(buf, len, u ? "%.1f %s" : "%.0f %s", b, unit[u]);
+    util_fmt(buf, len, s->variant ? "%d*" : "%d", s->workers);
 }
 
-/* Median peak RSS over a configuration's successful runs. */
-static double config_rss(const results *r, run_mode mode, int workers)
+static bool any_variant(const results *r)
 {
-    double v[64];
-    int n = 0;
-    for (int i = 0; i < r->nruns && n < 64; i++) {
-        const run_result *x = &r->runs[i];
-        if (x->mode == mode && x->workers == workers && x->status == RUN_OK &&
-            !isnan(x->peak_rss_bytes))
-            v[n++] = x->peak_rss_bytes;
-    }
-    return n ? stats_median(v, n) : NAN;
+    for (int i = 0; i < r->nsummary; i++)
+        if (r->summary[i].variant)
+            return true;
+    return false;
 }
+
+static const char variant_legend[] =
+    "*: a follow-up the advisor measured (see the chunksize and start method notes below).";
 
 /* The report fits a 100-column terminal. */
 #define REPORT_WIDTH 100
@@ -124,8 +108,10 @@ static void report_states(const results *r, FILE *out)
             snprintf(n, sizeof(n), "%.0f", s->state_samples);
         else
             snprintf(n, sizeof(n), "-");
-        fprintf(out, "%-10s %7d %8s %8s %8s %7s %7s %7s %7s %7s\n", plan_mode_name(s->mode),
-                s->workers, n, v[0], v[1], v[2], v[3], v[4], v[5], v[6]);
+        char workers[32];
+        config_workers(workers, sizeof(workers), s);
+        fprintf(out, "%-10s %7s %8s %8s %8s %7s %7s %7s %7s %7s\n", plan_mode_name(s->mode),
+                workers, n, v[0], v[1], v[2], v[3], v[4], v[5], v[6]);
     }
     fprintf(out, "\nrunning: on a CPU; runnable: waiting for one; gil/lock: in futex on the GIL or "
                  "another lock;\nio: in a read, write, poll...; sleep: in nanosleep; child: waiting "
@@ -149,6 +135,31 @@ static void report_classification(const classification *c, FILE *out)
         print_wrapped(out, c->evidence[i], "  - ", "    ", REPORT_WIDTH);
 }
 
+/* What to do, why, and what else was measured. */
+void report_recommendation(const recommendation *rec, FILE *out)
+{
+    if (!rec->made && rec->nreasons == 0)
+        return;
+    bool c = out == stdout && isatty(fileno(out)) && log_color();
+    fprintf(out, "\n%sRecommendation%s", c ? "\033[1m" : "", c ? "\033[0m" : "");
+    if (rec->made && isfinite(rec->confidence))
+        fprintf(out, " (confidence %.2f)", rec->confidence);
+    fprintf(out, "\n");
+    if (rec->made)
+        print_wrapped(out, rec->headline, c ? "  \033[1m" : "  ", "  ", REPORT_WIDTH);
+    if (c && rec->made)
+        fprintf(out, "\033[0m");
+    for (int i = 0; i < rec->nreasons; i++)
+        print_wrapped(out, rec->reasons[i], "  - ", "    ", REPORT_WIDTH);
+    for (int i = 0; i < rec->nnotes; i++)
+        print_wrapped(out, rec->notes[i], "  * ", "    ", REPORT_WIDTH);
+    if (rec->target_cores > 0)
+        for (int i = 0; i < 2; i++)
+            print_wrapped(out, rec->scaling[i].note, "  > ", "    ", REPORT_WIDTH);
+    for (int i = 0; i < rec->nopen; i++)
+        print_wrapped(out, rec->open_questions[i], "  ? ", "    ", REPORT_WIDTH);
+}
+
 void report_terminal(const results *r, FILE *out)
 {
     fprintf(out, "\n%s", r->workload.name);
@@ -168,9 +179,9 @@ void report_terminal(const results *r, FILE *out)
     for (int i = 0; i < r->nsummary; i++) {
         const config_summary *s = &r->summary[i];
         char wall[32], lo[32], hi[32], ci[64], sp[64], rss[32];
-        fmt_seconds(wall, sizeof(wall), s->wall_s);
-        fmt_seconds(lo, sizeof(lo), s->ci_low_s);
-        fmt_seconds(hi, sizeof(hi), s->ci_high_s);
+        util_fmt_seconds(wall, sizeof(wall), s->wall_s);
+        util_fmt_seconds(lo, sizeof(lo), s->ci_low_s);
+        util_fmt_seconds(hi, sizeof(hi), s->ci_high_s);
         if (s->runs_ok == 0)
             snprintf(ci, sizeof(ci), "(failed)");
         else if (s->runs_ok == 1)
@@ -184,21 +195,26 @@ void report_terminal(const results *r, FILE *out)
         else
             snprintf(sp, sizeof(sp), "%.2fx [%.2f-%.2f]", s->speedup, s->speedup_low,
                      s->speedup_high);
-        fmt_bytes(rss, sizeof(rss), config_rss(r, s->mode, s->workers));
+        util_fmt_bytes(rss, sizeof(rss), results_config_median(r, s, get_rss));
         char cpu[16];
         if (isnan(s->cpu_utilization))
             snprintf(cpu, sizeof(cpu), "-");
         else
             snprintf(cpu, sizeof(cpu), "%.2f", s->cpu_utilization);
-        fprintf(out, "%-10s %7d %11s  %-21s %-20s %6s %10s\n", plan_mode_name(s->mode),
-                s->workers, s->runs_ok ? wall : "-", ci, sp, cpu, rss);
+        char workers[32];
+        config_workers(workers, sizeof(workers), s);
+        fprintf(out, "%-10s %7s %11s  %-21s %-20s %6s %10s\n", plan_mode_name(s->mode), workers,
+                s->runs_ok ? wall : "-", ci, sp, cpu, rss);
     }
+    if (any_variant(r))
+        fprintf(out, "\n%s\n", variant_legend);
 
     fprintf(out, "\nwall: median of the runs; speedup: against single; cpu: CPU time / (wall x "
                  "workers),\n1.00 when every worker computes all the time.\n");
 
     report_states(r, out);
     report_classification(&r->classification, out);
+    report_recommendation(&r->recommendation, out);
 
     /* Runs that did not go as planned, each once per configuration and reason. */
     bool header = false;

@@ -114,6 +114,7 @@ void results_init(results *r)
     memset(r, 0, sizeof(*r));
     r->python.gil = -1;
     classify_init(&r->classification);
+    advise_init(&r->recommendation);
 }
 
 /* Can't fail; the run itself is not freed, only what it owns. */
@@ -167,19 +168,37 @@ run_result *results_add_run(results *r, const run_result *run)
 
 /* ---- summary ---------------------------------------------------------------------------------- */
 
+/* The sweep first (mode, then workers), the follow-ups after it in the same order. */
 static int cmp_config(const void *pa, const void *pb)
 {
     const config_summary *a = pa;
     const config_summary *b = pb;
+    if (a->variant != b->variant)
+        return (int)a->variant - (int)b->variant;
     if (a->mode != b->mode)
         return (int)a->mode - (int)b->mode;
-    return (a->workers > b->workers) - (a->workers < b->workers);
+    if (a->workers != b->workers)
+        return (a->workers > b->workers) - (a->workers < b->workers);
+    if (a->chunksize != b->chunksize)
+        return (a->chunksize > b->chunksize) - (a->chunksize < b->chunksize);
+    return strcmp(a->start_method, b->start_method);
 }
 
+/* Whether run belongs to the configuration s summarises: a sweep run to its (mode, workers), a
+ * follow-up to its (mode, workers, chunksize, start method). */
+static bool same_config(const config_summary *s, const run_result *run)
+{
+    if (s->mode != run->mode || s->workers != run->workers || s->variant != run->variant)
+        return false;
+    return !run->variant ||
+           (s->chunksize == run->chunksize && strcmp(s->start_method, run->start_method) == 0);
+}
+
+/* A configuration of the sweep. */
 static config_summary *find_config(config_summary *list, int n, run_mode mode, int workers)
 {
     for (int i = 0; i < n; i++) {
-        if (list[i].mode == mode && list[i].workers == workers)
+        if (!list[i].variant && list[i].mode == mode && list[i].workers == workers)
             return &list[i];
     }
     return NULL;
@@ -204,6 +223,17 @@ static void pool_states(state_hist *sum, const state_hist *run)
     sum->total += run->total;
 }
 
+/* ((wall - startup) x workers - the tasks' own wall time) / tasks for one run; NAN without task
+ * times. Single has no start-up: its loop's own cost per task. */
+static double run_overhead_per_task(const run_result *run)
+{
+    int n = run->task_wall.n;
+    if (n <= 0 || !isfinite(run->task_wall.mean) || !isfinite(run->wall_s))
+        return NAN;
+    double start = isfinite(run->startup_s) ? run->startup_s : 0.0;
+    return ((run->wall_s - start) * run->workers - run->task_wall.mean * n) / n;
+}
+
 /* Only runs with status RUN_OK and a wall time enter the timings (runs_ok). A run whose tasks raised
  * (RUN_TASKS_FAILED) did not do the whole job, so its wall time is not comparable with one that
  * did: it counts in runs_failed with every other status (and with an ok run that has no wall
@@ -222,10 +252,16 @@ void results_summarize(results *r)
     int n = 0;
     for (int i = 0; i < r->nruns; i++) {
         const run_result *run = &r->runs[i];
-        if (find_config(list, n, run->mode, run->workers))
+        bool known = false;
+        for (int c = 0; c < n && !known; c++)
+            known = same_config(&list[c], run);
+        if (known)
             continue;
         list[n].mode = run->mode;
         list[n].workers = run->workers;
+        list[n].variant = run->variant;
+        list[n].chunksize = run->chunksize;
+        snprintf(list[n].start_method, sizeof(list[n].start_method), "%s", run->start_method);
         n++;
     }
     qsort(list, (size_t)n, sizeof(*list), cmp_config);
@@ -235,15 +271,23 @@ void results_summarize(results *r)
     double *startup = xmalloc((size_t)r->nruns * sizeof(*startup));
     double *ipc = xmalloc((size_t)r->nruns * sizeof(*ipc));
     double *mpki = xmalloc((size_t)r->nruns * sizeof(*mpki));
+    double *over = xmalloc((size_t)r->nruns * sizeof(*over));
+    double *pick = xmalloc((size_t)r->nruns * sizeof(*pick));
+    double *rss = xmalloc((size_t)r->nruns * sizeof(*rss));
     for (int c = 0; c < n; c++) {
         config_summary *s = &list[c];
-        int nwall = 0, nutil = 0, nstartup = 0, nipc = 0, nmpki = 0;
+        int nwall = 0, nutil = 0, nstartup = 0, nipc = 0, nmpki = 0, nover = 0, npick = 0, nrss = 0;
         state_hist pooled = {{0}, 0};
         bool distinguished = true;
         for (int i = 0; i < r->nruns; i++) {
             const run_result *run = &r->runs[i];
-            if (run->mode != s->mode || run->workers != s->workers)
+            if (!same_config(s, run))
                 continue;
+            /* A sweep's runs agree on these; a run that failed early may not know them. */
+            if (s->chunksize == 0)
+                s->chunksize = run->chunksize;
+            if (!s->start_method[0])
+                snprintf(s->start_method, sizeof(s->start_method), "%s", run->start_method);
             if (run->status != RUN_OK || !isfinite(run->wall_s)) {
                 s->runs_failed++;
                 continue;
@@ -255,6 +299,14 @@ void results_summarize(results *r)
                 startup[nstartup++] = run->startup_s;
             pool_states(&pooled, &run->states);
             distinguished = distinguished && run->gil_distinguished;
+            double v0 = run_overhead_per_task(run);
+            if (isfinite(v0))
+                over[nover++] = v0;
+            if (!isnan(run->pickle_arg_bytes) || !isnan(run->pickle_result_bytes))
+                pick[npick++] = (isnan(run->pickle_arg_bytes) ? 0 : run->pickle_arg_bytes) +
+                                (isnan(run->pickle_result_bytes) ? 0 : run->pickle_result_bytes);
+            if (isfinite(run->peak_rss_bytes))
+                rss[nrss++] = run->peak_rss_bytes;
             double v = ratio(run->counters.instructions, run->counters.cycles);
             if (isfinite(v))
                 ipc[nipc++] = v;
@@ -273,7 +325,13 @@ void results_summarize(results *r)
         s->gil_distinguished = nwall > 0 && distinguished;
         s->ipc = stats_median(ipc, nipc);
         s->llc_mpki = stats_median(mpki, nmpki);
+        s->pool_overhead_per_task = stats_median(over, nover);
+        s->pickle_bytes_per_task = stats_median(pick, npick);
+        s->peak_rss_bytes = stats_median(rss, nrss);
     }
+    free(over);
+    free(pick);
+    free(rss);
     free(wall);
     free(util);
     free(startup);
@@ -300,7 +358,7 @@ void results_summarize(results *r)
         config_summary *s = &list[c];
         s->efficiency = ratio(s->speedup, (double)s->workers);
         s->gil_penalty = NAN;
-        if (s->mode != MODE_THREADS && s->mode != MODE_PROCESSES)
+        if (s->variant || (s->mode != MODE_THREADS && s->mode != MODE_PROCESSES))
             continue;
         const config_summary *t = find_config(list, n, MODE_THREADS, s->workers);
         const config_summary *p = find_config(list, n, MODE_PROCESSES, s->workers);
@@ -316,10 +374,62 @@ void results_summarize(results *r)
 const config_summary *results_find_summary(const results *r, run_mode mode, int workers)
 {
     for (int i = 0; i < r->nsummary; i++) {
-        if (r->summary[i].mode == mode && r->summary[i].workers == workers)
-            return &r->summary[i];
+        const config_summary *s = &r->summary[i];
+        if (!s->variant && s->mode == mode && s->workers == workers)
+            return s;
     }
     return NULL;
+}
+
+/* NULL when that follow-up was not measured. */
+const config_summary *results_find_variant(const results *r, run_mode mode, int workers,
+                                           int chunksize, const char *start_method)
+{
+    for (int i = 0; i < r->nsummary; i++) {
+        const config_summary *s = &r->summary[i];
+        if (s->variant && s->mode == mode && s->workers == workers && s->chunksize == chunksize &&
+            strcmp(s->start_method, start_method) == 0)
+            return s;
+    }
+    return NULL;
+}
+
+bool results_run_in(const config_summary *s, const run_result *run)
+{
+    return same_config(s, run);
+}
+
+/* A run whose median counts: what results_summarize takes into runs_ok. */
+static bool run_counts(const run_result *run)
+{
+    return run->status == RUN_OK && isfinite(run->wall_s);
+}
+
+int results_config_walls(const results *r, const config_summary *s, double *out, int max)
+{
+    int n = 0;
+    for (int i = 0; i < r->nruns && n < max; i++)
+        if (same_config(s, &r->runs[i]) && run_counts(&r->runs[i]))
+            out[n++] = r->runs[i].wall_s;
+    return n;
+}
+
+double results_config_median(const results *r, const config_summary *s,
+                             double (*get)(const run_result *run))
+{
+    double *v = xmalloc(sizeof(double) * (size_t)(r->nruns ? r->nruns : 1));
+    int n = 0;
+    for (int i = 0; i < r->nruns; i++) {
+        const run_result *run = &r->runs[i];
+        if (!same_config(s, run) || !run_counts(run))
+            continue;
+        double x = get(run);
+        if (!isnan(x))
+            v[n++] = x;
+    }
+    double m = stats_median(v, n);
+    free(v);
+    return m;
 }
 
 /* ---- writing ---------------------------------------------------------------------------------- */
@@ -419,6 +529,7 @@ static void write_machine(cJSON *root, const results *r)
     add_int(o, "pus", m->pus);
     add_bool(o, "synthetic", m->synthetic);
     add_string_or_null(o, "synthetic_desc", m->synthetic_desc);
+    add_number(o, "memory_bytes", m->memory_bytes);
 
     const python_info *p = &r->python;
     cJSON *py = add_object(o, "python");
@@ -445,6 +556,9 @@ static void write_run(cJSON *runs, const run_result *run)
     add_string(o, "mode", plan_mode_name(run->mode));
     add_int(o, "workers", run->workers);
     add_int(o, "repeat", run->repeat);
+    add_int(o, "chunksize", run->chunksize);
+    add_string_or_null(o, "start_method", run->start_method);
+    add_bool(o, "variant", run->variant);
     add_string(o, "status", results_status_name(run->status));
     add_string_or_null(o, "error", run->error);
     add_string_or_null(o, "traceback", run->traceback);
@@ -505,7 +619,37 @@ static void write_run(cJSON *runs, const run_result *run)
     add_bool(sm, "gil_distinguished", run->gil_distinguished);
 }
 
-/* summary.<mode>."<workers>" = {...}, modes in enum order, worker counts in the order of r->summary. */
+/* The numbers of one configuration, in summary.<mode>."<workers>" and in variants[]. */
+static void write_config(cJSON *c, const config_summary *s)
+{
+    add_int(c, "chunksize", s->chunksize);
+    add_string_or_null(c, "start_method", s->start_method);
+    add_number(c, "wall_s", s->wall_s);
+    add_number(c, "ci_low_s", s->ci_low_s);
+    add_number(c, "ci_high_s", s->ci_high_s);
+    add_string(c, "ci_method", stats_ci_method_name(s->ci_method));
+    add_number(c, "speedup", s->speedup);
+    add_number(c, "speedup_low", s->speedup_low);
+    add_number(c, "speedup_high", s->speedup_high);
+    add_int(c, "runs_ok", s->runs_ok);
+    add_int(c, "runs_failed", s->runs_failed);
+    add_number(c, "cpu_utilization", s->cpu_utilization);
+    add_number(c, "startup_s", s->startup_s);
+    add_number(c, "pool_overhead_per_task_s", s->pool_overhead_per_task);
+    add_number(c, "pickle_bytes_per_task", s->pickle_bytes_per_task);
+    add_number(c, "peak_rss_bytes", s->peak_rss_bytes);
+    add_number(c, "efficiency", s->efficiency);
+    add_number(c, "gil_penalty", s->gil_penalty);
+    add_number(c, "state_samples", s->state_samples);
+    for (int st = 0; st < TS_COUNT; st++)
+        add_number(c, fraction_fields[st].key, fraction_value(s, st));
+    add_bool(c, "gil_distinguished", s->gil_distinguished);
+    add_number(c, "ipc", s->ipc);
+    add_number(c, "llc_mpki", s->llc_mpki);
+}
+
+/* summary.<mode>."<workers>" = {...} for the sweep, modes in enum order, worker counts in the order
+ * of r->summary; variants = [{mode, workers, ...}] for the follow-ups. */
 static void write_summary(cJSON *root, const results *r)
 {
     cJSON *o = add_object(root, "summary");
@@ -513,33 +657,25 @@ static void write_summary(cJSON *root, const results *r)
         cJSON *mode = NULL;
         for (int i = 0; i < r->nsummary; i++) {
             const config_summary *s = &r->summary[i];
-            if ((int)s->mode != m)
+            if ((int)s->mode != m || s->variant)
                 continue;
             if (!mode)
                 mode = add_object(o, plan_mode_name((run_mode)m));
             char key[16];
             util_fmt(key, sizeof(key), "%d", s->workers);
-            cJSON *c = add_object(mode, key);
-            add_number(c, "wall_s", s->wall_s);
-            add_number(c, "ci_low_s", s->ci_low_s);
-            add_number(c, "ci_high_s", s->ci_high_s);
-            add_string(c, "ci_method", stats_ci_method_name(s->ci_method));
-            add_number(c, "speedup", s->speedup);
-            add_number(c, "speedup_low", s->speedup_low);
-            add_number(c, "speedup_high", s->speedup_high);
-            add_int(c, "runs_ok", s->runs_ok);
-            add_int(c, "runs_failed", s->runs_failed);
-            add_number(c, "cpu_utilization", s->cpu_utilization);
-            add_number(c, "startup_s", s->startup_s);
-            add_number(c, "efficiency", s->efficiency);
-            add_number(c, "gil_penalty", s->gil_penalty);
-            add_number(c, "state_samples", s->state_samples);
-            for (int st = 0; st < TS_COUNT; st++)
-                add_number(c, fraction_fields[st].key, fraction_value(s, st));
-            add_bool(c, "gil_distinguished", s->gil_distinguished);
-            add_number(c, "ipc", s->ipc);
-            add_number(c, "llc_mpki", s->llc_mpki);
+            write_config(add_object(mode, key), s);
         }
+    }
+    cJSON *v = add_array(root, "variants");
+    for (int i = 0; i < r->nsummary; i++) {
+        const config_summary *s = &r->summary[i];
+        if (!s->variant)
+            continue;
+        cJSON *c = cJSON_CreateObject();
+        cJSON_AddItemToArray(v, c);
+        add_string(c, "mode", plan_mode_name(s->mode));
+        add_int(c, "workers", s->workers);
+        write_config(c, s);
     }
 }
 
@@ -562,6 +698,82 @@ static void write_classification(cJSON *root, const classification *c)
     cJSON *ev = add_array(o, "evidence");
     for (int i = 0; i < c->nevidence; i++)
         cJSON_AddItemToArray(ev, cJSON_CreateString(c->evidence[i]));
+}
+
+static void add_strings(cJSON *obj, const char *key, const char (*list)[ADVISE_TEXT_LEN], int n)
+{
+    cJSON *a = add_array(obj, key);
+    for (int i = 0; i < n; i++)
+        cJSON_AddItemToArray(a, cJSON_CreateString(list[i]));
+}
+
+static void write_option(cJSON *o, const advise_option *opt)
+{
+    add_string(o, "model", plan_mode_name(opt->mode));
+    add_int(o, "workers", opt->workers);
+    add_int(o, "chunksize", opt->chunksize);
+    add_string_or_null(o, "start_method", opt->start_method);
+}
+
+static void write_scaling(cJSON *o, const advise_scaling *sc)
+{
+    const usl_fit *f = &sc->fit;
+    add_bool(o, "fitted", f->fitted);
+    add_number(o, "sigma", f->fitted ? f->sigma : NAN);
+    add_number(o, "kappa", f->fitted ? f->kappa : NAN);
+    add_number(o, "lambda", f->fitted ? f->lambda : NAN);
+    add_number(o, "r_squared", f->fitted ? f->r_squared : NAN);
+    add_number(o, "rmse", f->fitted ? f->rmse : NAN);
+    add_int(o, "points", f->npoints);
+    add_int(o, "max_workers", f->max_workers);
+    add_number(o, "peak_workers", f->fitted ? f->peak_workers : NAN);
+    add_string(o, "fit_note", f->note);
+    add_number(o, "predicted_speedup", sc->predicted);
+    add_string(o, "note", sc->note);
+}
+
+/* null until advise_recommend has made one. */
+static void write_recommendation(cJSON *root, const recommendation *rec)
+{
+    if (!rec->made && rec->nreasons == 0) {
+        cJSON_AddItemToObject(root, "recommendation", cJSON_CreateNull());
+        return;
+    }
+    cJSON *o = add_object(root, "recommendation");
+    add_bool(o, "made", rec->made);
+    write_option(o, &rec->choice);
+    add_number(o, "expected_speedup", rec->choice.speedup);
+    add_number(o, "ci_low", rec->choice.ci_low);
+    add_number(o, "ci_high", rec->choice.ci_high);
+    add_bool(o, "parallelize", rec->parallelize);
+    add_number(o, "confidence", rec->confidence);
+    add_string(o, "headline", rec->headline);
+    add_strings(o, "reasons", rec->reasons, rec->nreasons);
+    cJSON *alts = add_array(o, "alternatives");
+    for (int i = 0; i < rec->nalternatives; i++) {
+        const advise_option *a = &rec->alternatives[i];
+        cJSON *x = cJSON_CreateObject();
+        cJSON_AddItemToArray(alts, x);
+        write_option(x, a);
+        add_number(x, "speedup", a->speedup);
+        add_number(x, "ci_low", a->ci_low);
+        add_number(x, "ci_high", a->ci_high);
+        add_string(x, "why", a->why);
+    }
+    add_strings(o, "notes", rec->notes, rec->nnotes);
+    cJSON *m = add_object(o, "memory");
+    add_number(m, "peak_rss_bytes", rec->peak_rss_bytes);
+    add_number(m, "machine_bytes", rec->machine_memory_bytes);
+    add_bool(m, "fits", rec->memory_fits);
+    if (rec->target_cores <= 0) {
+        cJSON_AddItemToObject(o, "target", cJSON_CreateNull());
+    } else {
+        cJSON *t = add_object(o, "target");
+        add_int(t, "cores", rec->target_cores);
+        for (int i = 0; i < 2; i++)
+            write_scaling(add_object(t, plan_mode_name(rec->scaling[i].mode)), &rec->scaling[i]);
+    }
+    add_strings(o, "open_questions", rec->open_questions, rec->nopen);
 }
 
 /* The whole document as text followed by suffix, in a buffer from xmalloc. */
@@ -596,6 +808,7 @@ static char *format_json(const results *r, const char *suffix)
 
     write_summary(root, r);
     write_classification(root, &r->classification);
+    write_recommendation(root, &r->recommendation);
 
     char *text = cJSON_Print(root);
     cJSON_Delete(root);
@@ -841,6 +1054,7 @@ static void load_machine(loader *ld, const cJSON *root, results *r)
     get_int(ld, o, "machine", "pus", &m->pus);
     get_bool(ld, o, "machine", "synthetic", &m->synthetic);
     get_string(ld, o, "machine", "synthetic_desc", m->synthetic_desc, sizeof(m->synthetic_desc));
+    get_double(ld, o, "machine", "memory_bytes", &m->memory_bytes);
 
     python_info *p = &r->python;
     const cJSON *py = get_object(ld, o, "machine", "python");
@@ -990,6 +1204,9 @@ static void load_run(loader *ld, const cJSON *o, const char *w, run_result *run)
     get_mode(ld, o, w, "mode", &run->mode);
     get_int(ld, o, w, "workers", &run->workers);
     get_int(ld, o, w, "repeat", &run->repeat);
+    get_int(ld, o, w, "chunksize", &run->chunksize);
+    get_string(ld, o, w, "start_method", run->start_method, sizeof(run->start_method));
+    get_bool(ld, o, w, "variant", &run->variant);
     get_status(ld, o, w, "status", &run->status);
     get_string(ld, o, w, "error", run->error, sizeof(run->error));
     get_string(ld, o, w, "traceback", run->traceback, sizeof(run->traceback));
@@ -1068,12 +1285,43 @@ static int parse_workers(const char *s, int *out)
     return 0;
 }
 
+/* What write_config wrote. */
+static void load_config(loader *ld, const cJSON *c, const char *w, config_summary *s)
+{
+    get_int(ld, c, w, "chunksize", &s->chunksize);
+    get_string(ld, c, w, "start_method", s->start_method, sizeof(s->start_method));
+    get_double(ld, c, w, "wall_s", &s->wall_s);
+    get_double(ld, c, w, "ci_low_s", &s->ci_low_s);
+    get_double(ld, c, w, "ci_high_s", &s->ci_high_s);
+    get_ci_method(ld, c, w, "ci_method", &s->ci_method);
+    get_double(ld, c, w, "speedup", &s->speedup);
+    get_double(ld, c, w, "speedup_low", &s->speedup_low);
+    get_double(ld, c, w, "speedup_high", &s->speedup_high);
+    get_int(ld, c, w, "runs_ok", &s->runs_ok);
+    get_int(ld, c, w, "runs_failed", &s->runs_failed);
+    get_double(ld, c, w, "cpu_utilization", &s->cpu_utilization);
+    get_double(ld, c, w, "startup_s", &s->startup_s);
+    get_double(ld, c, w, "pool_overhead_per_task_s", &s->pool_overhead_per_task);
+    get_double(ld, c, w, "pickle_bytes_per_task", &s->pickle_bytes_per_task);
+    get_double(ld, c, w, "peak_rss_bytes", &s->peak_rss_bytes);
+    get_double(ld, c, w, "efficiency", &s->efficiency);
+    get_double(ld, c, w, "gil_penalty", &s->gil_penalty);
+    get_double(ld, c, w, "state_samples", &s->state_samples);
+    for (int st = 0; st < TS_COUNT; st++)
+        get_double(ld, c, w, fraction_fields[st].key, fraction_field(s, st));
+    get_bool(ld, c, w, "gil_distinguished", &s->gil_distinguished);
+    get_double(ld, c, w, "ipc", &s->ipc);
+    get_double(ld, c, w, "llc_mpki", &s->llc_mpki);
+}
+
 static void load_summary(loader *ld, const cJSON *root, results *r)
 {
     const cJSON *o = get_object(ld, root, "", "summary");
-    if (!o)
+    int nvariants = 0;
+    const cJSON *variants = get_array(ld, root, "", "variants", &nvariants);
+    if (!o || ld->failed)
         return;
-    int total = 0;
+    int total = nvariants;
     const cJSON *mode_obj;
     cJSON_ArrayForEach(mode_obj, o)
         total += cJSON_GetArraySize(mode_obj);
@@ -1097,29 +1345,28 @@ static void load_summary(loader *ld, const cJSON *root, results *r)
                 return;
             }
             s->mode = mode;
-            get_double(ld, c, w, "wall_s", &s->wall_s);
-            get_double(ld, c, w, "ci_low_s", &s->ci_low_s);
-            get_double(ld, c, w, "ci_high_s", &s->ci_high_s);
-            get_ci_method(ld, c, w, "ci_method", &s->ci_method);
-            get_double(ld, c, w, "speedup", &s->speedup);
-            get_double(ld, c, w, "speedup_low", &s->speedup_low);
-            get_double(ld, c, w, "speedup_high", &s->speedup_high);
-            get_int(ld, c, w, "runs_ok", &s->runs_ok);
-            get_int(ld, c, w, "runs_failed", &s->runs_failed);
-            get_double(ld, c, w, "cpu_utilization", &s->cpu_utilization);
-            get_double(ld, c, w, "startup_s", &s->startup_s);
-            get_double(ld, c, w, "efficiency", &s->efficiency);
-            get_double(ld, c, w, "gil_penalty", &s->gil_penalty);
-            get_double(ld, c, w, "state_samples", &s->state_samples);
-            for (int st = 0; st < TS_COUNT; st++)
-                get_double(ld, c, w, fraction_fields[st].key, fraction_field(s, st));
-            get_bool(ld, c, w, "gil_distinguished", &s->gil_distinguished);
-            get_double(ld, c, w, "ipc", &s->ipc);
-            get_double(ld, c, w, "llc_mpki", &s->llc_mpki);
+            load_config(ld, c, w, s);
             if (ld->failed)
                 return;
             r->nsummary++;
         }
+    }
+    for (int i = 0; i < nvariants; i++) {
+        const cJSON *c = cJSON_GetArrayItem(variants, i);
+        char w[32];
+        util_fmt(w, sizeof(w), "variants[%d]", i);
+        if (!cJSON_IsObject(c)) {
+            fail(ld, w, "", "expected an object");
+            return;
+        }
+        config_summary *s = &r->summary[r->nsummary];
+        s->variant = true;
+        get_mode(ld, c, w, "mode", &s->mode);
+        get_int(ld, c, w, "workers", &s->workers);
+        load_config(ld, c, w, s);
+        if (ld->failed)
+            return;
+        r->nsummary++;
     }
 }
 
@@ -1164,6 +1411,120 @@ static void load_classification(loader *ld, const cJSON *root, classification *c
         memcpy(c->evidence[i], e->valuestring, strlen(e->valuestring) + 1);
         c->nevidence = i + 1;
     }
+}
+
+/* A list of sentences of at most ADVISE_TEXT_LEN - 1 bytes, at most max of them. */
+static void get_strings(loader *ld, const cJSON *obj, const char *where, const char *key,
+                        char (*list)[ADVISE_TEXT_LEN], int max, int *n)
+{
+    int len;
+    const cJSON *a = get_array(ld, obj, where, key, &len);
+    *n = 0;
+    if (len > max)
+        fail(ld, where, key, "%d entries, more than the %d concur records", len, max);
+    for (int i = 0; !ld->failed && i < len; i++) {
+        const cJSON *e = cJSON_GetArrayItem(a, i);
+        if (!cJSON_IsString(e) || strlen(e->valuestring) >= ADVISE_TEXT_LEN) {
+            fail(ld, where, key, "entry %d is not a sentence concur writes", i);
+            return;
+        }
+        memcpy(list[i], e->valuestring, strlen(e->valuestring) + 1);
+        *n = i + 1;
+    }
+}
+
+static void load_option(loader *ld, const cJSON *o, const char *w, advise_option *opt)
+{
+    get_mode(ld, o, w, "model", &opt->mode);
+    get_int(ld, o, w, "workers", &opt->workers);
+    get_int(ld, o, w, "chunksize", &opt->chunksize);
+    get_string(ld, o, w, "start_method", opt->start_method, sizeof(opt->start_method));
+}
+
+static void load_scaling(loader *ld, const cJSON *o, const char *w, advise_scaling *sc)
+{
+    usl_fit *f = &sc->fit;
+    get_bool(ld, o, w, "fitted", &f->fitted);
+    get_double(ld, o, w, "sigma", &f->sigma);
+    get_double(ld, o, w, "kappa", &f->kappa);
+    get_double(ld, o, w, "lambda", &f->lambda);
+    get_double(ld, o, w, "r_squared", &f->r_squared);
+    get_double(ld, o, w, "rmse", &f->rmse);
+    get_int(ld, o, w, "points", &f->npoints);
+    get_int(ld, o, w, "max_workers", &f->max_workers);
+    get_double(ld, o, w, "peak_workers", &f->peak_workers);
+    if (f->fitted && isnan(f->peak_workers))
+        f->peak_workers = INFINITY; /* JSON has no infinity: a curve that never peaks */
+    get_string(ld, o, w, "fit_note", f->note, sizeof(f->note));
+    get_double(ld, o, w, "predicted_speedup", &sc->predicted);
+    get_string(ld, o, w, "note", sc->note, sizeof(sc->note));
+}
+
+/* null: no recommendation yet. Otherwise every key write_recommendation writes. */
+static void load_recommendation(loader *ld, const cJSON *root, recommendation *rec)
+{
+    const cJSON *o = get_item(ld, root, "", "recommendation");
+    if (!o || cJSON_IsNull(o))
+        return;
+    if (!cJSON_IsObject(o)) {
+        fail(ld, "", "recommendation", "expected an object or null");
+        return;
+    }
+    const char *w = "recommendation";
+    get_bool(ld, o, w, "made", &rec->made);
+    load_option(ld, o, w, &rec->choice);
+    get_double(ld, o, w, "expected_speedup", &rec->choice.speedup);
+    get_double(ld, o, w, "ci_low", &rec->choice.ci_low);
+    get_double(ld, o, w, "ci_high", &rec->choice.ci_high);
+    get_bool(ld, o, w, "parallelize", &rec->parallelize);
+    get_double(ld, o, w, "confidence", &rec->confidence);
+    get_string(ld, o, w, "headline", rec->headline, sizeof(rec->headline));
+    get_strings(ld, o, w, "reasons", rec->reasons, ADVISE_MAX_REASONS, &rec->nreasons);
+
+    int n;
+    const cJSON *alts = get_array(ld, o, w, "alternatives", &n);
+    if (n > ADVISE_MAX_ALTERNATIVES)
+        fail(ld, w, "alternatives", "%d entries, more than the %d concur records", n,
+             ADVISE_MAX_ALTERNATIVES);
+    for (int i = 0; !ld->failed && i < n; i++) {
+        const cJSON *x = cJSON_GetArrayItem(alts, i);
+        char wa[48];
+        util_fmt(wa, sizeof(wa), "%s.alternatives[%d]", w, i);
+        if (!cJSON_IsObject(x)) {
+            fail(ld, wa, "", "expected an object");
+            return;
+        }
+        advise_option *a = &rec->alternatives[i];
+        load_option(ld, x, wa, a);
+        get_double(ld, x, wa, "speedup", &a->speedup);
+        get_double(ld, x, wa, "ci_low", &a->ci_low);
+        get_double(ld, x, wa, "ci_high", &a->ci_high);
+        get_string(ld, x, wa, "why", a->why, sizeof(a->why));
+        rec->nalternatives = i + 1;
+    }
+    get_strings(ld, o, w, "notes", rec->notes, ADVISE_MAX_NOTES, &rec->nnotes);
+
+    const cJSON *m = get_object(ld, o, w, "memory");
+    get_double(ld, m, "recommendation.memory", "peak_rss_bytes", &rec->peak_rss_bytes);
+    get_double(ld, m, "recommendation.memory", "machine_bytes", &rec->machine_memory_bytes);
+    get_bool(ld, m, "recommendation.memory", "fits", &rec->memory_fits);
+
+    const cJSON *t = get_item(ld, o, w, "target");
+    if (t && cJSON_IsObject(t)) {
+        get_int(ld, t, "recommendation.target", "cores", &rec->target_cores);
+        const run_mode modes[2] = {MODE_THREADS, MODE_PROCESSES};
+        for (int i = 0; i < 2; i++) {
+            char wt[48];
+            util_fmt(wt, sizeof(wt), "recommendation.target.%s", plan_mode_name(modes[i]));
+            rec->scaling[i].mode = modes[i];
+            const cJSON *x = get_object(ld, t, "recommendation.target", plan_mode_name(modes[i]));
+            if (x)
+                load_scaling(ld, x, wt, &rec->scaling[i]);
+        }
+    } else if (t && !cJSON_IsNull(t)) {
+        fail(ld, w, "target", "expected an object or null");
+    }
+    get_strings(ld, o, w, "open_questions", rec->open_questions, ADVISE_MAX_NOTES, &rec->nopen);
 }
 
 /* The schema key decides whether this is a results file at all, before anything else is read. */
@@ -1268,6 +1629,7 @@ int results_load(const char *path, results *r, char *err, size_t errlen)
     load_runs(&ld, root, r);
     load_summary(&ld, root, r);
     load_classification(&ld, root, &r->classification);
+    load_recommendation(&ld, root, &r->recommendation);
     if (ld.failed)
         goto done;
     rc = 0;

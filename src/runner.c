@@ -527,6 +527,11 @@ static void on_done(run_ctx *x, const cJSON *j)
         stats_summarize(vals, m, dst[k]);
         free(vals);
     }
+    if (!isnan(v = get_num(j, "chunksize")) && v >= 1)
+        o->chunksize = (int)v;
+    const cJSON *sm = cJSON_GetObjectItemCaseSensitive(j, "start_method");
+    if (cJSON_IsString(sm))
+        snprintf(o->start_method, sizeof(o->start_method), "%s", sm->valuestring);
     o->pickle_arg_bytes = get_num(j, "pickle_arg_bytes");
     o->pickle_result_bytes = get_num(j, "pickle_result_bytes");
     v = get_num(j, "pickle_sampled");
@@ -767,6 +772,13 @@ int runner_run(const runner_env *env, run_mode mode, int workers, int repeat, ru
     x.rss_workers_kb = x.read_workers = x.write_workers = NAN;
     x.rss_main_kb = x.read_main = x.write_main = NAN;
     init_result(out, mode, x.workers, repeat);
+    /* What was asked; the harness's done line says what the pool really used. */
+    out->variant = env->variant;
+    if (mode == MODE_PROCESSES) {
+        out->chunksize = env->chunksize > 1 ? env->chunksize : 1;
+        if (env->start_method)
+            snprintf(out->start_method, sizeof(out->start_method), "%s", env->start_method);
+    }
     out->tasks = env->tasks;
 
     if (x.workers < 1 || x.workers > PLAN_WORKER_CAP ||
@@ -823,8 +835,9 @@ int runner_run(const runner_env *env, run_mode mode, int workers, int repeat, ru
 
     /* Everything the child needs is prepared before fork: it only calls async-signal-safe
      * functions. */
-    char workers_s[16], tasks_s[16];
+    char workers_s[16], tasks_s[16], chunk_s[16];
     snprintf(workers_s, sizeof(workers_s), "%d", x.workers);
+    snprintf(chunk_s, sizeof(chunk_s), "%d", env->chunksize);
     snprintf(tasks_s, sizeof(tasks_s), "%d", env->tasks);
     const char *argv[32];
     int a = 0;
@@ -843,6 +856,10 @@ int runner_run(const runner_env *env, run_mode mode, int workers, int repeat, ru
     if (env->start_method && env->start_method[0]) {
         argv[a++] = "--start-method";
         argv[a++] = env->start_method;
+    }
+    if (mode == MODE_PROCESSES && env->chunksize > 1) {
+        argv[a++] = "--chunksize";
+        argv[a++] = chunk_s;
     }
     argv[a++] = "--control-fd";
     argv[a++] = "3";

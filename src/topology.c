@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include <cjson/cJSON.h>
 #include <hwloc.h>
@@ -301,6 +302,14 @@ void topology_get_info(const topology *t, topology_info *out)
     snprintf(out->synthetic_desc, sizeof(out->synthetic_desc), "%s", t->desc);
     out->allowed_cores = t->usable_cores;
     out->allowed_pus = t->norder;
+    /* A guest's NUMA node can show less than the kernel has (memory added after boot), so this
+     * machine's memory is the kernel's count; a synthetic machine's is what its description says. */
+    hwloc_obj_t root = hwloc_get_root_obj(t->hw);
+    long pages = sysconf(_SC_PHYS_PAGES), page = sysconf(_SC_PAGESIZE);
+    if (!t->synthetic && pages > 0 && page > 0)
+        out->memory_bytes = (double)pages * (double)page;
+    else
+        out->memory_bytes = root ? (double)root->total_memory : 0.0;
 }
 
 /* Returns 0, or -1 when workers < 1 (out unchanged). */

@@ -2,6 +2,7 @@
 #include "concur/util.h"
 
 #include <errno.h>
+#include <math.h>
 #include <fcntl.h>
 #include <limits.h>
 #include <stdarg.h>
@@ -194,4 +195,33 @@ int util_parse_int_list(const char *s, int *out, int max)
         p = end + 1;
     }
     return n;
+}
+
+/* Returns buf. */
+char *util_fmt_seconds(char *buf, size_t len, double s)
+{
+    if (!isfinite(s))
+        return util_fmt(buf, len, "-");
+    double a = fabs(s);
+    if (a < 1e-3)
+        return util_fmt(buf, len, "%.1f us", s * 1e6);
+    if (a < 1.0)
+        return util_fmt(buf, len, "%.2f ms", s * 1e3);
+    if (a < 100.0)
+        return util_fmt(buf, len, "%.3f s", s);
+    return util_fmt(buf, len, "%.1f s", s);
+}
+
+/* Returns buf. */
+char *util_fmt_bytes(char *buf, size_t len, double b)
+{
+    static const char *const unit[] = {"B", "KiB", "MiB", "GiB", "TiB"};
+    if (!isfinite(b))
+        return util_fmt(buf, len, "-");
+    int u = 0;
+    while (fabs(b) >= 1024 && u < 4) {
+        b /= 1024;
+        u++;
+    }
+    return util_fmt(buf, len, u ? "%.1f %s" : "%.0f %s", b, unit[u]);
 }

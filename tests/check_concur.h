@@ -13,6 +13,9 @@ Suite *classify_suite(void);
 Suite *runner_suite(void);
 Suite *cli_suite(void);
 Suite *sampler_suite(void);
+Suite *compare_suite(void);
+Suite *usl_suite(void);
+Suite *advise_suite(void);
 
 /* Processes other than this one whose command line contains needle (check_procs.c). */
 int count_processes_with(const char *needle);

@@ -15,6 +15,9 @@ int main(void)
     srunner_add_suite(sr, runner_suite());
     srunner_add_suite(sr, cli_suite());
     srunner_add_suite(sr, sampler_suite());
+    srunner_add_suite(sr, compare_suite());
+    srunner_add_suite(sr, usl_suite());
+    srunner_add_suite(sr, advise_suite());
     srunner_run_all(sr, CK_NORMAL);
     int failed = srunner_ntests_failed(sr);
     srunner_free(sr);

@@ -48,6 +48,11 @@ bool classify_is_empty(const classification *c);
  * cannot be decided is KIND_UNKNOWN / GIL_UNKNOWN with an evidence line saying what is missing. */
 void classify_results(const results *r, classification *out);
 
+/* When r's thread pools cannot tell whether the job holds the GIL (too few workers for its share
+ * of computing to show either way), the thread count at which they could; 0 when they can
+ * already, when more threads would not help, or when there is nothing to go on. */
+int classify_more_threads(const results *r);
+
 /* "unknown", "cpu-bound", "io-bound", "mixed", "overhead-bound"; "unknown" out of range. */
 const char *classify_kind_name(classify_kind k);
 /* Returns 0, or -1 with *out unchanged when s is no kind name. */

@@ -12,4 +12,8 @@
  * stream's. */
 void report_terminal(const results *r, FILE *out);
 
+/* The recommendation alone: the headline, the reasons, the notes, the prediction for the target
+ * machine and the open questions; nothing when none was made. Bold on a colour terminal. */
+void report_recommendation(const recommendation *rec, FILE *out);
+
 #endif

@@ -7,6 +7,7 @@
 #include <stddef.h>
 #include <sys/types.h>
 
+#include "concur/advise.h"
 #include "concur/classify.h"
 #include "concur/counters.h"
 #include "concur/plan.h"
@@ -45,6 +46,10 @@ typedef struct {
     run_mode mode;
     int workers;
     int repeat;            /* 1-based */
+    int chunksize;         /* processes: map()'s chunksize (1 = the default); 0 otherwise */
+    char start_method[16]; /* processes: the start method the pool used; "" otherwise */
+    bool variant;          /* a follow-up the advisor asked for (another chunksize or start
+                              method), not part of the sweep: summarised apart */
     run_status status;
     char error[512];       /* one line for humans, "" when ok */
     char traceback[2048];  /* last lines of the first traceback (task, setup or load), "" if none */
@@ -90,6 +95,10 @@ typedef struct {
 typedef struct {
     run_mode mode;
     int workers;
+    bool variant;          /* the runs are follow-ups (run_result.variant); then chunksize and
+                              start_method say which */
+    int chunksize;         /* processes: of the runs; 0 otherwise */
+    char start_method[16]; /* processes: of the runs; "" otherwise */
     int runs_ok;
     int runs_failed;
     double wall_s, ci_low_s, ci_high_s;
@@ -97,6 +106,12 @@ typedef struct {
     double speedup, speedup_low, speedup_high; /* against single; NAN without a single baseline */
     double cpu_utilization;                    /* median over repeats */
     double startup_s;                          /* median over repeats */
+    /* Median over repeats of the pool's time per task not spent in tasks: ((wall - startup) x
+     * workers - the tasks' own wall time) / tasks. With one worker, what the pool costs per task
+     * (queueing, hand-offs, pickling); with more, idle workers count too. NAN without task times. */
+    double pool_overhead_per_task;
+    double pickle_bytes_per_task;  /* processes: median of the pickled argument + result; else NAN */
+    double peak_rss_bytes;         /* median peak RSS, main process and workers together */
 
     /* Worker-thread samples pooled over the successful runs: samples in the state / all samples
      * (a run sampled more often weighs more). NAN when nothing was sampled. */
@@ -151,6 +166,7 @@ typedef struct results {
     int nsummary;
 
     classification classification; /* classify_results; classify_is_empty until then */
+    recommendation recommendation;  /* advise_recommend; made is false until then */
 } results;
 
 void results_init(results *r);
@@ -165,7 +181,20 @@ void results_run_free(run_result *run);
  * [single_lo / hi, single_hi / lo]; the pooled sampler states, efficiency, gil_penalty, IPC and
  * LLC MPKI. r->classification is left as it is. */
 void results_summarize(results *r);
+/* The sweep's configuration (mode, workers); NULL when it was not summarised. */
 const config_summary *results_find_summary(const results *r, run_mode mode, int workers);
+/* A follow-up's configuration; NULL when it was not measured. */
+const config_summary *results_find_variant(const results *r, run_mode mode, int workers,
+                                           int chunksize, const char *start_method);
+
+/* Whether run is one of the runs s summarises (its sweep configuration, or its follow-up). */
+bool results_run_in(const config_summary *s, const run_result *run);
+/* The wall times of the successful runs of s (the ones its median comes from), at most max of
+ * them, in run order. Returns how many. */
+int results_config_walls(const results *r, const config_summary *s, double *out, int max);
+/* The median over the successful runs of s of get(run), leaving out NAN; NAN when none has it. */
+double results_config_median(const results *r, const config_summary *s,
+                             double (*get)(const run_result *run));
 
 /* JSON text of the whole results (caller frees). Never NULL. */
 char *results_to_json(const results *r);

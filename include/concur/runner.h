@@ -16,7 +16,9 @@ typedef struct {
     const char *python;        /* the resolved real interpreter (python_info.executable) */
     const char *harness;       /* path of harness.py */
     const char *workload;      /* spec: a path or package.module:function */
-    const char *start_method;  /* fork | spawn | forkserver */
+    const char *start_method;  /* fork | spawn | forkserver; NULL: the interpreter's default */
+    int chunksize;             /* processes: map()'s chunksize; 0 or 1: the default, 1 */
+    bool variant;              /* the runs are follow-ups (run_result.variant) */
     int tasks;                 /* 0: the workload's TASKS */
     double timeout_s;          /* per run; 0: none */
     const char *log_dir;       /* the workload's stdout/stderr go here, one file pair per run */

@@ -19,6 +19,7 @@ typedef struct {
     char synthetic_desc[256];
     int allowed_cores; /* cores with at least one PU this process may use (all when synthetic) */
     int allowed_pus;   /* PUs this process may use: cgroup cpuset and its own affinity */
+    double memory_bytes; /* the machine's memory as hwloc sees it (NUMA nodes together); 0 unknown */
 } topology_info;
 
 /* One worker's planned PU. */

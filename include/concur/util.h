@@ -15,6 +15,11 @@ double util_now(void);
 /* snprintf into a caller buffer that never overflows; returns the buffer. */
 char *util_fmt(char *buf, size_t len, const char *fmt, ...) CONCUR_PRINTF(3, 4);
 
+/* A duration for a person: "12.3 us", "4.56 ms", "1.234 s", "123.4 s"; "-" for NAN. */
+char *util_fmt_seconds(char *buf, size_t len, double s);
+/* A size for a person: "512 B", "1.5 KiB", "3.2 MiB", "1.1 GiB"; "-" for NAN. */
+char *util_fmt_bytes(char *buf, size_t len, double b);
+
 /* malloc/realloc/strdup that abort with a message when memory is exhausted: concur cannot go on
  * without it and every caller would otherwise do the same. */
 void *xmalloc(size_t n);

@@ -1,0 +1,737 @@
+/* advise.c - the recommendation: the fastest measured configuration, or the cheapest one within the
+ * noise of it, at the knee of its mode's curve; the chunksize and start method it should use, both
+ * measured; what it costs in memory; and what the scalability law predicts for a bigger machine. */
+#include "concur/advise.h"
+
+#include <math.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "concur/results.h"
+#include "concur/stats.h"
+#include "concur/util.h"
+
+/* Every number the advisor compares with, in one place. */
+static const struct {
+    double tie_ratio;
+    double knee_share;
+    double chunk_overhead_min;
+    double chunk_target;
+    int chunk_min_per_worker;
+    double memory_warn_share;
+    double usl_util_max;
+} limits = {
+    /* Two configurations whose median wall times differ by at most this share are taken as equal
+     * (so are two whose difference the repeats cannot show: the 95 % interval of the ratio of their
+     * wall times contains 1); the cheaper one is recommended. */
+    .tie_ratio = 0.10,
+    /* The worker count recommended is the smallest that reaches this share of its mode's best
+     * speedup: the knee, past which more workers buy little. */
+    .knee_share = 0.90,
+    /* A process pool's cost per task, over the work per task, from which a larger chunksize is
+     * measured: below it, batching cannot gain more than this share. */
+    .chunk_overhead_min = 0.10,
+    /* The share of the work per task that the pool's cost per task should fall to with batching:
+     * the chunksize measured is the one that would bring it there. */
+    .chunk_target = 0.05,
+    /* Chunks per worker the chunksize leaves at least, so that a slow chunk cannot leave the
+     * others idle at the end (multiprocessing's own heuristic for Pool.map). */
+    .chunk_min_per_worker = 4,
+    /* Peak RSS above this share of the machine's memory is warned about: the rest of the system,
+     * the page cache and a second job need some too. */
+    .memory_warn_share = 0.50,
+    /* Past the core count, a worker count joins the scalability fit only while its workers used
+     * at most this share of the cores: beyond, the speedup measures oversubscription, not the job. */
+    .usl_util_max = 0.80,
+};
+
+/* ---- small helpers ---------------------------------------------------------------------------- */
+
+static void add_text(char (*list)[ADVISE_TEXT_LEN], int *n, int max, const char *fmt, va_list ap)
+{
+    if (*n >= max)
+        return;
+    vsnprintf(list[*n], ADVISE_TEXT_LEN, fmt, ap);
+    (*n)++;
+}
+
+static void reason(recommendation *rec, const char *fmt, ...) CONCUR_PRINTF(2, 3);
+static void reason(recommendation *rec, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    add_text(rec->reasons, &rec->nreasons, ADVISE_MAX_REASONS, fmt, ap);
+    va_end(ap);
+}
+
+static void note(recommendation *rec, const char *fmt, ...) CONCUR_PRINTF(2, 3);
+static void note(recommendation *rec, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    add_text(rec->notes, &rec->nnotes, ADVISE_MAX_NOTES, fmt, ap);
+    va_end(ap);
+}
+
+static void open_question(recommendation *rec, const char *fmt, ...) CONCUR_PRINTF(2, 3);
+static void open_question(recommendation *rec, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    add_text(rec->open_questions, &rec->nopen, ADVISE_MAX_NOTES, fmt, ap);
+    va_end(ap);
+}
+
+static bool usable(const config_summary *s)
+{
+    return s && s->runs_ok > 0 && isfinite(s->speedup) && s->speedup > 0;
+}
+
+/* "processes x2", "processes x2 chunksize 64", "processes x2 spawn" (variants say what differs). */
+static char *config_name(char *buf, size_t len, const results *r, const config_summary *s)
+{
+    const config_summary *base = s->variant ? results_find_summary(r, s->mode, s->workers) : NULL;
+    char extra[64] = "";
+    if (s->variant && s->chunksize > 1)
+        util_fmt(extra, sizeof(extra), " chunksize %d", s->chunksize);
+    if (s->variant && base && strcmp(base->start_method, s->start_method) != 0)
+        util_fmt(extra + strlen(extra), sizeof(extra) - strlen(extra), " %s", s->start_method);
+    if (s->mode == MODE_SINGLE)
+        return util_fmt(buf, len, "single");
+    return util_fmt(buf, len, "%s x%d%s", plan_mode_name(s->mode), s->workers, extra);
+}
+
+/* "1.94x [1.80-2.05]", or "1.94x" without an interval. */
+static char *fmt_speedup(char *buf, size_t len, const config_summary *s)
+{
+    if (s->runs_ok >= 2 && isfinite(s->speedup_low) && isfinite(s->speedup_high))
+        return util_fmt(buf, len, "%.2fx [%.2f-%.2f]", s->speedup, s->speedup_low, s->speedup_high);
+    return util_fmt(buf, len, "%.2fx", s->speedup);
+}
+
+static int mode_cost(run_mode m)
+{
+    return m == MODE_SINGLE ? 0 : m == MODE_THREADS ? 1 : 2;
+}
+
+/* Whether a is cheaper to run than b: single < threads < processes, then fewer workers, then the
+ * default chunksize before a larger one. */
+static bool cheaper(const config_summary *a, const config_summary *b)
+{
+    if (mode_cost(a->mode) != mode_cost(b->mode))
+        return mode_cost(a->mode) < mode_cost(b->mode);
+    if (a->workers != b->workers)
+        return a->workers < b->workers;
+    return a->chunksize < b->chunksize;
+}
+
+/* Whether the measurements cannot tell a and b apart: their medians within tie_ratio of each
+ * other, or the 95 % interval of the ratio of their wall times (Welch's, on the logarithms of the
+ * repeats) containing 1. With fewer than 2 repeats on a side only the first rule applies. */
+static bool within_noise(const results *r, const config_summary *a, const config_summary *b)
+{
+    double q = b->wall_s / a->wall_s;
+    if (!isfinite(q))
+        return false;
+    if (fabs(q - 1.0) <= limits.tie_ratio)
+        return true;
+    double wa[64], wb[64];
+    int na = results_config_walls(r, a, wa, 64), nb = results_config_walls(r, b, wb, 64);
+    for (int i = 0; i < na; i++)
+        wa[i] = log(wa[i]);
+    for (int i = 0; i < nb; i++)
+        wb[i] = log(wb[i]);
+    stats_welch w;
+    if (stats_welch_test(wa, na, wb, nb, 0.95, &w) < 0)
+        return false;
+    return w.low <= 0.0 && 0.0 <= w.high;
+}
+
+static double get_task_wall(const run_result *x)
+{
+    return x->task_wall.median;
+}
+
+static double get_rss(const run_result *x)
+{
+    return x->peak_rss_bytes;
+}
+
+static double get_pickle(const run_result *x)
+{
+    double a = x->pickle_arg_bytes, b = x->pickle_result_bytes;
+    if (isnan(a) && isnan(b))
+        return NAN;
+    return (isnan(a) ? 0 : a) + (isnan(b) ? 0 : b);
+}
+
+/* The work in one task: the median task of the single runs, else their wall time over the tasks. */
+static double work_per_task(const results *r, const config_summary *single)
+{
+    double w = results_config_median(r, single, get_task_wall);
+    if (!(w > 0) && r->workload.tasks > 0)
+        w = single->wall_s / r->workload.tasks;
+    return w;
+}
+
+/* What a pool adds to each task, measured inside its own runs (pool_overhead_per_task): at one
+ * worker, where nothing else hides in it; else at the fewest workers measured, an upper bound (idle
+ * workers count too). NAN when neither was measured. */
+static double pool_cost_per_task(const results *r, run_mode mode, const config_summary *single)
+{
+    (void)single;
+    const config_summary *fewest = NULL;
+    for (int i = 0; i < r->nsummary; i++) {
+        const config_summary *s = &r->summary[i];
+        if (!s->variant && s->mode == mode && usable(s) && isfinite(s->pool_overhead_per_task) &&
+            (!fewest || s->workers < fewest->workers))
+            fewest = s;
+    }
+    return fewest ? fmax(0.0, fewest->pool_overhead_per_task) : NAN;
+}
+
+/* ---- the choice ------------------------------------------------------------------------------- */
+
+typedef struct {
+    const config_summary *fastest; /* of everything measured */
+    const config_summary *choice;  /* what is recommended */
+    const config_summary *mode_best; /* the fastest of the chosen mode */
+    bool by_cost;                  /* a cheaper configuration within the noise of the fastest */
+} choice;
+
+/* The fastest measured; the cheapest mode among those within its noise; in that mode the knee: the
+ * fewest workers that reach knee_share of the mode's best, and there the default chunksize when it
+ * reaches that too, else the fastest follow-up that does. */
+static bool choose(const results *r, choice *ch)
+{
+    memset(ch, 0, sizeof(*ch));
+    for (int i = 0; i < r->nsummary; i++) {
+        const config_summary *s = &r->summary[i];
+        if (usable(s) && (!ch->fastest || s->speedup > ch->fastest->speedup))
+            ch->fastest = s;
+    }
+    if (!ch->fastest)
+        return false;
+
+    const config_summary *cheapest = ch->fastest;
+    for (int i = 0; i < r->nsummary; i++) {
+        const config_summary *s = &r->summary[i];
+        if (usable(s) && s != ch->fastest && cheaper(s, cheapest) &&
+            within_noise(r, ch->fastest, s))
+            cheapest = s;
+    }
+    run_mode mode = cheapest->mode;
+    ch->by_cost = cheapest != ch->fastest;
+
+    for (int i = 0; i < r->nsummary; i++) {
+        const config_summary *s = &r->summary[i];
+        if (usable(s) && s->mode == mode && (!ch->mode_best || s->speedup > ch->mode_best->speedup))
+            ch->mode_best = s;
+    }
+    double bar = limits.knee_share * ch->mode_best->speedup;
+    for (int i = 0; i < r->nsummary; i++) {
+        const config_summary *s = &r->summary[i];
+        if (!usable(s) || s->mode != mode || s->speedup < bar)
+            continue;
+        const config_summary *c = ch->choice;
+        bool better = !c || s->workers < c->workers ||
+                      (s->workers == c->workers &&
+                       ((c->variant && !s->variant) ||
+                        (c->variant == s->variant && s->speedup > c->speedup)));
+        if (better)
+            ch->choice = s;
+    }
+    /* The knee of a mode chosen for its cost may still be the fastest configuration itself. */
+    if (!ch->choice)
+        ch->choice = ch->mode_best;
+    return true;
+}
+
+/* The start method the advice names for a process pool: spawn where it was measured and is not
+ * slower beyond the noise (it starts workers clean), else the one the chosen runs used. */
+static const config_summary *start_method_choice(const results *r, const config_summary *c)
+{
+    if (c->mode != MODE_PROCESSES)
+        return c;
+    for (int i = 0; i < r->nsummary; i++) {
+        const config_summary *s = &r->summary[i];
+        if (usable(s) && s->mode == MODE_PROCESSES && s->workers == c->workers &&
+            s->chunksize == c->chunksize && strcmp(s->start_method, c->start_method) != 0 &&
+            strcmp(s->start_method, "spawn") == 0 &&
+            (s->speedup >= c->speedup || within_noise(r, c, s)))
+            return s;
+    }
+    return c;
+}
+
+/* ---- follow-ups ------------------------------------------------------------------------------- */
+
+static const config_summary *find_any(const results *r, run_mode mode, int workers, int chunksize,
+                                      const char *start_method)
+{
+    for (int i = 0; i < r->nsummary; i++) {
+        const config_summary *s = &r->summary[i];
+        if (s->mode == mode && s->workers == workers && s->chunksize == chunksize &&
+            strcmp(s->start_method, start_method) == 0)
+            return s;
+    }
+    return NULL;
+}
+
+/* The process pool at the largest worker count measured up to the core count. */
+static const config_summary *process_reference(const results *r)
+{
+    int cores = r->machine.allowed_cores > 0 ? r->machine.allowed_cores : r->machine.cores;
+    const config_summary *ref = NULL;
+    for (int i = 0; i < r->nsummary; i++) {
+        const config_summary *s = &r->summary[i];
+        if (!s->variant && s->mode == MODE_PROCESSES && usable(s) && s->workers <= cores &&
+            (!ref || s->workers > ref->workers))
+            ref = s;
+    }
+    return ref;
+}
+
+/* The chunksize that would bring the pool's cost per task to chunk_target of the work, leaving
+ * each of n workers chunk_min_per_worker chunks at least; 1 when batching is not worth measuring. */
+static int chunksize_to_try(const results *r, int workers, double cost, double work)
+{
+    if (!(cost >= limits.chunk_overhead_min * work) || !(work > 0))
+        return 1;
+    double want = ceil(cost / (limits.chunk_target * work));
+    double cap = floor((double)r->workload.tasks / (limits.chunk_min_per_worker * workers));
+    double c = fmin(want, cap);
+    return c >= 2 ? (int)c : 1;
+}
+
+int advise_followups(const results *r, advise_followup *out, int max)
+{
+    int n = 0;
+    const config_summary *single = results_find_summary(r, MODE_SINGLE, 1);
+    const config_summary *ref = process_reference(r);
+    if (max <= 0 || !usable(single) || !ref)
+        return 0;
+
+    /* Batching, where the pool's cost per task is of the order of the work. */
+    double cost = pool_cost_per_task(r, MODE_PROCESSES, single);
+    double work = work_per_task(r, single);
+    int chunk = chunksize_to_try(r, ref->workers, cost, work);
+    if (chunk > 1 && !find_any(r, MODE_PROCESSES, ref->workers, chunk, ref->start_method)) {
+        advise_followup *f = &out[n++];
+        memset(f, 0, sizeof(*f));
+        f->mode = MODE_PROCESSES;
+        f->workers = ref->workers;
+        f->chunksize = chunk;
+        snprintf(f->start_method, sizeof(f->start_method), "%s", ref->start_method);
+        char c[32], w[32];
+        util_fmt(f->why, sizeof(f->why),
+                 "the process pool costs %s per task against %s of work: measuring chunksize %d",
+                 util_fmt_seconds(c, sizeof(c), cost), util_fmt_seconds(w, sizeof(w), work), chunk);
+        return n; /* the start method is measured for whatever batching turns out best */
+    }
+
+    /* The other start method, for the process pool that would be recommended. */
+    choice ch;
+    if (n < max && choose(r, &ch) && ch.choice->mode == MODE_PROCESSES) {
+        const config_summary *c = ch.choice;
+        const char *other = strcmp(c->start_method, "fork") == 0 ? "spawn" : "fork";
+        if (c->start_method[0] && !find_any(r, MODE_PROCESSES, c->workers, c->chunksize, other)) {
+            advise_followup *f = &out[n++];
+            memset(f, 0, sizeof(*f));
+            f->mode = MODE_PROCESSES;
+            f->workers = c->workers;
+            f->chunksize = c->chunksize;
+            snprintf(f->start_method, sizeof(f->start_method), "%s", other);
+            util_fmt(f->why, sizeof(f->why), "measuring what %s costs next to %s", other,
+                     c->start_method);
+        }
+    }
+    return n;
+}
+
+/* ---- the recommendation ----------------------------------------------------------------------- */
+
+void advise_init(recommendation *rec)
+{
+    memset(rec, 0, sizeof(*rec));
+    rec->confidence = NAN;
+    rec->choice.speedup = rec->choice.ci_low = rec->choice.ci_high = NAN;
+    rec->peak_rss_bytes = rec->machine_memory_bytes = NAN;
+    rec->memory_fits = true;
+    rec->scaling[0].mode = MODE_THREADS;
+    rec->scaling[1].mode = MODE_PROCESSES;
+    for (int i = 0; i < 2; i++)
+        rec->scaling[i].predicted = NAN;
+}
+
+static void fill_option(advise_option *o, const config_summary *s)
+{
+    o->mode = s->mode;
+    o->workers = s->workers;
+    o->chunksize = s->mode == MODE_PROCESSES ? (s->chunksize > 0 ? s->chunksize : 1) : 0;
+    snprintf(o->start_method, sizeof(o->start_method), "%s",
+             s->mode == MODE_PROCESSES ? s->start_method : "");
+    o->speedup = s->speedup;
+    o->ci_low = s->speedup_low;
+    o->ci_high = s->speedup_high;
+}
+
+/* What the threads of a configuration waited for, as a clause with its number, or "". */
+static void thread_waits(char *buf, size_t len, const config_summary *t)
+{
+    buf[0] = '\0';
+    if (!(t->state_samples > 0))
+        return;
+    double gil = t->gil_distinguished ? t->gil_wait_fraction : t->lock_wait_fraction;
+    if (isfinite(gil) && gil >= 0.10)
+        util_fmt(buf, len, "%.0f %% of thread samples wait for the GIL%s", 100 * gil,
+                 t->gil_distinguished ? "" : " or a lock");
+    else if (isfinite(t->runnable_fraction) && t->runnable_fraction >= 0.10)
+        util_fmt(buf, len, "%.0f %% of thread samples wait for a CPU", 100 * t->runnable_fraction);
+}
+
+/* The best configuration of a mode (sweep and follow-ups); NULL when none was measured. */
+static const config_summary *best_of(const results *r, run_mode mode)
+{
+    const config_summary *best = NULL;
+    for (int i = 0; i < r->nsummary; i++) {
+        const config_summary *s = &r->summary[i];
+        if (usable(s) && s->mode == mode && (!best || s->speedup > best->speedup))
+            best = s;
+    }
+    return best;
+}
+
+static void add_alternative(recommendation *rec, const results *r, const config_summary *s,
+                            const config_summary *chosen, const char *why)
+{
+    if (rec->nalternatives >= ADVISE_MAX_ALTERNATIVES || s == chosen)
+        return;
+    advise_option *a = &rec->alternatives[rec->nalternatives++];
+    fill_option(a, s);
+    (void)r;
+    snprintf(a->why, sizeof(a->why), "%s", why);
+}
+
+/* Why a measured configuration s is not the one recommended (c). */
+static void why_not(char *buf, size_t len, const results *r, const config_summary *s,
+                    const config_summary *c)
+{
+    char sp[48], cn[64];
+    fmt_speedup(sp, sizeof(sp), s);
+    config_name(cn, sizeof(cn), r, c);
+    if (s->speedup < c->speedup && !within_noise(r, c, s)) {
+        char waits[96];
+        if (s->mode == MODE_THREADS)
+            thread_waits(waits, sizeof(waits), s);
+        else
+            waits[0] = '\0';
+        util_fmt(buf, len, "%s, slower than %s%s%s", sp, cn, waits[0] ? ": " : "", waits);
+    } else if (s->speedup > c->speedup) {
+        util_fmt(buf, len, "%s, within the noise of %s, which costs less to run", sp, cn);
+    } else {
+        util_fmt(buf, len, "%s, no faster than %s, which costs less to run", sp, cn);
+    }
+}
+
+static void memory(recommendation *rec, const results *r, const config_summary *c, int target)
+{
+    rec->peak_rss_bytes = results_config_median(r, c, get_rss);
+    rec->machine_memory_bytes = r->machine.memory_bytes > 0 ? r->machine.memory_bytes : NAN;
+    rec->memory_fits = true;
+    if (!isfinite(rec->peak_rss_bytes))
+        return;
+    char peak[32], mach[32];
+    util_fmt_bytes(peak, sizeof(peak), rec->peak_rss_bytes);
+    util_fmt_bytes(mach, sizeof(mach), rec->machine_memory_bytes);
+    if (isfinite(rec->machine_memory_bytes)) {
+        rec->memory_fits = rec->peak_rss_bytes < rec->machine_memory_bytes;
+        if (rec->peak_rss_bytes > limits.memory_warn_share * rec->machine_memory_bytes)
+            note(rec, "memory: %s peak RSS over all processes, %s of this machine's %s: %s",
+                 peak, rec->memory_fits ? "more than half" : "more than all", mach,
+                 rec->memory_fits ? "little is left for anything else" : "it cannot fit");
+        else
+            note(rec, "memory: %s peak RSS over all processes (this machine has %s)", peak, mach);
+    } else {
+        note(rec, "memory: %s peak RSS over all processes", peak);
+    }
+    /* Each worker process holds a copy; threads share one. */
+    if (c->mode == MODE_PROCESSES && target > c->workers && isfinite(rec->machine_memory_bytes)) {
+        double per = rec->peak_rss_bytes / (c->workers + 1);
+        double need = per * (target + 1);
+        if (need > limits.memory_warn_share * rec->machine_memory_bytes) {
+            char n[32], p[32];
+            note(rec, "memory at %d workers: about %s (%s per process), against this machine's %s: "
+                 "check the target machine's memory", target, util_fmt_bytes(n, sizeof(n), need),
+                 util_fmt_bytes(p, sizeof(p), per), mach);
+        }
+    }
+}
+
+/* The scalability law fitted to a mode's sweep, and its prediction at target cores. */
+static void scaling(advise_scaling *sc, const results *r, int target)
+{
+    double n[PLAN_MAX_WORKERS * 2], s[PLAN_MAX_WORKERS * 2];
+    int k = 0;
+    int cores = r->machine.allowed_cores > 0 ? r->machine.allowed_cores : r->machine.cores;
+    for (int i = 0; i < r->nsummary && k < (int)ARRAY_LEN(n); i++) {
+        const config_summary *x = &r->summary[i];
+        if (x->variant || x->mode != sc->mode || !usable(x))
+            continue;
+        bool oversubscribed = x->workers > cores &&
+                              !(x->cpu_utilization * x->workers <= limits.usl_util_max * cores);
+        if (oversubscribed)
+            continue;
+        n[k] = x->workers;
+        s[k] = x->speedup;
+        k++;
+    }
+    usl_fit_points(n, s, k, &sc->fit);
+    sc->predicted = NAN;
+    if (!sc->fit.fitted) {
+        util_fmt(sc->note, sizeof(sc->note), "%s: no prediction for %d cores: %s",
+                 plan_mode_name(sc->mode), target, sc->fit.note);
+        return;
+    }
+    char why[160];
+    if (!usl_can_extrapolate(&sc->fit, target, why, sizeof(why))) {
+        util_fmt(sc->note, sizeof(sc->note), "%s: no prediction for %d cores: %s",
+                 plan_mode_name(sc->mode), target, why);
+        return;
+    }
+    sc->predicted = usl_predict(&sc->fit, target);
+    util_fmt(sc->note, sizeof(sc->note),
+             "%s: %.2fx predicted at %d workers on %d cores (scalability law fitted to %d worker "
+             "counts up to %d, R^2 %.3f)",
+             plan_mode_name(sc->mode), sc->predicted, target, target, sc->fit.npoints,
+             sc->fit.max_workers, sc->fit.r_squared);
+}
+
+static const char *model_title(run_mode m)
+{
+    return m == MODE_PROCESSES ? "ProcessPoolExecutor" : m == MODE_THREADS ? "ThreadPoolExecutor"
+                                                                           : "a plain loop";
+}
+
+static void explain_single(recommendation *rec, const results *r, const config_summary *single,
+                           const choice *ch)
+{
+    char fast[64], sp[48];
+    config_name(fast, sizeof(fast), r, ch->fastest);
+    fmt_speedup(sp, sizeof(sp), ch->fastest);
+    double work = work_per_task(r, single);
+    double cost = NAN;
+    const char *pool = "process";
+    for (int m = MODE_THREADS; m <= MODE_PROCESSES; m++) {
+        double c = pool_cost_per_task(r, (run_mode)m, single);
+        if (isfinite(c) && (!isfinite(cost) || c > cost)) {
+            cost = c;
+            pool = m == MODE_THREADS ? "thread" : "process";
+        }
+    }
+    if (ch->fastest == ch->choice) {
+        util_fmt(rec->headline, sizeof(rec->headline),
+                 "Do not parallelize: no pool was faster than a plain loop on this machine");
+    } else {
+        util_fmt(rec->headline, sizeof(rec->headline),
+                 "Do not parallelize: the fastest pool, %s at %s, is within the noise of a plain "
+                 "loop", fast, sp);
+    }
+    if (ch->fastest != ch->choice)
+        reason(rec, "the fastest pool, %s, gains %s: within the noise of single, which costs "
+               "nothing to set up", fast, sp);
+    if (isfinite(cost) && isfinite(work)) {
+        char c[32], w[32];
+        reason(rec, "a %s pool costs %s per task against %s of work per task (%.1fx the work)", pool,
+               util_fmt_seconds(c, sizeof(c), cost), util_fmt_seconds(w, sizeof(w), work),
+               cost / work);
+    }
+    const config_summary *p = best_of(r, MODE_PROCESSES);
+    if (p) {
+        double pickled = results_config_median(r, p, get_pickle);
+        if (isfinite(pickled) && pickled > 0) {
+            char b[32];
+            reason(rec, "a process pool pickles %s per task (argument and result) through a pipe",
+                   util_fmt_bytes(b, sizeof(b), pickled));
+        }
+    }
+}
+
+void advise_recommend(const results *r, int target_cores, recommendation *out)
+{
+    advise_init(out);
+    out->target_cores = target_cores > 0 ? target_cores : 0;
+    const config_summary *single = results_find_summary(r, MODE_SINGLE, 1);
+    choice ch;
+    if (!usable(single) || !choose(r, &ch)) {
+        reason(out, "no recommendation: there is no successful single run, the baseline every "
+                    "speedup is measured against");
+        return;
+    }
+    const config_summary *c = start_method_choice(r, ch.choice);
+    out->made = true;
+    fill_option(&out->choice, c);
+    out->parallelize = c->mode != MODE_SINGLE;
+
+    char name[64], sp[48];
+    config_name(name, sizeof(name), r, c);
+    fmt_speedup(sp, sizeof(sp), c);
+    const classification *cl = &r->classification;
+
+    /* The headline and the first reasons. */
+    const config_summary *threads = best_of(r, MODE_THREADS);
+    const config_summary *procs = best_of(r, MODE_PROCESSES);
+    if (c->mode == MODE_SINGLE) {
+        explain_single(out, r, single, &ch);
+    } else {
+        char extra[96] = "";
+        if (c->mode == MODE_PROCESSES && c->chunksize > 1)
+            util_fmt(extra, sizeof(extra), ", chunksize %d", c->chunksize);
+        if (c->mode == MODE_PROCESSES && c->start_method[0])
+            util_fmt(extra + strlen(extra), sizeof(extra) - strlen(extra), ", %s", c->start_method);
+        char why[160] = "";
+        if (c->mode == MODE_PROCESSES && threads) {
+            char tw[96], ts[48];
+            thread_waits(tw, sizeof(tw), threads);
+            fmt_speedup(ts, sizeof(ts), threads);
+            util_fmt(why, sizeof(why), "; threads give %.2fx%s%s", threads->speedup,
+                     tw[0] ? " because " : "", tw);
+            (void)ts;
+        } else if (c->mode == MODE_THREADS && cl->kind == KIND_IO_BOUND) {
+            util_fmt(why, sizeof(why), "; the job waits, and its waits overlap in threads");
+        } else if (c->mode == MODE_THREADS && cl->gil == GIL_RELEASES) {
+            util_fmt(why, sizeof(why), "; the work releases the GIL");
+        }
+        util_fmt(out->headline, sizeof(out->headline), "%s, %d worker%s%s: %s on this machine%s",
+                 model_title(c->mode), c->workers, c->workers == 1 ? "" : "s", extra, sp, why);
+
+        if (c == ch.fastest || (ch.choice == ch.fastest && c != ch.choice))
+            reason(out, "%s: %s, the fastest configuration measured", name, sp);
+        else if (ch.by_cost) {
+            char fast[64], fsp[48];
+            reason(out, "%s: %s, within the noise of the fastest, %s at %s, and cheaper to run",
+                   name, sp, config_name(fast, sizeof(fast), r, ch.fastest),
+                   fmt_speedup(fsp, sizeof(fsp), ch.fastest));
+        } else {
+            char best[64], bsp[48];
+            reason(out, "%s: %s, %.0f %% of %s's best (%s at %s) with fewer workers", name, sp,
+                   100 * c->speedup / ch.mode_best->speedup, plan_mode_name(c->mode),
+                   config_name(best, sizeof(best), r, ch.mode_best),
+                   fmt_speedup(bsp, sizeof(bsp), ch.mode_best));
+        }
+    }
+
+    /* The other modes, and what held them back. */
+    const config_summary *others[2] = {threads, procs};
+    for (int i = 0; i < 2; i++) {
+        const config_summary *o = others[i];
+        if (!o || o->mode == c->mode)
+            continue;
+        char why[ADVISE_TEXT_LEN], on[64];
+        why_not(why, sizeof(why), r, o, c);
+        add_alternative(out, r, o, c, why);
+        reason(out, "%s: %s", config_name(on, sizeof(on), r, o), why);
+    }
+    if (c->mode != MODE_SINGLE) {
+        char why[ADVISE_TEXT_LEN];
+        why_not(why, sizeof(why), r, single, c);
+        add_alternative(out, r, single, c, why);
+    }
+    if (ch.mode_best != c && ch.mode_best->mode == c->mode) {
+        char why[ADVISE_TEXT_LEN];
+        why_not(why, sizeof(why), r, ch.mode_best, c);
+        add_alternative(out, r, ch.mode_best, c, why);
+    }
+
+    /* What the classification rests on. */
+    if (!classify_is_empty(cl) && (cl->kind != KIND_UNKNOWN || cl->gil != GIL_UNKNOWN))
+        reason(out, "classified %s, GIL %s (confidence %.2f): %s", classify_kind_name(cl->kind),
+               classify_gil_name(cl->gil), cl->confidence,
+               cl->nevidence > 0 ? cl->evidence[0] : "no evidence");
+
+    /* Batching, measured. */
+    if (c->mode == MODE_PROCESSES) {
+        for (int i = 0; i < r->nsummary; i++) {
+            const config_summary *v = &r->summary[i];
+            if (!v->variant || v->mode != MODE_PROCESSES || v->chunksize <= 1 || !usable(v))
+                continue;
+            const config_summary *b = results_find_summary(r, MODE_PROCESSES, v->workers);
+            if (!usable(b))
+                continue;
+            char bs[48], vs[48];
+            if (c->chunksize > 1)
+                note(out, "chunksize: %d measured at %s against %s with chunksize 1: pass "
+                     "chunksize=%d to map()", v->chunksize, fmt_speedup(vs, sizeof(vs), v),
+                     fmt_speedup(bs, sizeof(bs), b), v->chunksize);
+            else
+                note(out, "chunksize: %d measured at %s against %s with chunksize 1: batching "
+                     "does not help here", v->chunksize, fmt_speedup(vs, sizeof(vs), v),
+                     fmt_speedup(bs, sizeof(bs), b));
+        }
+        /* The start method, measured. */
+        for (int i = 0; i < r->nsummary; i++) {
+            const config_summary *v = &r->summary[i];
+            if (!usable(v) || v == c || v->mode != MODE_PROCESSES || v->workers != c->workers ||
+                v->chunksize != c->chunksize || strcmp(v->start_method, c->start_method) == 0)
+                continue;
+            char a[32], b[32];
+            util_fmt_seconds(a, sizeof(a), c->startup_s);
+            util_fmt_seconds(b, sizeof(b), v->startup_s);
+            if (strcmp(c->start_method, "spawn") == 0)
+                note(out, "start method: spawn (pool start-up %s) measured against %s (%s), wall "
+                     "%.2fx vs %.2fx: spawn starts each worker clean, with no copy of the parent's "
+                     "memory, secrets, locks or threads", a, v->start_method, b, c->speedup,
+                     v->speedup);
+            else
+                note(out, "start method: %s (pool start-up %s) was faster than spawn (%s; %.2fx vs "
+                     "%.2fx); use spawn anyway if the parent holds secrets, locks or threads, "
+                     "which %s copies into every worker", c->start_method, a, b, c->speedup,
+                     v->speedup, c->start_method);
+        }
+    }
+
+    /* asyncio: said, not measured. */
+    if (c->mode == MODE_THREADS && cl->kind == KIND_IO_BOUND)
+        note(out, "asyncio: an I/O-bound job whose waits are sockets, pipes, subprocesses or "
+             "timers could serve as many waits from one thread with an event loop; concur did not "
+             "measure asyncio");
+
+    memory(out, r, c, out->target_cores);
+
+    if (out->target_cores > 0)
+        for (int i = 0; i < 2; i++)
+            scaling(&out->scaling[i], r, out->target_cores);
+
+    /* Confidence: the classification's, less where the chosen speedup is wide. */
+    double base = !classify_is_empty(cl) && cl->kind != KIND_UNKNOWN ? cl->confidence : 0.5;
+    double width = (c->speedup_high - c->speedup_low) / c->speedup;
+    if (!isfinite(width) || c->runs_ok < 2)
+        width = 0.5;
+    out->confidence = fmax(0.0, fmin(1.0, base / (1.0 + width)));
+
+    /* What the measurements left open. */
+    for (int i = 0; i < r->nsummary; i++) {
+        const config_summary *s = &r->summary[i];
+        if (s->runs_ok == 0 && s->runs_failed > 0) {
+            char n[64];
+            open_question(out, "%s failed in all %d of its runs: how it would do is unknown",
+                          config_name(n, sizeof(n), r, s), s->runs_failed);
+        }
+    }
+    if (ch.by_cost && ch.fastest->wall_s < (1.0 - limits.tie_ratio) * ch.choice->wall_s) {
+        char fast[64], fsp[48], cn[64];
+        open_question(out, "whether %s (%s) is really faster than %s: its repeats vary too much to "
+                      "tell; more repeats (--repeat) would settle it",
+                      config_name(fast, sizeof(fast), r, ch.fastest),
+                      fmt_speedup(fsp, sizeof(fsp), ch.fastest),
+                      config_name(cn, sizeof(cn), r, ch.choice));
+    }
+    if (!r->complete && r->incomplete_reason[0])
+        open_question(out, "the run is incomplete (%s): configurations not measured may change "
+                      "the advice", r->incomplete_reason);
+    if (!threads)
+        open_question(out, "thread pools were not measured");
+    if (!procs)
+        open_question(out, "process pools were not measured");
+}

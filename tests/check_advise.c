@@ -1,0 +1,431 @@
+/* check_advise.c - the advisor as a table: measurement sets built into results, and the model,
+ * worker count, chunksize and start method each must give; then follow-ups, memory and the
+ * prediction for a bigger machine. */
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "check_concur.h"
+#include "concur/advise.h"
+#include "concur/classify.h"
+#include "concur/results.h"
+#include "concur/util.h"
+
+#define MAXC 16
+
+/* One configuration: its median wall time and how far its three repeats spread around it
+ * (W x (1 - spread), W, W x (1 + spread)). */
+typedef struct {
+    run_mode mode;
+    int workers;
+    double wall;
+    double spread;
+    int chunksize;          /* processes; 0 means 1 */
+    const char *method;     /* processes: the start method the pool used; NULL means fork */
+    bool variant;
+    double rss;             /* peak RSS, bytes; 0 means 20 MiB */
+} cfg;
+
+typedef struct {
+    const char *name;
+    int cores;
+    double util;            /* single's CPU utilization */
+    double task_s;          /* work per task (mean task wall time) */
+    double overhead_s;      /* what a pool adds per task, inside its runs */
+    int tasks;
+    double memory;          /* the machine's memory; 0 means 16 GiB */
+    cfg c[MAXC];
+} scenario;
+
+/* Builds results from a scenario: three runs per configuration whose task times make the pool's
+ * cost per task what the scenario says. */
+static void build(const scenario *s, results *r)
+{
+    results_init(r);
+    r->complete = true;
+    r->machine.cores = r->machine.allowed_cores = r->machine.pus = r->machine.allowed_pus = s->cores;
+    r->machine.memory_bytes = s->memory > 0 ? s->memory : 16.0 * 1024 * 1024 * 1024;
+    r->python.gil = 1;
+    r->workload.tasks = s->tasks;
+    snprintf(r->start_method, sizeof(r->start_method), "default");
+    for (int i = 0; i < MAXC && s->c[i].workers > 0; i++) {
+        const cfg *c = &s->c[i];
+        for (int k = 0; k < 3; k++) {
+            run_result run;
+            memset(&run, 0, sizeof(run));
+            run.mode = c->mode;
+            run.workers = c->workers;
+            run.repeat = k + 1;
+            run.status = RUN_OK;
+            run.variant = c->variant;
+            if (c->mode == MODE_PROCESSES) {
+                run.chunksize = c->chunksize > 0 ? c->chunksize : 1;
+                snprintf(run.start_method, sizeof(run.start_method), "%s",
+                         c->method ? c->method : "fork");
+            }
+            run.wall_s = c->wall * (1.0 + (k - 1) * c->spread);
+            run.startup_s = c->mode == MODE_SINGLE ? NAN : 0.0;
+            run.harness_s = run.wall_s + 0.05;
+            double per = c->mode == MODE_SINGLE ? 0.0 : s->overhead_s;
+            /* (wall x workers - mean x tasks) / tasks = per: the mean that makes it so. */
+            run.task_wall.n = s->tasks;
+            run.task_wall.mean = run.wall_s * c->workers / s->tasks - per;
+            run.task_wall.median = s->task_s;
+            run.tasks = run.tasks_ok = s->tasks;
+            run.cpu_utilization = c->mode == MODE_SINGLE ? s->util : NAN;
+            run.cpu_s = NAN;
+            run.peak_rss_bytes = c->rss > 0 ? c->rss : 20.0 * 1024 * 1024;
+            run.pickle_arg_bytes = run.pickle_result_bytes = NAN;
+            if (c->mode == MODE_PROCESSES) {
+                run.pickle_arg_bytes = 20;
+                run.pickle_result_bytes = 30;
+                run.pickle_sampled = 10;
+            }
+            run.io_read_bytes = run.io_write_bytes = NAN;
+            run.counters = (counters_values){NAN, NAN, NAN, NAN, NAN, NAN, NAN, NAN, NAN};
+            results_add_run(r, &run);
+        }
+    }
+    results_summarize(r);
+    classify_results(r, &r->classification);
+}
+
+#define T(w, x) {MODE_THREADS, w, x, 0.01, 0, NULL, false, 0}
+#define P(w, x) {MODE_PROCESSES, w, x, 0.01, 0, NULL, false, 0}
+#define S(x) {MODE_SINGLE, 1, x, 0.01, 0, NULL, false, 0}
+
+static const struct {
+    scenario s;
+    run_mode model;
+    int workers;
+    int chunksize;          /* checked for processes */
+    const char *method;     /* checked for processes */
+    const char *reason;     /* in some reason, note or alternative's why ("" for none) */
+} table[] = {
+    /* Pure-Python CPU: threads gain nothing, processes nearly 2x. */
+    {{"gil-holding cpu", 2, 0.99, 0.015, 2e-4, 64, 0,
+      {S(1.0), T(1, 1.01), T(2, 1.03), P(1, 1.02), P(2, 0.52)}},
+     MODE_PROCESSES, 2, 1, "fork", "the fastest configuration measured"},
+    /* C code releasing the GIL: threads as fast as processes, and cheaper. */
+    {{"gil-releasing cpu", 2, 0.99, 0.015, 2e-4, 64, 0,
+      {S(1.0), T(1, 1.0), T(2, 0.51), P(1, 1.02), P(2, 0.52)}},
+     MODE_THREADS, 2, 0, NULL, "the fastest configuration measured"},
+    /* Threads 8 % slower than processes: within 10 %, the cheaper wins. */
+    {{"within ten percent", 2, 0.99, 0.015, 2e-4, 64, 0,
+      {S(1.0), T(1, 1.0), T(2, 0.54), P(1, 1.02), P(2, 0.50)}},
+     MODE_THREADS, 2, 0, NULL, "cheaper to run"},
+    /* Processes 20 % faster than threads but with repeats so noisy that the intervals overlap. */
+    {{"overlapping intervals", 2, 0.99, 0.015, 2e-4, 64, 0,
+      {S(1.0), T(1, 1.0), {MODE_THREADS, 2, 0.60, 0.15, 0, NULL, false, 0}, P(1, 1.02),
+       {MODE_PROCESSES, 2, 0.50, 0.20, 0, NULL, false, 0}}},
+     MODE_THREADS, 2, 0, NULL, "within the noise"},
+    /* The same 20 % with quiet repeats: processes. */
+    {{"separated intervals", 2, 0.99, 0.015, 2e-4, 64, 0,
+      {S(1.0), T(1, 1.0), T(2, 0.60), P(1, 1.02), P(2, 0.50)}},
+     MODE_PROCESSES, 2, 1, "fork", "slower than processes x2"},
+    /* Sleeping: threads keep gaining past the cores; the knee is where 90 % of the best is. */
+    {{"io-bound knee", 2, 0.02, 0.025, 1e-4, 64, 0,
+      {S(1.0), T(1, 1.0), T(2, 0.5), T(4, 0.25), T(8, 0.128), T(16, 0.125), P(1, 1.05),
+       P(2, 0.53)}},
+     MODE_THREADS, 8, 0, NULL, "asyncio"},
+    /* Processes on 8 cores flatten after 4: the knee is 4. */
+    {{"process knee", 8, 0.99, 0.015, 2e-4, 64, 0,
+      {S(1.0), T(1, 1.0), T(2, 1.02), P(1, 1.0), P(2, 0.51), P(4, 0.27), P(8, 0.26)}},
+     MODE_PROCESSES, 4, 1, "fork", "within the noise of the fastest, processes x8"},
+    /* No pool beats single: tiny tasks, a pool costs twice the work per task. */
+    {{"overhead-bound", 2, 0.99, 30e-6, 60e-6, 30000, 0,
+      {S(1.0), T(1, 2.8), T(2, 3.0), P(1, 4.0), P(2, 2.5)}},
+     MODE_SINGLE, 1, 0, NULL, "per task against"},
+    /* A pool 5 % faster than single is no reason to start one. */
+    {{"single within noise", 2, 0.99, 0.015, 2e-4, 64, 0,
+      {S(1.0), T(1, 1.0), T(2, 0.97), P(1, 1.0), P(2, 0.95)}},
+     MODE_SINGLE, 1, 0, NULL, "within the noise of single"},
+    /* Batching measured: chunksize 100 makes the process pool win. */
+    {{"chunksize wins", 2, 0.99, 30e-6, 60e-6, 30000, 0,
+      {S(1.0), T(1, 2.8), T(2, 3.0), P(1, 4.0), P(2, 2.5),
+       {MODE_PROCESSES, 2, 0.55, 0.01, 100, "fork", true, 0}}},
+     MODE_PROCESSES, 2, 100, "fork", "pass chunksize=100"},
+    /* Batching measured and useless (huge results): single. */
+    {{"chunksize useless", 2, 0.99, 0.015, 0.03, 64, 0,
+      {S(1.0), T(1, 1.0), T(2, 1.02), P(1, 3.0), P(2, 2.0),
+       {MODE_PROCESSES, 2, 1.9, 0.01, 4, "fork", true, 0}}},
+     MODE_SINGLE, 1, 0, NULL, "pickles"},
+    /* spawn measured as fast as fork: spawn, the safe default. */
+    {{"spawn as fast", 2, 0.99, 0.015, 2e-4, 64, 0,
+      {S(1.0), T(1, 1.0), T(2, 1.02), P(1, 1.02), P(2, 0.52),
+       {MODE_PROCESSES, 2, 0.53, 0.01, 1, "spawn", true, 0}}},
+     MODE_PROCESSES, 2, 1, "spawn", "starts each worker clean"},
+    /* spawn much slower (heavy imports): fork, with the warning about what fork copies. */
+    {{"spawn slower", 2, 0.99, 0.015, 2e-4, 64, 0,
+      {S(1.0), T(1, 1.0), T(2, 1.02), P(1, 1.02), P(2, 0.52),
+       {MODE_PROCESSES, 2, 0.80, 0.01, 1, "spawn", true, 0}}},
+     MODE_PROCESSES, 2, 1, "fork", "use spawn anyway if the parent holds secrets"},
+};
+
+static bool has_text(const recommendation *rec, const char *needle)
+{
+    if (!needle[0])
+        return true;
+    for (int i = 0; i < rec->nreasons; i++)
+        if (strstr(rec->reasons[i], needle))
+            return true;
+    for (int i = 0; i < rec->nnotes; i++)
+        if (strstr(rec->notes[i], needle))
+            return true;
+    for (int i = 0; i < rec->nalternatives; i++)
+        if (strstr(rec->alternatives[i].why, needle))
+            return true;
+    for (int i = 0; i < rec->nopen; i++)
+        if (strstr(rec->open_questions[i], needle))
+            return true;
+    return strstr(rec->headline, needle) != NULL;
+}
+
+static void dump(const recommendation *rec)
+{
+    fprintf(stderr, "  headline: %s\n", rec->headline);
+    for (int i = 0; i < rec->nreasons; i++)
+        fprintf(stderr, "  reason: %s\n", rec->reasons[i]);
+    for (int i = 0; i < rec->nnotes; i++)
+        fprintf(stderr, "  note: %s\n", rec->notes[i]);
+    for (int i = 0; i < rec->nalternatives; i++)
+        fprintf(stderr, "  alternative: %s x%d: %s\n", plan_mode_name(rec->alternatives[i].mode),
+                rec->alternatives[i].workers, rec->alternatives[i].why);
+    for (int i = 0; i < rec->nopen; i++)
+        fprintf(stderr, "  open: %s\n", rec->open_questions[i]);
+}
+
+START_TEST(test_table)
+{
+    results r;
+    build(&table[_i].s, &r);
+    recommendation rec;
+    advise_recommend(&r, 0, &rec);
+    const char *name = table[_i].s.name;
+    if (!rec.made || rec.choice.mode != table[_i].model || rec.choice.workers != table[_i].workers ||
+        !has_text(&rec, table[_i].reason))
+        dump(&rec);
+    ck_assert_msg(rec.made, "%s: no recommendation", name);
+    ck_assert_msg(rec.choice.mode == table[_i].model, "%s: model %s, want %s", name,
+                  plan_mode_name(rec.choice.mode), plan_mode_name(table[_i].model));
+    ck_assert_msg(rec.choice.workers == table[_i].workers, "%s: %d workers, want %d", name,
+                  rec.choice.workers, table[_i].workers);
+    ck_assert_msg(rec.parallelize == (table[_i].model != MODE_SINGLE), "%s: parallelize", name);
+    if (table[_i].model == MODE_PROCESSES) {
+        ck_assert_msg(rec.choice.chunksize == table[_i].chunksize, "%s: chunksize %d, want %d", name,
+                      rec.choice.chunksize, table[_i].chunksize);
+        ck_assert_msg(strcmp(rec.choice.start_method, table[_i].method) == 0,
+                      "%s: start method %s, want %s", name, rec.choice.start_method,
+                      table[_i].method);
+    }
+    ck_assert_msg(has_text(&rec, table[_i].reason), "%s: no line with '%s'", name,
+                  table[_i].reason);
+    ck_assert_msg(rec.headline[0], "%s: no headline", name);
+    /* The expected speedup is the measured one of the configuration chosen. */
+    const config_summary *s = NULL;
+    for (int i = 0; i < r.nsummary && !s; i++)
+        if (r.summary[i].mode == rec.choice.mode && r.summary[i].workers == rec.choice.workers &&
+            (rec.choice.mode != MODE_PROCESSES ||
+             (r.summary[i].chunksize == rec.choice.chunksize &&
+              !strcmp(r.summary[i].start_method, rec.choice.start_method))))
+            s = &r.summary[i];
+    ck_assert_msg(s != NULL, "%s: the choice was not measured", name);
+    ck_assert_double_eq_tol(rec.choice.speedup, s->speedup, 1e-12);
+    ck_assert(rec.confidence >= 0.0 && rec.confidence <= 1.0);
+    results_free(&r);
+}
+END_TEST
+
+START_TEST(test_no_baseline)
+{
+    scenario s = {"no single", 2, 0.99, 0.015, 2e-4, 64, 0, {T(1, 1.0), P(2, 0.5)}};
+    results r;
+    build(&s, &r);
+    recommendation rec;
+    advise_recommend(&r, 0, &rec);
+    ck_assert(!rec.made);
+    ck_assert_int_ge(rec.nreasons, 1);
+    ck_assert_ptr_nonnull(strstr(rec.reasons[0], "no successful single run"));
+    results_free(&r);
+}
+END_TEST
+
+/* peak RSS against the machine: a warning above half of it, "cannot fit" above all of it. */
+START_TEST(test_memory)
+{
+    const double gib = 1024.0 * 1024 * 1024;
+    const struct {
+        double rss, memory;
+        bool fits;
+        const char *text;
+    } m[] = {
+        {0.1 * gib, 16 * gib, true, "this machine has 16.0 GiB"},
+        {0.9 * gib, 1 * gib, true, "little is left"},
+        {1.5 * gib, 1 * gib, false, "it cannot fit"},
+    };
+    for (size_t i = 0; i < ARRAY_LEN(m); i++) {
+        scenario s = {"memory", 2, 0.99, 0.015, 2e-4, 64, m[i].memory,
+                      {S(1.0), T(2, 1.0), {MODE_PROCESSES, 2, 0.5, 0.01, 0, NULL, false, m[i].rss}}};
+        results r;
+        build(&s, &r);
+        recommendation rec;
+        advise_recommend(&r, 0, &rec);
+        ck_assert_int_eq(rec.choice.mode, MODE_PROCESSES);
+        ck_assert_double_eq_tol(rec.peak_rss_bytes, m[i].rss, 1.0);
+        ck_assert_msg(rec.memory_fits == m[i].fits, "case %zu: fits %d", i, rec.memory_fits);
+        ck_assert_msg(has_text(&rec, m[i].text), "case %zu: no '%s'", i, m[i].text);
+        results_free(&r);
+    }
+}
+END_TEST
+
+/* Processes at 32 workers on a 16-core target: per-process memory times the workers. */
+START_TEST(test_memory_at_target)
+{
+    const double gib = 1024.0 * 1024 * 1024;
+    scenario s = {"memory target", 2, 0.99, 0.015, 2e-4, 64, 4 * gib,
+                  {S(1.0), T(2, 1.0), {MODE_PROCESSES, 2, 0.5, 0.01, 0, NULL, false, 0.6 * gib}}};
+    results r;
+    build(&s, &r);
+    recommendation rec;
+    advise_recommend(&r, 16, &rec);
+    ck_assert_msg(has_text(&rec, "memory at 16 workers: about 3.4 GiB"), "no target memory note");
+    results_free(&r);
+}
+END_TEST
+
+/* Writes r, loads it back, and checks that the text written again is the same. */
+static void round_trip(const results *r)
+{
+    char dir[] = "/tmp/concur-advise-XXXXXX";
+    ck_assert_ptr_nonnull(mkdtemp(dir));
+    char path[256];
+    snprintf(path, sizeof(path), "%s/results.json", dir);
+    ck_assert_int_eq(results_write(r, path), 0);
+    results back;
+    char err[512];
+    ck_assert_msg(results_load(path, &back, err, sizeof(err)) == 0, "%s", err);
+    char *a = results_to_json(r), *b = results_to_json(&back);
+    ck_assert_str_eq(a, b);
+    int variants = 0;
+    for (int i = 0; i < back.nsummary; i++)
+        variants += back.summary[i].variant;
+    int want = 0;
+    for (int i = 0; i < r->nsummary; i++)
+        want += r->summary[i].variant;
+    ck_assert_int_eq(variants, want);
+    free(a);
+    free(b);
+    results_free(&back);
+    unlink(path);
+    rmdir(dir);
+}
+
+/* What the advisor asks to measure: batching where the pool costs as much as the work, then the
+ * other start method for the process pool it would choose; nothing once both are measured. */
+START_TEST(test_followups)
+{
+    advise_followup f[ADVISE_MAX_FOLLOWUPS];
+    results r;
+
+    scenario tiny = {"tiny", 2, 0.99, 30e-6, 60e-6, 30000, 0,
+                     {S(1.0), T(1, 2.8), T(2, 3.0), P(1, 4.0), P(2, 2.5)}};
+    build(&tiny, &r);
+    int n = advise_followups(&r, f, ADVISE_MAX_FOLLOWUPS);
+    ck_assert_int_eq(n, 1);
+    ck_assert_int_eq(f[0].mode, MODE_PROCESSES);
+    ck_assert_int_eq(f[0].workers, 2);
+    /* 60 us of cost over 5 % of 30 us: 40 per chunk, well under 30000 / (4 x 2). */
+    ck_assert_int_eq(f[0].chunksize, 40);
+    ck_assert_str_eq(f[0].start_method, "fork");
+    ck_assert_ptr_nonnull(strstr(f[0].why, "chunksize 40"));
+    results_free(&r);
+
+    /* Batched, it wins: now the start method of that configuration. */
+    scenario tiny2 = tiny;
+    tiny2.c[5] = (cfg){MODE_PROCESSES, 2, 0.55, 0.01, 40, "fork", true, 0};
+    build(&tiny2, &r);
+    n = advise_followups(&r, f, ADVISE_MAX_FOLLOWUPS);
+    ck_assert_int_eq(n, 1);
+    ck_assert_int_eq(f[0].chunksize, 40);
+    ck_assert_str_eq(f[0].start_method, "spawn");
+    results_free(&r);
+
+    tiny2.c[6] = (cfg){MODE_PROCESSES, 2, 0.56, 0.01, 40, "spawn", true, 0};
+    build(&tiny2, &r);
+    ck_assert_int_eq(advise_followups(&r, f, ADVISE_MAX_FOLLOWUPS), 0);
+    recommendation rec;
+    advise_recommend(&r, 0, &rec);
+    ck_assert_int_eq(rec.choice.chunksize, 40);
+    ck_assert_str_eq(rec.choice.start_method, "spawn");
+    /* Follow-ups and the recommendation survive results.json unchanged. */
+    r.recommendation = rec;
+    round_trip(&r);
+    results_free(&r);
+
+    /* Cheap pool, threads win: nothing to measure. */
+    scenario rel = {"releases", 2, 0.99, 0.015, 2e-4, 64, 0,
+                    {S(1.0), T(1, 1.0), T(2, 0.51), P(1, 1.02), P(2, 0.52)}};
+    build(&rel, &r);
+    ck_assert_int_eq(advise_followups(&r, f, ADVISE_MAX_FOLLOWUPS), 0);
+    results_free(&r);
+
+    /* Few tasks cap the chunksize: 64 tasks over 2 workers leave 8 per chunk at most. */
+    scenario few = {"few tasks", 2, 0.99, 1e-3, 5e-3, 64, 0,
+                    {S(1.0), T(1, 1.1), T(2, 1.1), P(1, 1.3), P(2, 0.9)}};
+    build(&few, &r);
+    n = advise_followups(&r, f, ADVISE_MAX_FOLLOWUPS);
+    ck_assert_int_eq(n, 1);
+    ck_assert_int_eq(f[0].chunksize, 8);
+    results_free(&r);
+}
+END_TEST
+
+/* The scalability law on an Amdahl curve measured up to 8 of 8 cores: a prediction at 32; from
+ * two worker counts: refused, with the reason. */
+START_TEST(test_target)
+{
+    scenario amdahl = {"amdahl", 8, 0.99, 0.015, 2e-4, 64, 0, {S(1.0), T(1, 1.0), T(2, 1.0)}};
+    /* S(N) = N / (1 + 0.05 (N - 1)) */
+    const int ns[] = {1, 2, 4, 8};
+    for (int i = 0; i < 4; i++)
+        amdahl.c[3 + i] = (cfg){MODE_PROCESSES, ns[i], (1 + 0.05 * (ns[i] - 1)) / ns[i], 0.0, 0,
+                                NULL, false, 0};
+    results r;
+    build(&amdahl, &r);
+    recommendation rec;
+    advise_recommend(&r, 32, &rec);
+    ck_assert_int_eq(rec.target_cores, 32);
+    const advise_scaling *p = &rec.scaling[1];
+    ck_assert_int_eq(p->mode, MODE_PROCESSES);
+    ck_assert(p->fit.fitted);
+    ck_assert_double_eq_tol(p->fit.sigma, 0.05, 1e-6);
+    ck_assert_double_eq_tol(p->predicted, 32.0 / (1 + 0.05 * 31), 1e-6);
+    ck_assert_ptr_nonnull(strstr(p->note, "predicted at 32 workers"));
+    const advise_scaling *t = &rec.scaling[0];
+    ck_assert(!t->fit.fitted);
+    ck_assert(isnan(t->predicted));
+    ck_assert_ptr_nonnull(strstr(t->note, "needs at least 3"));
+
+    /* results.json keeps the prediction. */
+    r.recommendation = rec;
+    round_trip(&r);
+    results_free(&r);
+}
+END_TEST
+
+Suite *advise_suite(void)
+{
+    Suite *s = suite_create("advise");
+    TCase *tc = tcase_create("advise");
+    tcase_add_loop_test(tc, test_table, 0, (int)ARRAY_LEN(table));
+    tcase_add_test(tc, test_no_baseline);
+    tcase_add_test(tc, test_memory);
+    tcase_add_test(tc, test_memory_at_target);
+    tcase_add_test(tc, test_followups);
+    tcase_add_test(tc, test_target);
+    suite_add_tcase(s, tc);
+    return s;
+}
