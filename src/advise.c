@@ -606,20 +606,28 @@ void advise_recommend(const results *r, int target_cores, recommendation *out)
         util_fmt(out->headline, sizeof(out->headline), "%s, %d worker%s%s: %s on this machine%s",
                  model_title(c->mode), c->workers, c->workers == 1 ? "" : "s", extra, sp, why);
 
-        if (c == ch.fastest || (ch.choice == ch.fastest && c != ch.choice))
-            reason(out, "%s: %s, the fastest configuration measured", name, sp);
+        /* The configuration chosen before the start method was: spawn may stand in for it. */
+        const config_summary *k = ch.choice;
+        char kn[64], ksp[48];
+        config_name(kn, sizeof(kn), r, k);
+        fmt_speedup(ksp, sizeof(ksp), k);
+        if (k == ch.fastest)
+            reason(out, "%s: %s, the fastest configuration measured", kn, ksp);
         else if (ch.by_cost) {
             char fast[64], fsp[48];
             reason(out, "%s: %s, within the noise of the fastest, %s at %s, and cheaper to run",
-                   name, sp, config_name(fast, sizeof(fast), r, ch.fastest),
+                   kn, ksp, config_name(fast, sizeof(fast), r, ch.fastest),
                    fmt_speedup(fsp, sizeof(fsp), ch.fastest));
         } else {
             char best[64], bsp[48];
-            reason(out, "%s: %s, %.0f %% of %s's best (%s at %s) with fewer workers", name, sp,
-                   100 * c->speedup / ch.mode_best->speedup, plan_mode_name(c->mode),
+            reason(out, "%s: %s, %.0f %% of %s's best (%s at %s) with fewer workers", kn, ksp,
+                   100 * k->speedup / ch.mode_best->speedup, plan_mode_name(k->mode),
                    config_name(best, sizeof(best), r, ch.mode_best),
                    fmt_speedup(bsp, sizeof(bsp), ch.mode_best));
         }
+        if (c != k)
+            reason(out, "%s: %s, within the noise of %s (%s), and spawn starts workers clean", name,
+                   sp, kn, k->start_method);
     }
 
     /* The other modes, and what held them back. */

@@ -34,9 +34,10 @@ static const struct {
      * utilization where it was not sampled) at or above which the job computes nearly all of its
      * time (CPU-bound); below it, waiting takes a share that threads could overlap (mixed). */
     .cpu_bound_util = 0.80,
-    /* The same share at or below which the job mostly waits (I/O-bound); above it, computing takes
-     * a share that only parallel CPUs speed up (mixed). */
-    .io_bound_util = 0.30,
+    /* The same share at or below which the job waits most of its time (I/O-bound: more than half
+     * of a worker's time can overlap with other workers' waits, so threads gain at least 2x while
+     * the GIL is free); above it, computing takes a share that only parallel CPUs speed up (mixed). */
+    .io_bound_util = 0.50,
     /* Speedup of the best pool below which no pool is faster than single (the first condition of
      * overhead-bound); at or above it, some pool gains. */
     .pool_gain_min = 1.10,
@@ -253,24 +254,31 @@ static double get_pickle_result(const run_result *x)
 
 /* ---- the kind --------------------------------------------------------------------------------- */
 
-/* The share of its time the single thread wanted a CPU. With enough samples: on a CPU or queued
- * for one (runnable), because time spent queued behind other load is computing the job could not
- * do, not waiting the job does. Else the CPU utilization from the counters. what says which, for
- * the evidence. NAN when neither was measured. */
+/* The share of its time the single thread wanted a CPU: on one (its CPU utilization, counted
+ * exactly by the counters) or queued for one (the runnable share of its samples: time spent queued
+ * behind other load is computing the job could not do, not waiting the job does). Without CPU time
+ * counted, the running and runnable shares of the samples; without samples, the utilization
+ * alone. what says which, for the evidence. NAN when neither was measured. */
 static double single_utilization(const config_summary *single, char *what, size_t len)
 {
-    if (isfinite(single->running_fraction) && isfinite(single->runnable_fraction) &&
-        single->state_samples >= limits.min_samples) {
-        double demand = single->running_fraction + single->runnable_fraction;
-        char util[48] = "CPU time not counted";
-        if (isfinite(single->cpu_utilization))
-            util_fmt(util, sizeof(util), "CPU utilization %.2f", single->cpu_utilization);
-        util_fmt(what, len, "single thread on a CPU or queued for one in %.0f %% of %.0f samples "
-                 "(queued %.0f %%; %s)", 100 * demand, single->state_samples,
-                 100 * single->runnable_fraction, util);
+    bool sampled = isfinite(single->running_fraction) && isfinite(single->runnable_fraction) &&
+                   single->state_samples >= limits.min_samples;
+    bool counted = isfinite(single->cpu_utilization);
+    if (counted && sampled) {
+        double demand = fmin(1.0, single->cpu_utilization + single->runnable_fraction);
+        util_fmt(what, len, "single thread on a CPU or queued for one %.0f %% of the time (CPU "
+                 "utilization %.2f, queued in %.0f %% of %.0f samples)", 100 * demand,
+                 single->cpu_utilization, 100 * single->runnable_fraction, single->state_samples);
         return demand;
     }
-    if (isfinite(single->cpu_utilization)) {
+    if (sampled) {
+        double demand = single->running_fraction + single->runnable_fraction;
+        util_fmt(what, len, "single thread on a CPU or queued for one in %.0f %% of %.0f samples "
+                 "(queued %.0f %%; CPU time not counted)", 100 * demand, single->state_samples,
+                 100 * single->runnable_fraction);
+        return demand;
+    }
+    if (counted) {
         util_fmt(what, len, "single-thread CPU utilization %.2f", single->cpu_utilization);
         return single->cpu_utilization;
     }
@@ -491,7 +499,9 @@ static classify_gil gil_from_speedups(ctx *c, const gil_test *g, bool waiting, d
         evidence(c, "I/O-bound, yet threads at %d workers gained only %.2fx: their waits do not "
                  "overlap", n, t->speedup);
 
-    if (p) {
+    /* An overhead-bound job's processes are held back by their own pool's cost (pickling, the
+     * pipe), so they say nothing about what the GIL does to the threads. */
+    if (p && c->out->kind != KIND_OVERHEAD_BOUND) {
         double ppos = (p->speedup - g->bound) / span;
         if (ppos < limits.scaling_releases) {
             evidence(c, "processes do not scale either: the limit is not the GIL alone");
@@ -504,10 +514,13 @@ static classify_gil gil_from_speedups(ctx *c, const gil_test *g, bool waiting, d
     }
     /* Computing threads that do not scale are stopped by the GIL or by shared hardware, which the
      * processes would show; waits that do not overlap are more often a resource outside the
-     * process serving one request at a time, so without processes to compare only the samples
-     * may blame the GIL. */
-    if (waiting)
+     * process serving one request at a time (a disk's journal, a server), so where the job also
+     * waits, without processes to compare only the samples may blame the GIL. */
+    if (waiting || c->out->kind == KIND_MIXED) {
+        evidence(c, "no process pool at %d workers to tell the GIL from a resource the waits "
+                 "share", n);
         return GIL_UNKNOWN;
+    }
     *conf = decision_confidence(pos, limits.scaling_releases) *
             noise_factor(c, speedup_width(t), "these speedups");
     return GIL_HOLDS;
@@ -605,7 +618,14 @@ static void decide_gil(ctx *c, double u)
 
     double cs = NAN, cq = NAN;
     classify_gil vs = gil_from_speedups(c, &best, waiting, &cs);
-    classify_gil vq = gil_from_samples(c, &best, h, waiting, &cq);
+    classify_gil vq = GIL_UNKNOWN;
+    /* Threads of an overhead-bound job spend their time in the pool's queue and hand-offs, so
+     * their samples tell about the pool more than about the tasks: only the speedups speak. */
+    if (o->kind == KIND_OVERHEAD_BOUND)
+        evidence(c, "overhead-bound: the threads' samples show the pool's own work more than the "
+                 "tasks', so the GIL verdict rests on the speedups");
+    else
+        vq = gil_from_samples(c, &best, h, waiting, &cq);
     if (vs != GIL_UNKNOWN && vq != GIL_UNKNOWN) {
         if (vs == vq) {
             o->gil = vs;

@@ -322,10 +322,12 @@ thread_state sampler_classify(char stat_state, const char *syscall_line, uint64_
     if (stat_state == 'R')
         return TS_RUNNING;
     if ((stat_state != 'S' && stat_state != 'D') || !syscall_line)
-        return TS_OTHER;
-    /* The thread woke between the two reads. */
+        return stat_state == 'D' ? TS_IO_WAIT : TS_OTHER;
+    /* A sleeping thread that answers "running" woke between the two reads. A thread in
+     * uninterruptible sleep answers "running" too while the kernel cannot stop it to read its
+     * registers (inside fsync, for one); that sleep is a wait for a device. */
     if (strncmp(syscall_line, "running", 7) == 0)
-        return TS_RUNNING;
+        return stat_state == 'D' ? TS_IO_WAIT : TS_RUNNING;
     char *end;
     errno = 0;
     long nr = strtol(syscall_line, &end, 10);

@@ -357,6 +357,93 @@ START_TEST(test_signal_mid_run)
 }
 END_TEST
 
+/* concur classify on every bundled workload and on jobs it was never tuned on: the kind and the
+ * GIL behaviour a careful engineer would name. One run per configuration first; a machine busy
+ * with something else can blur a single run, so a verdict that comes out wrong is measured again
+ * with three runs per configuration, and that verdict must be right. */
+static const struct {
+    const char *path; /* under CONCUR_SRC */
+    const char *tasks;
+    const char *kind, *gil;
+} verdict_cases[] = {
+    {"workloads/cpu_bound.py", NULL, "cpu-bound", "holds"},
+    {"workloads/gil_release.py", NULL, "cpu-bound", "releases"},
+    {"workloads/mixed.py", NULL, "mixed", "holds"},
+    {"workloads/sleep_wait.py", NULL, "io-bound", "releases"},
+    {"workloads/socket_wait.py", NULL, "io-bound", "releases"},
+    {"workloads/subprocess_wait.py", NULL, "io-bound", "releases"},
+    {"workloads/tiny_tasks.py", "6000", "overhead-bound", "holds"},
+    {"workloads/big_results.py", NULL, "overhead-bound", "holds"},
+    {"tests/jobs/arith.py", NULL, "cpu-bound", "holds"},
+    {"tests/jobs/json_encode.py", NULL, "cpu-bound", "holds"},
+    {"tests/jobs/regex.py", NULL, "cpu-bound", "holds"},
+    {"tests/jobs/hashing.py", NULL, "cpu-bound", "releases"},
+    {"tests/jobs/compress.py", NULL, "cpu-bound", "releases"},
+    {"tests/jobs/sleeping.py", NULL, "io-bound", "releases"},
+    {"tests/jobs/child_wait.py", NULL, "io-bound", "releases"},
+    {"tests/jobs/fsync_write.py", NULL, "io-bound", "releases"},
+};
+
+/* Runs concur classify; returns 0 and the verdict, or the exit status. */
+static int classify_verdict(const char *path, const char *tasks, const char *repeat, char *kind,
+                            char *gil, size_t len, char *evidence, size_t elen)
+{
+    char out[PATH_MAX];
+    snprintf(out, sizeof(out), "%s/verdict", tmp);
+    const char *args[16] = {"classify", path, "--out", out, "--json", "--quiet", "--repeat", repeat};
+    int a = 8;
+    if (tasks) {
+        args[a++] = "--tasks";
+        args[a++] = tasks;
+    }
+    args[a] = NULL;
+    outcome r = run_concur(args);
+    int code = r.code;
+    cJSON *j = code == 0 ? cJSON_Parse(r.out) : NULL;
+    const cJSON *c = j ? cJSON_GetObjectItemCaseSensitive(j, "classification") : NULL;
+    if (code == 0 && cJSON_IsObject(c)) {
+        snprintf(kind, len, "%s", cJSON_GetObjectItemCaseSensitive(c, "kind")->valuestring);
+        snprintf(gil, len, "%s", cJSON_GetObjectItemCaseSensitive(c, "gil")->valuestring);
+        evidence[0] = '\0';
+        const cJSON *e;
+        cJSON_ArrayForEach(e, cJSON_GetObjectItemCaseSensitive(c, "evidence"))
+        {
+            strncat(evidence, "\n  ", elen - strlen(evidence) - 1);
+            strncat(evidence, e->valuestring, elen - strlen(evidence) - 1);
+        }
+    } else if (code == 0) {
+        code = -1;
+    }
+    if (code != 0)
+        fprintf(stderr, "classify %s: exit %d: %s\n", path, r.code, r.err);
+    cJSON_Delete(j);
+    outcome_free(&r);
+    return code;
+}
+
+START_TEST(test_verdicts)
+{
+    char path[PATH_MAX];
+    const char *src = getenv("CONCUR_SRC");
+    snprintf(path, sizeof(path), "%s/%s", src ? src : ".", verdict_cases[_i].path);
+    char kind[32], gil[32], ev[4096];
+    int code = classify_verdict(path, verdict_cases[_i].tasks, "1", kind, gil, sizeof(kind), ev,
+                                sizeof(ev));
+    ck_assert_int_eq(code, 0);
+    if (strcmp(kind, verdict_cases[_i].kind) || strcmp(gil, verdict_cases[_i].gil)) {
+        fprintf(stderr, "%s: one run each gave %s / %s (want %s / %s):%s\nmeasuring again with "
+                "three runs each\n", verdict_cases[_i].path, kind, gil, verdict_cases[_i].kind,
+                verdict_cases[_i].gil, ev);
+        code = classify_verdict(path, verdict_cases[_i].tasks, "3", kind, gil, sizeof(kind), ev,
+                                sizeof(ev));
+        ck_assert_int_eq(code, 0);
+    }
+    ck_assert_msg(!strcmp(kind, verdict_cases[_i].kind) && !strcmp(gil, verdict_cases[_i].gil),
+                  "%s: %s / %s, want %s / %s; evidence:%s", verdict_cases[_i].path, kind, gil,
+                  verdict_cases[_i].kind, verdict_cases[_i].gil, ev);
+}
+END_TEST
+
 Suite *cli_suite(void)
 {
     Suite *s = suite_create("cli");
@@ -378,6 +465,12 @@ Suite *cli_suite(void)
     tcase_add_loop_test(tc, test_classify_end_to_end, 0,
                         sizeof(classify_cases) / sizeof(classify_cases[0]));
     tcase_add_loop_test(tc, test_signal_mid_run, 0, sizeof(stop_signals) / sizeof(stop_signals[0]));
+    suite_add_tcase(s, tc);
+
+    tc = tcase_create("verdicts");
+    tcase_add_checked_fixture(tc, setup, teardown);
+    tcase_set_timeout(tc, 240);
+    tcase_add_loop_test(tc, test_verdicts, 0, sizeof(verdict_cases) / sizeof(verdict_cases[0]));
     suite_add_tcase(s, tc);
     return s;
 }

@@ -508,6 +508,8 @@ static const classify_case classify_cases[] = {
     {'S', SYS_epoll_wait, 4, 0x7ffd0000, NULL, TS_IO_WAIT},
 #endif
     {'S', -1, 0, 0, "running\n", TS_RUNNING},
+    {'D', -1, 0, 0, "running\n", TS_IO_WAIT}, /* inside fsync: the kernel cannot stop it to read */
+    {'D', -1, 0, 0, NULL, TS_IO_WAIT},
     {'S', -1, 0, 0, "-1 0x7ffd00001000 0x55d000001234\n", TS_OTHER},
     {'S', -1, 0, 0, "", TS_OTHER},
     {'S', -1, 0, 0, NULL, TS_OTHER},

@@ -38,8 +38,10 @@ double sampler_fraction(const state_hist *h, thread_state s);
  * /proc/<pid>/task/<tid>/stat, syscall_line the text of .../syscall (NULL where it could not be
  * read), [gil_lo, gil_hi) the GIL range of its process (0, 0: none). 'R' gives TS_RUNNING (the
  * sampler splits it into running and runnable with schedstat); S or D go by the syscall, a futex
- * by its address (argument 0). An unreadable syscall file, a state other than R, S or D, or a
- * malformed line gives TS_OTHER. Cannot fail. */
+ * by its address (argument 0). "running" in the syscall file is TS_RUNNING after S (it woke
+ * between the reads) and TS_IO_WAIT after D (the kernel could not stop it: a device wait), as is
+ * D with an unreadable syscall file. Otherwise an unreadable syscall file, a state other than R,
+ * S or D, or a malformed line gives TS_OTHER. Cannot fail. */
 thread_state sampler_classify(char stat_state, const char *syscall_line, uint64_t gil_lo,
                               uint64_t gil_hi);
 
