@@ -2,6 +2,7 @@
 #
 #   make            build build/concur
 #   make deps       install the Debian packages that are missing (needs root or sudo)
+#   make deps-browser  install chromium, for the test that opens report.html in a browser
 #   make test       build and run the test suites (Check)
 #   make demo       build and run a bundled workload; the report lands in reports/
 #   make bench      concur's own overhead against bare Python, as ratios
@@ -55,7 +56,7 @@ BIN     := $(BUILD)/concur
 HARNESS := $(BUILD)/harness.py
 CHECK   := $(BUILD)/check_concur
 
-.PHONY: all deps test demo bench install uninstall clean check-deps format
+.PHONY: all deps deps-browser test demo bench install uninstall clean check-deps format
 
 all: check-deps $(BIN) $(HARNESS)
 
@@ -76,6 +77,15 @@ deps:
 	echo "deps: installing$$missing"; \
 	SUDO=""; [ "$$(id -u)" = 0 ] || SUDO=sudo; \
 	$$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq $$missing
+
+# Optional: the report suite opens report.html in headless chromium where it is installed, and
+# skips that test (saying so) where it is not.
+deps-browser:
+	@if command -v chromium >/dev/null 2>&1 || command -v chromium-browser >/dev/null 2>&1; then \
+	  echo "deps-browser: chromium is installed"; exit 0; fi; \
+	echo "deps-browser: installing chromium"; \
+	SUDO=""; [ "$$(id -u)" = 0 ] || SUDO=sudo; \
+	$$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq chromium
 
 $(BIN): $(OBJS)
 	$(CC) $(ALL_CFLAGS) $(LDFLAGS) -o $@ $^ $(PKG_LIBS)

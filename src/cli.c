@@ -44,6 +44,7 @@ static const char usage_main[] =
     "  topology         what hwloc sees here, and which CPUs a run would use\n"
     "  counters         which counter level works here (hardware, software, kernel), and why\n"
     "  compare OLD NEW  did a change make the job slower? (two results.json files)\n"
+    "  report RESULTS   report.md and report.html again, from a results.json alone\n"
     "  help [COMMAND]   this text, or a command's\n"
     "\n"
     "Options:\n"
@@ -171,6 +172,29 @@ static const char usage_compare[] =
     "\n"
     "Example (CI):\n"
     "  concur compare main/results.json reports/pr/results.json --format md > comment.md\n";
+
+static const char usage_report[] =
+    "Usage: concur report RESULTS.json [OPTIONS]\n"
+    "\n"
+    "Renders the reports a person reads from a results.json alone, measuring nothing:\n"
+    "  report.md    GitHub-flavoured Markdown (readable as plain text too)\n"
+    "  report.html  one self-contained page: inline CSS and SVG charts (speedup against workers,\n"
+    "               what the worker threads were doing), no script, nothing fetched\n"
+    "Both start with the recommendation, then the classification, every configuration, the\n"
+    "prediction for a bigger machine (when one was asked for), the machine and the failures.\n"
+    "\n"
+    "Options:\n"
+    "      --format LIST        md, html, terminal, comma-separated (default: md,html);\n"
+    "                           terminal prints the summary 'concur run' shows to stdout\n"
+    "  -o, --out DIR            where to write the files (default: the directory that holds\n"
+    "                           RESULTS.json)\n"
+    "  -h, --help               this text\n"
+    "\n"
+    "Prints the path of each file written. Exit status: 0 written, 2 usage error, 4 the results\n"
+    "file cannot be read or is not concur results, or the output directory cannot be written.\n"
+    "\n"
+    "Example:\n"
+    "  concur report reports/cpu_bound-20261121T103735Z/results.json --format html --out /tmp\n";
 
 /* Exit code for a bad command line: one line saying what is wrong, one saying where help is. */
 static int usage_error(const char *cmd, const char *fmt, ...) CONCUR_PRINTF(2, 3);
@@ -615,6 +639,13 @@ static int cmd_run_measure(const run_options *o)
     }
     if (write_results(&res, json_path, o->target_cores) < 0)
         rc = CONCUR_EXIT_ENV;
+    /* The reports a person reads, next to results.json (an interrupted run's say so on top). */
+    char rerr[512];
+    bool reports = report_write_files(&res, out_dir, true, true, rerr, sizeof(rerr)) == 0;
+    if (!reports) {
+        log_error("%s", rerr);
+        rc = CONCUR_EXIT_ENV;
+    }
 
     if (o->json) {
         char *text = results_to_json(&res);
@@ -627,6 +658,8 @@ static int cmd_run_measure(const run_options *o)
     } else {
         report_terminal(&res, stdout);
         printf("\nresults: %s\n", json_path);
+        if (reports)
+            printf("report:  %s/report.html (and report.md)\n", out_dir);
     }
     if (sig)
         log_warn("interrupted: the results so far are in %s, marked incomplete", json_path);
@@ -1011,6 +1044,104 @@ static int cmd_compare(int argc, char **argv)
     return rc;
 }
 
+static int cmd_report(int argc, char **argv)
+{
+    static const struct option longopts[] = {
+        {"format", required_argument, NULL, 'F'},
+        {"out", required_argument, NULL, 'o'},
+        {"help", no_argument, NULL, 'h'},
+        {NULL, 0, NULL, 0},
+    };
+    bool md = true, html = true, terminal = false;
+    const char *out_dir = NULL;
+    int opt;
+    opterr = 0;
+    while ((opt = getopt_long(argc, argv, ":o:h", longopts, NULL)) != -1) {
+        switch (opt) {
+        case 'F': {
+            char list[256], *save = NULL;
+            util_fmt(list, sizeof(list), "%s", optarg);
+            md = html = terminal = false;
+            int n = 0;
+            for (char *f = strtok_r(list, ",", &save); f; f = strtok_r(NULL, ",", &save), n++) {
+                if (!strcmp(f, "md") || !strcmp(f, "markdown"))
+                    md = true;
+                else if (!strcmp(f, "html"))
+                    html = true;
+                else if (!strcmp(f, "terminal"))
+                    terminal = true;
+                else
+                    return usage_error("report", "--format '%s': expected md, html or terminal, "
+                                                 "comma-separated", optarg);
+            }
+            if (n == 0)
+                return usage_error("report", "--format '%s': expected md, html or terminal, "
+                                             "comma-separated", optarg);
+            break;
+        }
+        case 'o':
+            if (optarg[0] == '\0')
+                return usage_error("report", "--out: an empty directory name");
+            out_dir = optarg;
+            break;
+        case 'h':
+            fputs(usage_report, stdout);
+            return CONCUR_EXIT_OK;
+        case ':':
+            return usage_error("report", "option '%s' needs a value", argv[optind - 1]);
+        default:
+            return bad_option("report", argv);
+        }
+    }
+    if (optind >= argc)
+        return usage_error("report", "no results file given (a results.json written by 'concur "
+                                     "run')");
+    if (optind + 1 < argc)
+        return usage_error("report", "unexpected argument '%s' (one results file)",
+                           argv[optind + 1]);
+    const char *path = argv[optind];
+
+    results res;
+    char err[2048];
+    if (results_load(path, &res, err, sizeof(err)) < 0) {
+        log_error("%s", err);
+        results_free(&res);
+        return CONCUR_EXIT_ENV;
+    }
+    int rc = CONCUR_EXIT_OK;
+    if (terminal)
+        report_terminal(&res, stdout);
+    if (md || html) {
+        char dir[PATH_MAX];
+        if (out_dir) {
+            util_fmt(dir, sizeof(dir), "%s", out_dir);
+        } else {
+            const char *slash = strrchr(path, '/');
+            if (slash == NULL)
+                util_fmt(dir, sizeof(dir), ".");
+            else if (slash == path)
+                util_fmt(dir, sizeof(dir), "/");
+            else
+                util_fmt(dir, sizeof(dir), "%.*s", (int)(slash - path), path);
+        }
+        if (util_mkdir_p(dir, 0755) < 0) {
+            log_error("cannot create the output directory %s: %s", dir, strerror(errno));
+            rc = CONCUR_EXIT_ENV;
+        } else if (report_write_files(&res, dir, md, html, err, sizeof(err)) < 0) {
+            log_error("%s", err);
+            rc = CONCUR_EXIT_ENV;
+        } else {
+            const char *sep = dir[strlen(dir) - 1] == '/' ? "" : "/";
+            if (md)
+                printf("%s%sreport.md\n", dir, sep);
+            if (html)
+                printf("%s%sreport.html\n", dir, sep);
+        }
+    }
+    results_free(&res);
+    return rc;
+}
+
 static int cmd_help(int argc, char **argv)
 {
     const char *topic = argc > 1 ? argv[1] : NULL;
@@ -1026,8 +1157,10 @@ static int cmd_help(int argc, char **argv)
         fputs(usage_counters, stdout);
     else if (!strcmp(topic, "compare"))
         fputs(usage_compare, stdout);
+    else if (!strcmp(topic, "report"))
+        fputs(usage_report, stdout);
     else
-        return usage_error(NULL, "no help for '%s' (commands: run, classify, topology, counters, compare)", topic);
+        return usage_error(NULL, "no help for '%s' (commands: run, classify, topology, counters, compare, report)", topic);
     return CONCUR_EXIT_OK;
 }
 
@@ -1057,9 +1190,11 @@ int cli_main(int argc, char **argv)
         return cmd_counters(argc - 1, argv + 1);
     if (!strcmp(cmd, "compare"))
         return cmd_compare(argc - 1, argv + 1);
+    if (!strcmp(cmd, "report"))
+        return cmd_report(argc - 1, argv + 1);
     if (!strcmp(cmd, "help"))
         return cmd_help(argc - 1, argv + 1);
     if (cmd[0] == '-')
         return usage_error(NULL, "unknown option '%s' (options go after the command)", cmd);
-    return usage_error(NULL, "unknown command '%s' (commands: run, classify, topology, counters, compare, help)", cmd);
+    return usage_error(NULL, "unknown command '%s' (commands: run, classify, topology, counters, compare, report, help)", cmd);
 }

@@ -15,6 +15,7 @@ Suite *cli_suite(void);
 Suite *sampler_suite(void);
 Suite *compare_suite(void);
 Suite *usl_suite(void);
+Suite *report_suite(void);
 Suite *advise_suite(void);
 
 /* Processes other than this one whose command line contains needle (check_procs.c). */

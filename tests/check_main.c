@@ -17,6 +17,7 @@ int main(void)
     srunner_add_suite(sr, sampler_suite());
     srunner_add_suite(sr, compare_suite());
     srunner_add_suite(sr, usl_suite());
+    srunner_add_suite(sr, report_suite());
     srunner_add_suite(sr, advise_suite());
     srunner_run_all(sr, CK_NORMAL);
     int failed = srunner_ntests_failed(sr);

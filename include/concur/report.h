@@ -1,4 +1,4 @@
-/* report.h - what a person reads: the terminal summary of a run. */
+/* report.h - what a person reads: the terminal summary of a run, report.md and report.html. */
 #ifndef CONCUR_REPORT_H
 #define CONCUR_REPORT_H
 
@@ -15,5 +15,55 @@ void report_terminal(const results *r, FILE *out);
 /* The recommendation alone: the headline, the reasons, the notes, the prediction for the target
  * machine and the open questions; nothing when none was made. Bold on a colour terminal. */
 void report_recommendation(const recommendation *rec, FILE *out);
+
+/* The reports rendered from results alone (what results.json holds), recommendation first: the
+ * recommendation with its reasons, notes and alternatives; the classification with its evidence;
+ * every configuration (wall with its 95 % interval, speedup with its interval, efficiency, CPU
+ * utilization, what the worker threads were doing, peak memory, pickled bytes per task) and the
+ * follow-ups apart; the prediction beyond this machine when one was asked for; the machine, the
+ * interpreter and the counters; the runs that failed. An incomplete run says so on the first line.
+ * Numbers that were not measured print as "-". Each returns 0, or -1 when writing to out failed. */
+
+/* GitHub-flavoured Markdown, readable as plain text too (tables are aligned). */
+int report_write_markdown(const results *r, FILE *out);
+
+/* One self-contained HTML file: inline CSS and inline SVG charts (svg#chart-speedup: speedup
+ * against workers per mode, with the ideal line and the 95 % band; svg#chart-states: what the
+ * worker threads were doing in each configuration), no script, nothing fetched from anywhere
+ * (a Content-Security-Policy says so to the browser too). Every string from the results is
+ * escaped. */
+int report_write_html(const results *r, FILE *out);
+
+/* Writes dir/report.md (when md) and dir/report.html (when html), each rendered in memory first and
+ * then written atomically (util_write_atomic), so a reader never sees half a report. dir must
+ * exist. Returns 0, or -1 with a reason naming the file in err. */
+int report_write_files(const results *r, const char *dir, bool md, bool html, char *err,
+                       size_t errlen);
+
+/* Renders into a string the caller frees: report_write_markdown or report_write_html into memory.
+ * Never NULL. */
+char *report_markdown_string(const results *r);
+char *report_html_string(const results *r);
+
+/* Formatting the report renderers share; each writes "-" for what was not measured (NAN) and
+ * returns buf. */
+/* "1.63x [0.72-3.70]", "1.63x" without an interval (lo or hi not a number). */
+char *report_fmt_speedup(char *buf, size_t len, double s, double lo, double hi);
+/* v with that many decimals: "0.42". */
+char *report_fmt_fixed(char *buf, size_t len, double v, int decimals);
+/* A share as a percentage: "31.4%". */
+char *report_fmt_share(char *buf, size_t len, double f);
+/* "threads x2"; a follow-up: "processes x2, chunksize 130, fork". */
+char *report_config_name(char *buf, size_t len, const config_summary *s);
+/* An option of the recommendation: "threads", "processes, chunksize 130, fork". */
+char *report_option_model(char *buf, size_t len, const advise_option *o);
+/* The wall time's 95 % interval, "97.38 ms - 133.55 ms"; "- (1 run)" where one run gave none. */
+char *report_fmt_wall_ci(char *buf, size_t len, const config_summary *s);
+/* Successful runs, "3", and the failed ones: "2 (1 failed)". */
+char *report_fmt_runs(char *buf, size_t len, const config_summary *s);
+/* Medians over the configuration's successful runs: peak RSS, and pickled bytes per task
+ * (argument and result, process pools only). NAN where not measured. */
+double report_config_peak_rss(const results *r, const config_summary *s);
+double report_config_pickled(const results *r, const config_summary *s);
 
 #endif
