@@ -305,12 +305,49 @@ static int chunksize_to_try(const results *r, int workers, double cost, double w
     return c >= 2 ? (int)c : 1;
 }
 
+/* A follow-up that measures s again: more runs of the same configuration. */
+static void again(advise_followup *f, const config_summary *s, int runs, const char *why)
+{
+    memset(f, 0, sizeof(*f));
+    f->mode = s->mode;
+    f->workers = s->workers;
+    f->chunksize = s->chunksize;
+    snprintf(f->start_method, sizeof(f->start_method), "%s", s->start_method);
+    f->variant = s->variant;
+    f->repeats = runs;
+    snprintf(f->why, sizeof(f->why), "%s", why);
+}
+
 int advise_followups(const results *r, advise_followup *out, int max)
 {
     int n = 0;
     const config_summary *single = results_find_summary(r, MODE_SINGLE, 1);
+    if (max <= 0 || !usable(single))
+        return 0;
+
+    /* A configuration more than tie_ratio faster than the one the advice would name, which the
+     * repeats cannot confirm: more runs of both, up to ADVISE_MAX_RUNS each, before deciding. */
+    choice ch;
+    if (max >= 2 && choose(r, &ch) && ch.by_cost &&
+        ch.fastest->wall_s < (1.0 - limits.tie_ratio) * ch.choice->wall_s) {
+        const config_summary *pair[2] = {ch.fastest, ch.choice};
+        int most = pair[0]->runs_ok > pair[1]->runs_ok ? pair[0]->runs_ok : pair[1]->runs_ok;
+        int runs = ADVISE_MAX_RUNS - most < 3 ? ADVISE_MAX_RUNS - most : 3;
+        if (runs > 0) {
+            char a[64], b[64], why[ADVISE_TEXT_LEN];
+            util_fmt(why, sizeof(why), "%s looks %.0f %% faster than %s, but the runs so far "
+                     "cannot tell them apart: %d more runs of each",
+                     config_name(a, sizeof(a), r, ch.fastest),
+                     100 * (ch.choice->wall_s / ch.fastest->wall_s - 1),
+                     config_name(b, sizeof(b), r, ch.choice), runs);
+            for (int i = 0; i < 2; i++)
+                again(&out[n++], pair[i], runs, why);
+            return n;
+        }
+    }
+
     const config_summary *ref = process_reference(r);
-    if (max <= 0 || !usable(single) || !ref)
+    if (!ref)
         return 0;
 
     /* Batching, where the pool's cost per task is of the order of the work. */
@@ -323,6 +360,7 @@ int advise_followups(const results *r, advise_followup *out, int max)
         f->mode = MODE_PROCESSES;
         f->workers = ref->workers;
         f->chunksize = chunk;
+        f->variant = true;
         snprintf(f->start_method, sizeof(f->start_method), "%s", ref->start_method);
         char c[32], w[32];
         util_fmt(f->why, sizeof(f->why),
@@ -332,7 +370,6 @@ int advise_followups(const results *r, advise_followup *out, int max)
     }
 
     /* The other start method, for the process pool that would be recommended. */
-    choice ch;
     if (n < max && choose(r, &ch) && ch.choice->mode == MODE_PROCESSES) {
         const config_summary *c = ch.choice;
         const char *other = strcmp(c->start_method, "fork") == 0 ? "spawn" : "fork";
@@ -342,6 +379,7 @@ int advise_followups(const results *r, advise_followup *out, int max)
             f->mode = MODE_PROCESSES;
             f->workers = c->workers;
             f->chunksize = c->chunksize;
+            f->variant = true;
             snprintf(f->start_method, sizeof(f->start_method), "%s", other);
             util_fmt(f->why, sizeof(f->why), "measuring what %s costs next to %s", other,
                      c->start_method);
@@ -403,6 +441,14 @@ static const config_summary *best_of(const results *r, run_mode mode)
     return best;
 }
 
+/* The sweep's configuration of mode at workers when it was measured and workers > 1, else the
+ * mode's best. */
+static const config_summary *same_count(const results *r, run_mode mode, int workers)
+{
+    const config_summary *s = workers > 1 ? results_find_summary(r, mode, workers) : NULL;
+    return usable(s) ? s : best_of(r, mode);
+}
+
 static void add_alternative(recommendation *rec, const results *r, const config_summary *s,
                             const config_summary *chosen, const char *why)
 {
@@ -421,7 +467,8 @@ static void why_not(char *buf, size_t len, const results *r, const config_summar
     char sp[48], cn[64];
     fmt_speedup(sp, sizeof(sp), s);
     config_name(cn, sizeof(cn), r, c);
-    if (s->speedup < c->speedup && !within_noise(r, c, s)) {
+    bool tied = within_noise(r, c, s);
+    if (s->speedup < c->speedup && !tied) {
         char waits[96];
         if (s->mode == MODE_THREADS)
             thread_waits(waits, sizeof(waits), s);
@@ -430,6 +477,11 @@ static void why_not(char *buf, size_t len, const results *r, const config_summar
         util_fmt(buf, len, "%s, slower than %s%s%s", sp, cn, waits[0] ? ": " : "", waits);
     } else if (s->speedup > c->speedup) {
         util_fmt(buf, len, "%s, within the noise of %s, which costs less to run", sp, cn);
+    } else if (cheaper(s, c)) {
+        /* Cheaper and not clearly slower, yet not chosen: the fastest configuration was clearly
+         * faster than it, and c is within that one's noise. */
+        util_fmt(buf, len, "%s, below %s's %.2fx in the median (their repeats overlap: more "
+                 "--repeat would separate them)", sp, cn, c->speedup);
     } else {
         util_fmt(buf, len, "%s, no faster than %s, which costs less to run", sp, cn);
     }
@@ -579,9 +631,10 @@ void advise_recommend(const results *r, int target_cores, recommendation *out)
     fmt_speedup(sp, sizeof(sp), c);
     const classification *cl = &r->classification;
 
-    /* The headline and the first reasons. */
-    const config_summary *threads = best_of(r, MODE_THREADS);
-    const config_summary *procs = best_of(r, MODE_PROCESSES);
+    /* The headline and the first reasons. The other pools are shown at the chosen worker count
+     * where they were measured there (the like-for-like comparison), else at their best. */
+    const config_summary *threads = same_count(r, MODE_THREADS, c->workers);
+    const config_summary *procs = same_count(r, MODE_PROCESSES, c->workers);
     if (c->mode == MODE_SINGLE) {
         explain_single(out, r, single, &ch);
     } else {
@@ -595,8 +648,8 @@ void advise_recommend(const results *r, int target_cores, recommendation *out)
             char tw[96], ts[48];
             thread_waits(tw, sizeof(tw), threads);
             fmt_speedup(ts, sizeof(ts), threads);
-            util_fmt(why, sizeof(why), "; threads give %.2fx%s%s", threads->speedup,
-                     tw[0] ? " because " : "", tw);
+            util_fmt(why, sizeof(why), "; threads x%d give %.2fx%s%s", threads->workers,
+                     threads->speedup, tw[0] ? " because " : "", tw);
             (void)ts;
         } else if (c->mode == MODE_THREADS && cl->kind == KIND_IO_BOUND) {
             util_fmt(why, sizeof(why), "; the job waits, and its waits overlap in threads");
@@ -640,6 +693,11 @@ void advise_recommend(const results *r, int target_cores, recommendation *out)
         why_not(why, sizeof(why), r, o, c);
         add_alternative(out, r, o, c, why);
         reason(out, "%s: %s", config_name(on, sizeof(on), r, o), why);
+        const config_summary *b = best_of(r, o->mode);
+        if (b != o) {
+            why_not(why, sizeof(why), r, b, c);
+            add_alternative(out, r, b, c, why);
+        }
     }
     if (c->mode != MODE_SINGLE) {
         char why[ADVISE_TEXT_LEN];

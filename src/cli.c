@@ -426,9 +426,10 @@ static void insert_config(session *ss, int at, plan_config cfg)
 
 /* Every repeat of one configuration, results.json rewritten after each; the other repeats are
  * skipped once one fails hard. */
-static void measure_config(session *ss, const runner_env *env, plan_config cfg, int repeat)
+static void measure_config(session *ss, const runner_env *env, plan_config cfg, int first,
+                           int repeat)
 {
-    for (int rep = 1; rep <= repeat && !runner_interrupted(); rep++) {
+    for (int rep = first; rep <= repeat && !runner_interrupted(); rep++) {
         progress_status(ss, &cfg, rep, repeat);
         run_result r;
         runner_run(env, cfg.mode, cfg.workers, rep, &r);
@@ -569,7 +570,7 @@ static int cmd_run_measure(const run_options *o)
                   .total_runs = p.n * p.repeat, .total_configs = p.n};
     for (int ci = 0; ci < p.n && !runner_interrupted(); ci++) {
         plan_config cfg = p.configs[ci];
-        measure_config(&ss, &env, cfg, p.repeat);
+        measure_config(&ss, &env, cfg, 1, p.repeat);
         if (cfg.mode == MODE_SINGLE && o->tasks == 0)
             warn_if_short(&res);
         /* The sweep goes past the core count while the last step still gained clearly. */
@@ -606,23 +607,42 @@ static int cmd_run_measure(const run_options *o)
         }
     }
 
-    /* What the advisor wants measured before it decides: a chunksize, the other start method. */
-    for (int round = 0; round < 2 && !o->classify && !runner_interrupted(); round++) {
+    /* What the advisor wants measured before it decides: more runs of a close call, a chunksize,
+     * the other start method. Each round asks for something not yet measured, or for runs of a
+     * configuration below ADVISE_MAX_RUNS, so the rounds end. */
+    for (int round = 0; round < 6 && !o->classify && !runner_interrupted(); round++) {
         results_summarize(&res);
         classify_results(&res, &res.classification);
         advise_followup f[ADVISE_MAX_FOLLOWUPS];
         int nf = advise_followups(&res, f, ADVISE_MAX_FOLLOWUPS);
         if (nf == 0)
             break;
-        ss.total_configs += nf;
-        ss.total_runs += nf * p.repeat;
+        for (int i = 0; i < nf; i++) {
+            ss.total_configs++;
+            ss.total_runs += f[i].repeats > 0 ? f[i].repeats : p.repeat;
+        }
         for (int i = 0; i < nf && !runner_interrupted(); i++) {
-            log_info("        %s", f[i].why);
+            if (i == 0 || strcmp(f[i].why, f[i - 1].why) != 0)
+                log_info("        %s", f[i].why);
             runner_env v = env;
-            v.variant = true;
-            v.chunksize = f[i].chunksize;
-            v.start_method = f[i].start_method[0] ? f[i].start_method : env.start_method;
-            measure_config(&ss, &v, (plan_config){f[i].mode, f[i].workers}, p.repeat);
+            v.variant = f[i].variant;
+            if (f[i].variant) {
+                v.chunksize = f[i].chunksize;
+                v.start_method = f[i].start_method[0] ? f[i].start_method : env.start_method;
+            }
+            /* More runs of a configuration continue its repeat numbers. */
+            int first = 1;
+            for (int k = 0; k < res.nruns; k++) {
+                const run_result *x = &res.runs[k];
+                if (x->mode == f[i].mode && x->workers == f[i].workers &&
+                    x->variant == f[i].variant && x->repeat >= first &&
+                    (!x->variant || (x->chunksize == f[i].chunksize &&
+                                     !strcmp(x->start_method, f[i].start_method))))
+                    first = x->repeat + 1;
+            }
+            int count = f[i].repeats > 0 ? f[i].repeats : p.repeat;
+            measure_config(&ss, &v, (plan_config){f[i].mode, f[i].workers}, first,
+                           first + count - 1);
         }
     }
     int failed_configs = ss.failed_configs;

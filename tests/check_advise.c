@@ -365,6 +365,23 @@ START_TEST(test_followups)
     round_trip(&r);
     results_free(&r);
 
+    /* Processes look 2x faster than single but the repeats cannot confirm it: three more runs of
+     * both before deciding. */
+    scenario noisy = {"noisy", 2, 0.99, 0.015, 2e-4, 64, 0,
+                      {S(1.0), T(1, 1.0), T(2, 1.02), P(1, 1.02),
+                       {MODE_PROCESSES, 2, 0.5, 0.6, 0, NULL, false, 0}}};
+    build(&noisy, &r);
+    n = advise_followups(&r, f, ADVISE_MAX_FOLLOWUPS);
+    ck_assert_int_eq(n, 2);
+    ck_assert_int_eq(f[0].mode, MODE_PROCESSES);
+    ck_assert_int_eq(f[0].workers, 2);
+    ck_assert(!f[0].variant);
+    ck_assert_int_eq(f[0].repeats, 3);
+    ck_assert_int_eq(f[1].mode, MODE_SINGLE);
+    ck_assert_int_eq(f[1].repeats, 3);
+    ck_assert_ptr_nonnull(strstr(f[0].why, "cannot tell them apart"));
+    results_free(&r);
+
     /* Cheap pool, threads win: nothing to measure. */
     scenario rel = {"releases", 2, 0.99, 0.015, 2e-4, 64, 0,
                     {S(1.0), T(1, 1.0), T(2, 0.51), P(1, 1.02), P(2, 0.52)}};

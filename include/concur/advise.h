@@ -63,15 +63,21 @@ typedef struct {
     char open_questions[ADVISE_MAX_NOTES][ADVISE_TEXT_LEN];
 } recommendation;
 
-/* A measurement the advisor wants before it decides: a larger chunksize or the other start method
- * for the process pool it would choose. */
+/* A measurement the advisor wants before it decides: more repeats of two configurations the
+ * noise cannot tell apart, a larger chunksize, or the other start method for the process pool it
+ * would choose. */
 typedef struct {
     run_mode mode;
     int workers;
     int chunksize;
     char start_method[16];
+    bool variant;         /* the runs are follow-ups (another chunksize or start method) */
+    int repeats;          /* how many runs: 0 for as many as the sweep's */
     char why[ADVISE_TEXT_LEN];
 } advise_followup;
+
+/* The most runs the advisor asks for of one configuration to settle a close call. */
+#define ADVISE_MAX_RUNS 9
 
 /* results.h defines it; a repeated typedef is valid C11. */
 typedef struct results results;
