@@ -248,8 +248,18 @@ static bool choose(const results *r, choice *ch)
     return true;
 }
 
-/* The start method the advice names for a process pool: spawn where it was measured and is not
- * slower beyond the noise (it starts workers clean), else the one the chosen runs used. */
+/* Whether spawn's extra pool start-up, which is measured precisely even where the wall times are
+ * noisy, stays within tie_ratio of the job's wall time. */
+static bool startup_affordable(const config_summary *spawn, const config_summary *c)
+{
+    if (!isfinite(spawn->startup_s) || !isfinite(c->startup_s))
+        return true;
+    return spawn->startup_s - c->startup_s <= limits.tie_ratio * c->wall_s;
+}
+
+/* The start method the advice names for a process pool: spawn where it was measured, is not
+ * slower beyond the noise and its extra start-up is within tie_ratio of the wall time (it starts
+ * workers clean), else the one the chosen runs used. */
 static const config_summary *start_method_choice(const results *r, const config_summary *c)
 {
     if (c->mode != MODE_PROCESSES)
@@ -258,7 +268,7 @@ static const config_summary *start_method_choice(const results *r, const config_
         const config_summary *s = &r->summary[i];
         if (usable(s) && s->mode == MODE_PROCESSES && s->workers == c->workers &&
             s->chunksize == c->chunksize && strcmp(s->start_method, c->start_method) != 0 &&
-            strcmp(s->start_method, "spawn") == 0 &&
+            strcmp(s->start_method, "spawn") == 0 && startup_affordable(s, c) &&
             (s->speedup >= c->speedup || within_noise(r, c, s)))
             return s;
     }
@@ -750,10 +760,11 @@ void advise_recommend(const results *r, int target_cores, recommendation *out)
                      "memory, secrets, locks or threads", a, v->start_method, b, c->speedup,
                      v->speedup);
             else
-                note(out, "start method: %s (pool start-up %s) was faster than spawn (%s; %.2fx vs "
-                     "%.2fx); use spawn anyway if the parent holds secrets, locks or threads, "
-                     "which %s copies into every worker", c->start_method, a, b, c->speedup,
-                     v->speedup, c->start_method);
+                note(out, "start method: %s (pool start-up %s) beat spawn (%s, %.0f %% of this "
+                     "job's wall time; %.2fx vs %.2fx); use spawn if the parent holds secrets, locks "
+                     "or threads, which %s copies", c->start_method, a, b,
+                     100 * (v->startup_s - c->startup_s) / c->wall_s, c->speedup, v->speedup,
+                     c->start_method);
         }
     }
 

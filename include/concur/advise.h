@@ -14,7 +14,7 @@
 #define ADVISE_MAX_ALTERNATIVES 8
 #define ADVISE_MAX_NOTES 8
 #define ADVISE_MAX_FOLLOWUPS 4
-#define ADVISE_TEXT_LEN 240
+#define ADVISE_TEXT_LEN 320
 
 /* One configuration as the advisor speaks of it: the chosen one, or an alternative with why it was
  * not chosen. */
