@@ -178,9 +178,8 @@ static double work_per_task(const results *r, const config_summary *single)
 /* What a pool adds to each task, measured inside its own runs (pool_overhead_per_task): at one
  * worker, where nothing else hides in it; else at the fewest workers measured, an upper bound (idle
  * workers count too). NAN when neither was measured. */
-static double pool_cost_per_task(const results *r, run_mode mode, const config_summary *single)
+static double pool_cost_per_task(const results *r, run_mode mode)
 {
-    (void)single;
     const config_summary *fewest = NULL;
     for (int i = 0; i < r->nsummary; i++) {
         const config_summary *s = &r->summary[i];
@@ -361,7 +360,7 @@ int advise_followups(const results *r, advise_followup *out, int max)
         return 0;
 
     /* Batching, where the pool's cost per task is of the order of the work. */
-    double cost = pool_cost_per_task(r, MODE_PROCESSES, single);
+    double cost = pool_cost_per_task(r, MODE_PROCESSES);
     double work = work_per_task(r, single);
     int chunk = chunksize_to_try(r, ref->workers, cost, work);
     if (chunk > 1 && !find_any(r, MODE_PROCESSES, ref->workers, chunk, ref->start_method)) {
@@ -459,14 +458,13 @@ static const config_summary *same_count(const results *r, run_mode mode, int wor
     return usable(s) ? s : best_of(r, mode);
 }
 
-static void add_alternative(recommendation *rec, const results *r, const config_summary *s,
+static void add_alternative(recommendation *rec, const config_summary *s,
                             const config_summary *chosen, const char *why)
 {
     if (rec->nalternatives >= ADVISE_MAX_ALTERNATIVES || s == chosen)
         return;
     advise_option *a = &rec->alternatives[rec->nalternatives++];
     fill_option(a, s);
-    (void)r;
     snprintf(a->why, sizeof(a->why), "%s", why);
 }
 
@@ -586,7 +584,7 @@ static void explain_single(recommendation *rec, const results *r, const config_s
     double cost = NAN;
     const char *pool = "process";
     for (int m = MODE_THREADS; m <= MODE_PROCESSES; m++) {
-        double c = pool_cost_per_task(r, (run_mode)m, single);
+        double c = pool_cost_per_task(r, (run_mode)m);
         if (isfinite(c) && (!isfinite(cost) || c > cost)) {
             cost = c;
             pool = m == MODE_THREADS ? "thread" : "process";
@@ -655,12 +653,10 @@ void advise_recommend(const results *r, int target_cores, recommendation *out)
             util_fmt(extra + strlen(extra), sizeof(extra) - strlen(extra), ", %s", c->start_method);
         char why[160] = "";
         if (c->mode == MODE_PROCESSES && threads) {
-            char tw[96], ts[48];
+            char tw[96];
             thread_waits(tw, sizeof(tw), threads);
-            fmt_speedup(ts, sizeof(ts), threads);
             util_fmt(why, sizeof(why), "; threads x%d give %.2fx%s%s", threads->workers,
                      threads->speedup, tw[0] ? " because " : "", tw);
-            (void)ts;
         } else if (c->mode == MODE_THREADS && cl->kind == KIND_IO_BOUND) {
             util_fmt(why, sizeof(why), "; the job waits, and its waits overlap in threads");
         } else if (c->mode == MODE_THREADS && cl->gil == GIL_RELEASES) {
@@ -701,23 +697,23 @@ void advise_recommend(const results *r, int target_cores, recommendation *out)
             continue;
         char why[ADVISE_TEXT_LEN], on[64];
         why_not(why, sizeof(why), r, o, c);
-        add_alternative(out, r, o, c, why);
+        add_alternative(out, o, c, why);
         reason(out, "%s: %s", config_name(on, sizeof(on), r, o), why);
         const config_summary *b = best_of(r, o->mode);
         if (b != o) {
             why_not(why, sizeof(why), r, b, c);
-            add_alternative(out, r, b, c, why);
+            add_alternative(out, b, c, why);
         }
     }
     if (c->mode != MODE_SINGLE) {
         char why[ADVISE_TEXT_LEN];
         why_not(why, sizeof(why), r, single, c);
-        add_alternative(out, r, single, c, why);
+        add_alternative(out, single, c, why);
     }
     if (ch.mode_best != c && ch.mode_best->mode == c->mode) {
         char why[ADVISE_TEXT_LEN];
         why_not(why, sizeof(why), r, ch.mode_best, c);
-        add_alternative(out, r, ch.mode_best, c, why);
+        add_alternative(out, ch.mode_best, c, why);
     }
 
     /* What the classification rests on. */
