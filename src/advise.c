@@ -568,7 +568,7 @@ static void scaling(advise_scaling *sc, const results *r, int target)
              sc->fit.max_workers, sc->fit.r_squared);
 }
 
-static const char *model_title(run_mode m)
+const char *advise_model_title(run_mode m)
 {
     return m == MODE_PROCESSES ? "ProcessPoolExecutor" : m == MODE_THREADS ? "ThreadPoolExecutor"
                                                                            : "a plain loop";
@@ -663,7 +663,7 @@ void advise_recommend(const results *r, int target_cores, recommendation *out)
             util_fmt(why, sizeof(why), "; the work releases the GIL");
         }
         util_fmt(out->headline, sizeof(out->headline), "%s, %d worker%s%s: %s on this machine%s",
-                 model_title(c->mode), c->workers, c->workers == 1 ? "" : "s", extra, sp, why);
+                 advise_model_title(c->mode), c->workers, c->workers == 1 ? "" : "s", extra, sp, why);
 
         /* The configuration chosen before the start method was: spawn may stand in for it. */
         const config_summary *k = ch.choice;

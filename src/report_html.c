@@ -603,13 +603,6 @@ static void chart_states(const results *r, FILE *out)
 
 /* ---- sections -------------------------------------------------------------------------------- */
 
-static const char *model_title(run_mode m)
-{
-    return m == MODE_PROCESSES ? "ProcessPoolExecutor"
-           : m == MODE_THREADS ? "ThreadPoolExecutor"
-                               : "a plain loop";
-}
-
 static void html_recommendation(const results *r, FILE *out)
 {
     const recommendation *rec = &r->recommendation;
@@ -639,7 +632,7 @@ static void html_recommendation(const results *r, FILE *out)
     const advise_option *c = &rec->choice;
     char sp[64], conf[32], rss[32], mem[32];
     fprintf(out, "<li><strong>Model:</strong> %s (%s), %d worker%s", plan_mode_name(c->mode),
-            model_title(c->mode), c->workers, c->workers == 1 ? "" : "s");
+            advise_model_title(c->mode), c->workers, c->workers == 1 ? "" : "s");
     if (c->mode == MODE_PROCESSES && c->chunksize > 0)
         fprintf(out, ", chunksize %d", c->chunksize);
     if (c->mode == MODE_PROCESSES && c->start_method[0]) {

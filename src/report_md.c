@@ -340,13 +340,6 @@ static void md_code_block(FILE *out, const char *text)
 
 /* ---- sections -------------------------------------------------------------------------------- */
 
-static const char *model_title(run_mode m)
-{
-    return m == MODE_PROCESSES ? "ProcessPoolExecutor"
-           : m == MODE_THREADS ? "ThreadPoolExecutor"
-                               : "a plain loop";
-}
-
 static void md_recommendation(const results *r, FILE *out)
 {
     const recommendation *rec = &r->recommendation;
@@ -373,7 +366,7 @@ static void md_recommendation(const results *r, FILE *out)
 
     const advise_option *c = &rec->choice;
     char buf[96], sp[64], conf[32], rss[32], mem[32];
-    fprintf(out, "- Model: %s (%s), %d worker%s", plan_mode_name(c->mode), model_title(c->mode),
+    fprintf(out, "- Model: %s (%s), %d worker%s", plan_mode_name(c->mode), advise_model_title(c->mode),
             c->workers, c->workers == 1 ? "" : "s");
     if (c->mode == MODE_PROCESSES && c->chunksize > 0)
         fprintf(out, ", chunksize %d", c->chunksize);

@@ -17,12 +17,6 @@
 
 static char tmp[PATH_MAX];
 
-static const char *bin(void)
-{
-    const char *b = getenv("CONCUR_BIN");
-    return b ? b : "build/concur";
-}
-
 static const char *fixture(const char *name)
 {
     static char path[4][PATH_MAX];
@@ -47,48 +41,6 @@ static void teardown(void)
         fprintf(stderr, "could not remove %s\n", tmp);
 }
 
-typedef struct {
-    int code;
-    char *out;
-    char *err;
-} outcome;
-
-/* Runs concur with argv (NULL-terminated, without the program name), stdout and stderr captured. */
-static outcome run_concur(const char *const *args)
-{
-    char out_path[PATH_MAX], err_path[PATH_MAX];
-    snprintf(out_path, sizeof(out_path), "%s/stdout", tmp);
-    snprintf(err_path, sizeof(err_path), "%s/stderr", tmp);
-    pid_t pid = fork();
-    ck_assert_int_ge(pid, 0);
-    if (pid == 0) {
-        int o = open(out_path, O_WRONLY | O_CREAT | O_TRUNC, 0644);
-        int e = open(err_path, O_WRONLY | O_CREAT | O_TRUNC, 0644);
-        dup2(o, 1);
-        dup2(e, 2);
-        const char *argv[32];
-        int n = 0;
-        argv[n++] = bin();
-        for (int i = 0; args[i] && n < 31; i++)
-            argv[n++] = args[i];
-        argv[n] = NULL;
-        execv(bin(), (char *const *)argv);
-        _exit(127);
-    }
-    int st;
-    waitpid(pid, &st, 0);
-    outcome r = {WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st), NULL, NULL};
-    r.out = util_read_file(out_path, NULL);
-    r.err = util_read_file(err_path, NULL);
-    ck_assert(r.out && r.err);
-    return r;
-}
-
-static void outcome_free(outcome *r)
-{
-    free(r->out);
-    free(r->err);
-}
 
 static int count_lines(const char *s)
 {
@@ -104,14 +56,14 @@ START_TEST(test_help_and_version)
                              {"topology", "--help", NULL}, {"counters", "--help", NULL},
                              {"help", "run", NULL}};
     for (size_t i = 0; i < sizeof(cmds) / sizeof(cmds[0]); i++) {
-        outcome r = run_concur(cmds[i]);
+        outcome r = run_concur(tmp, cmds[i]);
         ck_assert_int_eq(r.code, 0);
         ck_assert_ptr_nonnull(strstr(r.out, "Usage: concur"));
         ck_assert_str_eq(r.err, "");
         outcome_free(&r);
     }
     const char *v[] = {"--version", NULL};
-    outcome r = run_concur(v);
+    outcome r = run_concur(tmp, v);
     ck_assert_int_eq(r.code, 0);
     ck_assert_str_eq(r.out, "concur " CONCUR_VERSION "\n");
     outcome_free(&r);
@@ -151,7 +103,7 @@ static const struct {
 
 START_TEST(test_usage_errors)
 {
-    outcome r = run_concur(usage_cases[_i].args);
+    outcome r = run_concur(tmp, usage_cases[_i].args);
     ck_assert_msg(r.code == usage_cases[_i].code, "exit %d, expected %d; stderr: %s", r.code,
                   usage_cases[_i].code, r.err);
     ck_assert_msg(strstr(r.err, usage_cases[_i].in_err), "stderr '%s' lacks '%s'", r.err,
@@ -178,7 +130,7 @@ START_TEST(test_workload_errors)
     char out[PATH_MAX];
     snprintf(out, sizeof(out), "%s/out", tmp);
     const char *args[] = {"run", fixture(workload_cases[_i].fixture), "--out", out, NULL};
-    outcome r = run_concur(args);
+    outcome r = run_concur(tmp, args);
     ck_assert_int_eq(r.code, CONCUR_EXIT_WORKLOAD);
     ck_assert_ptr_nonnull(strstr(r.err, workload_cases[_i].fixture));
     ck_assert_ptr_nonnull(strstr(r.err, workload_cases[_i].in_err));
@@ -189,12 +141,12 @@ END_TEST
 START_TEST(test_topology_synthetic)
 {
     const char *args[] = {"topology", "--synthetic", "pack:2 core:16 pu:2", NULL};
-    outcome r = run_concur(args);
+    outcome r = run_concur(tmp, args);
     ck_assert_int_eq(r.code, 0);
     ck_assert_ptr_nonnull(strstr(r.out, "64"));
     outcome_free(&r);
     const char *json[] = {"topology", "--synthetic", "pack:2 core:4 pu:2", "--json", NULL};
-    r = run_concur(json);
+    r = run_concur(tmp, json);
     ck_assert_int_eq(r.code, 0);
     cJSON *j = cJSON_Parse(r.out);
     ck_assert_msg(j != NULL, "topology --json is not JSON: %s", r.out);
@@ -206,12 +158,12 @@ END_TEST
 START_TEST(test_counters_command)
 {
     const char *args[] = {"counters", NULL};
-    outcome r = run_concur(args);
+    outcome r = run_concur(tmp, args);
     ck_assert_int_eq(r.code, 0);
     ck_assert(strstr(r.out, "hardware") || strstr(r.out, "software") || strstr(r.out, "kernel"));
     outcome_free(&r);
     const char *kernel[] = {"counters", "--counters", "kernel", "--json", NULL};
-    r = run_concur(kernel);
+    r = run_concur(tmp, kernel);
     ck_assert_int_eq(r.code, 0);
     cJSON *j = cJSON_Parse(r.out);
     ck_assert_msg(j != NULL, "counters --json is not JSON: %s", r.out);
@@ -230,7 +182,7 @@ START_TEST(test_run_end_to_end_json)
     snprintf(out, sizeof(out), "%s/e2e", tmp);
     const char *args[] = {"run", fixture("chatty.py"), "--tasks", "4", "--repeat", "2",
                           "--workers", "1,2", "--out", out, "--json", NULL};
-    outcome r = run_concur(args);
+    outcome r = run_concur(tmp, args);
     ck_assert_msg(r.code == 0, "exit %d: %s", r.code, r.err);
     cJSON *j = cJSON_Parse(r.out);
     ck_assert_msg(j != NULL, "stdout is not JSON: %.300s", r.out);
@@ -278,7 +230,7 @@ START_TEST(test_classify_end_to_end)
     snprintf(out, sizeof(out), "%s/classify", tmp);
     const char *args[] = {"classify", fixture(classify_cases[_i].fixture), "--out", out, "--json",
                           "--quiet", NULL};
-    outcome r = run_concur(args);
+    outcome r = run_concur(tmp, args);
     ck_assert_msg(r.code == 0, "exit %d: %s", r.code, r.err);
     cJSON *j = cJSON_Parse(r.out);
     ck_assert_msg(j != NULL, "stdout is not JSON: %.300s", r.out);
@@ -327,7 +279,7 @@ START_TEST(test_signal_mid_run)
         int devnull = open("/dev/null", O_WRONLY);
         dup2(devnull, 1);
         dup2(devnull, 2);
-        execl(bin(), bin(), "run", hang, "--tasks", "4", "--timeout", "0", "--out", out,
+        execl(concur_bin(), concur_bin(), "run", hang, "--tasks", "4", "--timeout", "0", "--out", out,
               (char *)NULL);
         _exit(127);
     }
@@ -397,7 +349,7 @@ static int classify_verdict(const char *path, const char *tasks, const char *rep
         args[a++] = tasks;
     }
     args[a] = NULL;
-    outcome r = run_concur(args);
+    outcome r = run_concur(tmp, args);
     int code = r.code;
     cJSON *j = code == 0 ? cJSON_Parse(r.out) : NULL;
     const cJSON *c = j ? cJSON_GetObjectItemCaseSensitive(j, "classification") : NULL;

@@ -539,54 +539,6 @@ static void write_results(const char *name, double single_scale, double threads_
     results_free(&r);
 }
 
-typedef struct {
-    int code;
-    char *out;
-    char *err;
-} outcome;
-
-static const char *bin(void)
-{
-    const char *b = getenv("CONCUR_BIN");
-    return b ? b : "build/concur";
-}
-
-/* Runs concur with args (NULL-terminated, without the program name), stdout and stderr captured. */
-static outcome run_concur(const char *const *args)
-{
-    char out_path[PATH_MAX], err_path[PATH_MAX];
-    snprintf(out_path, sizeof(out_path), "%s", tmp_file("stdout"));
-    snprintf(err_path, sizeof(err_path), "%s", tmp_file("stderr"));
-    pid_t pid = fork();
-    ck_assert_int_ge(pid, 0);
-    if (pid == 0) {
-        int o = open(out_path, O_WRONLY | O_CREAT | O_TRUNC, 0644);
-        int e = open(err_path, O_WRONLY | O_CREAT | O_TRUNC, 0644);
-        dup2(o, 1);
-        dup2(e, 2);
-        const char *argv[32];
-        int n = 0;
-        argv[n++] = bin();
-        for (int i = 0; args[i] && n < 31; i++)
-            argv[n++] = args[i];
-        argv[n] = NULL;
-        execv(bin(), (char *const *)argv);
-        _exit(127);
-    }
-    int st;
-    waitpid(pid, &st, 0);
-    outcome r = {WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st), NULL, NULL};
-    r.out = util_read_file(out_path, NULL);
-    r.err = util_read_file(err_path, NULL);
-    ck_assert(r.out && r.err);
-    return r;
-}
-
-static void outcome_free(outcome *r)
-{
-    free(r->out);
-    free(r->err);
-}
 
 /* A 20 % slowdown of single: exit 1, and the Markdown says so above its table. */
 START_TEST(test_cli_slowdown_markdown)
@@ -594,7 +546,7 @@ START_TEST(test_cli_slowdown_markdown)
     write_results("old.json", 1.0, 0.6, "3.12.1");
     write_results("new.json", 1.2, 0.6, "3.12.1");
     const char *args[] = {"compare", tmp_file("old.json"), tmp_file("new.json"), "--format", "md", NULL};
-    outcome r = run_concur(args);
+    outcome r = run_concur(tmp, args);
     ck_assert_msg(r.code == CONCUR_EXIT_RUN_FAILED, "exit %d; stderr: %s", r.code, r.err);
     ck_assert_msg(strstr(r.out, "**concur compare: 1 configuration slower beyond 5 %**") == r.out,
                   "stdout: %s", r.out);
@@ -606,7 +558,7 @@ START_TEST(test_cli_slowdown_markdown)
 
     /* Under a 25 % threshold the same change passes; the text table is the default. */
     const char *lenient[] = {"compare", "--threshold", "25", tmp_file("old.json"), tmp_file("new.json"), NULL};
-    r = run_concur(lenient);
+    r = run_concur(tmp, lenient);
     ck_assert_msg(r.code == 0, "exit %d; stderr: %s", r.code, r.err);
     ck_assert_ptr_nonnull(strstr(r.out, "concur compare: no significant slowdown beyond 25 %"));
     outcome_free(&r);
@@ -620,7 +572,7 @@ START_TEST(test_cli_unchanged_json_and_warning)
     write_results("same.json", 1.0, 0.6, "3.12.1");
     write_results("other.json", 1.0, 0.6, "3.13.0");
     const char *args[] = {"compare", tmp_file("old.json"), tmp_file("same.json"), "--format", "json", NULL};
-    outcome r = run_concur(args);
+    outcome r = run_concur(tmp, args);
     ck_assert_msg(r.code == 0, "exit %d; stderr: %s", r.code, r.err);
     cJSON *j = cJSON_Parse(r.out);
     ck_assert_msg(j != NULL, "stdout is not JSON: %s", r.out);
@@ -631,7 +583,7 @@ START_TEST(test_cli_unchanged_json_and_warning)
     outcome_free(&r);
 
     const char *other[] = {"compare", tmp_file("old.json"), tmp_file("other.json"), NULL};
-    r = run_concur(other);
+    r = run_concur(tmp, other);
     ck_assert_msg(r.code == 0, "exit %d; stderr: %s", r.code, r.err);
     ck_assert_msg(strstr(r.err, "warning") && strstr(r.err, "different interpreters"), "stderr: %s", r.err);
     ck_assert_ptr_nonnull(strstr(r.out, "no significant slowdown"));
@@ -648,13 +600,13 @@ START_TEST(test_cli_errors)
 
     /* A file that cannot be read: the loader's message names it; exit 4, either side. */
     const char *args1[] = {"compare", tmp_file("old.json"), missing, NULL};
-    outcome r = run_concur(args1);
+    outcome r = run_concur(tmp, args1);
     ck_assert_msg(r.code == CONCUR_EXIT_ENV, "exit %d; stderr: %s", r.code, r.err);
     ck_assert_msg(strstr(r.err, missing) && strstr(r.err, "cannot read"), "stderr: %s", r.err);
     ck_assert_str_eq(r.out, "");
     outcome_free(&r);
     const char *args2[] = {"compare", missing, tmp_file("old.json"), NULL};
-    r = run_concur(args2);
+    r = run_concur(tmp, args2);
     ck_assert_int_eq(r.code, CONCUR_EXIT_ENV);
     ck_assert_ptr_nonnull(strstr(r.err, missing));
     outcome_free(&r);
@@ -665,7 +617,7 @@ START_TEST(test_cli_errors)
     fputs("{\"name\": \"package.json\"}\n", f);
     fclose(f);
     const char *args3[] = {"compare", tmp_file("old.json"), tmp_file("other.json"), NULL};
-    r = run_concur(args3);
+    r = run_concur(tmp, args3);
     ck_assert_int_eq(r.code, CONCUR_EXIT_ENV);
     ck_assert_msg(strstr(r.err, "other.json") && strstr(r.err, "not concur results"), "stderr: %s", r.err);
     outcome_free(&r);
@@ -690,7 +642,7 @@ static const struct {
 
 START_TEST(test_cli_usage_errors)
 {
-    outcome r = run_concur(usage_cases[_i].args);
+    outcome r = run_concur(tmp, usage_cases[_i].args);
     ck_assert_msg(r.code == CONCUR_EXIT_USAGE, "exit %d; stderr: %s", r.code, r.err);
     ck_assert_msg(strstr(r.err, usage_cases[_i].in_err), "stderr '%s' lacks '%s'", r.err,
                   usage_cases[_i].in_err);
@@ -704,18 +656,18 @@ START_TEST(test_cli_help)
 {
     const char *cmds[][3] = {{"compare", "--help", NULL}, {"help", "compare", NULL}};
     for (size_t i = 0; i < ARRAY_LEN(cmds); i++) {
-        outcome r = run_concur(cmds[i]);
+        outcome r = run_concur(tmp, cmds[i]);
         ck_assert_int_eq(r.code, 0);
         ck_assert_ptr_nonnull(strstr(r.out, "Usage: concur compare OLD.json NEW.json"));
         ck_assert_ptr_nonnull(strstr(r.out, "Exit status"));
         outcome_free(&r);
     }
     const char *main_help[] = {"--help", NULL};
-    outcome r = run_concur(main_help);
+    outcome r = run_concur(tmp, main_help);
     ck_assert_ptr_nonnull(strstr(r.out, "  compare OLD NEW"));
     outcome_free(&r);
     const char *unknown[] = {"frobnicate", NULL};
-    r = run_concur(unknown);
+    r = run_concur(tmp, unknown);
     ck_assert_ptr_nonnull(strstr(r.err, "compare"));
     outcome_free(&r);
 }

@@ -18,6 +18,20 @@ Suite *usl_suite(void);
 Suite *report_suite(void);
 Suite *advise_suite(void);
 
+/* What concur printed and how it ended (check_procs.c). */
+typedef struct {
+    int code;  /* exit status, or 128 + the signal that killed it */
+    char *out; /* stdout and stderr as text; free with outcome_free */
+    char *err;
+} outcome;
+
+/* The concur binary under test: $CONCUR_BIN, else build/concur. */
+const char *concur_bin(void);
+/* Runs concur with args (NULL-terminated, without the program name), stdout and stderr captured
+ * through files in dir. */
+outcome run_concur(const char *dir, const char *const *args);
+void outcome_free(outcome *r);
+
 /* Processes other than this one whose command line contains needle (check_procs.c). */
 int count_processes_with(const char *needle);
 /* Children of this process, reaped or not yet: none may remain after a run. */

@@ -1004,54 +1004,6 @@ END_TEST
 
 /* ---- concur report --------------------------------------------------------------------------- */
 
-typedef struct {
-    int code;
-    char *out;
-    char *err;
-} outcome;
-
-static const char *bin(void)
-{
-    const char *b = getenv("CONCUR_BIN");
-    return b ? b : "build/concur";
-}
-
-static outcome run_concur(const char *const *args)
-{
-    char out_path[PATH_MAX], err_path[PATH_MAX];
-    util_fmt(out_path, sizeof(out_path), "%s/cli.stdout", tmpdir);
-    util_fmt(err_path, sizeof(err_path), "%s/cli.stderr", tmpdir);
-    pid_t pid = fork();
-    ck_assert_int_ge(pid, 0);
-    if (pid == 0) {
-        int o = open(out_path, O_WRONLY | O_CREAT | O_TRUNC, 0644);
-        int e = open(err_path, O_WRONLY | O_CREAT | O_TRUNC, 0644);
-        dup2(o, 1);
-        dup2(e, 2);
-        const char *argv[16];
-        int n = 0;
-        argv[n++] = bin();
-        for (int i = 0; args[i] && n < 15; i++)
-            argv[n++] = args[i];
-        argv[n] = NULL;
-        execv(bin(), (char *const *)argv);
-        _exit(127);
-    }
-    int st;
-    waitpid(pid, &st, 0);
-    outcome r = {WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st), NULL, NULL};
-    r.out = read_text(out_path);
-    r.err = read_text(err_path);
-    unlink(out_path);
-    unlink(err_path);
-    return r;
-}
-
-static void outcome_free(outcome *r)
-{
-    free(r->out);
-    free(r->err);
-}
 
 static void same_file(const char *path, const char *golden)
 {
@@ -1067,7 +1019,7 @@ START_TEST(test_cli_report)
 {
     const char *out = tmp_path("out");
     const char *args[] = {"report", src_path(FIXTURE), "--out", out, NULL};
-    outcome r = run_concur(args);
+    outcome r = run_concur(tmpdir, args);
     ck_assert_msg(r.code == 0, "exit %d: %s", r.code, r.err);
     char want[2 * PATH_MAX + 64];
     util_fmt(want, sizeof(want), "%s/report.md\n%s/report.html\n", out, out);
@@ -1081,7 +1033,7 @@ START_TEST(test_cli_report)
     ck_assert_int_eq(util_write_atomic(tmp_path("results.json"), json, strlen(json)), 0);
     free(json);
     const char *md_only[] = {"report", tmp_path("results.json"), "--format", "md", NULL};
-    r = run_concur(md_only);
+    r = run_concur(tmpdir, md_only);
     ck_assert_msg(r.code == 0, "exit %d: %s", r.code, r.err);
     util_fmt(want, sizeof(want), "%s/report.md\n", tmpdir);
     ck_assert_str_eq(r.out, want);
@@ -1093,7 +1045,7 @@ START_TEST(test_cli_report)
     /* terminal: the summary on stdout, no file. */
     unlink(tmp_path("report.md"));
     const char *term[] = {"report", tmp_path("results.json"), "--format", "terminal", NULL};
-    r = run_concur(term);
+    r = run_concur(tmpdir, term);
     ck_assert_msg(r.code == 0, "exit %d: %s", r.code, r.err);
     ck_assert_ptr_nonnull(strstr(r.out, "tiny_tasks"));
     ck_assert_ptr_nonnull(strstr(r.out, "processes"));
@@ -1104,7 +1056,7 @@ START_TEST(test_cli_report)
     /* html,md in any order, a directory that does not exist yet. */
     const char *both[] = {"report", tmp_path("results.json"), "--format", "html,md", "-o",
                           tmp_path("a/b"), NULL};
-    r = run_concur(both);
+    r = run_concur(tmpdir, both);
     ck_assert_msg(r.code == 0, "exit %d: %s", r.code, r.err);
     ck_assert(exists(tmp_path("a/b/report.md")) && exists(tmp_path("a/b/report.html")));
     outcome_free(&r);
@@ -1142,7 +1094,7 @@ START_TEST(test_cli_report_errors)
             args[i] = bad;
         }
     }
-    outcome r = run_concur(args);
+    outcome r = run_concur(tmpdir, args);
     const char *in_err = strcmp(cli_errors[_i].in_err, "@") == 0 ? bad : cli_errors[_i].in_err;
     ck_assert_msg(r.code == cli_errors[_i].code, "exit %d, expected %d; stderr: %s", r.code,
                   cli_errors[_i].code, r.err);
@@ -1156,18 +1108,18 @@ END_TEST
 START_TEST(test_cli_report_unwritable)
 {
     const char *args[] = {"report", src_path(FIXTURE), "--out", "/proc/concur-cannot-write", NULL};
-    outcome r = run_concur(args);
+    outcome r = run_concur(tmpdir, args);
     ck_assert_msg(r.code == CONCUR_EXIT_ENV, "exit %d: %s", r.code, r.err);
     ck_assert_ptr_nonnull(strstr(r.err, "/proc/concur-cannot-write"));
     outcome_free(&r);
 
     const char *help[] = {"report", "--help", NULL};
-    r = run_concur(help);
+    r = run_concur(tmpdir, help);
     ck_assert_int_eq(r.code, 0);
     ck_assert_ptr_nonnull(strstr(r.out, "Usage: concur report"));
     outcome_free(&r);
     const char *topic[] = {"help", "report", NULL};
-    r = run_concur(topic);
+    r = run_concur(tmpdir, topic);
     ck_assert_int_eq(r.code, 0);
     ck_assert_ptr_nonnull(strstr(r.out, "Usage: concur report"));
     outcome_free(&r);
