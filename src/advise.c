@@ -153,19 +153,6 @@ static double get_task_wall(const run_result *x)
     return x->task_wall.median;
 }
 
-static double get_rss(const run_result *x)
-{
-    return x->peak_rss_bytes;
-}
-
-static double get_pickle(const run_result *x)
-{
-    double a = x->pickle_arg_bytes, b = x->pickle_result_bytes;
-    if (isnan(a) && isnan(b))
-        return NAN;
-    return (isnan(a) ? 0 : a) + (isnan(b) ? 0 : b);
-}
-
 /* The work in one task: the median task of the single runs, else their wall time over the tasks. */
 static double work_per_task(const results *r, const config_summary *single)
 {
@@ -497,7 +484,7 @@ static void why_not(char *buf, size_t len, const results *r, const config_summar
 
 static void memory(recommendation *rec, const results *r, const config_summary *c, int target)
 {
-    rec->peak_rss_bytes = results_config_median(r, c, get_rss);
+    rec->peak_rss_bytes = c->peak_rss_bytes;
     rec->machine_memory_bytes = r->machine.memory_bytes > 0 ? r->machine.memory_bytes : NAN;
     rec->memory_fits = true;
     if (!isfinite(rec->peak_rss_bytes))
@@ -609,7 +596,7 @@ static void explain_single(recommendation *rec, const results *r, const config_s
     }
     const config_summary *p = best_of(r, MODE_PROCESSES);
     if (p) {
-        double pickled = results_config_median(r, p, get_pickle);
+        double pickled = p->pickle_bytes_per_task;
         if (isfinite(pickled) && pickled > 0) {
             char b[32];
             reason(rec, "a process pool pickles %s per task (argument and result) through a pipe",

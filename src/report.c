@@ -11,11 +11,6 @@
 #include "concur/plan.h"
 #include "concur/util.h"
 
-static double get_rss(const run_result *x)
-{
-    return x->peak_rss_bytes;
-}
-
 /* The workers column: "2", or "2*" for a follow-up (another chunksize or start method), which the
  * legend under the table spells out. */
 static void config_workers(char *buf, size_t len, const config_summary *s)
@@ -195,7 +190,7 @@ void report_terminal(const results *r, FILE *out)
         else
             snprintf(sp, sizeof(sp), "%.2fx [%.2f-%.2f]", s->speedup, s->speedup_low,
                      s->speedup_high);
-        util_fmt_bytes(rss, sizeof(rss), results_config_median(r, s, get_rss));
+        util_fmt_bytes(rss, sizeof(rss), s->peak_rss_bytes);
         char cpu[16];
         if (isnan(s->cpu_utilization))
             snprintf(cpu, sizeof(cpu), "-");

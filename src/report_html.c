@@ -715,7 +715,7 @@ static void html_classification(const classification *c, FILE *out)
     fputs("</section>\n", out);
 }
 
-static void config_cells(FILE *out, const results *r, const config_summary *s)
+static void config_cells(FILE *out, const config_summary *s)
 {
     char buf[96];
     td_num(out, report_fmt_runs(buf, sizeof(buf), s));
@@ -726,8 +726,8 @@ static void config_cells(FILE *out, const results *r, const config_summary *s)
                                    s->runs_ok >= 2 ? s->speedup_high : NAN));
     td_num(out, report_fmt_fixed(buf, sizeof(buf), s->efficiency, 2));
     td_num(out, report_fmt_fixed(buf, sizeof(buf), s->cpu_utilization, 2));
-    td_num(out, util_fmt_bytes(buf, sizeof(buf), report_config_peak_rss(r, s)));
-    td_num(out, util_fmt_bytes(buf, sizeof(buf), report_config_pickled(r, s)));
+    td_num(out, util_fmt_bytes(buf, sizeof(buf), s->peak_rss_bytes));
+    td_num(out, util_fmt_bytes(buf, sizeof(buf), s->pickle_bytes_per_task));
 }
 
 static void html_configurations(const results *r, FILE *out)
@@ -760,7 +760,7 @@ static void html_configurations(const results *r, FILE *out)
         fputs("<tr>", out);
         td(out, plan_mode_name(s->mode));
         td_num(out, util_fmt(w, sizeof(w), "%d", s->workers));
-        config_cells(out, r, s);
+        config_cells(out, s);
         fputs("</tr>\n", out);
     }
     if (sweep)
@@ -791,7 +791,7 @@ static void html_configurations(const results *r, FILE *out)
             td_num(out, util_fmt(w, sizeof(w), "%d", s->workers));
             td_num(out, s->chunksize > 0 ? util_fmt(c, sizeof(c), "%d", s->chunksize) : "-");
             td(out, s->start_method[0] ? s->start_method : "-");
-            config_cells(out, r, s);
+            config_cells(out, s);
             fputs("</tr>\n", out);
         }
         table_end(out);

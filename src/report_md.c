@@ -87,28 +87,6 @@ char *report_fmt_runs(char *buf, size_t len, const config_summary *s)
     return buf;
 }
 
-static double get_rss(const run_result *x)
-{
-    return x->peak_rss_bytes;
-}
-
-static double get_pickled(const run_result *x)
-{
-    return x->pickle_arg_bytes + x->pickle_result_bytes; /* NAN unless both were measured */
-}
-
-double report_config_peak_rss(const results *r, const config_summary *s)
-{
-    return results_config_median(r, s, get_rss);
-}
-
-double report_config_pickled(const results *r, const config_summary *s)
-{
-    if (s->mode != MODE_PROCESSES)
-        return NAN;
-    return results_config_median(r, s, get_pickled);
-}
-
 /* ---- Markdown text --------------------------------------------------------------------------- */
 
 static bool is_alnum(unsigned char c)
@@ -444,7 +422,7 @@ static void md_classification(const classification *c, FILE *out)
 }
 
 /* The cells every configuration table shares, from runs to pickled bytes. */
-static void config_cells(md_table *t, const results *r, const config_summary *s)
+static void config_cells(md_table *t, const config_summary *s)
 {
     char buf[96];
     table_cell(t, report_fmt_runs(buf, sizeof(buf), s));
@@ -455,8 +433,8 @@ static void config_cells(md_table *t, const results *r, const config_summary *s)
                                      s->runs_ok >= 2 ? s->speedup_high : NAN));
     table_cell(t, report_fmt_fixed(buf, sizeof(buf), s->efficiency, 2));
     table_cell(t, report_fmt_fixed(buf, sizeof(buf), s->cpu_utilization, 2));
-    table_cell(t, util_fmt_bytes(buf, sizeof(buf), report_config_peak_rss(r, s)));
-    table_cell(t, util_fmt_bytes(buf, sizeof(buf), report_config_pickled(r, s)));
+    table_cell(t, util_fmt_bytes(buf, sizeof(buf), s->peak_rss_bytes));
+    table_cell(t, util_fmt_bytes(buf, sizeof(buf), s->pickle_bytes_per_task));
 }
 
 static void md_configurations(const results *r, FILE *out)
@@ -481,7 +459,7 @@ static void md_configurations(const results *r, FILE *out)
         char w[16];
         table_cell(&t, plan_mode_name(s->mode));
         table_cell(&t, util_fmt(w, sizeof(w), "%d", s->workers));
-        config_cells(&t, r, s);
+        config_cells(&t, s);
     }
     if (t.ncells > 0)
         table_print(&t, out);
@@ -514,7 +492,7 @@ static void md_configurations(const results *r, FILE *out)
             table_cell(&v, util_fmt(w, sizeof(w), "%d", s->workers));
             table_cell(&v, s->chunksize > 0 ? util_fmt(c, sizeof(c), "%d", s->chunksize) : "-");
             table_cell(&v, s->start_method[0] ? s->start_method : "-");
-            config_cells(&v, r, s);
+            config_cells(&v, s);
         }
         table_print(&v, out);
     }

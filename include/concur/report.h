@@ -61,9 +61,5 @@ char *report_option_model(char *buf, size_t len, const advise_option *o);
 char *report_fmt_wall_ci(char *buf, size_t len, const config_summary *s);
 /* Successful runs, "3", and the failed ones: "2 (1 failed)". */
 char *report_fmt_runs(char *buf, size_t len, const config_summary *s);
-/* Medians over the configuration's successful runs: peak RSS, and pickled bytes per task
- * (argument and result, process pools only). NAN where not measured. */
-double report_config_peak_rss(const results *r, const config_summary *s);
-double report_config_pickled(const results *r, const config_summary *s);
 
 #endif
