@@ -126,6 +126,9 @@ void results_run_free(run_result *run)
     free(run->worker_states);
     run->worker_states = NULL;
     run->nworker_states = 0;
+    free(run->task_walls);
+    run->task_walls = NULL;
+    run->ntask_walls = 0;
 }
 
 /* Can't fail; leaves r as results_init does, ready for reuse. */
@@ -162,6 +165,14 @@ run_result *results_add_run(results *r, const run_result *run)
         dst->worker_states = xmalloc(size);
         memcpy(dst->worker_states, run->worker_states, size);
         dst->nworker_states = run->nworker_states;
+    }
+    dst->task_walls = NULL;
+    dst->ntask_walls = 0;
+    if (run->task_walls && run->ntask_walls > 0) {
+        size_t size = (size_t)run->ntask_walls * sizeof(*run->task_walls);
+        dst->task_walls = xmalloc(size);
+        memcpy(dst->task_walls, run->task_walls, size);
+        dst->ntask_walls = run->ntask_walls;
     }
     return dst;
 }

@@ -712,6 +712,7 @@ static void init_result(run_result *o, run_mode mode, int workers, int repeat)
     o->cpu_s = o->cpu_utilization = NAN;
     o->peak_rss_bytes = o->io_read_bytes = o->io_write_bytes = NAN;
     o->pickle_arg_bytes = o->pickle_result_bytes = NAN;
+    o->scale = 1.0;
     o->counters = (counters_values){NAN, NAN, NAN, NAN, NAN, NAN, NAN, NAN, NAN};
     stats_summarize(NULL, 0, &o->task_wall);
     stats_summarize(NULL, 0, &o->task_cpu);

@@ -70,6 +70,15 @@ typedef struct {
     int tasks;
     int tasks_ok;
     int tasks_failed;
+    int sample_of;             /* the job's task count when this run measured a sample of it
+                                  (tasks < sample_of, indices spread over the range); 0: all */
+    bool warmup;               /* a warm-up pass: kept and reported, left out of every summary */
+    double scale;              /* what this run's wall time beyond start-up is multiplied by to
+                                  estimate the whole job: 1 without a sample */
+    double scale_se;           /* relative standard error of scale (0 without a sample) */
+    double *task_walls;        /* each task's wall time in the order the harness reported them
+                                  (owned; not written to results.json) */
+    int ntask_walls;
     stats_summary task_wall;   /* seconds */
     stats_summary task_cpu;    /* seconds of CPU time of the thread running it */
     double pickle_arg_bytes;   /* process mode: mean pickled size of a task's argument, NAN otherwise */

@@ -20,6 +20,8 @@ typedef struct {
     int chunksize;             /* processes: map()'s chunksize; 0 or 1: the default, 1 */
     bool variant;              /* the runs are follow-ups (run_result.variant) */
     int tasks;                 /* 0: the workload's TASKS */
+    int sample_of;             /* > tasks: run a sample of `tasks` indices spread over
+                                  range(sample_of) (harness --sample-of); 0: range(tasks) */
     double timeout_s;          /* per run; 0: none */
     const char *log_dir;       /* the workload's stdout/stderr go here, one file pair per run */
     const topology *topo;
