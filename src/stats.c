@@ -170,6 +170,45 @@ stats_ci_method stats_median_ci(const double *x, int n, double *lo, double *hi)
     return method;
 }
 
+double stats_median_precision(const double *x, int n)
+{
+    if (n <= 0)
+        return NAN;
+    if (n == 1)
+        return INFINITY;
+    double lo, hi, median = stats_median(x, n);
+    stats_median_ci(x, n, &lo, &hi);
+    if (!(median > 0))
+        return NAN;
+    return fmax(hi / median - 1.0, 1.0 - lo / median);
+}
+
+int stats_mad_outliers(const double *x, int n, double threshold, int *flags)
+{
+    if (flags)
+        for (int i = 0; i < n; i++)
+            flags[i] = 0;
+    if (n < 3)
+        return 0;
+    double median = stats_median(x, n);
+    double *dev = xmalloc(sizeof(double) * (size_t)n);
+    for (int i = 0; i < n; i++)
+        dev[i] = fabs(x[i] - median);
+    double mad = stats_median(dev, n);
+    int count = 0;
+    if (mad > 0) {
+        for (int i = 0; i < n; i++) {
+            if (0.6745 * dev[i] / mad > threshold) {
+                count++;
+                if (flags)
+                    flags[i] = 1;
+            }
+        }
+    }
+    free(dev);
+    return count;
+}
+
 /* Never NULL: "unknown" for a value outside the enum. */
 const char *stats_ci_method_name(stats_ci_method m)
 {

@@ -348,6 +348,43 @@ START_TEST(test_welch_degenerate)
 }
 END_TEST
 
+/* The precision the stopping rule reads, against samples worked out by hand. */
+START_TEST(test_median_precision)
+{
+    const double quiet[] = {1.0, 1.0, 1.0};
+    ck_assert_double_eq(stats_median_precision(quiet, 3), 0.0);
+    /* n = 3, log-normal interval: exp(t(0.975, 2) * 1.2533 * sd(log x) / sqrt(3)) - 1 */
+    const double three[] = {0.9, 1.0, 1.1};
+    ck_assert_double_eq_tol(stats_median_precision(three, 3), 0.3668586268101912, 1e-9);
+    /* n = 6, order statistics: the interval is [min, max] around a median of 3.5 */
+    const double six[] = {4, 1, 6, 2, 5, 3};
+    ck_assert_double_eq_tol(stats_median_precision(six, 6), 6.0 / 3.5 - 1.0, 1e-12);
+    const double one[] = {2.0};
+    ck_assert(isinf(stats_median_precision(one, 1))); /* one run knows nothing of its noise */
+    ck_assert(isnan(stats_median_precision(one, 0)));
+    /* a noisier sample of the same size is less precise */
+    const double noisy[] = {0.7, 1.0, 1.4};
+    ck_assert(stats_median_precision(noisy, 3) > stats_median_precision(three, 3));
+}
+END_TEST
+
+START_TEST(test_mad_outliers)
+{
+    const double x[] = {1.0, 1.01, 0.99, 1.02, 0.98, 3.0};
+    int flags[6];
+    ck_assert_int_eq(stats_mad_outliers(x, 6, STATS_OUTLIER_Z, flags), 1);
+    for (int i = 0; i < 6; i++)
+        ck_assert_int_eq(flags[i], i == 5);
+    /* a slow run among quiet ones is flagged, a merely spread sample is not */
+    const double spread[] = {0.8, 0.9, 1.0, 1.1, 1.2};
+    ck_assert_int_eq(stats_mad_outliers(spread, 5, STATS_OUTLIER_Z, NULL), 0);
+    /* no spread to measure a distance in: nothing flagged */
+    const double same[] = {1, 1, 1, 1, 5};
+    ck_assert_int_eq(stats_mad_outliers(same, 5, STATS_OUTLIER_Z, flags), 0);
+    ck_assert_int_eq(stats_mad_outliers(x, 2, STATS_OUTLIER_Z, NULL), 0);
+}
+END_TEST
+
 Suite *stats_suite(void)
 {
     Suite *s = suite_create("stats");
@@ -364,6 +401,8 @@ Suite *stats_suite(void)
     tcase_add_test(tc, test_median_ci_large);
     tcase_add_test(tc, test_t975);
     tcase_add_test(tc, test_method_names);
+    tcase_add_test(tc, test_median_precision);
+    tcase_add_test(tc, test_mad_outliers);
     suite_add_tcase(s, tc);
 
     tc = tcase_create("t-test");

@@ -33,6 +33,18 @@ typedef enum {
 stats_ci_method stats_median_ci(const double *x, int n, double *lo, double *hi);
 const char *stats_ci_method_name(stats_ci_method m);
 
+/* The precision of a median: the larger of hi / median - 1 and 1 - lo / median for the 95 %
+ * interval stats_median_ci gives (0.05: the interval lies within +-5 % of the median). INFINITY
+ * with fewer than 2 values (one run says nothing about its own noise), NAN for n == 0. */
+double stats_median_precision(const double *x, int n);
+
+/* Outliers by the median absolute deviation: value i is one when its modified z-score
+ * 0.6745 |x_i - median| / MAD exceeds threshold (3.5 is Iglewicz and Hoaglin's). Sets flags[i]
+ * (may be NULL) and returns how many. With MAD == 0 (more than half the values equal) or n < 3
+ * nothing is flagged: there is no spread to measure a distance in. */
+#define STATS_OUTLIER_Z 3.5
+int stats_mad_outliers(const double *x, int n, double threshold, int *flags);
+
 /* Two-sided Student t quantile t(0.975, df) for df >= 1. */
 double stats_t975(int df);
 
