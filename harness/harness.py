@@ -611,6 +611,7 @@ def _parse_args(argv):
     p.add_argument("--mode", choices=("single", "threads", "processes"))
     p.add_argument("--workers", type=int, default=1)
     p.add_argument("--tasks", type=int)
+    p.add_argument("--sample-of", type=int, metavar="N")
     p.add_argument("--start-method", choices=("fork", "spawn", "forkserver"))
     p.add_argument("--chunksize", type=int, default=1)
     p.add_argument("--control-fd", type=int)
@@ -625,6 +626,13 @@ def _parse_args(argv):
             p.error("--tasks must not be negative")
         if args.chunksize < 1:
             p.error("--chunksize must be at least 1")
+        if args.sample_of is not None:
+            if args.sample_of < 1:
+                p.error("--sample-of must be at least 1")
+            if args.tasks is None:
+                p.error("--sample-of needs --tasks")
+            if args.sample_of < args.tasks:
+                p.error("--sample-of must not be less than --tasks")
     return args
 
 
@@ -697,6 +705,7 @@ def run(args):
 
     wl = _load_or_report(args.workload, _send)
     ntasks = wl.tasks if args.tasks is None else args.tasks
+    indices, sample_of = _task_indices(ntasks, args.sample_of)
     hello = {"ev": "hello", "pid": os.getpid()}
     hello.update(_interpreter())
     hello["tasks"] = ntasks
@@ -706,11 +715,12 @@ def run(args):
     tally = _Tally()
     runner = {"single": _run_single, "threads": _run_threads,
               "processes": _run_processes}[args.mode]
-    t0, t1 = runner(args, wl, ntasks, control_fd, tally)
+    t0, t1 = runner(args, wl, indices, control_fd, tally)
 
     read_bytes, write_bytes = _io_bytes()
     sampled = len(tally.arg_bytes)
     _send({"ev": "done", "mode": args.mode, "workers": args.workers, "tasks": ntasks,
+           "sample_of": sample_of,
            "tasks_ok": tally.ok, "tasks_failed": tally.failed,
            "wall_s": t1 - t0,
            "startup_s": (max(tally.ready) - t0) if tally.ready else None,
@@ -726,12 +736,21 @@ def run(args):
     _exit(EXIT_OK)
 
 
-def _map_over_pool(executor, fn, ntasks, chunksize, tally, add, broken):
-    """executor.map(fn, range(ntasks)) as a user writes it, each result handed to add (a method
-    of tally). A broken pool goes to broken(exc), which reports it and exits."""
+def _task_indices(ntasks, sample_of):
+    """(indices, sample_of): the task indices a run executes, and the job size it samples (None
+    when it runs them all). With sample_of > ntasks, the ntasks indices (j * sample_of) // ntasks
+    for j in range(ntasks), spread evenly over range(sample_of); otherwise range(ntasks)."""
+    if sample_of is None or sample_of <= ntasks:
+        return range(ntasks), None
+    return [(j * sample_of) // ntasks for j in range(ntasks)], sample_of
+
+
+def _map_over_pool(executor, fn, indices, chunksize, tally, add, broken):
+    """executor.map(fn, indices) as a user writes it, each result handed to add (a method of
+    tally). A broken pool goes to broken(exc), which reports it and exits."""
     from concurrent.futures import BrokenExecutor
     try:
-        results = executor.map(fn, range(ntasks), chunksize=chunksize)
+        results = executor.map(fn, indices, chunksize=chunksize)
     except BrokenExecutor as exc:
         broken(exc)
     except Exception as exc:
@@ -749,10 +768,10 @@ def _map_over_pool(executor, fn, ntasks, chunksize, tally, add, broken):
         # without a result as failed.
         if tally.first_error is None:
             tally.first_error = _format_exception(exc)
-        tally.failed = ntasks - tally.ok
+        tally.failed = len(indices) - tally.ok
 
 
-def _run_single(args, wl, ntasks, control_fd, tally):
+def _run_single(args, wl, indices, control_fd, tally):
     _send({"ev": "start", "t": time.monotonic()})
     _wait_for_go(args.go_fd)
     # The window opens where a pool would be created, so that single mode and the pools count
@@ -764,12 +783,12 @@ def _run_single(args, wl, ntasks, control_fd, tally):
         _fail("setup", "setup() raised " + _exception_line(exc), _format_exception(exc),
               EXIT_SETUP)
     add = tally.add
-    for out in map(_call, range(ntasks)):
+    for out in map(_call, indices):
         add(out)
     return t0, time.monotonic()
 
 
-def _run_threads(args, wl, ntasks, control_fd, tally):
+def _run_threads(args, wl, indices, control_fd, tally):
     from concurrent.futures import ThreadPoolExecutor
     _send({"ev": "start", "t": time.monotonic()})
     _wait_for_go(args.go_fd)
@@ -782,14 +801,14 @@ def _run_threads(args, wl, ntasks, control_fd, tally):
             _fail(kind, message, tb, EXIT_SETUP)
         _fail("internal", _exception_line(exc), _format_exception(exc), EXIT_INTERNAL)
 
-    _map_over_pool(executor, _call, ntasks, 1, tally, tally.add, broken)
+    _map_over_pool(executor, _call, indices, 1, tally, tally.add, broken)
     executor.shutdown(wait=True)
     t1 = time.monotonic()
     tally.ready.extend(_ready_times)
     return t0, t1
 
 
-def _run_processes(args, wl, ntasks, control_fd, tally):
+def _run_processes(args, wl, indices, control_fd, tally):
     global _pickler
     import multiprocessing
     from concurrent.futures import ProcessPoolExecutor
@@ -823,7 +842,7 @@ def _run_processes(args, wl, ntasks, control_fd, tally):
         processes = getattr(executor, "_processes", None) or {}
         _process_pool_broke(exc, failure_path, dict(processes))
 
-    _map_over_pool(executor, _call_in_process, ntasks, args.chunksize, tally,
+    _map_over_pool(executor, _call_in_process, indices, args.chunksize, tally,
                    tally.add_from_process, broken)
     executor.shutdown(wait=True)
     t1 = time.monotonic()

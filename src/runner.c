@@ -511,6 +511,12 @@ static void on_done(run_ctx *x, const cJSON *j)
     const cJSON *fe = cJSON_GetObjectItemCaseSensitive(j, "first_error");
     if (cJSON_IsString(fe) && o->traceback[0] == '\0')
         tail_lines(fe->valuestring, 12, o->traceback, sizeof(o->traceback));
+    v = get_num(j, "sample_of");
+    o->sample_of = isnan(v) ? 0 : (int)v;
+    /* Each task's wall time is kept as reported (task_walls); both arrays are summarised. */
+    free(o->task_walls);
+    o->task_walls = NULL;
+    o->ntask_walls = 0;
     const char *keys[2] = {"task_wall_s", "task_cpu_s"};
     stats_summary *dst[2] = {&o->task_wall, &o->task_cpu};
     for (int k = 0; k < 2; k++) {
@@ -525,7 +531,12 @@ static void on_done(run_ctx *x, const cJSON *j)
                 vals[m++] = e->valuedouble;
         }
         stats_summarize(vals, m, dst[k]);
-        free(vals);
+        if (k == 0 && m > 0) {
+            o->task_walls = vals;
+            o->ntask_walls = m;
+        } else {
+            free(vals);
+        }
     }
     if (!isnan(v = get_num(j, "chunksize")) && v >= 1)
         o->chunksize = (int)v;
@@ -781,6 +792,8 @@ int runner_run(const runner_env *env, run_mode mode, int workers, int repeat, ru
             snprintf(out->start_method, sizeof(out->start_method), "%s", env->start_method);
     }
     out->tasks = env->tasks;
+    bool sampled = env->tasks > 0 && env->sample_of > env->tasks;
+    out->sample_of = sampled ? env->sample_of : 0;
 
     if (x.workers < 1 || x.workers > PLAN_WORKER_CAP ||
         topology_place(env->topo, x.workers, x.slots) < 0) {
@@ -836,10 +849,11 @@ int runner_run(const runner_env *env, run_mode mode, int workers, int repeat, ru
 
     /* Everything the child needs is prepared before fork: it only calls async-signal-safe
      * functions. */
-    char workers_s[16], tasks_s[16], chunk_s[16];
+    char workers_s[16], tasks_s[16], chunk_s[16], sample_s[16];
     snprintf(workers_s, sizeof(workers_s), "%d", x.workers);
     snprintf(chunk_s, sizeof(chunk_s), "%d", env->chunksize);
     snprintf(tasks_s, sizeof(tasks_s), "%d", env->tasks);
+    snprintf(sample_s, sizeof(sample_s), "%d", env->sample_of);
     const char *argv[32];
     int a = 0;
     argv[a++] = env->python;
@@ -853,6 +867,10 @@ int runner_run(const runner_env *env, run_mode mode, int workers, int repeat, ru
     if (env->tasks > 0) {
         argv[a++] = "--tasks";
         argv[a++] = tasks_s;
+    }
+    if (sampled) {
+        argv[a++] = "--sample-of";
+        argv[a++] = sample_s;
     }
     if (env->start_method && env->start_method[0]) {
         argv[a++] = "--start-method";

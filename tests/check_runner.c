@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include "check_concur.h"
@@ -59,8 +60,8 @@ static void teardown(void)
 
 
 
-static void run(const char *name, run_mode mode, int workers, const char *start_method,
-                double timeout_s, int tasks, run_result *out)
+static void run_sampled(const char *name, run_mode mode, int workers, const char *start_method,
+                        double timeout_s, int tasks, int sample_of, run_result *out)
 {
     runner_env env = {
         .python = py.executable,
@@ -68,6 +69,7 @@ static void run(const char *name, run_mode mode, int workers, const char *start_
         .workload = fixture(name),
         .start_method = start_method,
         .tasks = tasks,
+        .sample_of = sample_of,
         .timeout_s = timeout_s,
         .log_dir = log_dir,
         .topo = topo,
@@ -77,6 +79,53 @@ static void run(const char *name, run_mode mode, int workers, const char *start_
     ck_assert_msg(count_own_children() == 0, "a process of the run is still a child of concur");
     ck_assert_msg(count_processes_with(fixture(name)) == 0,
                   "a process of the run outlived it (%s)", name);
+}
+
+static void run(const char *name, run_mode mode, int workers, const char *start_method,
+                double timeout_s, int tasks, run_result *out)
+{
+    run_sampled(name, mode, workers, start_method, timeout_s, tasks, 0, out);
+}
+
+/* Runs the harness directly with args (NULL-terminated, after the interpreter and harness.py),
+ * its stderr captured into err. Returns its exit status, or -1. */
+static int run_harness(const char *const *args, char *err, size_t errlen)
+{
+    int p[2];
+    if (pipe(p) < 0)
+        return -1;
+    const char *argv[16];
+    int a = 0;
+    argv[a++] = py.executable;
+    argv[a++] = harness;
+    for (int i = 0; args[i] && a < 15; i++)
+        argv[a++] = args[i];
+    argv[a] = NULL;
+    pid_t pid = fork();
+    if (pid < 0) {
+        close(p[0]), close(p[1]);
+        return -1;
+    }
+    if (pid == 0) {
+        int devnull = open("/dev/null", O_RDWR);
+        dup2(devnull, 0);
+        dup2(devnull, 1);
+        dup2(p[1], 2);
+        close(p[0]);
+        execv(py.executable, (char *const *)argv);
+        _exit(127);
+    }
+    close(p[1]);
+    size_t len = 0;
+    ssize_t n;
+    while (len + 1 < errlen && (n = read(p[0], err + len, errlen - len - 1)) > 0)
+        len += (size_t)n;
+    err[len] = '\0';
+    close(p[0]);
+    int st;
+    if (waitpid(pid, &st, 0) != pid)
+        return -1;
+    return WIFEXITED(st) ? WEXITSTATUS(st) : -1;
 }
 
 START_TEST(test_probe_resolves_real_interpreter)
@@ -296,6 +345,99 @@ START_TEST(test_workload_output_in_logs)
 }
 END_TEST
 
+/* With --sample-of, a run executes tasks (j * N) // K: 0, 10, 20, 30 of 40, whose walls (task i
+ * sleeps i * 0.5 ms) grow with the index, in every mode. */
+static const struct {
+    run_mode mode;
+    const char *start_method;
+} sample_cases[] = {
+    {MODE_SINGLE, NULL},
+    {MODE_THREADS, NULL},
+    {MODE_PROCESSES, "fork"},
+};
+
+START_TEST(test_sample_of_runs_spread_indices)
+{
+    run_result r;
+    run_sampled("index_cost.py", sample_cases[_i].mode, 2, sample_cases[_i].start_method, 60, 4,
+                40, &r);
+    ck_assert_msg(r.status == RUN_OK, "status %s: %s", results_status_name(r.status), r.error);
+    ck_assert_int_eq(r.tasks, 4);
+    ck_assert_int_eq(r.tasks_ok, 4);
+    ck_assert_int_eq(r.sample_of, 40);
+    ck_assert_int_eq(r.ntask_walls, 4);
+    ck_assert_ptr_nonnull(r.task_walls);
+    ck_assert_int_eq(r.task_wall.n, 4);
+    for (int k = 0; k < 4; k++) {
+        /* time.sleep never returns early: task 10 * k takes at least 10 * k * 0.5 ms, far more
+         * than task k's k * 0.5 ms would. */
+        double least = 10 * k * 0.0005;
+        ck_assert_msg(r.task_walls[k] >= least, "task %d of the sample: %.6f s, expected >= %.6f s",
+                      k, r.task_walls[k], least);
+        if (k > 0)
+            ck_assert_msg(r.task_walls[k] > r.task_walls[k - 1],
+                          "task walls do not grow with the index: [%d] %.6f s, [%d] %.6f s", k - 1,
+                          r.task_walls[k - 1], k, r.task_walls[k]);
+    }
+    results_run_free(&r);
+    ck_assert_ptr_null(r.task_walls);
+}
+END_TEST
+
+/* Without a sample (no sample_of, or one equal to tasks) the run is the plain one: sample_of 0,
+ * one wall per task. */
+START_TEST(test_no_sample_keeps_task_walls)
+{
+    const int sample_of[] = {0, 4};
+    for (size_t i = 0; i < ARRAY_LEN(sample_of); i++) {
+        run_result r;
+        run_sampled("index_cost.py", MODE_THREADS, 2, NULL, 60, 4, sample_of[i], &r);
+        ck_assert_msg(r.status == RUN_OK, "status %s: %s", results_status_name(r.status), r.error);
+        ck_assert_int_eq(r.tasks, 4);
+        ck_assert_int_eq(r.sample_of, 0);
+        ck_assert_int_eq(r.ntask_walls, r.tasks);
+        ck_assert_ptr_nonnull(r.task_walls);
+        for (int k = 0; k < r.ntask_walls; k++)
+            ck_assert(r.task_walls[k] >= k * 0.0005);
+        results_run_free(&r);
+    }
+    run_result r;
+    run("quick.py", MODE_SINGLE, 1, NULL, 60, 0, &r);
+    ck_assert_msg(r.status == RUN_OK, "status %s: %s", results_status_name(r.status), r.error);
+    ck_assert_int_eq(r.sample_of, 0);
+    ck_assert_int_eq(r.ntask_walls, 8);
+    ck_assert_int_eq(r.ntask_walls, r.tasks);
+    ck_assert_int_eq(r.task_wall.n, 8);
+    results_run_free(&r);
+}
+END_TEST
+
+/* --sample-of below --tasks, below 1, or without --tasks is a usage error (exit 2). */
+static const char *const bad_sample_args[][5] = {
+    {"--tasks", "4", "--sample-of", "3", NULL},
+    {"--tasks", "0", "--sample-of", "0", NULL},
+    {"--sample-of", "40", NULL},
+};
+
+START_TEST(test_sample_of_refused)
+{
+    const char *args[16];
+    int a = 0;
+    args[a++] = "--workload";
+    args[a++] = fixture("index_cost.py");
+    args[a++] = "--mode";
+    args[a++] = "single";
+    for (int i = 0; bad_sample_args[_i][i]; i++)
+        args[a++] = bad_sample_args[_i][i];
+    args[a] = NULL;
+    char err[4096];
+    int code = run_harness(args, err, sizeof(err));
+    ck_assert_msg(code == 2, "harness exited %d: %s", code, err);
+    /* argparse's own line, not the usage synopsis (which names every option). */
+    ck_assert_msg(strstr(err, "error: --sample-of"), "usage error lacks --sample-of: %s", err);
+}
+END_TEST
+
 Suite *runner_suite(void)
 {
     Suite *s = suite_create("runner");
@@ -315,6 +457,11 @@ Suite *runner_suite(void)
                         sizeof(pinned_cases) / sizeof(pinned_cases[0]));
     tcase_add_test(tc, test_sleeping_low_utilization);
     tcase_add_test(tc, test_workload_output_in_logs);
+    tcase_add_loop_test(tc, test_sample_of_runs_spread_indices, 0,
+                        sizeof(sample_cases) / sizeof(sample_cases[0]));
+    tcase_add_test(tc, test_no_sample_keeps_task_walls);
+    tcase_add_loop_test(tc, test_sample_of_refused, 0,
+                        sizeof(bad_sample_args) / sizeof(bad_sample_args[0]));
     suite_add_tcase(s, tc);
 
     tc = tcase_create("faults");
