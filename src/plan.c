@@ -1,19 +1,22 @@
 /* plan.c - which configurations a run measures: modes x worker counts x repeats. */
 #include "concur/plan.h"
 
+#include <math.h>
 #include <stdio.h>
 #include <string.h>
 
 static const char *const mode_names[MODE_COUNT] = {"single", "threads", "processes"};
 
-/* A step past the core count is worth taking only when the last one gained at least this much
- * (and more than its own noise): below it, more workers only cost memory and start-up time. */
-#define PLAN_EXTEND_MIN_GAIN 1.10
+/* A step is worth taking again when the last one gained at least this much (and more than its
+ * own noise): below it, more workers only cost memory and start-up time. */
+#define PLAN_GROW_MIN_GAIN 1.10
 /* Workers that keep their CPUs this busy saturate them: more workers than cores cannot overlap
  * anything more, whatever the last step gained. */
-#define PLAN_EXTEND_MAX_UTILIZATION 0.80
+#define PLAN_GROW_MAX_UTILIZATION 0.80
 /* Past the core count the sweep doubles up to this many workers per core. */
-#define PLAN_EXTEND_MAX_PER_CORE 32
+#define PLAN_GROW_MAX_PER_CORE 32
+
+static const char *const action_names[] = {"ran", "warm-up", "skipped", "stopped", "budget"};
 
 const char *plan_mode_name(run_mode m)
 {
@@ -114,18 +117,132 @@ int plan_build(const plan_request *req, plan *out, char *err, size_t errlen)
     return 0;
 }
 
-int plan_extend(const plan *p, int last_workers, double speedup_prev,
-                double speedup_last, double last_ci_low, double last_cpu_utilization)
+plan_repeat_verdict plan_repeat_next(const plan_repeat_rule *rule, int n, double precision,
+                                     bool contended)
 {
-    if (!p->sweep || last_workers < 1)
+    if (n < rule->min_runs)
+        return PLAN_REPEAT_MORE;
+    if (!(rule->precision > 0))
+        return PLAN_REPEAT_DECIDED; /* fixed repeats: exactly min_runs */
+    if (precision <= rule->precision)
+        return PLAN_REPEAT_PRECISE;
+    if (n >= rule->max_runs)
+        return PLAN_REPEAT_CAP;
+    if (!contended)
+        return PLAN_REPEAT_DECIDED;
+    return PLAN_REPEAT_MORE;
+}
+
+int plan_grow(const plan_step *s, char *why, size_t len)
+{
+    const char *mode = plan_mode_name(s->mode);
+    if (!isfinite(s->speedup) || !isfinite(s->prev_speedup)) {
+        snprintf(why, len, "%s x%d has no speedup to judge a next step by", mode, s->workers);
         return 0;
-    if (!(last_cpu_utilization < PLAN_EXTEND_MAX_UTILIZATION))
+    }
+    /* NaN compares false: an interval not measured never shows a gain. */
+    bool gained = s->speedup >= s->prev_speedup * PLAN_GROW_MIN_GAIN &&
+                  s->speedup_low > s->prev_speedup;
+    if (!gained) {
+        snprintf(why, len, "%s x%d: %.2fx after %.2fx, no gain beyond its noise (a step needs "
+                 "%.0f %% and its interval above the last)", mode, s->workers, s->speedup,
+                 s->prev_speedup, 100 * (PLAN_GROW_MIN_GAIN - 1));
         return 0;
-    /* NaN compares false everywhere below: an unmeasured step never extends the sweep. */
-    if (!(speedup_last >= speedup_prev * PLAN_EXTEND_MIN_GAIN) || !(last_ci_low > speedup_prev))
+    }
+    if (s->mode == MODE_PROCESSES && isfinite(s->threads_speedup) &&
+        !(s->speedup > s->threads_speedup_high)) {
+        snprintf(why, len, "processes x%d: %.2fx, no faster than threads x%d (%.2fx): a larger "
+                 "process pool would cost more than the thread pool that matches it",
+                 s->workers, s->speedup, s->workers, s->threads_speedup);
         return 0;
-    int next = last_workers * 2;
-    if (next > PLAN_WORKER_CAP || next > p->cores * PLAN_EXTEND_MAX_PER_CORE)
+    }
+    int next = s->workers * 2;
+    if (s->workers < s->cores && next > s->cores)
+        next = s->cores;
+    if (next > s->tasks) {
+        snprintf(why, len, "%s x%d: %.2fx; %d workers would be more than the %d tasks", mode,
+                 s->workers, s->speedup, next, s->tasks);
         return 0;
+    }
+    if (next > s->cores && !(s->cpu_utilization < PLAN_GROW_MAX_UTILIZATION)) {
+        snprintf(why, len, "%s x%d: %.2fx with the workers on a CPU %.0f %% of the time: the "
+                 "cores are busy, more workers than cores cannot overlap anything more",
+                 mode, s->workers, s->speedup, 100 * s->cpu_utilization);
+        return 0;
+    }
+    if (next > PLAN_WORKER_CAP || next > s->cores * PLAN_GROW_MAX_PER_CORE) {
+        snprintf(why, len, "%s x%d: %.2fx; the sweep stops at %d workers per core", mode,
+                 s->workers, s->speedup, PLAN_GROW_MAX_PER_CORE);
+        return 0;
+    }
+    if (next > s->cores)
+        snprintf(why, len, "%s x%d: %.2fx after %.2fx, its workers on a CPU %.0f %% of the time: "
+                 "they wait, so more may overlap; trying %d", mode, s->workers, s->speedup,
+                 s->prev_speedup, 100 * s->cpu_utilization, next);
+    else
+        snprintf(why, len, "%s x%d: %.2fx after %.2fx: trying %d", mode, s->workers, s->speedup,
+                 s->prev_speedup, next);
     return next;
+}
+
+int plan_sample_tasks(int tasks, double pass_s, int workers, int requested)
+{
+    if (tasks <= 0)
+        return tasks;
+    if (requested < 0)
+        return tasks;
+    int k;
+    if (requested > 0) {
+        k = requested;
+    } else {
+        if (!(pass_s > PLAN_SAMPLE_WHOLE_S))
+            return tasks; /* short, or not known yet */
+        k = (int)ceil(tasks * PLAN_SAMPLE_RUN_S / pass_s);
+        if (k < PLAN_SAMPLE_MIN_TASKS)
+            k = PLAN_SAMPLE_MIN_TASKS;
+    }
+    long per_worker = (long)PLAN_SAMPLE_TASKS_PER_WORKER * (workers > 0 ? workers : 1);
+    if (k < per_worker)
+        k = (int)(per_worker < tasks ? per_worker : tasks);
+    return k < tasks ? k : tasks;
+}
+
+int plan_sample_shrink(int tasks_run, double wall_s, int workers)
+{
+    if (!(wall_s > PLAN_SAMPLE_SLOW_FACTOR * PLAN_SAMPLE_RUN_S) || tasks_run <= 0)
+        return 0;
+    double want = PLAN_SAMPLE_SLOW_FACTOR / 2 * PLAN_SAMPLE_RUN_S;
+    long k = (long)ceil(tasks_run * want / wall_s);
+    long floor_k = (long)PLAN_SAMPLE_TASKS_PER_WORKER * (workers > 0 ? workers : 1);
+    if (floor_k < PLAN_SAMPLE_MIN_TASKS)
+        floor_k = PLAN_SAMPLE_MIN_TASKS;
+    if (k < floor_k)
+        k = floor_k;
+    return k < tasks_run ? (int)k : 0;
+}
+
+double plan_sample_se(int k, int n, double cv)
+{
+    if (k <= 0 || n <= 0 || k >= n)
+        return 0.0;
+    if (!(cv >= 0))
+        return NAN;
+    return cv / sqrt((double)k) * sqrt(1.0 - (double)k / n);
+}
+
+const char *plan_action_name(plan_action a)
+{
+    return (a >= 0 && a < (int)(sizeof(action_names) / sizeof(action_names[0]))) ? action_names[a]
+                                                                                 : "?";
+}
+
+int plan_parse_action(const char *s, plan_action *out)
+{
+    for (int a = 0; a < (int)(sizeof(action_names) / sizeof(action_names[0])); a++) {
+        if (strcmp(s, action_names[a]) == 0) {
+            *out = (plan_action)a;
+            return 0;
+        }
+    }
+    return -1;
 }

@@ -76,34 +76,145 @@ START_TEST(test_parse_modes)
 }
 END_TEST
 
-/* Rows: speedups at the last two counts, the last one's lower bound and CPU utilization -> next
- * count or 0. */
+/* The stopping rule for repeats: rows of (runs, precision reached, contended) -> verdict, with
+ * the default rule (at least 3 runs, +-5 %, at most 6). */
 static const struct {
-    bool sweep;
-    int last;
-    double prev, cur, cur_low, util;
-    int expected;
-} extend_cases[] = {
-    {true, 2, 1.9, 3.8, 3.6, 0.05, 4},     /* I/O-bound threads still doubling: go on */
-    {true, 2, 0.9, 1.9, 1.8, 0.97, 0},     /* CPU-bound processes: cores saturated, stop */
-    {true, 2, 0.9, 1.9, 1.8, NAN, 0},      /* utilization unknown: no evidence of waiting */
-    {true, 4, 3.8, 4.0, 3.9, 0.05, 0},     /* flat: gained 5 %, under the 10 % step */
-    {true, 4, 3.8, 4.5, 3.7, 0.05, 0},     /* gained on the median but within its own noise */
-    {true, 2, 1.0, 0.9, 0.8, 0.5, 0},      /* GIL-bound: slower, stop */
-    {true, 2, NAN, 2.0, 1.9, 0.05, 0},     /* unmeasured step never extends */
-    {false, 2, 1.9, 3.8, 3.6, 0.05, 0},    /* counts given by the user: never extended */
-    {true, 64, 30.0, 60.0, 55.0, 0.05, 0}, /* cap: 32 per core on 2 cores */
+    int n;
+    double precision;
+    bool contended;
+    plan_repeat_verdict expected;
+} repeat_cases[] = {
+    {1, INFINITY, true, PLAN_REPEAT_MORE},     /* below the minimum: always more */
+    {2, 0.01, false, PLAN_REPEAT_MORE},        /* even when already precise */
+    {3, 0.02, true, PLAN_REPEAT_PRECISE},      /* a flat, quiet configuration stops at 3 */
+    {3, 0.05, true, PLAN_REPEAT_PRECISE},      /* exactly the precision asked */
+    {3, 0.30, true, PLAN_REPEAT_MORE},         /* a noisy one the choice turns on repeats */
+    {5, 0.12, true, PLAN_REPEAT_MORE},
+    {6, 0.12, true, PLAN_REPEAT_CAP},          /* ... up to the cap */
+    {3, 0.30, false, PLAN_REPEAT_DECIDED},     /* noisy, but no decision turns on it */
+    {4, NAN, true, PLAN_REPEAT_MORE},          /* precision unknown is not precise */
 };
 
-START_TEST(test_extend_table)
+START_TEST(test_repeat_table)
 {
-    plan p;
-    memset(&p, 0, sizeof(p));
-    p.sweep = extend_cases[_i].sweep;
-    p.cores = 2;
-    int next = plan_extend(&p, extend_cases[_i].last, extend_cases[_i].prev,
-                           extend_cases[_i].cur, extend_cases[_i].cur_low, extend_cases[_i].util);
-    ck_assert_int_eq(next, extend_cases[_i].expected);
+    plan_repeat_rule rule = {PLAN_MIN_RUNS, PLAN_DEFAULT_MAX_RUNS, PLAN_DEFAULT_PRECISION};
+    ck_assert_int_eq(plan_repeat_next(&rule, repeat_cases[_i].n, repeat_cases[_i].precision,
+                                      repeat_cases[_i].contended),
+                     repeat_cases[_i].expected);
+}
+END_TEST
+
+START_TEST(test_repeat_fixed)
+{
+    /* precision 0: exactly min_runs, whatever the noise */
+    plan_repeat_rule rule = {2, 2, 0.0};
+    ck_assert_int_eq(plan_repeat_next(&rule, 1, 0.5, true), PLAN_REPEAT_MORE);
+    ck_assert_int_eq(plan_repeat_next(&rule, 2, 0.5, true), PLAN_REPEAT_DECIDED);
+}
+END_TEST
+
+/* The pruned sweep on 2 cores and 64 tasks: the step just measured -> the next count or 0, and a
+ * word the reason must hold. */
+static const struct {
+    run_mode mode;
+    int workers;
+    double speedup, low, prev, util, threads, threads_high;
+    int cores, tasks;
+    int expected;
+    const char *why;
+} grow_cases[] = {
+    /* GIL-bound threads: 2 gain nothing over single, stop at 2 */
+    {MODE_THREADS, 2, 1.01, 0.90, 1.00, 0.50, NAN, NAN, 2, 64, 0, "no gain"},
+    /* a rising curve goes on; I/O-bound threads past the core count while they wait and gain */
+    {MODE_THREADS, 2, 1.95, 1.85, 1.00, 0.05, NAN, NAN, 2, 64, 4, "trying 4"},
+    {MODE_THREADS, 8, 7.50, 7.00, 3.90, 0.05, NAN, NAN, 2, 64, 16, "wait"},
+    /* a flat curve stops: 5 % more is under the 10 % a step needs */
+    {MODE_THREADS, 16, 8.10, 7.90, 7.70, 0.05, NAN, NAN, 2, 64, 0, "no gain"},
+    /* gained on the median but within its own noise */
+    {MODE_THREADS, 4, 3.80, 1.80, 1.90, 0.05, NAN, NAN, 2, 64, 0, "no gain"},
+    /* CPU-bound processes stop at the core count */
+    {MODE_PROCESSES, 2, 1.95, 1.80, 1.00, 0.97, 1.00, 1.10, 2, 64, 0, "cores are busy"},
+    /* ... unless the work waits */
+    {MODE_PROCESSES, 2, 1.95, 1.80, 1.00, 0.40, 1.00, 1.10, 2, 64, 4, "trying 4"},
+    /* a process pool no faster than the thread pool of its size stops growing */
+    {MODE_PROCESSES, 4, 3.60, 3.30, 1.90, 0.10, 3.70, 3.90, 2, 64, 0, "no faster than threads"},
+    /* on 6 cores the sweep lands on 6 after 4 */
+    {MODE_PROCESSES, 4, 3.80, 3.60, 1.95, 0.97, NAN, NAN, 6, 64, 6, "trying 6"},
+    /* never more workers than tasks, nor past 32 per core */
+    {MODE_THREADS, 32, 30.0, 28.0, 15.0, 0.02, NAN, NAN, 2, 40, 0, "more than the 40 tasks"},
+    {MODE_THREADS, 64, 60.0, 55.0, 30.0, 0.02, NAN, NAN, 2, 1000, 0, "per core"},
+    /* no speedup: nothing to judge */
+    {MODE_THREADS, 2, NAN, NAN, 1.00, 0.5, NAN, NAN, 2, 64, 0, "no speedup"},
+};
+
+START_TEST(test_grow_table)
+{
+    plan_step s = {.mode = grow_cases[_i].mode, .workers = grow_cases[_i].workers,
+                   .speedup = grow_cases[_i].speedup, .speedup_low = grow_cases[_i].low,
+                   .prev_speedup = grow_cases[_i].prev, .cpu_utilization = grow_cases[_i].util,
+                   .threads_speedup = grow_cases[_i].threads,
+                   .threads_speedup_high = grow_cases[_i].threads_high,
+                   .cores = grow_cases[_i].cores, .tasks = grow_cases[_i].tasks};
+    char why[PLAN_WHY_LEN] = "";
+    int next = plan_grow(&s, why, sizeof(why));
+    ck_assert_msg(next == grow_cases[_i].expected, "next %d, expected %d (%s)", next,
+                  grow_cases[_i].expected, why);
+    ck_assert_msg(strstr(why, grow_cases[_i].why), "'%s' lacks '%s'", why, grow_cases[_i].why);
+}
+END_TEST
+
+/* Samples: (tasks, pass, workers, --sample) -> tasks per run. */
+static const struct {
+    int tasks;
+    double pass_s;
+    int workers, requested;
+    int expected;
+} sample_cases[] = {
+    {40, 0.30, 1, 0, 40},     /* a short pass is measured whole */
+    {40, NAN, 2, 0, 40},      /* pass unknown: whole */
+    {40, 1.00, 1, 0, 8},      /* 0.2 s of a 1 s pass, at least 8 */
+    {40, 1.00, 4, 0, 16},     /* 4 tasks per worker */
+    {40, 1.00, 32, 0, 40},    /* never more than the job has */
+    {30000, 1.0, 2, 0, 6000}, /* tiny tasks: 0.2 s of them */
+    {40, 100.0, 1, 0, 8},     /* a long job: the minimum */
+    {40, 1.00, 1, -1, 40},    /* --sample all */
+    {40, 0.10, 1, 10, 10},    /* --sample 10, even of a short pass */
+    {40, 1.00, 8, 10, 32},    /* ... still 4 per worker */
+};
+
+START_TEST(test_sample_table)
+{
+    ck_assert_int_eq(plan_sample_tasks(sample_cases[_i].tasks, sample_cases[_i].pass_s,
+                                       sample_cases[_i].workers, sample_cases[_i].requested),
+                     sample_cases[_i].expected);
+}
+END_TEST
+
+START_TEST(test_sample_error_and_shrink)
+{
+    /* the whole job carries no sampling error; a sample's shrinks as it grows */
+    ck_assert_double_eq(plan_sample_se(40, 40, 0.3), 0.0);
+    double se8 = plan_sample_se(8, 40, 0.3), se20 = plan_sample_se(20, 40, 0.3);
+    ck_assert_double_eq_tol(se8, 0.3 / sqrt(8.0) * sqrt(1 - 8.0 / 40), 1e-12);
+    ck_assert(se20 < se8);
+    ck_assert_double_eq(plan_sample_se(8, 40, 0.0), 0.0); /* equal tasks: any sample is exact */
+    /* a run of 1000 tasks that took 2 s (0.8 s was the limit): about 0.4 s of them next */
+    ck_assert_int_eq(plan_sample_shrink(1000, 2.0, 2), 200);
+    ck_assert_int_eq(plan_sample_shrink(1000, 0.5, 2), 0);  /* not slow */
+    ck_assert_int_eq(plan_sample_shrink(10, 5.0, 2), 8);    /* never below the minimum */
+    ck_assert_int_eq(plan_sample_shrink(8, 5.0, 2), 0);     /* nothing left to shrink */
+}
+END_TEST
+
+START_TEST(test_action_names)
+{
+    for (int a = PLAN_RAN; a <= PLAN_BUDGET; a++) {
+        plan_action back;
+        ck_assert_int_eq(plan_parse_action(plan_action_name((plan_action)a), &back), 0);
+        ck_assert_int_eq(back, a);
+    }
+    plan_action x;
+    ck_assert_int_eq(plan_parse_action("maybe", &x), -1);
 }
 END_TEST
 
@@ -115,8 +226,13 @@ Suite *plan_suite(void)
     tcase_add_test(tc, test_build_rejects);
     tcase_add_test(tc, test_parse_modes);
     suite_add_tcase(s, tc);
-    tc = tcase_create("extend");
-    tcase_add_loop_test(tc, test_extend_table, 0, sizeof(extend_cases) / sizeof(extend_cases[0]));
+    tc = tcase_create("stopping");
+    tcase_add_loop_test(tc, test_repeat_table, 0, sizeof(repeat_cases) / sizeof(repeat_cases[0]));
+    tcase_add_test(tc, test_repeat_fixed);
+    tcase_add_loop_test(tc, test_grow_table, 0, sizeof(grow_cases) / sizeof(grow_cases[0]));
+    tcase_add_loop_test(tc, test_sample_table, 0, sizeof(sample_cases) / sizeof(sample_cases[0]));
+    tcase_add_test(tc, test_sample_error_and_shrink);
+    tcase_add_test(tc, test_action_names);
     suite_add_tcase(s, tc);
     return s;
 }

@@ -43,12 +43,111 @@ typedef struct {
  * processes, each over the worker counts. Returns 0, or -1 with a reason in err. */
 int plan_build(const plan_request *req, plan *out, char *err, size_t errlen);
 
-/* After a mode's last planned count was measured: the count to try next when the sweep should go
- * on past the core count, or 0 to stop. It goes on only while the workers are not keeping their
- * CPUs busy (last_cpu_utilization below PLAN_EXTEND_MAX_UTILIZATION: they wait, so more of them
- * can overlap) and the last step still gained more than its noise. speedup_prev/speedup_last are
- * the speedups at the last two counts, last_ci_low the lower bound of the last one. */
-int plan_extend(const plan *p, int last_workers, double speedup_prev,
-                double speedup_last, double last_ci_low, double last_cpu_utilization);
+/* ---- adaptive measuring: the stopping rules ----------------------------------------------- */
+
+/* Every configuration gets at least this many runs: fewer cannot show their own noise. */
+#define PLAN_MIN_RUNS 3
+#define PLAN_DEFAULT_PRECISION 0.05 /* the 95 % interval of the median within +-5 % */
+#define PLAN_DEFAULT_MAX_RUNS 6     /* the cap on runs of one configuration */
+
+typedef enum {
+    PLAN_REPEAT_MORE = 0,  /* run it again */
+    PLAN_REPEAT_PRECISE,   /* the interval is as narrow as asked */
+    PLAN_REPEAT_CAP,       /* the cap on runs was reached before that */
+    PLAN_REPEAT_DECIDED,   /* imprecise, but no decision turns on it */
+} plan_repeat_verdict;
+
+typedef struct {
+    int min_runs;        /* PLAN_MIN_RUNS */
+    int max_runs;        /* the cap (>= min_runs) */
+    double precision;    /* relative half-width wanted; 0: no adaptation, exactly min_runs */
+} plan_repeat_rule;
+
+/* Whether a configuration with n successful runs whose median is known to +-precision (as
+ * stats_median_precision gives it) needs another run. contended: some decision still turns on
+ * this configuration (the advisor's choice, or a rival it cannot yet tell apart); one that is not
+ * stops at min_runs whatever its precision. */
+plan_repeat_verdict plan_repeat_next(const plan_repeat_rule *rule, int n, double precision,
+                                     bool contended);
+
+/* One step of a pruned sweep, just measured: mode at workers, against the count before it. */
+typedef struct {
+    run_mode mode;
+    int workers;
+    double speedup, speedup_low;  /* at workers, with the low end of its interval */
+    double prev_speedup;          /* at the count before (single: 1) */
+    double cpu_utilization;       /* of the workers at this count */
+    double threads_speedup;       /* processes only: threads at the same count (NAN: unmeasured) */
+    double threads_speedup_high;
+    int cores;                    /* physical cores of the run */
+    int tasks;                    /* tasks of the whole job */
+} plan_step;
+
+/* Growth of a pruned sweep: worker counts go 2, 4, 8, ... (and the core count itself when it is
+ * not a power of two); a mode goes on only while its last step gained more than its noise, past
+ * the core count only while its workers wait (not keeping their CPUs busy), a process pool only
+ * while it beats the thread pool at the same count, and never past the tasks or 32 workers per
+ * core. Returns the next count, or 0 to stop; why gets the reason either way. */
+int plan_grow(const plan_step *s, char *why, size_t len);
+
+/* ---- samples of a long job ------------------------------------------------------------------ */
+
+/* A run shorter than this is measured on every task: a sample would save little. */
+#define PLAN_SAMPLE_WHOLE_S 0.40
+/* A sampled run aims at about this much single-thread work. */
+#define PLAN_SAMPLE_RUN_S 0.20
+/* Never fewer tasks than this in a sample, and at least this many per worker, so that the last
+ * tasks' imbalance weighs no more than in a longer run. */
+#define PLAN_SAMPLE_MIN_TASKS 8
+#define PLAN_SAMPLE_TASKS_PER_WORKER 4
+
+/* How many of the job's tasks a run of `workers` workers measures: all of them when
+ * requested < 0 (--sample all) or when one pass is short (pass_s, single-thread seconds for all
+ * tasks, at most PLAN_SAMPLE_WHOLE_S); requested > 0 tasks when given (still at least
+ * PLAN_SAMPLE_TASKS_PER_WORKER per worker); else enough for PLAN_SAMPLE_RUN_S. Never more than
+ * tasks. */
+int plan_sample_tasks(int tasks, double pass_s, int workers, int requested);
+
+/* A sampled configuration whose run took longer than PLAN_SAMPLE_SLOW_FACTOR x PLAN_SAMPLE_RUN_S
+ * (a pool slower than single, say) measures fewer tasks in its next runs: returns that count
+ * (enough for about PLAN_SAMPLE_SLOW_FACTOR / 2 x PLAN_SAMPLE_RUN_S, within the limits of
+ * plan_sample_tasks), or 0 to keep the run as it is. */
+#define PLAN_SAMPLE_SLOW_FACTOR 4.0
+int plan_sample_shrink(int tasks_run, double wall_s, int workers);
+
+/* What scaling a sample to the whole job is worth: a sample of k tasks out of n whose task times
+ * have coefficient of variation cv has a mean known to cv / sqrt(k) * sqrt(1 - k / n) (relative
+ * standard error, the finite-population correction included): 0 for the whole job. */
+double plan_sample_se(int k, int n, double cv);
+
+/* Tasks of very unequal cost: their coefficient of variation above this, or the largest task
+ * above PLAN_UNEQUAL_MAX_RATIO times the median. They matter for chunking and for samples. */
+#define PLAN_UNEQUAL_CV 0.5
+#define PLAN_UNEQUAL_MAX_RATIO 4.0
+
+/* ---- what was decided, for results.json's plan[] ------------------------------------------- */
+
+typedef enum {
+    PLAN_RAN = 0,     /* measured */
+    PLAN_WARMUP,      /* a warm-up run, kept apart */
+    PLAN_SKIPPED,     /* not measured, on purpose */
+    PLAN_STOPPED,     /* a mode stopped growing here */
+    PLAN_BUDGET,      /* not measured: the budget ran out */
+} plan_action;
+
+#define PLAN_WHY_LEN 320
+
+typedef struct {
+    plan_action action;
+    run_mode mode;
+    int workers;
+    bool variant;             /* a follow-up (another chunksize or start method) */
+    int runs;                 /* successful runs, PLAN_RAN */
+    double precision;         /* reached, PLAN_RAN (NAN unknown) */
+    char why[PLAN_WHY_LEN];
+} plan_entry;
+
+const char *plan_action_name(plan_action a);
+int plan_parse_action(const char *s, plan_action *out);
 
 #endif
