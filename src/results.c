@@ -137,6 +137,7 @@ void results_free(results *r)
     for (int i = 0; i < r->nruns; i++)
         results_run_free(&r->runs[i]);
     free(r->runs);
+    free(r->plan);
     free(r->summary);
     results_init(r);
 }
@@ -177,6 +178,35 @@ run_result *results_add_run(results *r, const run_result *run)
     return dst;
 }
 
+void results_add_plan(results *r, plan_action action, run_mode mode, int workers, const char *fmt,
+                      ...)
+{
+    if (r->nplan == r->plan_cap) {
+        r->plan_cap = r->plan_cap ? 2 * r->plan_cap : 16;
+        r->plan = xrealloc(r->plan, (size_t)r->plan_cap * sizeof(*r->plan));
+    }
+    plan_entry *e = &r->plan[r->nplan++];
+    memset(e, 0, sizeof(*e));
+    e->action = action;
+    e->mode = mode;
+    e->workers = workers;
+    e->precision = NAN;
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(e->why, sizeof(e->why), fmt, ap);
+    va_end(ap);
+}
+
+double results_run_wall(const run_result *run)
+{
+    if (!isfinite(run->wall_s))
+        return NAN;
+    if (!(run->scale > 0) || run->scale == 1.0)
+        return run->wall_s;
+    double start = isfinite(run->startup_s) && run->startup_s < run->wall_s ? run->startup_s : 0.0;
+    return start + (run->wall_s - start) * run->scale;
+}
+
 /* ---- summary ---------------------------------------------------------------------------------- */
 
 /* The sweep first (mode, then workers), the follow-ups after it in the same order. */
@@ -199,6 +229,8 @@ static int cmp_config(const void *pa, const void *pb)
  * follow-up to its (mode, workers, chunksize, start method). */
 static bool same_config(const config_summary *s, const run_result *run)
 {
+    if (run->warmup)
+        return false;
     if (s->mode != run->mode || s->workers != run->workers || s->variant != run->variant)
         return false;
     return !run->variant ||
@@ -263,6 +295,8 @@ void results_summarize(results *r)
     int n = 0;
     for (int i = 0; i < r->nruns; i++) {
         const run_result *run = &r->runs[i];
+        if (run->warmup)
+            continue; /* kept in runs[], in no summary */
         bool known = false;
         for (int c = 0; c < n && !known; c++)
             known = same_config(&list[c], run);
@@ -285,6 +319,10 @@ void results_summarize(results *r)
     double *over = xmalloc((size_t)r->nruns * sizeof(*over));
     double *pick = xmalloc((size_t)r->nruns * sizeof(*pick));
     double *rss = xmalloc((size_t)r->nruns * sizeof(*rss));
+    double *ntasks = xmalloc((size_t)r->nruns * sizeof(*ntasks));
+    double *se = xmalloc((size_t)r->nruns * sizeof(*se));
+    int *repeats = xmalloc((size_t)r->nruns * sizeof(*repeats));
+    int *flags = xmalloc((size_t)r->nruns * sizeof(*flags));
     for (int c = 0; c < n; c++) {
         config_summary *s = &list[c];
         int nwall = 0, nutil = 0, nstartup = 0, nipc = 0, nmpki = 0, nover = 0, npick = 0, nrss = 0;
@@ -303,7 +341,10 @@ void results_summarize(results *r)
                 s->runs_failed++;
                 continue;
             }
-            wall[nwall++] = run->wall_s;
+            ntasks[nwall] = run->tasks;
+            se[nwall] = isfinite(run->scale_se) ? run->scale_se : 0.0;
+            repeats[nwall] = run->repeat;
+            wall[nwall++] = results_run_wall(run);
             if (isfinite(run->cpu_utilization))
                 util[nutil++] = run->cpu_utilization;
             if (isfinite(run->startup_s))
@@ -328,6 +369,14 @@ void results_summarize(results *r)
         s->runs_ok = nwall;
         s->wall_s = stats_median(wall, nwall);
         s->ci_method = stats_median_ci(wall, nwall, &s->ci_low_s, &s->ci_high_s);
+        s->precision = stats_median_precision(wall, nwall);
+        s->sample_tasks = nwall > 0 ? (int)stats_median(ntasks, nwall) : 0;
+        s->sample_se = nwall > 0 ? stats_median(se, nwall) : 0.0;
+        s->noutliers = 0;
+        if (stats_mad_outliers(wall, nwall, STATS_OUTLIER_Z, flags) > 0)
+            for (int i = 0; i < nwall; i++)
+                if (flags[i] && s->noutliers < (int)ARRAY_LEN(s->outliers))
+                    s->outliers[s->noutliers++] = repeats[i];
         s->cpu_utilization = stats_median(util, nutil);
         s->startup_s = stats_median(startup, nstartup);
         s->state_samples = pooled.total;
@@ -343,6 +392,10 @@ void results_summarize(results *r)
     free(over);
     free(pick);
     free(rss);
+    free(ntasks);
+    free(se);
+    free(repeats);
+    free(flags);
     free(wall);
     free(util);
     free(startup);
@@ -421,7 +474,7 @@ int results_config_walls(const results *r, const config_summary *s, double *out,
     int n = 0;
     for (int i = 0; i < r->nruns && n < max; i++)
         if (same_config(s, &r->runs[i]) && run_counts(&r->runs[i]))
-            out[n++] = r->runs[i].wall_s;
+            out[n++] = results_run_wall(&r->runs[i]);
     return n;
 }
 
@@ -570,6 +623,7 @@ static void write_run(cJSON *runs, const run_result *run)
     add_int(o, "chunksize", run->chunksize);
     add_string_or_null(o, "start_method", run->start_method);
     add_bool(o, "variant", run->variant);
+    add_bool(o, "warmup", run->warmup);
     add_string(o, "status", results_status_name(run->status));
     add_string_or_null(o, "error", run->error);
     add_string_or_null(o, "traceback", run->traceback);
@@ -591,6 +645,12 @@ static void write_run(cJSON *runs, const run_result *run)
     add_int(o, "tasks", run->tasks);
     add_int(o, "tasks_ok", run->tasks_ok);
     add_int(o, "tasks_failed", run->tasks_failed);
+    if (run->sample_of > 0)
+        add_int(o, "sample_of", run->sample_of);
+    else
+        cJSON_AddItemToObject(o, "sample_of", cJSON_CreateNull());
+    add_number(o, "scale", run->scale);
+    add_number(o, "scale_se", run->scale_se);
     write_stats_summary(o, "task_wall_s", &run->task_wall);
     write_stats_summary(o, "task_cpu_s", &run->task_cpu);
 
@@ -639,6 +699,12 @@ static void write_config(cJSON *c, const config_summary *s)
     add_number(c, "ci_low_s", s->ci_low_s);
     add_number(c, "ci_high_s", s->ci_high_s);
     add_string(c, "ci_method", stats_ci_method_name(s->ci_method));
+    add_number(c, "precision", s->precision);
+    add_int(c, "sample_tasks", s->sample_tasks);
+    add_number(c, "sample_se", s->sample_se);
+    cJSON *out = add_array(c, "outliers");
+    for (int i = 0; i < s->noutliers; i++)
+        cJSON_AddItemToArray(out, cJSON_CreateNumber(s->outliers[i]));
     add_number(c, "speedup", s->speedup);
     add_number(c, "speedup_low", s->speedup_low);
     add_number(c, "speedup_high", s->speedup_high);
@@ -812,6 +878,32 @@ static char *format_json(const results *r, const char *suffix)
     add_string(opt, "start_method", r->start_method);
     add_int(opt, "repeat", r->repeat);
     add_number(opt, "timeout_s", r->timeout_s);
+    add_number(opt, "precision", r->precision);
+    add_int(opt, "max_repeat", r->max_repeat);
+    add_number(opt, "budget_s", r->budget_s > 0 ? r->budget_s : NAN);
+    if (r->sample < 0)
+        add_string(opt, "sample", "all");
+    else if (r->sample > 0)
+        add_int(opt, "sample", r->sample);
+    else
+        add_string(opt, "sample", "auto");
+    add_bool(opt, "fixed", r->fixed);
+
+    add_bool(root, "budget_reached", r->budget_reached);
+    add_number(root, "elapsed_s", r->elapsed_s);
+    cJSON *decisions = add_array(root, "plan");
+    for (int i = 0; i < r->nplan; i++) {
+        const plan_entry *e = &r->plan[i];
+        cJSON *p = cJSON_CreateObject();
+        cJSON_AddItemToArray(decisions, p);
+        add_string(p, "action", plan_action_name(e->action));
+        add_string(p, "mode", plan_mode_name(e->mode));
+        add_int(p, "workers", e->workers);
+        add_bool(p, "variant", e->variant);
+        add_int(p, "runs", e->runs);
+        add_number(p, "precision", e->precision);
+        add_string(p, "why", e->why);
+    }
 
     cJSON *runs = add_array(root, "runs");
     for (int i = 0; i < r->nruns; i++)
@@ -925,6 +1017,12 @@ static void get_double(loader *ld, const cJSON *obj, const char *where, const ch
         *out = it->valuedouble;
     else
         fail(ld, where, key, "expected a number or null");
+}
+
+/* Keys added after the first files were written: absent leaves the default. */
+static bool has(const cJSON *obj, const char *key)
+{
+    return obj && cJSON_GetObjectItemCaseSensitive(obj, key) != NULL;
 }
 
 static void get_int(loader *ld, const cJSON *obj, const char *where, const char *key, int *out)
@@ -1218,6 +1316,8 @@ static void load_run(loader *ld, const cJSON *o, const char *w, run_result *run)
     get_int(ld, o, w, "chunksize", &run->chunksize);
     get_string(ld, o, w, "start_method", run->start_method, sizeof(run->start_method));
     get_bool(ld, o, w, "variant", &run->variant);
+    if (has(o, "warmup"))
+        get_bool(ld, o, w, "warmup", &run->warmup);
     get_status(ld, o, w, "status", &run->status);
     get_string(ld, o, w, "error", run->error, sizeof(run->error));
     get_string(ld, o, w, "traceback", run->traceback, sizeof(run->traceback));
@@ -1241,6 +1341,13 @@ static void load_run(loader *ld, const cJSON *o, const char *w, run_result *run)
     get_int(ld, o, w, "tasks", &run->tasks);
     get_int(ld, o, w, "tasks_ok", &run->tasks_ok);
     get_int(ld, o, w, "tasks_failed", &run->tasks_failed);
+    run->scale = 1.0;
+    if (has(o, "sample_of") && !cJSON_IsNull(cJSON_GetObjectItemCaseSensitive(o, "sample_of")))
+        get_int(ld, o, w, "sample_of", &run->sample_of);
+    if (has(o, "scale"))
+        get_double(ld, o, w, "scale", &run->scale);
+    if (has(o, "scale_se"))
+        get_double(ld, o, w, "scale_se", &run->scale_se);
     load_stats_summary(ld, o, w, "task_wall_s", &run->task_wall);
     load_stats_summary(ld, o, w, "task_cpu_s", &run->task_cpu);
 
@@ -1305,6 +1412,25 @@ static void load_config(loader *ld, const cJSON *c, const char *w, config_summar
     get_double(ld, c, w, "ci_low_s", &s->ci_low_s);
     get_double(ld, c, w, "ci_high_s", &s->ci_high_s);
     get_ci_method(ld, c, w, "ci_method", &s->ci_method);
+    s->precision = NAN;
+    if (has(c, "precision"))
+        get_double(ld, c, w, "precision", &s->precision);
+    if (has(c, "sample_tasks"))
+        get_int(ld, c, w, "sample_tasks", &s->sample_tasks);
+    if (has(c, "sample_se"))
+        get_double(ld, c, w, "sample_se", &s->sample_se);
+    if (has(c, "outliers")) {
+        int n;
+        const cJSON *out = get_array(ld, c, w, "outliers", &n);
+        for (int i = 0; out && i < n && s->noutliers < (int)ARRAY_LEN(s->outliers); i++) {
+            const cJSON *x = cJSON_GetArrayItem(out, i);
+            if (!cJSON_IsNumber(x)) {
+                fail(ld, w, "outliers", "expected repeat numbers");
+                break;
+            }
+            s->outliers[s->noutliers++] = x->valueint;
+        }
+    }
     get_double(ld, c, w, "speedup", &s->speedup);
     get_double(ld, c, w, "speedup_low", &s->speedup_low);
     get_double(ld, c, w, "speedup_high", &s->speedup_high);
@@ -1575,6 +1701,46 @@ static void text_position(const char *text, const char *pos, int *line, int *col
     }
 }
 
+/* plan[]: absent in files written before it existed. */
+static void load_plan(loader *ld, const cJSON *root, results *r)
+{
+    if (!has(root, "plan"))
+        return;
+    int n;
+    const cJSON *decisions = get_array(ld, root, "", "plan", &n);
+    for (int i = 0; decisions && !ld->failed && i < n; i++) {
+        const cJSON *o = cJSON_GetArrayItem(decisions, i);
+        char w[32], action[16] = "", why[PLAN_WHY_LEN] = "";
+        util_fmt(w, sizeof(w), "plan[%d]", i);
+        if (!cJSON_IsObject(o)) {
+            fail(ld, w, "", "expected an object");
+            return;
+        }
+        run_mode mode = MODE_SINGLE;
+        int workers = 0, runs = 0;
+        bool variant = false;
+        double precision = NAN;
+        get_string(ld, o, w, "action", action, sizeof(action));
+        get_mode(ld, o, w, "mode", &mode);
+        get_int(ld, o, w, "workers", &workers);
+        get_bool(ld, o, w, "variant", &variant);
+        get_int(ld, o, w, "runs", &runs);
+        get_double(ld, o, w, "precision", &precision);
+        get_string(ld, o, w, "why", why, sizeof(why));
+        plan_action a = PLAN_RAN;
+        if (!ld->failed && plan_parse_action(action, &a) < 0) {
+            fail(ld, w, "action", "unknown action '%s'", action);
+            return;
+        }
+        if (ld->failed)
+            return;
+        results_add_plan(r, a, mode, workers, "%s", why);
+        r->plan[r->nplan - 1].runs = runs;
+        r->plan[r->nplan - 1].variant = variant;
+        r->plan[r->nplan - 1].precision = precision;
+    }
+}
+
 /* -1 with a reason in err: the file cannot be read, is not JSON, is not concur results, or a key is
  * missing or of the wrong type. On failure r is left empty (as results_init leaves it). Keys this
  * version does not know are ignored. */
@@ -1636,6 +1802,30 @@ int results_load(const char *path, results *r, char *err, size_t errlen)
     get_string(&ld, opt, "options", "start_method", r->start_method, sizeof(r->start_method));
     get_int(&ld, opt, "options", "repeat", &r->repeat);
     get_double(&ld, opt, "options", "timeout_s", &r->timeout_s);
+    if (has(opt, "precision"))
+        get_double(&ld, opt, "options", "precision", &r->precision);
+    if (has(opt, "max_repeat"))
+        get_int(&ld, opt, "options", "max_repeat", &r->max_repeat);
+    if (has(opt, "budget_s")) {
+        get_double(&ld, opt, "options", "budget_s", &r->budget_s);
+        if (isnan(r->budget_s))
+            r->budget_s = 0;
+    }
+    if (has(opt, "sample")) {
+        const cJSON *sm = cJSON_GetObjectItemCaseSensitive(opt, "sample");
+        if (cJSON_IsString(sm))
+            r->sample = strcmp(sm->valuestring, "all") == 0 ? -1 : 0;
+        else
+            get_int(&ld, opt, "options", "sample", &r->sample);
+    }
+    if (has(opt, "fixed"))
+        get_bool(&ld, opt, "options", "fixed", &r->fixed);
+    if (has(root, "budget_reached"))
+        get_bool(&ld, root, "", "budget_reached", &r->budget_reached);
+    r->elapsed_s = NAN;
+    if (has(root, "elapsed_s"))
+        get_double(&ld, root, "", "elapsed_s", &r->elapsed_s);
+    load_plan(&ld, root, r);
 
     load_runs(&ld, root, r);
     load_summary(&ld, root, r);

@@ -110,8 +110,20 @@ typedef struct {
     char start_method[16]; /* processes: of the runs; "" otherwise */
     int runs_ok;
     int runs_failed;
+    /* The whole job's wall time: each run's own, or where runs measured a sample of the tasks,
+     * start-up + (wall - start-up) x scale; the interval is the repeats' (every run of a
+     * configuration measures the same sample, so its error is in sample_se, apart). */
     double wall_s, ci_low_s, ci_high_s;
     stats_ci_method ci_method;
+    double precision;      /* max(hi / median - 1, 1 - lo / median) of that interval; INFINITY
+                              with one run */
+    int sample_tasks;      /* tasks per run (median): the job's own count without a sample */
+    double sample_se;      /* relative standard error of scaling the sample to the whole job: the
+                              tasks' cost spread over sqrt(sample) (0 without one). It moves
+                              every configuration measured on the same tasks alike, so speedups
+                              between them do not carry it */
+    int noutliers;         /* runs whose wall time is a MAD outlier (kept in every median) */
+    int outliers[8];       /* their repeat numbers, the first 8 */
     double speedup, speedup_low, speedup_high; /* against single; NAN without a single baseline */
     double cpu_utilization;                    /* median over repeats */
     double startup_s;                          /* median over repeats */
@@ -166,8 +178,19 @@ typedef struct results {
 
     /* what was asked */
     char start_method[16];
-    int repeat;
+    int repeat;             /* the fewest runs of a configuration (all of them with --fixed) */
     double timeout_s;
+    double precision;       /* relative half-width wanted; 0: fixed repeats */
+    int max_repeat;         /* the cap on runs of one configuration */
+    double budget_s;        /* 0: none */
+    int sample;             /* --sample: 0 chosen by concur, -1 all tasks, else tasks per run */
+    bool fixed;             /* --fixed: exactly the planned configurations and repeats */
+
+    /* how it went */
+    bool budget_reached;
+    double elapsed_s;       /* from the first run's start to the last one's end */
+    plan_entry *plan;       /* each decision of the sweep, in order */
+    int nplan, plan_cap;
 
     run_result *runs;
     int nruns, runs_cap;
@@ -184,6 +207,14 @@ void results_free(results *r);
 /* Appends a copy of run (placement and worker_states are copied too). Returns the stored run. */
 run_result *results_add_run(results *r, const run_result *run);
 void results_run_free(run_result *run);
+
+/* Appends a decision to r->plan (why is formatted). */
+void results_add_plan(results *r, plan_action action, run_mode mode, int workers, const char *fmt,
+                      ...) __attribute__((format(printf, 5, 6)));
+
+/* What one run says about the whole job: its wall time, or for a sample, start-up + (wall -
+ * start-up) x scale. NAN without a wall time. */
+double results_run_wall(const run_result *run);
 
 /* Recomputes r->summary from r->runs: per (mode, workers), the median of successful repeats, its
  * 95 % CI, and speedup = wall(single, 1) / wall(mode, N) with the conservative interval
