@@ -321,25 +321,28 @@ int advise_followups(const results *r, advise_followup *out, int max)
     if (max <= 0 || !usable(single))
         return 0;
 
-    /* A configuration more than tie_ratio faster than the one the advice would name, which the
-     * repeats cannot confirm: more runs of both, up to ADVISE_MAX_RUNS each, before deciding. */
+    /* The configurations the choice turns on: the one it would name and the fastest measured,
+     * each run again, one run a round, until its median is known to the precision asked
+     * (r->precision) or it reaches the cap (r->max_repeat). Nothing of the kind with fixed
+     * repeats (precision 0). */
     choice ch;
-    if (max >= 2 && choose(r, &ch) && ch.by_cost &&
-        ch.fastest->wall_s < (1.0 - limits.tie_ratio) * ch.choice->wall_s) {
-        const config_summary *pair[2] = {ch.fastest, ch.choice};
-        int most = pair[0]->runs_ok > pair[1]->runs_ok ? pair[0]->runs_ok : pair[1]->runs_ok;
-        int runs = ADVISE_MAX_RUNS - most < 3 ? ADVISE_MAX_RUNS - most : 3;
-        if (runs > 0) {
-            char a[64], b[64], why[ADVISE_TEXT_LEN];
-            util_fmt(why, sizeof(why), "%s looks %.0f %% faster than %s, but the runs so far "
-                     "cannot tell them apart: %d more runs of each",
-                     config_name(a, sizeof(a), r, ch.fastest),
-                     100 * (ch.choice->wall_s / ch.fastest->wall_s - 1),
-                     config_name(b, sizeof(b), r, ch.choice), runs);
-            for (int i = 0; i < 2; i++)
-                again(&out[n++], pair[i], runs, why);
-            return n;
+    if (r->precision > 0 && choose(r, &ch)) {
+        const config_summary *pair[2] = {ch.choice, ch.fastest};
+        for (int i = 0; i < 2 && n < max; i++) {
+            const config_summary *s = pair[i];
+            if (i == 1 && s == pair[0])
+                break;
+            if (!(s->precision > r->precision) || s->runs_ok >= r->max_repeat)
+                continue;
+            char a[64], why[ADVISE_TEXT_LEN];
+            util_fmt(why, sizeof(why), "%s (%s) is known to +-%.0f %%: one more run "
+                     "(until +-%.0f %% or %d runs)", config_name(a, sizeof(a), r, s),
+                     i == 0 ? "the choice so far" : "the fastest so far",
+                     100 * s->precision, 100 * r->precision, r->max_repeat);
+            again(&out[n++], s, 1, why);
         }
+        if (n > 0)
+            return n;
     }
 
     const config_summary *ref = process_reference(r);
@@ -782,12 +785,30 @@ void advise_recommend(const results *r, int target_cores, recommendation *out)
     if (ch.by_cost && ch.fastest->wall_s < (1.0 - limits.tie_ratio) * ch.choice->wall_s) {
         char fast[64], fsp[48], cn[64];
         open_question(out, "whether %s (%s) is really faster than %s: its repeats vary too much to "
-                      "tell; more repeats (--repeat) would settle it",
+                      "tell; more runs (--max-repeat) would settle it",
                       config_name(fast, sizeof(fast), r, ch.fastest),
                       fmt_speedup(fsp, sizeof(fsp), ch.fastest),
                       config_name(cn, sizeof(cn), r, ch.choice));
     }
-    if (!r->complete && r->incomplete_reason[0])
+    if (r->precision > 0 && c->precision > r->precision && isfinite(c->precision)) {
+        char cn[64];
+        open_question(out, "how fast %s is to within +-%.0f %%: %d runs left its median at "
+                      "+-%.0f %% (the noise here; --max-repeat allows more runs)",
+                      config_name(cn, sizeof(cn), r, c), 100 * r->precision, c->runs_ok,
+                      100 * c->precision);
+    }
+    for (int i = 0; i < r->nplan; i++) {
+        const plan_entry *e = &r->plan[i];
+        if (e->action != PLAN_BUDGET)
+            continue;
+        if (e->workers > 0)
+            open_question(out, "%s x%d: not measured, the budget ran out before it",
+                          plan_mode_name(e->mode), e->workers);
+        else
+            open_question(out, "%s; larger worker counts and follow-up measurements (chunksize, "
+                          "start method, more runs of close calls) may change the advice", e->why);
+    }
+    if (!r->complete && r->incomplete_reason[0] && !r->budget_reached)
         open_question(out, "the run is incomplete (%s): configurations not measured may change "
                       "the advice", r->incomplete_reason);
     if (!threads)

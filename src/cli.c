@@ -258,6 +258,12 @@ typedef struct {
     counters_level counters_max;
     bool json;
     bool classify; /* concur classify: single and threads at the core count, the verdict printed */
+    bool repeat_given;  /* --repeat: exactly that many runs of each configuration */
+    bool fixed;         /* --fixed: the planned configurations only, no warm-up or follow-ups */
+    double precision;   /* --precision, relative */
+    int max_repeat;     /* --max-repeat */
+    double budget_s;    /* --budget; 0: none */
+    int sample;         /* --sample: 0 auto, -1 all, else tasks per run */
     int target_cores;            /* --target-cores, or the cores of --target-topology; 0: none */
     const char *target_topology; /* --target-topology: hwloc synthetic description */
     log_level level;
@@ -304,17 +310,29 @@ static int check_workload_spec(const char *spec)
     return 0;
 }
 
+/* "[ 3/15] threads   x2   run 1/3   0.512 s  cpu 0.50", or without the totals where they are not
+ * known in advance (0); a sample's run says how many tasks it measured. */
 static void progress_line(int i, int total, const run_result *r, int repeat_total)
 {
-    int width = total >= 100 ? 3 : total >= 10 ? 2 : 1;
+    char head[32], rep[24], sample[48] = "";
+    if (total > 0)
+        util_fmt(head, sizeof(head), "[%*d/%d]", total >= 100 ? 3 : total >= 10 ? 2 : 1, i, total);
+    else
+        util_fmt(head, sizeof(head), "[%2d]", i);
+    if (r->warmup)
+        util_fmt(rep, sizeof(rep), "warm-up");
+    else if (repeat_total > 0)
+        util_fmt(rep, sizeof(rep), "run %d/%d", r->repeat, repeat_total);
+    else
+        util_fmt(rep, sizeof(rep), "run %d", r->repeat);
+    if (r->sample_of > 0)
+        util_fmt(sample, sizeof(sample), "  (%d of %d tasks)", r->tasks, r->sample_of);
     if (r->status == RUN_OK || r->status == RUN_TASKS_FAILED)
-        log_info("[%*d/%d] %-9s x%-3d run %d/%d  %8.3f s  cpu %.2f%s", width, i, total,
-                 plan_mode_name(r->mode), r->workers, r->repeat, repeat_total, r->wall_s,
-                 r->cpu_utilization,
+        log_info("%s %-9s x%-3d %-9s %8.3f s  cpu %.2f%s%s", head, plan_mode_name(r->mode),
+                 r->workers, rep, r->wall_s, r->cpu_utilization, sample,
                  r->status == RUN_TASKS_FAILED ? "  (some tasks raised)" : "");
     else
-        log_info("[%*d/%d] %-9s x%-3d run %d/%d  %s: %s", width, i, total,
-                 plan_mode_name(r->mode), r->workers, r->repeat, repeat_total,
+        log_info("%s %-9s x%-3d %-9s %s: %s", head, plan_mode_name(r->mode), r->workers, rep,
                  results_status_name(r->status), r->error);
 }
 
@@ -377,11 +395,31 @@ typedef struct {
     const run_options *o;
     plan *plan;
     double t0;
-    int total_runs, done;
+    int total_runs, done;     /* total_runs 0: not known in advance (adaptive) */
     int total_configs, configs_done;
     int failed_configs;
     bool status_shown; /* a live status line is on the terminal and must be cleared */
+    plan_repeat_rule rule;
+    double pass_s;     /* one pass over every task on one thread, from the warm-up (NAN: unknown) */
+    double task_cv;    /* coefficient of variation of the tasks' wall times in single runs */
+    double deadline;   /* util_now() by which --budget ends; 0: none */
+    struct {           /* configurations whose runs were too slow (plan_sample_shrink): the */
+        plan_config cfg;   /* tasks their later runs measure */
+        bool variant;
+        int tasks;
+    } shrunk[16];
+    int nshrunk;
 } session;
+
+/* Tasks per run for cfg after a slow run of it; 0: as plan_sample_tasks says. */
+static int shrunk_tasks(const session *ss, plan_config cfg, bool variant)
+{
+    for (int i = 0; i < ss->nshrunk; i++)
+        if (ss->shrunk[i].cfg.mode == cfg.mode && ss->shrunk[i].cfg.workers == cfg.workers &&
+            ss->shrunk[i].variant == variant)
+            return ss->shrunk[i].tasks;
+    return 0;
+}
 
 /* On a terminal, one line that the next one overwrites: which configuration, how long so far, and
  * about how long is left (the runs so far took this long on average). */
@@ -395,14 +433,17 @@ static void progress_status(session *ss, const plan_config *cfg, int rep, int re
     if (!progress_live())
         return;
     double elapsed = util_now() - ss->t0;
-    char left[48] = "";
-    if (ss->done > 0) {
-        double est = elapsed / ss->done * (ss->total_runs - ss->done);
-        util_fmt(left, sizeof(left), ", about %.0f s left", est);
-    }
-    fprintf(stderr, "\r\033[K  configuration %d of %d: %s x%d, run %d/%d; %.0f s elapsed%s",
-            ss->configs_done + 1, ss->total_configs, plan_mode_name(cfg->mode), cfg->workers, rep,
-            repeat, elapsed, left);
+    char left[64] = "";
+    if (ss->deadline > 0)
+        util_fmt(left, sizeof(left), " of a %.0f s budget", ss->o->budget_s);
+    else if (ss->done > 0 && ss->total_runs > 0)
+        util_fmt(left, sizeof(left), ", about %.0f s left",
+                 elapsed / ss->done * (ss->total_runs - ss->done));
+    char of[32] = "";
+    if (repeat > 0)
+        util_fmt(of, sizeof(of), "/%d", repeat);
+    fprintf(stderr, "\r\033[K  %s x%d, run %d%s; %.0f s elapsed%s", plan_mode_name(cfg->mode),
+            cfg->workers, rep, of, elapsed, left);
     ss->status_shown = true;
 }
 
@@ -413,43 +454,306 @@ static void progress_clear_line(session *ss)
     ss->status_shown = false;
 }
 
-/* Adds cfg to the plan at index at (after the configuration being measured). */
-static void insert_config(session *ss, int at, plan_config cfg)
+/* Whether a run expected to take est seconds still fits the budget. */
+static bool budget_allows(session *ss, double est)
 {
-    plan *p = ss->plan;
-    memmove(&p->configs[at + 1], &p->configs[at], sizeof(plan_config) * (size_t)(p->n - at));
-    p->configs[at] = cfg;
-    p->n++;
-    ss->total_configs++;
-    ss->total_runs += p->repeat;
+    if (ss->deadline <= 0)
+        return true;
+    if (ss->res->budget_reached)
+        return false;
+    if (util_now() + (isfinite(est) ? est : 0.0) <= ss->deadline)
+        return true;
+    ss->res->budget_reached = true;
+    return false;
 }
 
-/* Every repeat of one configuration, results.json rewritten after each; the other repeats are
- * skipped once one fails hard. */
-static void measure_config(session *ss, const runner_env *env, plan_config cfg, int first,
-                           int repeat)
+/* How long the next run of a configuration should take: its own runs so far (the median, harness
+ * start-up included), else the last run of any. */
+static double expected_run_s(const session *ss, plan_config cfg, bool variant)
 {
-    for (int rep = first; rep <= repeat && !runner_interrupted(); rep++) {
-        progress_status(ss, &cfg, rep, repeat);
-        run_result r;
-        runner_run(env, cfg.mode, cfg.workers, rep, &r);
-        results_add_run(ss->res, &r);
-        results_run_free(&r);
-        const run_result *stored = &ss->res->runs[ss->res->nruns - 1];
-        progress_clear_line(ss);
-        progress_line(++ss->done, ss->total_runs, stored, repeat);
-        write_results(ss->res, ss->json_path, ss->o->target_cores);
+    double v[64];
+    int n = 0;
+    const results *r = ss->res;
+    for (int i = r->nruns - 1; i >= 0 && n < 64; i--) {
+        const run_result *x = &r->runs[i];
+        if (x->mode == cfg.mode && x->workers == cfg.workers && x->variant == variant &&
+            !x->warmup && isfinite(x->harness_s))
+            v[n++] = x->harness_s;
+    }
+    if (n > 0)
+        return stats_median(v, n);
+    for (int i = r->nruns - 1; i >= 0; i--)
+        if (isfinite(r->runs[i].harness_s))
+            return r->runs[i].harness_s;
+    return NAN;
+}
+
+/* The tasks a run of cfg measures: all of them, or a sample (plan_sample_tasks). */
+static void sample_env(const session *ss, runner_env *env, int workers)
+{
+    int tasks = ss->res->workload.tasks;
+    int k = plan_sample_tasks(tasks, ss->pass_s, workers, ss->o->sample);
+    env->tasks = k;
+    env->sample_of = k < tasks ? tasks : 0;
+}
+
+/* Whether concur chooses the sample (not --sample, not --fixed). */
+static bool adaptive_sample(const session *ss)
+{
+    return ss->o->sample == 0 && !ss->o->fixed && !ss->o->classify && isfinite(ss->pass_s);
+}
+
+/* Coefficient of variation of a run's task wall times; NAN with fewer than 2. */
+static double task_cv(const run_result *r)
+{
+    int n = r->ntask_walls;
+    if (n < 2)
+        return NAN;
+    double mean = 0, var = 0;
+    for (int i = 0; i < n; i++)
+        mean += r->task_walls[i];
+    mean /= n;
+    for (int i = 0; i < n; i++)
+        var += (r->task_walls[i] - mean) * (r->task_walls[i] - mean);
+    var /= n - 1;
+    return mean > 0 ? sqrt(var) / mean : NAN;
+}
+
+/* One run of cfg, stored in the results, which are rewritten. Returns the stored run, or NULL when
+ * the budget has no room for it. */
+static const run_result *run_once(session *ss, const runner_env *base, plan_config cfg, int rep,
+                                  int repeat_total, bool warmup)
+{
+    runner_env env = *base;
+    if (!warmup)
+        sample_env(ss, &env, cfg.workers);
+    int shrunk = warmup ? 0 : shrunk_tasks(ss, cfg, env.variant);
+    if (shrunk > 0 && shrunk < env.tasks) {
+        env.tasks = shrunk;
+        env.sample_of = ss->res->workload.tasks;
+    }
+    if (!budget_allows(ss, expected_run_s(ss, cfg, env.variant)))
+        return NULL;
+    if (ss->deadline > 0) {
+        /* A run that outlives the budget is stopped with it. */
+        double left = ss->deadline - util_now();
+        if (left < 1.0)
+            left = 1.0;
+        if (env.timeout_s <= 0 || left < env.timeout_s)
+            env.timeout_s = left;
+    }
+    progress_status(ss, &cfg, rep, repeat_total);
+    run_result r;
+    runner_run(&env, cfg.mode, cfg.workers, rep, &r);
+    r.warmup = warmup;
+    int tasks = ss->res->workload.tasks;
+    if (r.tasks > 0 && r.tasks < tasks && !warmup) {
+        double cv = cfg.mode == MODE_SINGLE || !isfinite(ss->task_cv) ? task_cv(&r) : ss->task_cv;
+        r.scale = (double)tasks / r.tasks;
+        r.scale_se = plan_sample_se(r.tasks, tasks, cv);
+    }
+    if (r.status == RUN_TIMED_OUT && ss->deadline > 0 && util_now() >= ss->deadline - 0.05) {
+        ss->res->budget_reached = true;
+        util_fmt(r.error, sizeof(r.error), "stopped when the --budget of %g s ran out",
+                 ss->o->budget_s);
+    }
+    results_add_run(ss->res, &r);
+    results_run_free(&r);
+    const run_result *stored = &ss->res->runs[ss->res->nruns - 1];
+    progress_clear_line(ss);
+    progress_line(++ss->done, ss->total_runs, stored, repeat_total);
+    write_results(ss->res, ss->json_path, ss->o->target_cores);
+    return stored;
+}
+
+static const char *verdict_text(char *buf, size_t len, plan_repeat_verdict v, int n,
+                                double precision, const plan_repeat_rule *rule)
+{
+    char p[32];
+    if (isfinite(precision))
+        util_fmt(p, sizeof(p), "+-%.1f %%", 100 * precision);
+    else
+        util_fmt(p, sizeof(p), "unknown precision");
+    switch (v) {
+    case PLAN_REPEAT_PRECISE:
+        return util_fmt(buf, len, "%d runs: the median known to %s", n, p);
+    case PLAN_REPEAT_CAP:
+        return util_fmt(buf, len, "%d runs, the cap: the median known to %s (+-%.0f %% asked)", n,
+                        p, 100 * rule->precision);
+    case PLAN_REPEAT_DECIDED:
+        if (!(rule->precision > 0))
+            return util_fmt(buf, len, "%d runs as asked: the median known to %s", n, p);
+        return util_fmt(buf, len, "%d runs: the median known to %s; more only if the "
+                        "recommendation turns on it", n, p);
+    case PLAN_REPEAT_MORE:
+        break;
+    }
+    return util_fmt(buf, len, "%d runs: the median known to %s", n, p);
+}
+
+/* Runs of one configuration: exactly `count` when count > 0, else until the stopping rule says
+ * enough (ss->rule), one at a time. Records the outcome in the plan. A configuration that fails
+ * hard is not run again. first: the repeat number of the first new run. */
+static void measure_config(session *ss, const runner_env *env, plan_config cfg, int first,
+                           int count)
+{
+    int rep = first;
+    plan_repeat_rule rule = ss->rule;
+    if (count > 0) {
+        rule.min_runs = count;
+        rule.precision = 0;
+    }
+    const config_summary *s = NULL;
+    plan_repeat_verdict v = PLAN_REPEAT_MORE;
+    int ran = 0;
+    bool failed = false;
+    while (!runner_interrupted()) {
+        const run_result *stored = run_once(ss, env, cfg, rep, count > 0 ? first + count - 1 : 0,
+                                            false);
+        if (!stored)
+            break;
+        ran++;
+        rep++;
         if (run_failed_hard(stored)) {
-            if (stored->status != RUN_INTERRUPTED)
+            if (stored->status != RUN_INTERRUPTED && !ss->res->budget_reached) {
                 ss->failed_configs++;
-            if (rep < repeat && stored->status != RUN_INTERRUPTED)
-                log_info("        skipping the other runs of %s x%d: it failed",
-                         plan_mode_name(cfg.mode), cfg.workers);
-            ss->total_runs -= repeat - rep;
+                log_info("        not running %s x%d again: it failed", plan_mode_name(cfg.mode),
+                         cfg.workers);
+            }
+            failed = true;
             break;
         }
+        /* A sample run far slower than planned (a pool slower than single): fewer tasks next. */
+        if (adaptive_sample(ss) && stored->sample_of > 0) {
+            int k = plan_sample_shrink(stored->tasks, stored->wall_s, cfg.workers);
+            if (k > 0 && ss->nshrunk < (int)ARRAY_LEN(ss->shrunk)) {
+                ss->shrunk[ss->nshrunk].cfg = cfg;
+                ss->shrunk[ss->nshrunk].variant = env->variant;
+                ss->shrunk[ss->nshrunk++].tasks = k;
+                log_info("        %s x%d took %.2f s for %d tasks: its next runs measure %d",
+                         plan_mode_name(cfg.mode), cfg.workers, stored->wall_s, stored->tasks, k);
+            }
+        }
+        results_summarize(ss->res);
+        s = env->variant ? results_find_variant(ss->res, cfg.mode, cfg.workers, env->chunksize > 1
+                                                ? env->chunksize : 1, stored->start_method)
+                         : results_find_summary(ss->res, cfg.mode, cfg.workers);
+        int n = s ? s->runs_ok : 0;
+        v = plan_repeat_next(&rule, count > 0 ? ran : n, s ? s->precision : NAN, false);
+        if (count > 0 && ran < count)
+            v = PLAN_REPEAT_MORE;
+        if (v != PLAN_REPEAT_MORE)
+            break;
     }
     ss->configs_done++;
+    if (ran == 0 && !ss->res->budget_reached)
+        return;
+    char why[PLAN_WHY_LEN];
+    if (ran == 0) {
+        results_add_plan(ss->res, PLAN_BUDGET, cfg.mode, cfg.workers,
+                         "not measured: the budget ran out before it");
+        return;
+    }
+    if (failed)
+        util_fmt(why, sizeof(why), "failed: %s", ss->res->runs[ss->res->nruns - 1].error);
+    else if (!s)
+        util_fmt(why, sizeof(why), "no successful run");
+    else if (ss->res->budget_reached && v == PLAN_REPEAT_MORE)
+        util_fmt(why, sizeof(why), "%d runs when the budget ran out: the median known to "
+                 "+-%.1f %%", s->runs_ok, 100 * s->precision);
+    else
+        verdict_text(why, sizeof(why), v, s->runs_ok, s->precision, &rule);
+    if (env->variant && s)
+        util_fmt(why + strlen(why), sizeof(why) - strlen(why), " (%s, chunksize %d)",
+                 s->start_method, s->chunksize);
+    results_add_plan(ss->res, PLAN_RAN, cfg.mode, cfg.workers, "%s", why);
+    plan_entry *e = &ss->res->plan[ss->res->nplan - 1];
+    e->variant = env->variant;
+    e->runs = s ? s->runs_ok : 0;
+    e->precision = s ? s->precision : NAN;
+}
+
+/* The warm-up: one run of single on a few tasks. It loads the interpreter, the workload and its
+ * files, and says what one pass over every task costs: enough to choose the sample. */
+static void warm_up(session *ss, const runner_env *base)
+{
+    results *res = ss->res;
+    runner_env env = *base;
+    int tasks = res->workload.tasks;
+    int k0 = tasks < PLAN_SAMPLE_MIN_TASKS ? tasks : PLAN_SAMPLE_MIN_TASKS;
+    env.tasks = k0;
+    env.sample_of = k0 < tasks ? tasks : 0;
+    const run_result *w = run_once(ss, &env, (plan_config){MODE_SINGLE, 1}, 0, 0, true);
+    if (!w)
+        return;
+    if (w->status != RUN_OK || !(w->task_wall.median > 0)) {
+        results_add_plan(res, PLAN_WARMUP, MODE_SINGLE, 1, "warm-up run failed: %s; every run is "
+                         "measured on all %d tasks", w->error[0] ? w->error : "no task times",
+                         tasks);
+        return;
+    }
+    /* The median task, not the mean: the first task may carry the job's own start-up. */
+    ss->pass_s = w->task_wall.median * tasks;
+    ss->task_cv = task_cv(w);
+    char pass[32], first[96] = "";
+    util_fmt_seconds(pass, sizeof(pass), ss->pass_s);
+    if (w->ntask_walls >= 3 && w->task_walls[0] > 2.0 * w->task_wall.median)
+        util_fmt(first, sizeof(first), "; its first task took %.1fx the median: a start-up cost "
+                 "inside the job, which every run pays", w->task_walls[0] / w->task_wall.median);
+    int k = plan_sample_tasks(tasks, ss->pass_s, 1, ss->o->sample);
+    char sample[160];
+    if (k < tasks)
+        util_fmt(sample, sizeof(sample), "runs measure a sample of %d of the %d tasks (more with "
+                 "more workers), scaled to the whole job", k, tasks);
+    else
+        util_fmt(sample, sizeof(sample), "every run measures all %d tasks", tasks);
+    results_add_plan(res, PLAN_WARMUP, MODE_SINGLE, 1, "one warm-up run of %d tasks (kept apart): "
+                     "it loads the interpreter, the workload and its files; at %s a pass over "
+                     "all %d tasks takes about %s, so %s%s", w->tasks,
+                     util_fmt_seconds((char[32]){0}, 32, w->task_wall.median), tasks, pass, sample,
+                     first);
+    log_info("        warm-up: one pass would take about %s; %s", pass, sample);
+}
+
+/* The thread or process pool of one mode, 2, 4, ... workers while it gains (plan_grow). */
+static void sweep_mode(session *ss, const runner_env *env, run_mode mode)
+{
+    results *res = ss->res;
+    results_add_plan(res, PLAN_SKIPPED, mode, 1, "a 1-worker pool does single's work plus the "
+                     "pool's own cost, which every pool run measures (pool_overhead_per_task_s)");
+    double prev = 1.0;
+    int n = 2;
+    while (n > 0 && !runner_interrupted() && !res->budget_reached) {
+        if (n > res->workload.tasks) {
+            results_add_plan(res, PLAN_SKIPPED, mode, n, "%d workers would be more than the %d "
+                             "tasks", n, res->workload.tasks);
+            break;
+        }
+        measure_config(ss, env, (plan_config){mode, n}, 1, ss->o->repeat_given ? ss->o->repeat : 0);
+        results_summarize(res);
+        const config_summary *s = results_find_summary(res, mode, n);
+        if (!s || s->runs_ok == 0 || res->budget_reached)
+            break;
+        plan_step step = {.mode = mode, .workers = n, .speedup = s->speedup,
+                          .speedup_low = s->speedup_low, .prev_speedup = prev,
+                          .cpu_utilization = s->cpu_utilization, .threads_speedup = NAN,
+                          .threads_speedup_high = NAN, .cores = res->machine.allowed_cores,
+                          .tasks = res->workload.tasks};
+        const config_summary *t = mode == MODE_PROCESSES ? results_find_summary(res, MODE_THREADS, n)
+                                                         : NULL;
+        if (t && t->runs_ok > 0) {
+            step.threads_speedup = t->speedup;
+            step.threads_speedup_high = t->speedup_high;
+        }
+        char why[PLAN_WHY_LEN];
+        int next = plan_grow(&step, why, sizeof(why));
+        if (next == 0)
+            results_add_plan(res, PLAN_STOPPED, mode, n, "%s", why);
+        else
+            log_info("        %s", why);
+        prev = s->speedup;
+        n = next;
+    }
 }
 
 static int cmd_run_measure(const run_options *o)
@@ -539,8 +843,14 @@ static int cmd_run_measure(const run_options *o)
 
     snprintf(res.start_method, sizeof(res.start_method), "%s",
              o->start_method ? o->start_method : "default");
+    bool adaptive = !o->classify && !o->fixed;
     res.repeat = p.repeat;
     res.timeout_s = o->timeout_s;
+    res.fixed = !adaptive;
+    res.precision = adaptive && !o->repeat_given ? o->precision : 0.0;
+    res.max_repeat = adaptive && !o->repeat_given ? o->max_repeat : p.repeat;
+    res.budget_s = o->budget_s;
+    res.sample = o->sample;
     res.complete = false;
     snprintf(res.incomplete_reason, sizeof(res.incomplete_reason), "the run is in progress");
     if (write_results(&res, json_path, o->target_cores) < 0) {
@@ -567,61 +877,80 @@ static int cmd_run_measure(const run_options *o)
     };
 
     session ss = {.res = &res, .json_path = json_path, .o = o, .plan = &p, .t0 = util_now(),
-                  .total_runs = p.n * p.repeat, .total_configs = p.n};
-    for (int ci = 0; ci < p.n && !runner_interrupted(); ci++) {
-        plan_config cfg = p.configs[ci];
-        measure_config(&ss, &env, cfg, 1, p.repeat);
-        if (cfg.mode == MODE_SINGLE && o->tasks == 0)
-            warn_if_short(&res);
-        /* The sweep goes past the core count while the last step still gained clearly. */
-        bool last_of_mode = ci + 1 == p.n || p.configs[ci + 1].mode != cfg.mode;
-        if (last_of_mode && cfg.mode != MODE_SINGLE && p.sweep && !runner_interrupted() &&
-            p.n < (int)ARRAY_LEN(p.configs)) {
-            results_summarize(&res);
-            const config_summary *last = results_find_summary(&res, cfg.mode, cfg.workers);
-            const config_summary *prev = NULL;
-            if (ci > 0 && p.configs[ci - 1].mode == cfg.mode)
-                prev = results_find_summary(&res, cfg.mode, p.configs[ci - 1].workers);
-            int next = 0;
-            if (last && prev && cfg.workers < res.workload.tasks)
-                next = plan_extend(&p, cfg.workers, prev->speedup, last->speedup,
-                                   last->speedup_low, last->cpu_utilization);
-            if (next > 0) {
-                insert_config(&ss, ci + 1, (plan_config){cfg.mode, next});
-                log_info("        %s still gains (%.2fx -> %.2fx): trying %d workers",
-                         plan_mode_name(cfg.mode), prev->speedup, last->speedup, next);
-            }
+                  .total_runs = adaptive ? 0 : p.n * p.repeat, .total_configs = p.n,
+                  .pass_s = NAN, .task_cv = NAN,
+                  .rule = {.min_runs = o->repeat_given ? o->repeat : PLAN_MIN_RUNS,
+                           .max_runs = o->repeat_given ? o->repeat : o->max_repeat,
+                           .precision = o->repeat_given ? 0.0 : o->precision}};
+    if (o->budget_s > 0)
+        ss.deadline = ss.t0 + o->budget_s;
+    if (!adaptive) {
+        /* The plan as built: every configuration, exactly --repeat runs, in order. */
+        for (int ci = 0; ci < p.n && !runner_interrupted() && !res.budget_reached; ci++) {
+            measure_config(&ss, &env, p.configs[ci], 1, p.repeat);
+            if (p.configs[ci].mode == MODE_SINGLE && o->tasks == 0)
+                warn_if_short(&res);
         }
-        /* Threads too few to tell whether the job holds the GIL: the count that can tell. */
-        bool last_threads = cfg.mode == MODE_THREADS &&
-                            (ci + 1 == p.n || p.configs[ci + 1].mode != MODE_THREADS);
-        if (last_threads && !runner_interrupted() && p.n < (int)ARRAY_LEN(p.configs)) {
-            results_summarize(&res);
-            int more = classify_more_threads(&res);
-            if (more > 0 && more <= res.workload.tasks &&
-                !results_find_summary(&res, MODE_THREADS, more)) {
-                insert_config(&ss, ci + 1, (plan_config){MODE_THREADS, more});
-                log_info("        %d threads cannot tell whether the job holds the GIL: trying %d",
-                         cfg.workers, more);
+    } else {
+        /* single (after one warm-up run), then each pool mode growing while it gains; with
+         * --workers, exactly those counts. */
+        warm_up(&ss, &env);
+        results_add_plan(&res, PLAN_SKIPPED, MODE_THREADS, 0, "no warm-up for the pools: each run "
+                         "is a new process started from the files the warm-up loaded, and a "
+                         "pool's own start-up is part of what a user pays");
+        for (int ci = 0; ci < p.n && !runner_interrupted() && !res.budget_reached; ci++) {
+            plan_config cfg = p.configs[ci];
+            if (cfg.mode != MODE_SINGLE && p.sweep) {
+                bool first_of_mode = ci == 0 || p.configs[ci - 1].mode != cfg.mode;
+                if (first_of_mode)
+                    sweep_mode(&ss, &env, cfg.mode);
+            } else {
+                measure_config(&ss, &env, cfg, 1, o->repeat_given ? o->repeat : 0);
+                if (cfg.mode == MODE_SINGLE) {
+                    results_summarize(&res);
+                    /* The tasks' cost spread, from every single run: it sizes the error a sample
+                     * adds to the pools' runs. */
+                    double cv[64];
+                    int ncv = 0;
+                    for (int i = 0; i < res.nruns && ncv < 64; i++)
+                        if (res.runs[i].mode == MODE_SINGLE && !res.runs[i].warmup &&
+                            res.runs[i].status == RUN_OK && isfinite(task_cv(&res.runs[i])))
+                            cv[ncv++] = task_cv(&res.runs[i]);
+                    if (ncv > 0)
+                        ss.task_cv = stats_median(cv, ncv);
+                    if (o->tasks == 0 && !(ss.pass_s > PLAN_SAMPLE_WHOLE_S))
+                        warn_if_short(&res);
+                }
+            }
+            /* Threads too few to tell whether the job holds the GIL: the count that can tell. */
+            bool last_threads = cfg.mode == MODE_THREADS &&
+                                (ci + 1 == p.n || p.configs[ci + 1].mode != MODE_THREADS);
+            if (last_threads && !runner_interrupted() && !res.budget_reached) {
+                results_summarize(&res);
+                int more = classify_more_threads(&res);
+                if (more > 0 && more <= res.workload.tasks &&
+                    !results_find_summary(&res, MODE_THREADS, more)) {
+                    log_info("        the threads measured cannot tell whether the job holds the "
+                             "GIL: trying %d", more);
+                    measure_config(&ss, &env, (plan_config){MODE_THREADS, more}, 1,
+                                   o->repeat_given ? o->repeat : 0);
+                }
             }
         }
     }
 
-    /* What the advisor wants measured before it decides: more runs of a close call, a chunksize,
-     * the other start method. Each round asks for something not yet measured, or for runs of a
-     * configuration below ADVISE_MAX_RUNS, so the rounds end. */
-    for (int round = 0; round < 6 && !o->classify && !runner_interrupted(); round++) {
+    /* What the advisor wants measured before it decides: more runs of the configurations the
+     * choice turns on, a chunksize, the other start method. Each round asks for something not
+     * yet measured, or for a run of a configuration below its cap, so the rounds end. */
+    for (int round = 0; round < 64 && adaptive && !runner_interrupted() && !res.budget_reached;
+         round++) {
         results_summarize(&res);
         classify_results(&res, &res.classification);
         advise_followup f[ADVISE_MAX_FOLLOWUPS];
         int nf = advise_followups(&res, f, ADVISE_MAX_FOLLOWUPS);
         if (nf == 0)
             break;
-        for (int i = 0; i < nf; i++) {
-            ss.total_configs++;
-            ss.total_runs += f[i].repeats > 0 ? f[i].repeats : p.repeat;
-        }
-        for (int i = 0; i < nf && !runner_interrupted(); i++) {
+        for (int i = 0; i < nf && !runner_interrupted() && !res.budget_reached; i++) {
             if (i == 0 || strcmp(f[i].why, f[i - 1].why) != 0)
                 log_info("        %s", f[i].why);
             runner_env v = env;
@@ -634,25 +963,68 @@ static int cmd_run_measure(const run_options *o)
             int first = 1;
             for (int k = 0; k < res.nruns; k++) {
                 const run_result *x = &res.runs[k];
-                if (x->mode == f[i].mode && x->workers == f[i].workers &&
+                if (x->mode == f[i].mode && x->workers == f[i].workers && !x->warmup &&
                     x->variant == f[i].variant && x->repeat >= first &&
                     (!x->variant || (x->chunksize == f[i].chunksize &&
                                      !strcmp(x->start_method, f[i].start_method))))
                     first = x->repeat + 1;
             }
-            int count = f[i].repeats > 0 ? f[i].repeats : p.repeat;
-            measure_config(&ss, &v, (plan_config){f[i].mode, f[i].workers}, first,
-                           first + count - 1);
+            int count = f[i].repeats > 0 ? f[i].repeats : (o->repeat_given ? o->repeat : 0);
+            if (f[i].repeats > 0) {
+                /* One more run of a configuration the choice turns on. */
+                const run_result *x = run_once(&ss, &v, (plan_config){f[i].mode, f[i].workers},
+                                               first, 0, false);
+                if (x && run_failed_hard(x) && x->status != RUN_INTERRUPTED &&
+                    !res.budget_reached)
+                    ss.failed_configs++;
+                if (!x || run_failed_hard(x))
+                    break;
+                continue;
+            }
+            measure_config(&ss, &v, (plan_config){f[i].mode, f[i].workers}, first, count);
         }
     }
+    if (adaptive) {
+        /* Where the refinement left each configuration the choice turns on. */
+        results_summarize(&res);
+        for (int i = 0; i < res.nsummary; i++) {
+            const config_summary *s = &res.summary[i];
+            for (int k = res.nplan - 1; k >= 0; k--) {
+                plan_entry *e = &res.plan[k];
+                if (e->action == PLAN_RAN && e->mode == s->mode && e->workers == s->workers &&
+                    !e->variant && !s->variant && e->runs != s->runs_ok) {
+                    char why[PLAN_WHY_LEN];
+                    util_fmt(why, sizeof(why), "%s; then %d more, as the recommendation turns on "
+                             "it: %d runs, +-%.1f %%", e->why, s->runs_ok - e->runs, s->runs_ok,
+                             100 * s->precision);
+                    memcpy(e->why, why, sizeof(e->why));
+                    e->runs = s->runs_ok;
+                    e->precision = s->precision;
+                    break;
+                }
+            }
+        }
+    }
+    if (res.budget_reached) {
+        results_add_plan(&res, PLAN_BUDGET, MODE_SINGLE, 0, "the --budget of %g s ran out after "
+                         "%.1f s: the sweep and the follow-ups stopped there", o->budget_s,
+                         util_now() - ss.t0);
+        log_warn("the budget of %g s ran out: writing what was measured", o->budget_s);
+    }
+    res.elapsed_s = util_now() - ss.t0;
     int failed_configs = ss.failed_configs;
-    int done = ss.done, total = ss.total_runs;
+    int done = ss.done;
 
     int sig = runner_interrupted();
     if (sig) {
         res.complete = false;
         snprintf(res.incomplete_reason, sizeof(res.incomplete_reason),
-                 "interrupted by %s after %d of %d runs", strsignal(sig), done, total);
+                 "interrupted by %s after %d runs", strsignal(sig), done);
+    } else if (res.budget_reached) {
+        res.complete = false;
+        snprintf(res.incomplete_reason, sizeof(res.incomplete_reason),
+                 "the --budget of %g s ran out after %d runs; the recommendation lists what "
+                 "was not measured", o->budget_s, done);
     } else {
         res.complete = true;
         res.incomplete_reason[0] = '\0';
@@ -715,6 +1087,11 @@ static int cmd_run(int argc, char **argv, bool classify)
         {"help", no_argument, NULL, 'h'},
         {"target-cores", required_argument, NULL, 'T'},
         {"target-topology", required_argument, NULL, 'S'},
+        {"precision", required_argument, NULL, 'P'},
+        {"max-repeat", required_argument, NULL, 'M'},
+        {"budget", required_argument, NULL, 'B'},
+        {"sample", required_argument, NULL, 'A'},
+        {"fixed", no_argument, NULL, 'F'},
         {NULL, 0, NULL, 0},
     };
     run_options o = {
@@ -725,6 +1102,8 @@ static int cmd_run(int argc, char **argv, bool classify)
         .timeout_s = DEFAULT_TIMEOUT_S,
         .counters_max = COUNTERS_HARDWARE,
         .level = LOG_NORMAL,
+        .precision = PLAN_DEFAULT_PRECISION,
+        .max_repeat = PLAN_DEFAULT_MAX_RUNS,
     };
     char err[256];
     long v;
@@ -764,6 +1143,43 @@ static int cmd_run(int argc, char **argv, bool classify)
                 return usage_error(cmd, "--repeat '%s': expected a whole number from 1 to 1000",
                                    optarg);
             o.repeat = (int)v;
+            o.repeat_given = true;
+            break;
+        case 'P': {
+            double pct;
+            if (classify)
+                return usage_error(cmd, "classify runs each configuration once; use 'concur run "
+                                        "--precision'");
+            if (parse_seconds(optarg, &pct) < 0 || !(pct > 0) || pct >= 100)
+                return usage_error(cmd, "--precision '%s': expected a percentage above 0 and "
+                                   "below 100, e.g. 5", optarg);
+            o.precision = pct / 100.0;
+            break;
+        }
+        case 'M':
+            if (parse_positive(optarg, 1000, &v) < 0 || v < PLAN_MIN_RUNS)
+                return usage_error(cmd, "--max-repeat '%s': expected a whole number from %d to "
+                                   "1000", optarg, PLAN_MIN_RUNS);
+            o.max_repeat = (int)v;
+            break;
+        case 'B':
+            if (parse_seconds(optarg, &o.budget_s) < 0 || !(o.budget_s > 0))
+                return usage_error(cmd, "--budget '%s': expected seconds above 0, e.g. 60",
+                                   optarg);
+            break;
+        case 'A':
+            if (strcmp(optarg, "all") == 0)
+                o.sample = -1;
+            else if (strcmp(optarg, "auto") == 0)
+                o.sample = 0;
+            else if (parse_positive(optarg, 100000000, &v) == 0)
+                o.sample = (int)v;
+            else
+                return usage_error(cmd, "--sample '%s': expected a number of tasks, 'all' or "
+                                   "'auto'", optarg);
+            break;
+        case 'F':
+            o.fixed = true;
             break;
         case 'p':
             o.python = optarg;

@@ -86,6 +86,10 @@ static const struct {
     {{"run", "x.py", "--modes", "threads,asyncio", NULL}, CONCUR_EXIT_USAGE, "unknown mode 'asyncio'"},
     {{"run", "x.py", "--tasks", "-3", NULL}, CONCUR_EXIT_USAGE, "--tasks '-3'"},
     {{"run", "x.py", "--repeat", "many", NULL}, CONCUR_EXIT_USAGE, "--repeat 'many'"},
+    {{"run", "x.py", "--precision", "0", NULL}, CONCUR_EXIT_USAGE, "--precision '0'"},
+    {{"run", "x.py", "--max-repeat", "2", NULL}, CONCUR_EXIT_USAGE, "--max-repeat '2'"},
+    {{"run", "x.py", "--budget", "-1", NULL}, CONCUR_EXIT_USAGE, "--budget '-1'"},
+    {{"run", "x.py", "--sample", "some", NULL}, CONCUR_EXIT_USAGE, "--sample 'some'"},
     {{"run", "x.py", "--start-method", "vfork", NULL}, CONCUR_EXIT_USAGE, "fork, spawn or forkserver"},
     {{"run", "x.py", "--timeout", "soon", NULL}, CONCUR_EXIT_USAGE, "--timeout 'soon'"},
     {{"run", "x.py", "--counters", "best", NULL}, CONCUR_EXIT_USAGE, "--counters 'best'"},
@@ -191,9 +195,24 @@ START_TEST(test_run_end_to_end_json)
     ck_assert_str_eq(cJSON_GetObjectItemCaseSensitive(j, "schema")->valuestring,
                      CONCUR_RESULTS_SCHEMA);
     ck_assert(cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(j, "complete")));
-    const cJSON *runs = cJSON_GetObjectItemCaseSensitive(j, "runs");
-    /* single x1, threads x1 x2, processes x1 x2; two repeats each */
-    ck_assert_int_eq(cJSON_GetArraySize(runs), 10);
+    const cJSON *runs = cJSON_GetObjectItemCaseSensitive(j, "runs"), *run;
+    /* One warm-up, then single x1, threads x1 x2, processes x1 x2, two runs each (--repeat);
+     * follow-ups the advisor asked for are variants. */
+    int warmups = 0, sweep = 0;
+    cJSON_ArrayForEach(run, runs)
+    {
+        if (cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(run, "warmup")))
+            warmups++;
+        else if (!cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(run, "variant")))
+            sweep++;
+    }
+    ck_assert_int_eq(warmups, 1);
+    ck_assert_int_eq(sweep, 10);
+    int nruns = cJSON_GetArraySize(runs);
+    const cJSON *plan = cJSON_GetObjectItemCaseSensitive(j, "plan");
+    ck_assert_int_ge(cJSON_GetArraySize(plan), 6);
+    ck_assert_str_eq(cJSON_GetObjectItemCaseSensitive(cJSON_GetArrayItem(plan, 0), "action")
+                         ->valuestring, "warm-up");
     const cJSON *summary = cJSON_GetObjectItemCaseSensitive(j, "summary");
     const cJSON *t2 = cJSON_GetObjectItemCaseSensitive(
         cJSON_GetObjectItemCaseSensitive(summary, "threads"), "2");
@@ -207,9 +226,109 @@ START_TEST(test_run_end_to_end_json)
     ck_assert_ptr_nonnull(text);
     cJSON *f = cJSON_Parse(text);
     ck_assert_ptr_nonnull(f);
-    ck_assert_int_eq(cJSON_GetArraySize(cJSON_GetObjectItemCaseSensitive(f, "runs")), 10);
+    ck_assert_int_eq(cJSON_GetArraySize(cJSON_GetObjectItemCaseSensitive(f, "runs")), nruns);
     cJSON_Delete(f);
     free(text);
+    outcome_free(&r);
+}
+END_TEST
+
+/* --fixed: exactly the plan, --repeat runs of each, no warm-up and no follow-ups. */
+START_TEST(test_run_fixed)
+{
+    char out[PATH_MAX];
+    snprintf(out, sizeof(out), "%s/fixed", tmp);
+    const char *args[] = {"run", fixture("quick.py"), "--fixed", "--repeat", "2", "--workers",
+                          "1,2", "--out", out, "--json", "-q", NULL};
+    outcome r = run_concur(tmp, args);
+    ck_assert_msg(r.code == 0, "exit %d: %s", r.code, r.err);
+    cJSON *j = cJSON_Parse(r.out);
+    ck_assert_ptr_nonnull(j);
+    const cJSON *runs = cJSON_GetObjectItemCaseSensitive(j, "runs"), *run;
+    ck_assert_int_eq(cJSON_GetArraySize(runs), 10);
+    cJSON_ArrayForEach(run, runs)
+    {
+        ck_assert(cJSON_IsFalse(cJSON_GetObjectItemCaseSensitive(run, "warmup")));
+        ck_assert(cJSON_IsFalse(cJSON_GetObjectItemCaseSensitive(run, "variant")));
+        ck_assert_int_eq(cJSON_GetObjectItemCaseSensitive(run, "tasks")->valueint, 8);
+    }
+    const cJSON *opt = cJSON_GetObjectItemCaseSensitive(j, "options");
+    ck_assert(cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(opt, "fixed")));
+    cJSON_Delete(j);
+    outcome_free(&r);
+}
+END_TEST
+
+/* --sample K: every run measures K tasks spread over the job, scaled to the whole of it. */
+START_TEST(test_run_sample)
+{
+    char out[PATH_MAX];
+    snprintf(out, sizeof(out), "%s/sample", tmp);
+    const char *args[] = {"run", fixture("index_cost.py"), "--fixed", "--repeat", "2", "--modes",
+                          "threads", "--workers", "2", "--sample", "8", "--out", out, "--json",
+                          "-q", NULL};
+    outcome r = run_concur(tmp, args);
+    ck_assert_msg(r.code == 0, "exit %d: %s", r.code, r.err);
+    cJSON *j = cJSON_Parse(r.out);
+    ck_assert_ptr_nonnull(j);
+    const cJSON *runs = cJSON_GetObjectItemCaseSensitive(j, "runs"), *run;
+    ck_assert_int_eq(cJSON_GetArraySize(runs), 4);
+    cJSON_ArrayForEach(run, runs)
+    {
+        ck_assert_int_eq(cJSON_GetObjectItemCaseSensitive(run, "tasks")->valueint, 8);
+        ck_assert_int_eq(cJSON_GetObjectItemCaseSensitive(run, "sample_of")->valueint, 40);
+        ck_assert_double_eq(cJSON_GetObjectItemCaseSensitive(run, "scale")->valuedouble, 5.0);
+    }
+    /* The summary is the whole job's estimate: start-up + 5 x the rest, well above any run. */
+    const cJSON *single = cJSON_GetObjectItemCaseSensitive(
+        cJSON_GetObjectItemCaseSensitive(cJSON_GetObjectItemCaseSensitive(j, "summary"),
+                                         "single"), "1");
+    double wall = cJSON_GetObjectItemCaseSensitive(single, "wall_s")->valuedouble;
+    double first = cJSON_GetObjectItemCaseSensitive(cJSON_GetArrayItem(runs, 0), "wall_s")
+                       ->valuedouble;
+    ck_assert_msg(wall > 3 * first, "whole-job estimate %.3f s from sample runs of %.3f s", wall,
+                  first);
+    ck_assert_int_eq(cJSON_GetObjectItemCaseSensitive(single, "sample_tasks")->valueint, 8);
+    cJSON_Delete(j);
+    outcome_free(&r);
+}
+END_TEST
+
+/* --budget on a slow workload: concur stops near the budget, keeps what it measured, says the
+ * run is incomplete and which questions stay open, and leaves no process behind. */
+START_TEST(test_run_budget)
+{
+    char out[PATH_MAX];
+    snprintf(out, sizeof(out), "%s/budget", tmp);
+    /* sleepy.py: 8 tasks of 50 ms; 64 of them make a 3.2 s pass on one thread */
+    const char *args[] = {"run", fixture("sleepy.py"), "--tasks", "64", "--sample", "all",
+                          "--budget", "4", "--out", out, "--json", "-q", NULL};
+    double t0 = util_now();
+    outcome r = run_concur(tmp, args);
+    double took = util_now() - t0;
+    ck_assert_msg(r.code == 0, "exit %d: %s", r.code, r.err);
+    /* the budget, plus the probe, the last run being stopped and the reports: far below the
+     * minutes the whole sweep takes */
+    ck_assert_msg(took < 4 + 6, "took %.1f s with a budget of 4 s", took);
+    ck_assert_int_eq(count_processes_with("sleepy.py"), 0);
+    cJSON *j = cJSON_Parse(r.out);
+    ck_assert_ptr_nonnull(j);
+    ck_assert(cJSON_IsFalse(cJSON_GetObjectItemCaseSensitive(j, "complete")));
+    ck_assert(cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(j, "budget_reached")));
+    const cJSON *reason = cJSON_GetObjectItemCaseSensitive(j, "incomplete_reason");
+    ck_assert(cJSON_IsString(reason) && strstr(reason->valuestring, "budget"));
+    const cJSON *plan = cJSON_GetObjectItemCaseSensitive(j, "plan"), *e;
+    bool cut = false;
+    cJSON_ArrayForEach(e, plan)
+        cut |= !strcmp(cJSON_GetObjectItemCaseSensitive(e, "action")->valuestring, "budget");
+    ck_assert_msg(cut, "no budget entry in plan[]");
+    const cJSON *open = cJSON_GetObjectItemCaseSensitive(
+        cJSON_GetObjectItemCaseSensitive(j, "recommendation"), "open_questions");
+    bool says = false;
+    cJSON_ArrayForEach(e, open)
+        says |= strstr(e->valuestring, "budget") != NULL;
+    ck_assert_msg(says, "the recommendation does not say the budget left questions open");
+    cJSON_Delete(j);
     outcome_free(&r);
 }
 END_TEST
@@ -414,6 +533,9 @@ Suite *cli_suite(void)
     tcase_add_checked_fixture(tc, setup, teardown);
     tcase_set_timeout(tc, 180);
     tcase_add_test(tc, test_run_end_to_end_json);
+    tcase_add_test(tc, test_run_fixed);
+    tcase_add_test(tc, test_run_sample);
+    tcase_add_test(tc, test_run_budget);
     tcase_add_loop_test(tc, test_classify_end_to_end, 0,
                         sizeof(classify_cases) / sizeof(classify_cases[0]));
     tcase_add_loop_test(tc, test_signal_mid_run, 0, sizeof(stop_signals) / sizeof(stop_signals[0]));

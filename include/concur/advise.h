@@ -76,9 +76,6 @@ typedef struct {
     char why[ADVISE_TEXT_LEN];
 } advise_followup;
 
-/* The most runs the advisor asks for of one configuration to settle a close call. */
-#define ADVISE_MAX_RUNS 9
-
 /* results.h defines it; a repeated typedef is valid C11. */
 typedef struct results results;
 
