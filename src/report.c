@@ -155,6 +155,109 @@ void report_recommendation(const recommendation *rec, FILE *out)
         print_wrapped(out, rec->open_questions[i], "  ? ", "    ", REPORT_WIDTH);
 }
 
+int report_measuring(const results *r, char (*lines)[REPORT_LINE_LEN], int max)
+{
+    int n = 0;
+#define LINE(...) (n < max ? (void)util_fmt(lines[n++], REPORT_LINE_LEN, __VA_ARGS__) : (void)0)
+    int warm = 0, measured = 0, variants = 0, sampled = 0, sample_min = 0, sample_max = 0;
+    for (int i = 0; i < r->nruns; i++) {
+        const run_result *x = &r->runs[i];
+        if (x->warmup) {
+            warm++;
+            continue;
+        }
+        if (x->variant)
+            variants++;
+        else
+            measured++;
+        if (x->sample_of > 0) {
+            sampled++;
+            if (!sample_min || x->tasks < sample_min)
+                sample_min = x->tasks;
+            if (x->tasks > sample_max)
+                sample_max = x->tasks;
+        }
+    }
+    if (r->nruns == 0)
+        return 0;
+    char took[48] = "", extra[96] = "";
+    if (isfinite(r->elapsed_s) && r->elapsed_s > 0)
+        util_fmt(took, sizeof(took), " in %.1f s", r->elapsed_s);
+    if (variants)
+        util_fmt(extra, sizeof(extra), ", %d of follow-ups", variants);
+    LINE("%d runs%s: %d warm-up, %d of the sweep%s%s", r->nruns, took, warm, measured, extra,
+         r->fixed ? " (a fixed plan)" : "");
+    if (sampled > 0) {
+        char range[48];
+        if (sample_min == sample_max)
+            util_fmt(range, sizeof(range), "%d", sample_min);
+        else
+            util_fmt(range, sizeof(range), "%d to %d", sample_min, sample_max);
+        double se = 0;
+        for (int i = 0; i < r->nsummary; i++)
+            if (r->summary[i].sample_se > se)
+                se = r->summary[i].sample_se;
+        LINE("%d runs measured a sample of %s of the %d tasks, spread over them; wall times are "
+             "scaled to the whole job (start-up + the rest x tasks / sample). The tasks' cost "
+             "spread puts up to +-%.1f %% on those whole-job times; it moves every configuration "
+             "measured on the same tasks alike, so speedups do not carry it",
+             sampled, range, r->workload.tasks, 100 * 1.96 * se);
+    } else if (r->workload.tasks > 0) {
+        LINE("every run measured all %d tasks", r->workload.tasks);
+    }
+    const recommendation *rec = &r->recommendation;
+    if (rec->made && r->precision > 0) {
+        /* A follow-up when one matches the choice (another chunksize or start method). */
+        const config_summary *c = results_find_variant(r, rec->choice.mode, rec->choice.workers,
+                                                       rec->choice.chunksize,
+                                                       rec->choice.start_method);
+        if (!c)
+            c = results_find_summary(r, rec->choice.mode, rec->choice.workers);
+        if (c && isfinite(c->precision))
+            LINE("the recommended configuration's median wall time is known to +-%.1f %% after "
+                 "%d runs (+-%.0f %% asked, at most %d runs; 95 %% interval)", 100 * c->precision,
+                 c->runs_ok, 100 * r->precision, r->max_repeat);
+    }
+    for (int i = 0; i < r->nplan; i++) {
+        const plan_entry *e = &r->plan[i];
+        if (e->action == PLAN_RAN)
+            continue;
+        if (e->workers > 0)
+            LINE("%s x%d, %s: %s", plan_mode_name(e->mode), e->workers, plan_action_name(e->action),
+                 e->why);
+        else
+            LINE("%s", e->why);
+    }
+    for (int i = 0; i < r->nsummary; i++) {
+        const config_summary *s = &r->summary[i];
+        if (s->noutliers == 0)
+            continue;
+        char name[64], reps[64] = "";
+        for (int k = 0; k < s->noutliers; k++)
+            util_fmt(reps + strlen(reps), sizeof(reps) - strlen(reps), "%s%d", k ? ", " : "",
+                     s->outliers[k]);
+        LINE("%s: run%s %s far from the others (MAD outlier%s), kept in the median and its "
+             "interval", report_config_name(name, sizeof(name), s), s->noutliers > 1 ? "s" : "",
+             reps, s->noutliers > 1 ? "s" : "");
+    }
+    /* Tasks of very unequal cost, from the single runs' task times. */
+    double ratio = NAN;
+    for (int i = 0; i < r->nruns; i++) {
+        const run_result *x = &r->runs[i];
+        if (x->mode == MODE_SINGLE && x->status == RUN_OK && x->task_wall.median > 0) {
+            double q = x->task_wall.p95 / x->task_wall.median;
+            if (isnan(ratio) || q > ratio)
+                ratio = q;
+        }
+    }
+    if (ratio > PLAN_UNEQUAL_P95_RATIO)
+        LINE("tasks of very unequal cost: the slowest 5 %% took %.1fx the median task or more; "
+             "that matters for chunking (a chunk of slow tasks finishes last) and for samples",
+             ratio);
+#undef LINE
+    return n;
+}
+
 void report_terminal(const results *r, FILE *out)
 {
     fprintf(out, "\n%s", r->workload.name);
@@ -208,6 +311,14 @@ void report_terminal(const results *r, FILE *out)
                  "workers),\n1.00 when every worker computes all the time.\n");
 
     report_states(r, out);
+
+    char lines[24][REPORT_LINE_LEN];
+    int nl = report_measuring(r, lines, 24);
+    if (nl > 0) {
+        fprintf(out, "\nHow it was measured\n");
+        for (int i = 0; i < nl; i++)
+            print_wrapped(out, lines[i], "  - ", "    ", REPORT_WIDTH);
+    }
     report_classification(&r->classification, out);
     report_recommendation(&r->recommendation, out);
 

@@ -940,6 +940,21 @@ static void html_machine(const results *r, FILE *out)
     fputs("</li>\n</ul>\n</section>\n", out);
 }
 
+static void html_measuring(const results *r, FILE *out)
+{
+    char lines[24][REPORT_LINE_LEN];
+    int n = report_measuring(r, lines, 24);
+    if (n == 0)
+        return;
+    fputs("<section id=\"measuring\">\n<h2>How it was measured</h2>\n<ul>\n", out);
+    for (int i = 0; i < n; i++) {
+        fputs("<li>", out);
+        h(out, lines[i]);
+        fputs("</li>\n", out);
+    }
+    fputs("</ul>\n</section>\n", out);
+}
+
 static void html_failures(const results *r, FILE *out)
 {
     bool header = false;
@@ -1019,6 +1034,7 @@ int report_write_html(const results *r, FILE *out)
     html_recommendation(r, out);
     html_classification(&r->classification, out);
     html_configurations(r, out);
+    html_measuring(r, out);
     html_beyond(&r->recommendation, out);
     html_machine(r, out);
     html_failures(r, out);

@@ -683,6 +683,18 @@ static void md_failures(const results *r, FILE *out)
         fputc('\n', out);
 }
 
+static void md_measuring(const results *r, FILE *out)
+{
+    char lines[24][REPORT_LINE_LEN];
+    int n = report_measuring(r, lines, 24);
+    if (n == 0)
+        return;
+    fputs("## How it was measured\n\n", out);
+    for (int i = 0; i < n; i++)
+        md_item(out, lines[i]);
+    fputc('\n', out);
+}
+
 int report_write_markdown(const results *r, FILE *out)
 {
     if (!r->complete) {
@@ -708,6 +720,7 @@ int report_write_markdown(const results *r, FILE *out)
     md_recommendation(r, out);
     md_classification(&r->classification, out);
     md_configurations(r, out);
+    md_measuring(r, out);
     md_beyond(&r->recommendation, out);
     md_machine(r, out);
     md_failures(r, out);

@@ -4,7 +4,7 @@
  *
  * The golden files are rendered from tests/fixtures/results/tiny_tasks.json, the results.json of a
  * real run:
- *     build/concur run workloads/tiny_tasks.py --tasks 3000 --repeat 3 --workers 1,2,4 \
+ *     build/concur run workloads/tiny_tasks.py --tasks 3000 --sample 1000 --workers 1,2,4 \
  *         --target-cores 8 -o /tmp/fx
  *     cp /tmp/fx/results.json tests/fixtures/results/tiny_tasks.json
  * When a change to the reports is intended, CONCUR_UPDATE_GOLDEN=1 rewrites tests/golden/ from the
@@ -466,6 +466,12 @@ START_TEST(test_fixture_content)
     ck_assert_ptr_nonnull(strstr(md, r.recommendation.headline));
     ck_assert_ptr_nonnull(strstr(md, "### Alternatives"));
     ck_assert_ptr_nonnull(strstr(md, "### Follow-ups"));
+    /* how it was measured: the warm-up and the sample, from plan[] and the runs */
+    const char *how = strstr(md, "## How it was measured");
+    ck_assert_ptr_nonnull(how);
+    ck_assert_ptr_nonnull(strstr(how, "warm-up run of 8 tasks"));
+    ck_assert_ptr_nonnull(strstr(how, "a sample of 1000 of the 3000 tasks"));
+    ck_assert_ptr_nonnull(strstr(html, "<section id=\"measuring\">"));
     ck_assert_ptr_null(strstr(md, "INCOMPLETE"));
     ck_assert_ptr_null(bad_number(md));
     /* The recommendation comes before the charts in the page too. */

@@ -120,10 +120,10 @@ int plan_sample_shrink(int tasks_run, double wall_s, int workers);
  * standard error, the finite-population correction included): 0 for the whole job. */
 double plan_sample_se(int k, int n, double cv);
 
-/* Tasks of very unequal cost: their coefficient of variation above this, or the largest task
- * above PLAN_UNEQUAL_MAX_RATIO times the median. They matter for chunking and for samples. */
-#define PLAN_UNEQUAL_CV 0.5
-#define PLAN_UNEQUAL_MAX_RATIO 4.0
+/* Tasks of very unequal cost: the slowest 5 % of them (the 95th percentile of a single run's task
+ * times) above this many times the median task. One slow task is as likely the machine as the
+ * job; one in twenty is the job. They matter for chunking and for samples. */
+#define PLAN_UNEQUAL_P95_RATIO 3.0
 
 /* ---- what was decided, for results.json's plan[] ------------------------------------------- */
 

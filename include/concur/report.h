@@ -45,6 +45,13 @@ int report_write_files(const results *r, const char *dir, bool md, bool html, ch
 char *report_markdown_string(const results *r);
 char *report_html_string(const results *r);
 
+/* How the numbers were measured, as sentences every report prints the same: runs and time spent,
+ * the sample, the precision of the recommended configuration, each decision of the sweep
+ * (results.plan: warm-up, skipped, stopped, budget), outliers, tasks of very unequal cost. Returns
+ * how many lines were written, at most max. */
+#define REPORT_LINE_LEN 400
+int report_measuring(const results *r, char (*lines)[REPORT_LINE_LEN], int max);
+
 /* Formatting the report renderers share; each writes "-" for what was not measured (NAN) and
  * returns buf. */
 /* "1.63x [0.72-3.70]", "1.63x" without an interval (lo or hi not a number). */
