@@ -5,7 +5,8 @@
 #   make deps-browser  install chromium, for the test that opens report.html in a browser
 #   make test       build and run the test suites (Check)
 #   make demo       build and run a bundled workload; the report lands in reports/
-#   make bench      concur's own overhead against bare Python, as ratios
+#   make bench      concur's own overhead against bare Python, as ratios; then its time to a
+#                   recommendation against each workload's serial time and a full sweep
 #   make install PREFIX=/usr/local DESTDIR=
 #   make SANITIZER=address|undefined test
 
@@ -117,6 +118,7 @@ demo: deps
 bench: deps
 	@$(MAKE) --no-print-directory all
 	bench/overhead.sh $(BIN) $(PYTHON)
+	CONCUR=$(BIN) PYTHON=$(PYTHON) bench/time_to_answer.sh
 
 install: all
 	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/lib/concur $(DESTDIR)$(PREFIX)/share/concur/workloads

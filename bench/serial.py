@@ -1,0 +1,37 @@
+"""A workload run serially, the way its author would time it by hand: no pool, no pinning.
+
+Usage: python3 serial.py WORKLOAD.py
+Loads the file, calls setup() if it has one, then task(i) for i in range(TASKS) (64 where the
+file sets no TASKS). Prints nothing: the caller times the whole process, interpreter start-up
+and import included, since that is what `time python3 job.py` would show.
+"""
+import importlib.util
+import os
+import sys
+
+
+def load(path):
+    sys.path.insert(0, os.path.dirname(os.path.abspath(path)))
+    spec = importlib.util.spec_from_file_location("serial_workload", path)
+    if spec is None:
+        sys.exit("serial.py: cannot load %s" % path)
+    mod = importlib.util.module_from_spec(spec)
+    sys.modules["serial_workload"] = mod
+    spec.loader.exec_module(mod)
+    return mod
+
+
+def main():
+    if len(sys.argv) != 2:
+        sys.exit("usage: serial.py WORKLOAD.py")
+    mod = load(sys.argv[1])
+    setup = getattr(mod, "setup", None)
+    if setup is not None:
+        setup()
+    task = mod.task
+    for i in range(int(getattr(mod, "TASKS", 64))):
+        task(i)
+
+
+if __name__ == "__main__":
+    main()
