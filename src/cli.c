@@ -740,6 +740,8 @@ static void sweep_mode(session *ss, const runner_env *env, run_mode mode)
     results_add_plan(res, PLAN_SKIPPED, mode, 1, "a 1-worker pool does single's work plus the "
                      "pool's own cost, which every pool run measures (pool_overhead_per_task_s)");
     double prev = 1.0;
+    const config_summary *before = results_find_summary(res, MODE_SINGLE, 1);
+    plan_config before_cfg = {MODE_SINGLE, 1};
     int n = 2;
     while (n > 0 && !runner_interrupted() && !res->budget_reached) {
         if (n > res->workload.tasks) {
@@ -752,8 +754,23 @@ static void sweep_mode(session *ss, const runner_env *env, run_mode mode)
         const config_summary *s = results_find_summary(res, mode, n);
         if (!s || s->runs_ok == 0 || res->budget_reached)
             break;
+        /* The step's own gain, from the two configurations' runs: the speedup intervals carry
+         * single's noise twice, which would stop a sweep that is still gaining. */
+        before = results_find_summary(res, before_cfg.mode, before_cfg.workers);
+        double gain_low = NAN;
+        if (before) {
+            double a[64], b[64];
+            int na = results_config_walls(res, s, a, 64), nb = results_config_walls(res, before, b, 64);
+            for (int i = 0; i < na; i++)
+                a[i] = log(a[i]);
+            for (int i = 0; i < nb; i++)
+                b[i] = log(b[i]);
+            stats_welch w;
+            if (stats_welch_test(a, na, b, nb, 0.95, &w) == 0)
+                gain_low = exp(w.low); /* mean log(before) - mean log(now) */
+        }
         plan_step step = {.mode = mode, .workers = n, .speedup = s->speedup,
-                          .speedup_low = s->speedup_low, .prev_speedup = prev,
+                          .gain_low = gain_low, .prev_speedup = prev,
                           .cpu_utilization = s->cpu_utilization, .threads_speedup = NAN,
                           .threads_speedup_high = NAN, .cores = res->machine.allowed_cores,
                           .tasks = res->workload.tasks};
@@ -770,6 +787,7 @@ static void sweep_mode(session *ss, const runner_env *env, run_mode mode)
         else
             log_info("        %s", why);
         prev = s->speedup;
+        before_cfg = (plan_config){mode, n};
         n = next;
     }
 }

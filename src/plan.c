@@ -142,10 +142,10 @@ int plan_grow(const plan_step *s, char *why, size_t len)
     }
     /* NaN compares false: an interval not measured never shows a gain. */
     bool gained = s->speedup >= s->prev_speedup * PLAN_GROW_MIN_GAIN &&
-                  s->speedup_low > s->prev_speedup;
+                  s->gain_low > 1.0;
     if (!gained) {
         snprintf(why, len, "%s x%d: %.2fx after %.2fx, no gain beyond its noise (a step needs "
-                 "%.0f %% and its interval above the last)", mode, s->workers, s->speedup,
+                 "%.0f %% over the last, beyond the noise of both)", mode, s->workers, s->speedup,
                  s->prev_speedup, 100 * (PLAN_GROW_MIN_GAIN - 1));
         return 0;
     }

@@ -74,8 +74,10 @@ plan_repeat_verdict plan_repeat_next(const plan_repeat_rule *rule, int n, double
 typedef struct {
     run_mode mode;
     int workers;
-    double speedup, speedup_low;  /* at workers, with the low end of its interval */
+    double speedup;               /* at workers */
     double prev_speedup;          /* at the count before (single: 1) */
+    double gain_low;              /* low end of the 95 % interval of wall(before) / wall(now),
+                                     from the two configurations' own runs (NAN: unknown) */
     double cpu_utilization;       /* of the workers at this count */
     double threads_speedup;       /* processes only: threads at the same count (NAN: unmeasured) */
     double threads_speedup_high;
