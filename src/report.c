@@ -222,9 +222,14 @@ int report_measuring(const results *r, char (*lines)[REPORT_LINE_LEN], int max)
         const plan_entry *e = &r->plan[i];
         if (e->action == PLAN_RAN)
             continue;
-        if (e->workers > 0)
-            LINE("%s x%d, %s: %s", plan_mode_name(e->mode), e->workers, plan_action_name(e->action),
-                 e->why);
+        char name[48];
+        util_fmt(name, sizeof(name), "%s x%d", plan_mode_name(e->mode), e->workers);
+        size_t nl = strlen(name);
+        if (e->workers > 0 && e->action == PLAN_STOPPED && strncmp(e->why, name, nl) == 0 &&
+            e->why[nl] == ':') /* the reason names the step: "threads stopped at x8: ..." */
+            LINE("%s stopped at x%d:%s", plan_mode_name(e->mode), e->workers, e->why + nl + 1);
+        else if (e->workers > 0)
+            LINE("%s, %s: %s", name, plan_action_name(e->action), e->why);
         else
             LINE("%s", e->why);
     }
