@@ -268,7 +268,7 @@ void report_terminal(const results *r, FILE *out)
     fprintf(out, "\n%s", r->workload.name);
     if (r->workload.description[0])
         fprintf(out, " - %s", r->workload.description);
-    fprintf(out, "\n%d tasks per run, %s %s (%s%s) on %d cores / %d PUs%s%s; counters: %s\n",
+    fprintf(out, "\n%d tasks in the job, %s %s (%s%s) on %d cores / %d PUs%s%s; counters: %s\n",
             r->workload.tasks, r->python.implementation, r->python.version,
             r->python.executable,
             r->python.gil == 0 ? ", no GIL" : "", r->machine.cores, r->machine.pus,

@@ -1027,7 +1027,7 @@ int report_write_html(const results *r, FILE *out)
     }
     fputs("</h1>\n<p class=\"lead\">concur report for <code>", out);
     h(out, r->workload.spec[0] ? r->workload.spec : "-");
-    fprintf(out, "</code>: %d tasks per run, measured on this machine in a single thread, a thread "
+    fprintf(out, "</code>: %d tasks in the job, measured on this machine in a single thread, a thread "
                  "pool and a process pool.</p>\n</header>\n",
             r->workload.tasks);
 

@@ -713,7 +713,7 @@ int report_write_markdown(const results *r, FILE *out)
     fputs("\n\n", out);
     fputs("concur report for ", out);
     md_text(out, r->workload.spec[0] ? r->workload.spec : "-", MD_INLINE);
-    fprintf(out, ": %d tasks per run, measured on this machine in a single thread, a thread pool "
+    fprintf(out, ": %d tasks in the job, measured on this machine in a single thread, a thread pool "
                  "and a process pool.\n\n",
             r->workload.tasks);
 
