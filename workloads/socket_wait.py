@@ -29,6 +29,9 @@ class _Handler(socketserver.StreamRequestHandler):
 class _Server(socketserver.ThreadingTCPServer):
     daemon_threads = True
     allow_reuse_address = True
+    # A real service listens with a backlog of 128 or more; socketserver's default of 5 drops
+    # connections from 16 threads at once, and each dropped SYN waits 1 s to be sent again.
+    request_queue_size = 128
 
 
 def setup():
