@@ -580,6 +580,7 @@ class _Tally:
         self.arg_bytes = []
         self.result_bytes = []
         self.start_method = None    # processes: the one the pool used
+        self.teardown = 0.0         # pools: last result in -> pool shut down
 
     def add(self, out):
         self.wall.append(out[1])
@@ -724,6 +725,7 @@ def run(args):
            "tasks_ok": tally.ok, "tasks_failed": tally.failed,
            "wall_s": t1 - t0,
            "startup_s": (max(tally.ready) - t0) if tally.ready else None,
+           "teardown_s": tally.teardown,
            "first_error": tally.first_error,
            "task_wall_s": [round(x, 9) for x in tally.wall],
            "task_cpu_s": [round(x, 9) for x in tally.cpu],
@@ -802,8 +804,10 @@ def _run_threads(args, wl, indices, control_fd, tally):
         _fail("internal", _exception_line(exc), _format_exception(exc), EXIT_INTERNAL)
 
     _map_over_pool(executor, _call, indices, 1, tally, tally.add, broken)
+    t_last = time.monotonic()
     executor.shutdown(wait=True)
     t1 = time.monotonic()
+    tally.teardown = t1 - t_last
     tally.ready.extend(_ready_times)
     return t0, t1
 
@@ -844,8 +848,10 @@ def _run_processes(args, wl, indices, control_fd, tally):
 
     _map_over_pool(executor, _call_in_process, indices, args.chunksize, tally,
                    tally.add_from_process, broken)
+    t_last = time.monotonic()
     executor.shutdown(wait=True)
     t1 = time.monotonic()
+    tally.teardown = t1 - t_last
     _remove(failure_path)
     tally.start_method = start_method
     return t0, t1

@@ -204,7 +204,11 @@ double results_run_wall(const run_result *run)
     if (!(run->scale > 0) || run->scale == 1.0)
         return run->wall_s;
     double start = isfinite(run->startup_s) && run->startup_s < run->wall_s ? run->startup_s : 0.0;
-    return start + (run->wall_s - start) * run->scale;
+    double end = isfinite(run->teardown_s) && run->teardown_s > 0 &&
+                         start + run->teardown_s < run->wall_s
+                     ? run->teardown_s
+                     : 0.0;
+    return start + (run->wall_s - start - end) * run->scale + end;
 }
 
 /* ---- summary ---------------------------------------------------------------------------------- */
@@ -274,7 +278,8 @@ static double run_overhead_per_task(const run_result *run)
     if (n <= 0 || !isfinite(run->task_wall.mean) || !isfinite(run->wall_s))
         return NAN;
     double start = isfinite(run->startup_s) ? run->startup_s : 0.0;
-    return ((run->wall_s - start) * run->workers - run->task_wall.mean * n) / n;
+    double end = isfinite(run->teardown_s) && run->teardown_s > 0 ? run->teardown_s : 0.0;
+    return ((run->wall_s - start - end) * run->workers - run->task_wall.mean * n) / n;
 }
 
 /* Only runs with status RUN_OK and a wall time enter the timings (runs_ok). A run whose tasks raised
@@ -630,6 +635,7 @@ static void write_run(cJSON *runs, const run_result *run)
     add_int(o, "exit_code", run->exit_code);
     add_number(o, "wall_s", run->wall_s);
     add_number(o, "startup_s", run->startup_s);
+    add_number(o, "teardown_s", run->teardown_s);
     add_number(o, "harness_s", run->harness_s);
     add_number(o, "cpu_s", run->cpu_s);
     add_number(o, "cpu_utilization", run->cpu_utilization);
@@ -1324,6 +1330,9 @@ static void load_run(loader *ld, const cJSON *o, const char *w, run_result *run)
     get_int(ld, o, w, "exit_code", &run->exit_code);
     get_double(ld, o, w, "wall_s", &run->wall_s);
     get_double(ld, o, w, "startup_s", &run->startup_s);
+    run->teardown_s = NAN; /* older files do not have it */
+    if (has(o, "teardown_s"))
+        get_double(ld, o, w, "teardown_s", &run->teardown_s);
     get_double(ld, o, w, "harness_s", &run->harness_s);
     get_double(ld, o, w, "cpu_s", &run->cpu_s);
     get_double(ld, o, w, "cpu_utilization", &run->cpu_utilization);

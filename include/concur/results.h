@@ -42,7 +42,7 @@ const char *results_status_name(run_status s);
 int results_parse_status(const char *s, run_status *out);
 
 /* One run: one mode x worker count x repeat, one harness process. */
-typedef struct {
+typedef struct run_result {
     run_mode mode;
     int workers;
     int repeat;            /* 1-based */
@@ -57,6 +57,7 @@ typedef struct {
 
     double wall_s;         /* pool created -> all tasks done and pool shut down (NAN if unknown) */
     double startup_s;      /* pool created -> every worker ready (setup done) */
+    double teardown_s;     /* last result in -> pool shut down (0 in single mode; NAN unknown) */
     double harness_s;      /* fork -> exit of the harness, interpreter start-up included */
 
     counters_values counters; /* over the measured window */
@@ -213,7 +214,8 @@ void results_add_plan(results *r, plan_action action, run_mode mode, int workers
                       ...) __attribute__((format(printf, 5, 6)));
 
 /* What one run says about the whole job: its wall time, or for a sample, start-up + (wall -
- * start-up) x scale. NAN without a wall time. */
+ * start-up - teardown) x scale + teardown: the pool's start and its shutdown are paid once
+ * whatever the number of tasks. NAN without a wall time. */
 double results_run_wall(const run_result *run);
 
 /* Recomputes r->summary from r->runs: per (mode, workers), the median of successful repeats, its
