@@ -1,5 +1,6 @@
 /* plan.c - which configurations a run measures: modes x worker counts x repeats. */
 #include "concur/plan.h"
+#include "concur/stats.h"
 
 #include <math.h>
 #include <stdio.h>
@@ -130,7 +131,36 @@ plan_repeat_verdict plan_repeat_next(const plan_repeat_rule *rule, int n, double
         return PLAN_REPEAT_CAP;
     if (!contended)
         return PLAN_REPEAT_DECIDED;
+    if (isfinite(precision) && plan_repeat_predict(n, precision, rule->max_runs) > rule->precision)
+        return PLAN_REPEAT_OUT_OF_REACH;
     return PLAN_REPEAT_MORE;
+}
+
+double plan_repeat_predict(int n, double precision, int m)
+{
+    if (n < 2 || m <= n || !isfinite(precision) || !(precision >= 0))
+        return precision;
+    /* The log-normal interval's half-width: t(0.975, n - 1) * sd / sqrt(n), the sd as it is. */
+    double half = log1p(precision) * sqrt((double)n / m) * stats_t975(m - 1) / stats_t975(n - 1);
+    return expm1(half);
+}
+
+int plan_repeat_needed(int n, double precision, double target)
+{
+    if (!isfinite(precision) || !(target > 0) || n < 2)
+        return 0;
+    if (precision <= target)
+        return n;
+    for (int m = n + 1; m <= PLAN_REPEAT_NEEDED_MAX; m++)
+        if (plan_repeat_predict(n, precision, m) <= target)
+            return m;
+    return 0;
+}
+
+bool plan_variant_futile(double first_wall, double against_high)
+{
+    return isfinite(first_wall) && isfinite(against_high) && against_high > 0 &&
+           first_wall > against_high * PLAN_VARIANT_FUTILE;
 }
 
 int plan_grow(const plan_step *s, char *why, size_t len)
@@ -211,7 +241,7 @@ int plan_sample_shrink(int tasks_run, double wall_s, int workers)
 {
     if (!(wall_s > PLAN_SAMPLE_SLOW_FACTOR * PLAN_SAMPLE_RUN_S) || tasks_run <= 0)
         return 0;
-    double want = PLAN_SAMPLE_SLOW_FACTOR / 2 * PLAN_SAMPLE_RUN_S;
+    double want = PLAN_SAMPLE_RUN_S;
     long k = (long)ceil(tasks_run * want / wall_s);
     long floor_k = (long)PLAN_SAMPLE_TASKS_PER_WORKER * (workers > 0 ? workers : 1);
     if (floor_k < PLAN_SAMPLE_MIN_TASKS)

@@ -5,6 +5,7 @@
 
 #include "check_concur.h"
 #include "concur/plan.h"
+#include "concur/stats.h"
 
 #define ALL (MODE_BIT(MODE_SINGLE) | MODE_BIT(MODE_THREADS) | MODE_BIT(MODE_PROCESSES))
 
@@ -88,9 +89,12 @@ static const struct {
     {2, 0.01, false, PLAN_REPEAT_MORE},        /* even when already precise */
     {3, 0.02, true, PLAN_REPEAT_PRECISE},      /* a flat, quiet configuration stops at 3 */
     {3, 0.05, true, PLAN_REPEAT_PRECISE},      /* exactly the precision asked */
-    {3, 0.30, true, PLAN_REPEAT_MORE},         /* a noisy one the choice turns on repeats */
-    {5, 0.12, true, PLAN_REPEAT_MORE},
+    {3, 0.10, true, PLAN_REPEAT_MORE},         /* a noisy one the choice turns on repeats */
+    {4, 0.07, true, PLAN_REPEAT_MORE},
+    {5, 0.055, true, PLAN_REPEAT_MORE},
     {6, 0.12, true, PLAN_REPEAT_CAP},          /* ... up to the cap */
+    {3, 0.30, true, PLAN_REPEAT_OUT_OF_REACH}, /* so noisy that 6 runs would leave +-12 % */
+    {5, 0.12, true, PLAN_REPEAT_OUT_OF_REACH}, /* one run more cannot halve it */
     {3, 0.30, false, PLAN_REPEAT_DECIDED},     /* noisy, but no decision turns on it */
     {4, NAN, true, PLAN_REPEAT_MORE},          /* precision unknown is not precise */
 };
@@ -101,6 +105,35 @@ START_TEST(test_repeat_table)
     ck_assert_int_eq(plan_repeat_next(&rule, repeat_cases[_i].n, repeat_cases[_i].precision,
                                       repeat_cases[_i].contended),
                      repeat_cases[_i].expected);
+}
+END_TEST
+
+/* The prediction against the interval stats computes: 3 runs at log-sd a, and 5 runs at the same
+ * log-sd, give the precisions plan_repeat_predict relates. */
+START_TEST(test_repeat_predict_matches_stats)
+{
+    double a = 0.08;
+    double three[3] = {exp(-a), 1.0, exp(a)};                             /* log-sd a */
+    double five[5] = {exp(-a), exp(-a), 1.0, exp(a), exp(a)};              /* log-sd a too */
+    double p3 = stats_median_precision(three, 3);
+    double p5 = stats_median_precision(five, 5);
+    ck_assert(p5 < p3);
+    ck_assert_double_eq_tol(plan_repeat_predict(3, p3, 5), p5, 1e-9);
+    /* m <= n or too few runs: nothing to predict */
+    ck_assert_double_eq_tol(plan_repeat_predict(3, p3, 3), p3, 1e-12);
+    ck_assert_double_eq_tol(plan_repeat_predict(1, 0.3, 6), 0.3, 1e-12);
+}
+END_TEST
+
+START_TEST(test_repeat_needed)
+{
+    ck_assert_int_eq(plan_repeat_needed(3, 0.02, 0.05), 3); /* there already */
+    int m = plan_repeat_needed(3, 0.30, 0.05);
+    ck_assert_int_gt(m, PLAN_DEFAULT_MAX_RUNS);
+    ck_assert(plan_repeat_predict(3, 0.30, m) <= 0.05);
+    ck_assert(plan_repeat_predict(3, 0.30, m - 1) > 0.05);
+    ck_assert_int_eq(plan_repeat_needed(1, 0.30, 0.05), 0);     /* one run shows no noise */
+    ck_assert_int_eq(plan_repeat_needed(3, 50.0, 0.0001), 0);   /* beyond any sane count */
 }
 END_TEST
 
@@ -174,10 +207,10 @@ static const struct {
 } sample_cases[] = {
     {40, 0.30, 1, 0, 40},     /* a short pass is measured whole */
     {40, NAN, 2, 0, 40},      /* pass unknown: whole */
-    {40, 1.00, 1, 0, 8},      /* 0.2 s of a 1 s pass, at least 8 */
+    {40, 1.00, 1, 0, 8},      /* 0.1 s of a 1 s pass, at least 8 */
     {40, 1.00, 4, 0, 16},     /* 4 tasks per worker */
     {40, 1.00, 32, 0, 40},    /* never more than the job has */
-    {30000, 1.0, 2, 0, 6000}, /* tiny tasks: 0.2 s of them */
+    {30000, 1.0, 2, 0, 3000}, /* tiny tasks: 0.1 s of them */
     {40, 100.0, 1, 0, 8},     /* a long job: the minimum */
     {40, 1.00, 1, -1, 40},    /* --sample all */
     {40, 0.10, 1, 10, 10},    /* --sample 10, even of a short pass */
@@ -200,9 +233,9 @@ START_TEST(test_sample_error_and_shrink)
     ck_assert_double_eq_tol(se8, 0.3 / sqrt(8.0) * sqrt(1 - 8.0 / 40), 1e-12);
     ck_assert(se20 < se8);
     ck_assert_double_eq(plan_sample_se(8, 40, 0.0), 0.0); /* equal tasks: any sample is exact */
-    /* a run of 1000 tasks that took 2 s (0.8 s was the limit): about 0.4 s of them next */
-    ck_assert_int_eq(plan_sample_shrink(1000, 2.0, 2), 200);
-    ck_assert_int_eq(plan_sample_shrink(1000, 0.5, 2), 0);  /* not slow */
+    /* a run of 1000 tasks that took 2 s (0.2 s was the limit): about 0.1 s of them next */
+    ck_assert_int_eq(plan_sample_shrink(1000, 2.0, 2), 50);
+    ck_assert_int_eq(plan_sample_shrink(1000, 0.15, 2), 0); /* not slow */
     ck_assert_int_eq(plan_sample_shrink(10, 5.0, 2), 8);    /* never below the minimum */
     ck_assert_int_eq(plan_sample_shrink(8, 5.0, 2), 0);     /* nothing left to shrink */
 }
@@ -231,6 +264,8 @@ Suite *plan_suite(void)
     tc = tcase_create("stopping");
     tcase_add_loop_test(tc, test_repeat_table, 0, sizeof(repeat_cases) / sizeof(repeat_cases[0]));
     tcase_add_test(tc, test_repeat_fixed);
+    tcase_add_test(tc, test_repeat_predict_matches_stats);
+    tcase_add_test(tc, test_repeat_needed);
     tcase_add_loop_test(tc, test_grow_table, 0, sizeof(grow_cases) / sizeof(grow_cases[0]));
     tcase_add_loop_test(tc, test_sample_table, 0, sizeof(sample_cases) / sizeof(sample_cases[0]));
     tcase_add_test(tc, test_sample_error_and_shrink);

@@ -55,6 +55,8 @@ typedef enum {
     PLAN_REPEAT_PRECISE,   /* the interval is as narrow as asked */
     PLAN_REPEAT_CAP,       /* the cap on runs was reached before that */
     PLAN_REPEAT_DECIDED,   /* imprecise, but no decision turns on it */
+    PLAN_REPEAT_OUT_OF_REACH, /* a decision turns on it, but at this noise even the cap's runs
+                                 would not bring it to the precision asked */
 } plan_repeat_verdict;
 
 typedef struct {
@@ -69,6 +71,17 @@ typedef struct {
  * stops at min_runs whatever its precision. */
 plan_repeat_verdict plan_repeat_next(const plan_repeat_rule *rule, int n, double precision,
                                      bool contended);
+
+/* The precision m runs would give a configuration whose n runs give `precision`, at the noise
+ * those n runs showed: the log-normal interval narrows as t(0.975, m - 1) / sqrt(m). A run more
+ * costs as much as the first; one that cannot reach the precision asked within the cap is not
+ * worth it (PLAN_REPEAT_OUT_OF_REACH). precision itself when m <= n or n < 2. */
+double plan_repeat_predict(int n, double precision, int m);
+
+/* About how many runs in all would bring that precision to target: n when it is there already, 0
+ * when more than PLAN_REPEAT_NEEDED_MAX would be needed or nothing is known (n < 2). */
+#define PLAN_REPEAT_NEEDED_MAX 1000
+int plan_repeat_needed(int n, double precision, double target);
 
 /* One step of a pruned sweep, just measured: mode at workers, against the count before it. */
 typedef struct {
@@ -92,16 +105,28 @@ typedef struct {
  * core. Returns the next count, or 0 to stop; why gets the reason either way. */
 int plan_grow(const plan_step *s, char *why, size_t len);
 
+/* A follow-up (another chunksize or start method) whose first run is slower than the high end of
+ * the 95 % interval of the configuration it is measured against, by more than this factor, is not
+ * run again: it cannot win, and more runs would only tell by how much it loses. */
+#define PLAN_VARIANT_FUTILE 1.10
+/* Whether that is so for a first run of first_wall seconds against an interval up to against_high
+ * (whole-job wall times both); false when either is unknown. */
+bool plan_variant_futile(double first_wall, double against_high);
+
 /* ---- samples of a long job ------------------------------------------------------------------ */
 
 /* A run shorter than this is measured on every task: a sample would save little. */
 #define PLAN_SAMPLE_WHOLE_S 0.40
-/* A sampled run aims at about this much single-thread work. */
-#define PLAN_SAMPLE_RUN_S 0.20
+/* A sampled run aims at about this much single-thread work: long enough that a run's fixed
+ * costs (start-up, scheduling) are a small part of it, short enough that a run costs little more
+ * than the interpreter's own start. */
+#define PLAN_SAMPLE_RUN_S 0.10
 /* Never fewer tasks than this in a sample, and at least this many per worker, so that the last
  * tasks' imbalance weighs no more than in a longer run. */
 #define PLAN_SAMPLE_MIN_TASKS 8
 #define PLAN_SAMPLE_TASKS_PER_WORKER 4
+/* The warm-up runs this many tasks: enough for a median task time. */
+#define PLAN_WARMUP_TASKS 4
 
 /* How many of the job's tasks a run of `workers` workers measures: all of them when
  * requested < 0 (--sample all) or when one pass is short (pass_s, single-thread seconds for all
@@ -112,9 +137,9 @@ int plan_sample_tasks(int tasks, double pass_s, int workers, int requested);
 
 /* A sampled configuration whose run took longer than PLAN_SAMPLE_SLOW_FACTOR x PLAN_SAMPLE_RUN_S
  * (a pool slower than single, say) measures fewer tasks in its next runs: returns that count
- * (enough for about PLAN_SAMPLE_SLOW_FACTOR / 2 x PLAN_SAMPLE_RUN_S, within the limits of
- * plan_sample_tasks), or 0 to keep the run as it is. */
-#define PLAN_SAMPLE_SLOW_FACTOR 4.0
+ * (enough for about PLAN_SAMPLE_RUN_S, within the limits of plan_sample_tasks), or 0 to keep the
+ * run as it is. */
+#define PLAN_SAMPLE_SLOW_FACTOR 2.0
 int plan_sample_shrink(int tasks_run, double wall_s, int workers);
 
 /* What scaling a sample to the whole job is worth: a sample of k tasks out of n whose task times
