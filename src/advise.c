@@ -30,7 +30,8 @@ static const struct {
      * speedup: the knee, past which more workers buy little. */
     .knee_share = 0.90,
     /* A process pool's cost per task, over the work per task, from which a larger chunksize is
-     * measured: below it, batching cannot gain more than this share. */
+     * measured: below it, batching cannot gain more than this share. The pool's own noise raises
+     * it: a gain smaller than the precision of the pool's median could not be seen. */
     .chunk_overhead_min = 0.10,
     /* The share of the work per task that the pool's cost per task should fall to with batching:
      * the chunksize measured is the one that would bring it there. */
@@ -290,10 +291,16 @@ static const config_summary *process_reference(const results *r)
 }
 
 /* The chunksize that would bring the pool's cost per task to chunk_target of the work, leaving
- * each of n workers chunk_min_per_worker chunks at least; 1 when batching is not worth measuring. */
-static int chunksize_to_try(const results *r, int workers, double cost, double work)
+ * each of n workers chunk_min_per_worker chunks at least; 1 when batching is not worth measuring:
+ * the cost under chunk_overhead_min of the work, or under the precision of the pool's own median
+ * (noise: what batching could save would not show). */
+static int chunksize_to_try(const results *r, int workers, double cost, double work,
+                            double noise)
 {
-    if (!(cost >= limits.chunk_overhead_min * work) || !(work > 0))
+    double share = limits.chunk_overhead_min;
+    if (isfinite(noise) && noise > share)
+        share = noise;
+    if (!(cost >= share * work) || !(work > 0))
         return 1;
     double want = ceil(cost / (limits.chunk_target * work));
     double cap = floor((double)r->workload.tasks / (limits.chunk_min_per_worker * workers));
@@ -328,13 +335,27 @@ int advise_followups(const results *r, advise_followup *out, int max)
     choice ch;
     if (r->precision > 0 && choose(r, &ch)) {
         const config_summary *pair[2] = {ch.choice, ch.fastest};
+        /* The fastest faster than the choice by more than a tie, yet chosen against for its
+         * cost because the repeats cannot tell them apart: the choice turns on telling them
+         * apart, so both run again up to the cap, whatever their own precision. */
+        bool undecided = ch.by_cost && ch.fastest->wall_s < (1.0 - limits.tie_ratio) *
+                                                                ch.choice->wall_s;
         for (int i = 0; i < 2 && n < max; i++) {
             const config_summary *s = pair[i];
             if (i == 1 && s == pair[0])
                 break;
-            if (!(s->precision > r->precision) || s->runs_ok >= r->max_repeat)
+            char a[64], b[64], why[ADVISE_TEXT_LEN];
+            if (undecided && s->runs_ok < r->max_repeat) {
+                util_fmt(why, sizeof(why), "%s or %s: the repeats cannot tell them apart yet: "
+                         "one more run of each (up to %d)",
+                         config_name(a, sizeof(a), r, ch.choice),
+                         config_name(b, sizeof(b), r, ch.fastest), r->max_repeat);
+                again(&out[n++], s, 1, why);
                 continue;
-            char a[64], why[ADVISE_TEXT_LEN];
+            }
+            plan_repeat_rule rule = {PLAN_MIN_RUNS, r->max_repeat, r->precision};
+            if (plan_repeat_next(&rule, s->runs_ok, s->precision, true) != PLAN_REPEAT_MORE)
+                continue;
             util_fmt(why, sizeof(why), "%s (%s) is known to +-%.0f %%: one more run "
                      "(until +-%.0f %% or %d runs)", config_name(a, sizeof(a), r, s),
                      i == 0 ? "the choice so far" : "the fastest so far",
@@ -352,7 +373,7 @@ int advise_followups(const results *r, advise_followup *out, int max)
     /* Batching, where the pool's cost per task is of the order of the work. */
     double cost = pool_cost_per_task(r, MODE_PROCESSES);
     double work = work_per_task(r, single);
-    int chunk = chunksize_to_try(r, ref->workers, cost, work);
+    int chunk = chunksize_to_try(r, ref->workers, cost, work, ref->precision);
     if (chunk > 1 && !find_any(r, MODE_PROCESSES, ref->workers, chunk, ref->start_method)) {
         advise_followup *f = &out[n++];
         memset(f, 0, sizeof(*f));
@@ -361,6 +382,8 @@ int advise_followups(const results *r, advise_followup *out, int max)
         f->chunksize = chunk;
         f->variant = true;
         snprintf(f->start_method, sizeof(f->start_method), "%s", ref->start_method);
+        f->against_chunksize = ref->chunksize > 0 ? ref->chunksize : 1;
+        snprintf(f->against_method, sizeof(f->against_method), "%s", ref->start_method);
         char c[32], w[32];
         util_fmt(f->why, sizeof(f->why),
                  "the process pool costs %s per task against %s of work: measuring chunksize %d",
@@ -380,11 +403,53 @@ int advise_followups(const results *r, advise_followup *out, int max)
             f->chunksize = c->chunksize;
             f->variant = true;
             snprintf(f->start_method, sizeof(f->start_method), "%s", other);
+            f->against_chunksize = c->chunksize > 0 ? c->chunksize : 1;
+            snprintf(f->against_method, sizeof(f->against_method), "%s", c->start_method);
             util_fmt(f->why, sizeof(f->why), "measuring what %s costs next to %s", other,
                      c->start_method);
         }
     }
     return n;
+}
+
+bool advise_followup_settled(const results *r, const advise_followup *f, const run_result *first,
+                             char *why, size_t len)
+{
+    if (!f->variant || f->against_chunksize <= 0 || first->status != RUN_OK)
+        return false;
+    const config_summary *a = NULL;
+    for (int i = 0; i < r->nsummary && !a; i++) {
+        const config_summary *s = &r->summary[i];
+        if (s->mode == f->mode && s->workers == f->workers &&
+            (s->chunksize > 0 ? s->chunksize : 1) == f->against_chunksize &&
+            strcmp(s->start_method, f->against_method) == 0 && usable(s))
+            a = s;
+    }
+    if (!a)
+        return false;
+    char x[32], y[32];
+    /* Another start method: its pool start-up, measured to the millisecond in one run, is all it
+     * adds; where that alone breaks the tie with the method measured, it cannot be chosen
+     * (start_method_choice). */
+    if (strcmp(f->start_method, f->against_method) != 0 && isfinite(first->startup_s) &&
+        isfinite(a->startup_s) && first->startup_s - a->startup_s > limits.tie_ratio * a->wall_s) {
+        util_fmt(why, len, "1 run: %s's pool start-up (%s) adds %.0f %% to %s's wall time by "
+                 "itself, over the %.0f %% a tie allows: it cannot be chosen, not run again",
+                 f->start_method, util_fmt_seconds(x, sizeof(x), first->startup_s),
+                 100 * (first->startup_s - a->startup_s) / a->wall_s, f->against_method,
+                 100 * limits.tie_ratio);
+        return true;
+    }
+    /* Any follow-up whose first run is far slower than the other's interval reaches. */
+    double w = results_run_wall(first);
+    if (plan_variant_futile(w, a->ci_high_s)) {
+        util_fmt(why, len, "1 run: %s, over %.0f %% beyond the interval of chunksize %d, %s (up "
+                 "to %s): it cannot win, not run again", util_fmt_seconds(x, sizeof(x), w),
+                 100 * (PLAN_VARIANT_FUTILE - 1), f->against_chunksize, f->against_method,
+                 util_fmt_seconds(y, sizeof(y), a->ci_high_s));
+        return true;
+    }
+    return false;
 }
 
 /* ---- the recommendation ----------------------------------------------------------------------- */
@@ -719,7 +784,8 @@ void advise_recommend(const results *r, int target_cores, recommendation *out)
             if (!v->variant || v->mode != MODE_PROCESSES || v->chunksize <= 1 || !usable(v))
                 continue;
             const config_summary *b = results_find_summary(r, MODE_PROCESSES, v->workers);
-            if (!usable(b))
+            /* The batched pool under the other start method is the start method's note. */
+            if (!usable(b) || strcmp(v->start_method, b->start_method) != 0)
                 continue;
             char bs[48], vs[48];
             if (c->chunksize > 1)
@@ -791,11 +857,16 @@ void advise_recommend(const results *r, int target_cores, recommendation *out)
                       config_name(cn, sizeof(cn), r, ch.choice));
     }
     if (r->precision > 0 && c->precision > r->precision && isfinite(c->precision)) {
-        char cn[64];
+        char cn[64], need[96];
+        int m = plan_repeat_needed(c->runs_ok, c->precision, r->precision);
+        if (m > 0)
+            util_fmt(need, sizeof(need), "about %d runs would reach it", m);
+        else
+            util_fmt(need, sizeof(need), "no sane number of runs would reach it");
         open_question(out, "how fast %s is to within +-%.0f %%: %d runs left its median at "
-                      "+-%.0f %% (the noise here; --max-repeat allows more runs)",
+                      "+-%.0f %% (the noise here: %s; --max-repeat is %d)",
                       config_name(cn, sizeof(cn), r, c), 100 * r->precision, c->runs_ok,
-                      100 * c->precision);
+                      100 * c->precision, need, r->max_repeat);
     }
     for (int i = 0; i < r->nplan; i++) {
         const plan_entry *e = &r->plan[i];

@@ -371,12 +371,11 @@ START_TEST(test_followups)
     round_trip(&r);
     results_free(&r);
 
-    /* Processes look 2x faster than single but the repeats cannot confirm it: with +-5 % asked,
-     * one more run of each configuration the choice turns on (single, the cheaper choice, and
-     * processes x2, the fastest); at the cap, or with fixed repeats, none. */
+    /* Processes x2, the choice, known to +-10 % after 3 runs: with +-5 % asked, one more run of
+     * it (6 runs would get there at that noise); at the cap, or with fixed repeats, none. */
     scenario noisy = {"noisy", 2, 0.99, 0.015, 2e-4, 64, 0,
                       {S(1.0), T(1, 1.0), T(2, 1.02), P(1, 1.02),
-                       {MODE_PROCESSES, 2, 0.5, 0.6, 0, NULL, false, 0}}};
+                       {MODE_PROCESSES, 2, 0.5, 0.03, 0, NULL, false, 0}}};
     build(&noisy, &r);
     r.precision = 0.05;
     r.max_repeat = 6;
@@ -396,6 +395,44 @@ START_TEST(test_followups)
         ck_assert_int_eq(f[i].repeats, 0);
     r.max_repeat = 6;
     r.precision = 0;
+    n = advise_followups(&r, f, ADVISE_MAX_FOLLOWUPS);
+    for (int i = 0; i < n; i++)
+        ck_assert_int_eq(f[i].repeats, 0);
+    results_free(&r);
+
+    /* Noisy enough (+-17 % after 3 runs) that the cap's 6 runs would still leave +-7 %: no more
+     * runs of it, and the recommendation says how many it would take. */
+    noisy.c[4].spread = 0.05;
+    build(&noisy, &r);
+    r.precision = 0.05;
+    r.max_repeat = 6;
+    n = advise_followups(&r, f, ADVISE_MAX_FOLLOWUPS);
+    for (int i = 0; i < n; i++)
+        ck_assert_int_eq(f[i].repeats, 0);
+    advise_recommend(&r, 0, &rec);
+    bool said = false;
+    for (int i = 0; i < rec.nopen; i++)
+        said |= strstr(rec.open_questions[i], "would reach it") != NULL ||
+                strstr(rec.open_questions[i], "no sane number of runs") != NULL;
+    ck_assert_msg(said, "the open questions do not say what the noise would take");
+    results_free(&r);
+
+    /* Processes x2 twice as fast as single by their medians, but so noisy that the repeats cannot
+     * tell them apart: single is chosen for its cost, and both run again, however far their own
+     * precision is from +-5 %, until the cap. */
+    noisy.c[4].spread = 0.6;
+    build(&noisy, &r);
+    r.precision = 0.05;
+    r.max_repeat = 6;
+    n = advise_followups(&r, f, ADVISE_MAX_FOLLOWUPS);
+    ck_assert_int_eq(n, 2);
+    ck_assert_int_eq(f[0].mode, MODE_SINGLE);
+    ck_assert_int_eq(f[1].mode, MODE_PROCESSES);
+    for (int i = 0; i < n; i++) {
+        ck_assert_int_eq(f[i].repeats, 1);
+        ck_assert_ptr_nonnull(strstr(f[i].why, "cannot tell them apart"));
+    }
+    r.max_repeat = 3;
     n = advise_followups(&r, f, ADVISE_MAX_FOLLOWUPS);
     for (int i = 0; i < n; i++)
         ck_assert_int_eq(f[i].repeats, 0);

@@ -73,6 +73,8 @@ typedef struct {
     char start_method[16];
     bool variant;         /* the runs are follow-ups (another chunksize or start method) */
     int repeats;          /* how many runs: 0 for as many as the sweep's */
+    int against_chunksize; /* variant: the configuration it is measured against (same mode and */
+    char against_method[16]; /* workers); against_chunksize 0: none */
     char why[ADVISE_TEXT_LEN];
 } advise_followup;
 
@@ -88,6 +90,14 @@ void advise_init(recommendation *rec);
 /* The follow-up measurements worth making now that the sweep is done (r summarised and
  * classified), at most max of them, none already measured. Returns how many were written. */
 int advise_followups(const results *r, advise_followup *out, int max);
+
+/* Whether the first run of follow-up f (r summarised with it) already shows it cannot be chosen,
+ * so that more runs of it would be wasted: another start method whose measured pool start-up
+ * alone breaks the tie with the one it is measured against, or a run slower than that one's
+ * interval by more than PLAN_VARIANT_FUTILE. why gets the reason, with its numbers. */
+typedef struct run_result run_result;
+bool advise_followup_settled(const results *r, const advise_followup *f, const run_result *first,
+                             char *why, size_t len);
 
 /* Chooses from r's summary (results_summarize and classify_results first) into *out.
  * target_cores > 0 also predicts the speedup there with the scalability law. Can't fail: with
