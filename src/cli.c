@@ -89,7 +89,7 @@ static const char usage_run[] =
     "      --max-repeat N       at most N runs of one configuration (default: 6)\n"
     "      --sample N|all|auto  tasks per run: N spread over the job, all of them, or auto\n"
     "                           (default: all when one pass takes under 0.4 s, else about\n"
-    "                           0.2 s of them, at least 8 and 4 per worker)\n"
+    "                           0.1 s of them, at least 8 and 4 per worker)\n"
     "      --budget SECONDS     stop after this long, write what was measured and say what\n"
     "                           was not (default: no limit)\n"
     "      --fixed              exactly the planned configurations (--workers, or 1, 2, ... up\n"
@@ -429,13 +429,25 @@ typedef struct {
     int nshrunk;
 } session;
 
-/* Tasks per run for cfg after a slow run of it; 0: as plan_sample_tasks says. */
+/* Tasks per run for cfg after a slow run of it; 0: as plan_sample_tasks says. A thread pool keeps
+ * its sample: its cost per task grows with the tasks queued (tiny_tasks, 2 threads: 60 us a task
+ * with 1 200 queued, 160 us with 30 000), so a smaller sample would flatter it. A process pool's
+ * cost is the same per task at any size (330 us there at 1 200, 6 000 and 30 000); one not yet
+ * run starts where the thread pool of its size would have shrunk to: it pays the thread pool's
+ * hand-off per task and pickling and a pipe on top. A first run too short loses some precision;
+ * one too long costs seconds. */
 static int shrunk_tasks(const session *ss, plan_config cfg, bool variant)
 {
+    if (cfg.mode == MODE_THREADS)
+        return 0;
     for (int i = 0; i < ss->nshrunk; i++)
         if (ss->shrunk[i].cfg.mode == cfg.mode && ss->shrunk[i].cfg.workers == cfg.workers &&
             ss->shrunk[i].variant == variant)
             return ss->shrunk[i].tasks;
+    if (cfg.mode == MODE_PROCESSES && !variant)
+        for (int i = 0; i < ss->nshrunk; i++)
+            if (ss->shrunk[i].cfg.mode == MODE_THREADS && ss->shrunk[i].cfg.workers == cfg.workers)
+                return ss->shrunk[i].tasks;
     return 0;
 }
 
@@ -603,6 +615,9 @@ static const char *verdict_text(char *buf, size_t len, plan_repeat_verdict v, in
             return util_fmt(buf, len, "%d runs as asked: the median known to %s", n, p);
         return util_fmt(buf, len, "%d runs: the median known to %s; more only if the "
                         "recommendation turns on it", n, p);
+    case PLAN_REPEAT_OUT_OF_REACH:
+        return util_fmt(buf, len, "%d runs: the median known to %s; at this noise %d runs would "
+                        "not reach +-%.0f %%", n, p, rule->max_runs, 100 * rule->precision);
     case PLAN_REPEAT_MORE:
         break;
     }
@@ -611,10 +626,13 @@ static const char *verdict_text(char *buf, size_t len, plan_repeat_verdict v, in
 
 /* Runs of one configuration: exactly `count` when count > 0, else until the stopping rule says
  * enough (ss->rule), one at a time. Records the outcome in the plan. A configuration that fails
- * hard is not run again. first: the repeat number of the first new run. */
+ * hard is not run again. first: the repeat number of the first new run. f: the follow-up these
+ * runs measure (NULL for the sweep): one whose first run already loses clearly to the
+ * configuration it is measured against is not run again (plan_variant_futile). */
 static void measure_config(session *ss, const runner_env *env, plan_config cfg, int first,
-                           int count)
+                           int count, const advise_followup *f)
 {
+    char futile[PLAN_WHY_LEN] = "";
     int rep = first;
     plan_repeat_rule rule = ss->rule;
     if (count > 0) {
@@ -641,15 +659,52 @@ static void measure_config(session *ss, const runner_env *env, plan_config cfg, 
             failed = true;
             break;
         }
+        /* The warm-up's few tasks time a task, but not what the loop around it costs: the first
+         * real run of single, on its whole sample, tells the pass better. Where the sample it
+         * implies is off by more than half, later runs measure that one. */
+        if (adaptive_sample(ss) && cfg.mode == MODE_SINGLE && ran == 1 &&
+            stored->status == RUN_OK && stored->tasks > 0 && isfinite(stored->wall_s)) {
+            int tasks = ss->res->workload.tasks;
+            double pass = stored->wall_s * tasks / stored->tasks;
+            int k = plan_sample_tasks(tasks, pass, 1, ss->o->sample);
+            double q = (double)k / stored->tasks;
+            if (q > 1.5 || q < 1.0 / 1.5) {
+                char was[32], now[32];
+                log_info("        one pass takes about %s, not %s: later runs measure %d tasks",
+                         util_fmt_seconds(now, sizeof(now), pass),
+                         util_fmt_seconds(was, sizeof(was), ss->pass_s), k);
+                for (int i = 0; i < ss->res->nplan; i++)
+                    if (ss->res->plan[i].action == PLAN_WARMUP) {
+                        plan_entry *e = &ss->res->plan[i];
+                        size_t len = strlen(e->why);
+                        util_fmt(e->why + len, sizeof(e->why) - len, "; single's first run "
+                                 "(%d tasks in %s) put a pass at %s: later runs measure %d",
+                                 stored->tasks, util_fmt_seconds(was, sizeof(was), stored->wall_s),
+                                 now, k);
+                    }
+                ss->pass_s = pass;
+            }
+        }
         /* A sample run far slower than planned (a pool slower than single): fewer tasks next. */
         if (adaptive_sample(ss) && stored->sample_of > 0) {
             int k = plan_sample_shrink(stored->tasks, stored->wall_s, cfg.workers);
-            if (k > 0 && ss->nshrunk < (int)ARRAY_LEN(ss->shrunk)) {
-                ss->shrunk[ss->nshrunk].cfg = cfg;
-                ss->shrunk[ss->nshrunk].variant = env->variant;
-                ss->shrunk[ss->nshrunk++].tasks = k;
-                log_info("        %s x%d took %.2f s for %d tasks: its next runs measure %d",
-                         plan_mode_name(cfg.mode), cfg.workers, stored->wall_s, stored->tasks, k);
+            int at = 0;
+            while (at < ss->nshrunk &&
+                   !(ss->shrunk[at].cfg.mode == cfg.mode &&
+                     ss->shrunk[at].cfg.workers == cfg.workers &&
+                     ss->shrunk[at].variant == env->variant))
+                at++;
+            if (k > 0 && at < (int)ARRAY_LEN(ss->shrunk) &&
+                (at == ss->nshrunk || k < ss->shrunk[at].tasks)) {
+                ss->shrunk[at].cfg = cfg;
+                ss->shrunk[at].variant = env->variant;
+                ss->shrunk[at].tasks = k;
+                if (at == ss->nshrunk)
+                    ss->nshrunk++;
+                if (cfg.mode == MODE_PROCESSES)
+                    log_info("        %s x%d took %.2f s for %d tasks: its next runs measure %d",
+                             plan_mode_name(cfg.mode), cfg.workers, stored->wall_s,
+                             stored->tasks, k);
             }
         }
         results_summarize(ss->res);
@@ -661,6 +716,9 @@ static void measure_config(session *ss, const runner_env *env, plan_config cfg, 
         if (count > 0 && ran < count)
             v = PLAN_REPEAT_MORE;
         if (v != PLAN_REPEAT_MORE)
+            break;
+        if (f && count == 0 && ran == 1 &&
+            advise_followup_settled(ss->res, f, stored, futile, sizeof(futile)))
             break;
     }
     ss->configs_done++;
@@ -676,6 +734,8 @@ static void measure_config(session *ss, const runner_env *env, plan_config cfg, 
         util_fmt(why, sizeof(why), "failed: %s", ss->res->runs[ss->res->nruns - 1].error);
     else if (!s)
         util_fmt(why, sizeof(why), "no successful run");
+    else if (futile[0])
+        util_fmt(why, sizeof(why), "%s", futile);
     else if (ss->res->budget_reached && v == PLAN_REPEAT_MORE)
         util_fmt(why, sizeof(why), "%d runs when the budget ran out: the median known to "
                  "+-%.1f %%", s->runs_ok, 100 * s->precision);
@@ -698,7 +758,7 @@ static void warm_up(session *ss, const runner_env *base)
     results *res = ss->res;
     runner_env env = *base;
     int tasks = res->workload.tasks;
-    int k0 = tasks < PLAN_SAMPLE_MIN_TASKS ? tasks : PLAN_SAMPLE_MIN_TASKS;
+    int k0 = tasks < PLAN_WARMUP_TASKS ? tasks : PLAN_WARMUP_TASKS;
     env.tasks = k0;
     env.sample_of = k0 < tasks ? tasks : 0;
     const run_result *w = run_once(ss, &env, (plan_config){MODE_SINGLE, 1}, 0, 0, true);
@@ -749,7 +809,8 @@ static void sweep_mode(session *ss, const runner_env *env, run_mode mode)
                              "tasks", n, res->workload.tasks);
             break;
         }
-        measure_config(ss, env, (plan_config){mode, n}, 1, ss->o->repeat_given ? ss->o->repeat : 0);
+        measure_config(ss, env, (plan_config){mode, n}, 1, ss->o->repeat_given ? ss->o->repeat : 0,
+                       NULL);
         results_summarize(res);
         const config_summary *s = results_find_summary(res, mode, n);
         if (!s || s->runs_ok == 0 || res->budget_reached)
@@ -923,7 +984,7 @@ static int cmd_run_measure(const run_options *o)
     if (!adaptive) {
         /* The plan as built: every configuration, exactly --repeat runs, in order. */
         for (int ci = 0; ci < p.n && !runner_interrupted() && !res.budget_reached; ci++) {
-            measure_config(&ss, &env, p.configs[ci], 1, p.repeat);
+            measure_config(&ss, &env, p.configs[ci], 1, p.repeat, NULL);
             if (p.configs[ci].mode == MODE_SINGLE && o->tasks == 0)
                 warn_if_short(&res);
         }
@@ -941,7 +1002,7 @@ static int cmd_run_measure(const run_options *o)
                 if (first_of_mode)
                     sweep_mode(&ss, &env, cfg.mode);
             } else {
-                measure_config(&ss, &env, cfg, 1, o->repeat_given ? o->repeat : 0);
+                measure_config(&ss, &env, cfg, 1, o->repeat_given ? o->repeat : 0, NULL);
                 if (cfg.mode == MODE_SINGLE) {
                     results_summarize(&res);
                     /* The tasks' cost spread, from every single run: it sizes the error a sample
@@ -969,7 +1030,7 @@ static int cmd_run_measure(const run_options *o)
                     log_info("        the threads measured cannot tell whether the job holds the "
                              "GIL: trying %d", more);
                     measure_config(&ss, &env, (plan_config){MODE_THREADS, more}, 1,
-                                   o->repeat_given ? o->repeat : 0);
+                                   o->repeat_given ? o->repeat : 0, NULL);
                 }
             }
         }
@@ -1017,7 +1078,7 @@ static int cmd_run_measure(const run_options *o)
                     break;
                 continue;
             }
-            measure_config(&ss, &v, (plan_config){f[i].mode, f[i].workers}, first, count);
+            measure_config(&ss, &v, (plan_config){f[i].mode, f[i].workers}, first, count, &f[i]);
         }
     }
     if (adaptive) {
