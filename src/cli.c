@@ -833,13 +833,12 @@ static void sweep_mode(session *ss, const runner_env *env, run_mode mode)
         plan_step step = {.mode = mode, .workers = n, .speedup = s->speedup,
                           .gain_low = gain_low, .prev_speedup = prev,
                           .cpu_utilization = s->cpu_utilization, .threads_speedup = NAN,
-                          .threads_speedup_high = NAN, .cores = res->machine.allowed_cores,
+                          .cores = res->machine.allowed_cores,
                           .tasks = res->workload.tasks};
         const config_summary *t = mode == MODE_PROCESSES ? results_find_summary(res, MODE_THREADS, n)
                                                          : NULL;
         if (t && t->runs_ok > 0) {
             step.threads_speedup = t->speedup;
-            step.threads_speedup_high = t->speedup_high;
         }
         char why[PLAN_WHY_LEN];
         int next = plan_grow(&step, why, sizeof(why));

@@ -179,8 +179,10 @@ int plan_grow(const plan_step *s, char *why, size_t len)
                  s->prev_speedup, 100 * (PLAN_GROW_MIN_GAIN - 1));
         return 0;
     }
+    /* The medians, not the intervals: a thread pool measured noisily must not hide a process
+     * pool twice as fast, nor one within 10 % of it justify a larger process pool. */
     if (s->mode == MODE_PROCESSES && isfinite(s->threads_speedup) &&
-        !(s->speedup > s->threads_speedup_high)) {
+        !(s->speedup > s->threads_speedup * PLAN_GROW_MIN_GAIN)) {
         snprintf(why, len, "processes x%d: %.2fx, no faster than threads x%d (%.2fx): a larger "
                  "process pool would cost more than the thread pool that matches it",
                  s->workers, s->speedup, s->workers, s->threads_speedup);

@@ -93,7 +93,6 @@ typedef struct {
                                      from the two configurations' own runs (NAN: unknown) */
     double cpu_utilization;       /* of the workers at this count */
     double threads_speedup;       /* processes only: threads at the same count (NAN: unmeasured) */
-    double threads_speedup_high;
     int cores;                    /* physical cores of the run */
     int tasks;                    /* tasks of the whole job */
 } plan_step;
