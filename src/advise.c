@@ -340,6 +340,13 @@ int advise_followups(const results *r, advise_followup *out, int max)
          * apart, so both run again up to the cap, whatever their own precision. */
         bool undecided = ch.by_cost && ch.fastest->wall_s < (1.0 - limits.tie_ratio) *
                                                                 ch.choice->wall_s;
+        /* A pool chosen as the fastest whose speedup interval still reaches below 1: whether to
+         * parallelize at all turns on it and on single, the baseline. */
+        if (!undecided && ch.choice == ch.fastest && ch.choice->mode != MODE_SINGLE &&
+            ch.choice->speedup_low < 1.0) {
+            pair[1] = single;
+            undecided = true;
+        }
         for (int i = 0; i < 2 && n < max; i++) {
             const config_summary *s = pair[i];
             if (i == 1 && s == pair[0])
@@ -349,7 +356,7 @@ int advise_followups(const results *r, advise_followup *out, int max)
                 util_fmt(why, sizeof(why), "%s or %s: the repeats cannot tell them apart yet: "
                          "one more run of each (up to %d)",
                          config_name(a, sizeof(a), r, ch.choice),
-                         config_name(b, sizeof(b), r, ch.fastest), r->max_repeat);
+                         config_name(b, sizeof(b), r, pair[1]), r->max_repeat);
                 again(&out[n++], s, 1, why);
                 continue;
             }

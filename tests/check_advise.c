@@ -438,6 +438,23 @@ START_TEST(test_followups)
         ck_assert_int_eq(f[i].repeats, 0);
     results_free(&r);
 
+    /* Threads x2 the fastest at 1.2x and told apart from single by their repeats, but the
+     * speedup's interval, which carries the noise of both, reaches below 1: whether to
+     * parallelize at all is open, so both run again. */
+    scenario shaky = {"shaky", 2, 0.99, 0.015, 2e-4, 64, 0,
+                      {{MODE_SINGLE, 1, 1.2, 0.04, 0, NULL, false, 0},
+                       {MODE_THREADS, 2, 1.0, 0.04, 0, NULL, false, 0}, P(2, 1.6)}};
+    build(&shaky, &r);
+    r.precision = 0.05;
+    r.max_repeat = 6;
+    results_summarize(&r);
+    n = advise_followups(&r, f, ADVISE_MAX_FOLLOWUPS);
+    ck_assert_int_eq(n, 2);
+    ck_assert_int_eq(f[0].mode, MODE_THREADS);
+    ck_assert_int_eq(f[1].mode, MODE_SINGLE);
+    ck_assert_ptr_nonnull(strstr(f[1].why, "cannot tell them apart"));
+    results_free(&r);
+
     /* Cheap pool, threads win: nothing to measure. */
     scenario rel = {"releases", 2, 0.99, 0.015, 2e-4, 64, 0,
                     {S(1.0), T(1, 1.0), T(2, 0.51), P(1, 1.02), P(2, 0.52)}};
