@@ -68,7 +68,7 @@ timed() {
   elapsed=$(awk -v a="$t0" -v b="$t1" 'BEGIN {printf "%.3f", b - a}')
 }
 
-# recommendation DIR -> "MODEL WORKERS NRUNS" from DIR/results.json; MODEL is "none" where no
+# recommendation DIR -> "MODEL WORKERS NRUNS CHUNKSIZE" from DIR/results.json; MODEL is "none" where no
 # recommendation was made. Fails (non-zero) where the file is missing or unreadable.
 recommendation() {
   "$py" - "$1/results.json" <<'PY'
@@ -81,9 +81,9 @@ except (OSError, ValueError) as e:
 rec = d.get("recommendation")
 runs = len(d.get("runs") or [])
 if isinstance(rec, dict) and rec.get("made", True) and rec.get("model"):
-    print(rec["model"], int(rec.get("workers") or 1), runs)
+    print(rec["model"], int(rec.get("workers") or 1), runs, int(rec.get("chunksize") or 1))
 else:
-    print("none", 0, runs)
+    print("none", 0, runs, 1)
 PY
 }
 
@@ -114,7 +114,7 @@ concur_run() {
     show_log "$log"
     return 1
   fi
-  read -r model workers nruns <<<"$parsed"
+  read -r model workers nruns chunksize <<<"$parsed"
 }
 
 fmt='%-16s %8s %9s %5s %10s %9s %5s %8s %7s  %-14s %-14s %s\n'
@@ -161,7 +161,7 @@ for w in "$@"; do
     misses+=("$name: concur failed")
     continue
   fi
-  c_s=$elapsed c_model=$model c_workers=$workers c_runs=$nruns
+  c_s=$elapsed c_model=$model c_workers=$workers c_runs=$nruns c_chunk=$chunksize
 
   # 3. the full sweep
   if ! concur_run "$name" "full-sweep" "$dir/full.log" "$dir/full" "$w" \
@@ -186,6 +186,11 @@ for w in "$@"; do
     agreement="same"
   elif [ "$c_model" = "$f_model" ] && [ "$c_workers" -gt "$sweep_max" ] && [ "$f_workers" -eq "$sweep_max" ]; then
     agreement="same (full sweep capped at $sweep_max)"
+  elif [ "$c_model" = processes ] && [ "$c_chunk" -gt 1 ]; then
+    # the full sweep measures map's default chunksize only: it cannot see what batching gains
+    agreement="different"
+    agree_ok=0
+    notes+=("$name: concur recommends chunksize $c_chunk, which the full sweep does not measure")
   else
     agreement="different"
     agree_ok=0
