@@ -627,8 +627,8 @@ static const char *verdict_text(char *buf, size_t len, plan_repeat_verdict v, in
 /* Runs of one configuration: exactly `count` when count > 0, else until the stopping rule says
  * enough (ss->rule), one at a time. Records the outcome in the plan. A configuration that fails
  * hard is not run again. first: the repeat number of the first new run. f: the follow-up these
- * runs measure (NULL for the sweep): one whose first run already loses clearly to the
- * configuration it is measured against is not run again (plan_variant_futile). */
+ * runs measure (NULL for the sweep): one whose first run already shows it cannot be chosen is
+ * not run again (advise_followup_settled). */
 static void measure_config(session *ss, const runner_env *env, plan_config cfg, int first,
                            int count, const advise_followup *f)
 {
@@ -661,7 +661,7 @@ static void measure_config(session *ss, const runner_env *env, plan_config cfg, 
         }
         /* The warm-up's few tasks time a task, but not what the loop around it costs: the first
          * real run of single, on its whole sample, tells the pass better. Where the sample it
-         * implies is off by more than half, later runs measure that one. */
+         * implies is more than 1.5 times off, later runs measure that one. */
         if (adaptive_sample(ss) && cfg.mode == MODE_SINGLE && ran == 1 &&
             stored->status == RUN_OK && stored->tasks > 0 && isfinite(stored->wall_s)) {
             int tasks = ss->res->workload.tasks;
