@@ -424,15 +424,9 @@ bool advise_followup_settled(const results *r, const advise_followup *f, const r
 {
     if (!f->variant || f->against_chunksize <= 0 || first->status != RUN_OK)
         return false;
-    const config_summary *a = NULL;
-    for (int i = 0; i < r->nsummary && !a; i++) {
-        const config_summary *s = &r->summary[i];
-        if (s->mode == f->mode && s->workers == f->workers &&
-            (s->chunksize > 0 ? s->chunksize : 1) == f->against_chunksize &&
-            strcmp(s->start_method, f->against_method) == 0 && usable(s))
-            a = s;
-    }
-    if (!a)
+    const config_summary *a = find_any(r, f->mode, f->workers, f->against_chunksize,
+                                       f->against_method);
+    if (!usable(a))
         return false;
     char x[32], y[32];
     /* Another start method: its pool start-up, measured to the millisecond in one run, is all it
