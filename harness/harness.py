@@ -914,6 +914,135 @@ def _process_pool_broke(exc, failure_path, processes):
           exit_code=None, signal=None)
 
 
+# ---------------------------------------------------------------------------------------------
+# Zygote: runs forked from one started interpreter (docs/protocol.md, "Warm interpreter")
+
+ZYGOTE_FDS = 5          # control, go, sync, stdout, stderr, in this order
+ZYGOTE_REQUEST_MAX = 65536
+
+
+def _recv_request(sock):
+    """(request dict, [fds]) from the next message, or (None, []) when the runner closed its end."""
+    import array
+    import socket
+    fds = array.array("i")
+    msg, anc, _flags, _addr = sock.recvmsg(ZYGOTE_REQUEST_MAX,
+                                           socket.CMSG_SPACE(ZYGOTE_FDS * fds.itemsize),
+                                           getattr(socket, "MSG_CMSG_CLOEXEC", 0))
+    for level, kind, data in anc:
+        if level == socket.SOL_SOCKET and kind == socket.SCM_RIGHTS:
+            fds.frombytes(data[:len(data) - (len(data) % fds.itemsize)])
+    if not msg:
+        for fd in fds:
+            os.close(fd)
+        return None, []
+    return json.loads(msg.decode()), list(fds)
+
+
+def _set_pdeathsig():
+    """PR_SET_PDEATHSIG, SIGKILL: the run dies with the runner, as one it started would."""
+    try:
+        import ctypes
+        libc = ctypes.CDLL(None, use_errno=True)
+        return libc.prctl(ctypes.c_int(1), ctypes.c_ulong(9), ctypes.c_ulong(0),
+                          ctypes.c_ulong(0), ctypes.c_ulong(0)) == 0
+    except Exception:
+        return False
+
+
+def zygote(fd):
+    """Zygote mode: an interpreter that has imported what every run needs, and on each request
+    forks. The child is the next zygote; this process becomes the run. The run stays a child of
+    the runner (which started the first zygote, and is the subreaper every later one is re-parented
+    to once the run before it exits), so the runner waits for it, kills its process group and reads
+    its rusage exactly as for a harness it started itself. Never returns."""
+    import socket
+    # What every run imports: started once here instead of once per run.
+    import argparse  # noqa: F401
+    import concurrent.futures  # noqa: F401
+    import concurrent.futures.process  # noqa: F401
+    import concurrent.futures.thread  # noqa: F401
+    import ctypes  # noqa: F401
+    import multiprocessing  # noqa: F401
+    import pickle  # noqa: F401
+    import traceback  # noqa: F401
+    _gil_range()
+    sock = socket.socket(fileno=fd)
+    sock.send(json.dumps({"ev": "zygote", "pid": os.getpid()}).encode())
+    while True:
+        try:
+            req, fds = _recv_request(sock)
+        except (OSError, ValueError):
+            os._exit(0)
+        if req is None:
+            os._exit(0)     # the runner is gone, or done
+        if len(fds) != ZYGOTE_FDS or os.getppid() != req.get("ppid") or not _set_pdeathsig() \
+                or os.getppid() != req.get("ppid"):
+            # Not the runner's child (yet), or without the descriptors: the runner starts this
+            # run itself instead.
+            for f in fds:
+                os.close(f)
+            sock.send(json.dumps({"ev": "refused", "ppid": os.getppid(),
+                                  "fds": len(fds)}).encode())
+            continue
+        sys.stdout.flush()
+        sys.stderr.flush()
+        pid = os.fork()
+        if pid == 0:
+            # The next zygote: in a process group of its own, so that killing this run's group
+            # leaves it alone; the parent-death signal is cleared by fork until it becomes a run.
+            for f in fds:
+                os.close(f)
+            try:
+                os.setpgid(0, 0)
+            except OSError:
+                pass
+            continue
+        try:
+            os.setpgid(pid, pid)    # both sides, so that the runner's kill never races it
+        except OSError:
+            pass
+        sock.send(json.dumps({"ev": "forked", "run": os.getpid(), "next": pid}).encode())
+        sock.close()
+        _become_run(req, fds)
+
+
+def _become_run(req, fds):
+    """The descriptors and environment a started harness gets (docs/protocol.md), then the run."""
+    import fcntl
+    high = [fcntl.fcntl(f, fcntl.F_DUPFD_CLOEXEC, 100) for f in fds]
+    for f in fds:
+        os.close(f)
+    ctl, go, sync, out, err = high
+    null = os.open(os.devnull, os.O_RDONLY)
+    os.dup2(null, 0)
+    os.close(null)
+    os.dup2(out, 1)
+    os.dup2(err, 2)
+    os.dup2(ctl, 3)
+    os.dup2(go, 4)
+    # Until the runner has bound this process and attached its counters, nothing runs.
+    try:
+        got = os.read(sync, 1)
+    except OSError:
+        got = b""
+    if not got:
+        os._exit(126)
+    # Every other descriptor goes (the zygote's socket included), as before an exec.
+    for name in os.listdir("/proc/self/fd"):
+        if int(name) >= 5:
+            try:
+                os.close(int(name))
+            except OSError:
+                pass
+    for key, value in (req.get("env") or {}).items():
+        os.environ[key] = value
+    argv = list(req.get("argv") or [])
+    sys.argv[1:] = argv
+    main(argv)
+    _exit(EXIT_OK)
+
+
 def _refuse_old_python(argv):
     """On an interpreter older than MIN_PYTHON: an `error` of kind `python` where the runner
     looks (stdout in probe mode, the control fd otherwise), exit 7."""
@@ -938,6 +1067,8 @@ def main(argv=None):
     argv = sys.argv[1:] if argv is None else argv
     if sys.version_info < MIN_PYTHON:
         _refuse_old_python(argv)
+    if len(argv) == 2 and argv[0] == "--zygote":
+        zygote(int(argv[1]))
     args = _parse_args(argv)
     if args.probe:
         probe(args.workload)

@@ -95,6 +95,9 @@ static const char usage_run[] =
     "      --fixed              exactly the planned configurations (--workers, or 1, 2, ... up\n"
     "                           to the core count), --repeat runs each: no warm-up, no growth,\n"
     "                           no follow-ups. For scripted timing and concur compare\n"
+    "      --fresh-interpreter  start a new interpreter for every run (default: runs fork\n"
+    "                           from one interpreter started once, which saves each run the\n"
+    "                           interpreter's start-up; nothing of it is in the measured time)\n"
     "  -p, --python PATH        interpreter to measure (default: python3). Launcher shims\n"
     "                           (pyenv) are resolved to the real interpreter first\n"
     "  -s, --start-method M     process pools: fork, spawn or forkserver (default: the\n"
@@ -134,6 +137,8 @@ static const char usage_classify[] =
     "  -t, --timeout SECONDS    limit for one run (default: 600, 0 for none)\n"
     "  -o, --out DIR            output directory (default: reports/NAME-UTCTIME/)\n"
     "      --counters LEVEL     highest counter level: auto, hardware, software, kernel\n"
+    "      --fresh-interpreter  start a new interpreter for every run (default: fork each\n"
+    "                           run from one started interpreter)\n"
     "      --json               print results.json (with its classification) to stdout\n"
     "  -q, --quiet              no progress, only errors\n"
     "  -v, --verbose            more detail on stderr\n"
@@ -278,6 +283,7 @@ typedef struct {
     bool classify; /* concur classify: single and threads at the core count, the verdict printed */
     bool repeat_given;  /* --repeat: exactly that many runs of each configuration */
     bool fixed;         /* --fixed: the planned configurations only, no warm-up or follow-ups */
+    bool fresh;         /* --fresh-interpreter: no zygote, every run executes the interpreter */
     double precision;   /* --precision, relative */
     int max_repeat;     /* --max-repeat */
     double budget_s;    /* --budget; 0: none */
@@ -971,6 +977,14 @@ static int cmd_run_measure(const run_options *o)
         .topo = topo,
         .counters = &res.counters,
     };
+    res.fresh_interpreter = o->fresh;
+    if (!o->fresh) {
+        /* Every run forks from one started interpreter instead of starting its own. */
+        char zerr[512] = "";
+        env.zygote = runner_zygote_start(res.python.executable, harness, zerr, sizeof(zerr));
+        if (env.zygote == NULL && !runner_interrupted())
+            log_info("runs start their own interpreter: %s", zerr);
+    }
 
     session ss = {.res = &res, .json_path = json_path, .o = o, .plan = &p, .t0 = util_now(),
                   .total_runs = adaptive ? 0 : p.n * p.repeat, .total_configs = p.n,
@@ -992,8 +1006,10 @@ static int cmd_run_measure(const run_options *o)
          * --workers, exactly those counts. */
         warm_up(&ss, &env);
         results_add_plan(&res, PLAN_SKIPPED, MODE_THREADS, 0, "no warm-up for the pools: each run "
-                         "is a new process started from the files the warm-up loaded, and a "
-                         "pool's own start-up is part of what a user pays");
+                         "is a new process %s, loading the workload from the files the warm-up "
+                         "read, and a pool's own start-up is part of what a user pays",
+                         runner_zygote_alive(env.zygote) ? "forked from an interpreter started "
+                         "once" : "with an interpreter of its own");
         for (int ci = 0; ci < p.n && !runner_interrupted() && !res.budget_reached; ci++) {
             plan_config cfg = p.configs[ci];
             if (cfg.mode != MODE_SINGLE && p.sweep) {
@@ -1108,6 +1124,8 @@ static int cmd_run_measure(const run_options *o)
         log_warn("the budget of %g s ran out: writing what was measured", o->budget_s);
     }
     res.elapsed_s = util_now() - ss.t0;
+    runner_zygote_stop(env.zygote);
+    env.zygote = NULL;
     int failed_configs = ss.failed_configs;
     int done = ss.done;
 
@@ -1188,6 +1206,7 @@ static int cmd_run(int argc, char **argv, bool classify)
         {"budget", required_argument, NULL, 'B'},
         {"sample", required_argument, NULL, 'A'},
         {"fixed", no_argument, NULL, 'F'},
+        {"fresh-interpreter", no_argument, NULL, 'Z'},
         {NULL, 0, NULL, 0},
     };
     run_options o = {
@@ -1276,6 +1295,9 @@ static int cmd_run(int argc, char **argv, bool classify)
             break;
         case 'F':
             o.fixed = true;
+            break;
+        case 'Z':
+            o.fresh = true;
             break;
         case 'p':
             o.python = optarg;

@@ -142,7 +142,8 @@ void counters_diff(const counters_values *a, const counters_values *b, counters_
     out->llc_misses = b->llc_misses - a->llc_misses;
 }
 
-counters_set *counters_attach(const counters_probe *probe, pid_t child, char *err, size_t errlen)
+counters_set *counters_attach(const counters_probe *probe, pid_t child, bool execs, char *err,
+                              size_t errlen)
 {
     const counters_ops *ops = ops_for(probe->backend);
     if (!ops || !ops->supports(probe->level)) {
@@ -154,6 +155,7 @@ counters_set *counters_attach(const counters_probe *probe, pid_t child, char *er
     s->ops = ops;
     s->level = probe->level;
     s->child = child;
+    s->execs = execs;
     if (ops->attach(s, err, errlen) < 0) {
         free(s);
         return NULL;
@@ -318,7 +320,7 @@ static bool detect_try(counters_level level, const counters_ops *ops, counters_p
         snprintf(a->detail, sizeof a->detail, "fork: %s", strerror(saved));
         return false;
     }
-    s = counters_attach(&want, child, a->detail, sizeof a->detail);
+    s = counters_attach(&want, child, true, a->detail, sizeof a->detail);
     if (s && counters_read(s, child, &before) < 0) {
         int saved = errno;
         snprintf(a->detail, sizeof a->detail, "reading the counters of a live child: %s",

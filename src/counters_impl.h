@@ -25,6 +25,7 @@ struct counters_set {
     const struct counters_ops *ops;
     counters_level level;
     pid_t child;
+    bool execs; /* the child has yet to exec (counting starts there); else it starts at attach */
     int nevents;
     char events[COUNTERS_MAX_EVENTS][64]; /* filled by the backend's attach */
     void *impl;                           /* the backend's own state */
@@ -35,8 +36,8 @@ typedef struct counters_ops {
     /* Plain words for `concur counters`: "perf software events through perf_event_open(2)". */
     const char *description;
     bool (*supports)(counters_level level);
-    /* Opens the counters of s->level on s->child (forked, not yet exec'd) and fills s->events and
-     * s->impl. Returns 0, or -1 with a reason in err and nothing left open. */
+    /* Opens the counters of s->level on s->child (forked and waiting; s->execs says whether it
+     * will exec) and fills s->events and s->impl. Returns 0, or -1 with a reason in err and nothing left open. */
     int (*attach)(counters_set *s, char *err, size_t errlen);
     /* Fill what they count in out, whose fields start as NAN. Return 0 or -1. */
     int (*read)(counters_set *s, counters_values *out);

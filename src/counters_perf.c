@@ -107,9 +107,9 @@ static int perf_attach(counters_set *s, char *err, size_t errlen)
         attr.type = PERF_TYPE_SOFTWARE;
         attr.config = perf_events[i].config;
         attr.read_format = PERF_FORMAT_TOTAL_TIME_ENABLED | PERF_FORMAT_TOTAL_TIME_RUNNING;
-        attr.disabled = 1;
+        attr.disabled = s->execs;
         attr.inherit = 1;
-        attr.enable_on_exec = 1;
+        attr.enable_on_exec = s->execs;
         attr.exclude_kernel = 0; /* context switches and migrations happen in the kernel */
         st->fd[i] = perf_open_event(&attr, s->child);
         if (st->fd[i] < 0) {

@@ -894,6 +894,7 @@ static char *format_json(const results *r, const char *suffix)
     else
         add_string(opt, "sample", "auto");
     add_bool(opt, "fixed", r->fixed);
+    add_bool(opt, "fresh_interpreter", r->fresh_interpreter);
 
     add_bool(root, "budget_reached", r->budget_reached);
     add_number(root, "elapsed_s", r->elapsed_s);
@@ -1829,6 +1830,8 @@ int results_load(const char *path, results *r, char *err, size_t errlen)
     }
     if (has(opt, "fixed"))
         get_bool(&ld, opt, "options", "fixed", &r->fixed);
+    if (has(opt, "fresh_interpreter"))
+        get_bool(&ld, opt, "options", "fresh_interpreter", &r->fresh_interpreter);
     if (has(root, "budget_reached"))
         get_bool(&ld, root, "", "budget_reached", &r->budget_reached);
     r->elapsed_s = NAN;

@@ -16,6 +16,7 @@
 #include <string.h>
 #include <sys/prctl.h>
 #include <sys/resource.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
 #include <sys/types.h>
@@ -78,6 +79,7 @@ typedef struct {
     bool reaped;
     int status;     /* wait4 status once reaped */
     struct rusage ru;
+    pid_t spare;    /* a child kill_tree leaves alone: the zygote that forks the next run */
 } child_proc;
 
 static int pidfd_open_compat(pid_t pid)
@@ -168,7 +170,7 @@ static int kill_tree(child_proc *c)
         int n = list_own_children(kids, (int)ARRAY_LEN(kids));
         int others = 0;
         for (int i = 0; i < n; i++) {
-            if (kids[i] == c->pid)
+            if (kids[i] == c->pid || (c->spare > 0 && kids[i] == c->spare))
                 continue;
             /* Still in the run's group: the pool's own helpers (forkserver, resource tracker)
              * orphaned by the harness's exit. Elsewhere: it left the group on purpose. */
@@ -187,6 +189,220 @@ static int kill_tree(child_proc *c)
             kill(-c->pid, SIGKILL);
         usleep(2000);
     }
+}
+
+static double get_num(const cJSON *obj, const char *key);
+
+/* ---------------------------------------------------------------------------------------------
+ * Zygote: one started interpreter that forks every run (docs/protocol.md, "Warm interpreter")
+ * ------------------------------------------------------------------------------------------- */
+
+/* How long the zygote may take to start, and to answer a request. */
+#define ZYGOTE_START_S 60.0
+#define ZYGOTE_REPLY_S 10.0
+#define ZYGOTE_NFDS 5
+
+struct runner_zygote {
+    pid_t pid;  /* the zygote that forks the next run; -1 once retired */
+    int sock;   /* SOCK_SEQPACKET to every zygote: requests one way, replies the other */
+};
+
+/* Waits for one message on the zygote's socket: its text in buf, or -1 on timeout, EOF, error
+ * or a stop signal. */
+static int zygote_recv(runner_zygote *z, char *buf, size_t len, double timeout_s)
+{
+    double deadline = util_now() + timeout_s;
+    for (;;) {
+        if (stop_signal)
+            return -1;
+        double left = deadline - util_now();
+        if (left <= 0)
+            return -1;
+        struct pollfd p = {.fd = z->sock, .events = POLLIN};
+        int r = poll(&p, 1, (int)(fmin(left, 0.25) * 1000) + 1);
+        if (r < 0 && errno != EINTR)
+            return -1;
+        if (r <= 0)
+            continue;
+        ssize_t n = recv(z->sock, buf, len - 1, 0);
+        if (n < 0 && errno == EINTR)
+            continue;
+        if (n <= 0)
+            return -1;
+        buf[n] = '\0';
+        return 0;
+    }
+}
+
+/* Retires the zygote for good: later runs execute the harness themselves. */
+static void zygote_retire(runner_zygote *z)
+{
+    if (z->sock >= 0)
+        close(z->sock), z->sock = -1;
+    if (z->pid > 0) {
+        kill(z->pid, SIGKILL);
+        /* Our child unless its parent (the run before) still lives, which kill_tree rules out. */
+        while (waitpid(z->pid, NULL, 0) < 0 && errno == EINTR)
+            ;
+        z->pid = -1;
+    }
+}
+
+runner_zygote *runner_zygote_start(const char *python, const char *harness, char *err,
+                                   size_t errlen)
+{
+    int sv[2];
+    if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv) < 0) {
+        snprintf(err, errlen, "socketpair: %s", strerror(errno));
+        return NULL;
+    }
+    /* The same environment a run gets, less what each run sets for itself. */
+    size_t nenv = 0;
+    while (environ[nenv])
+        nenv++;
+    char **envp = xcalloc(nenv + 1, sizeof(char *));
+    size_t e = 0;
+    for (size_t i = 0; i < nenv; i++)
+        if (strncmp(environ[i], "CONCUR_CONTROL_PATH=", 20) != 0 &&
+            strncmp(environ[i], "CONCUR_BIND=", 12) != 0)
+            envp[e++] = environ[i];
+    envp[e] = NULL;
+    const char *argv[] = {python, harness, "--zygote", "3", NULL};
+    pid_t pid = fork();
+    if (pid < 0) {
+        snprintf(err, errlen, "fork: %s", strerror(errno));
+        close(sv[0]);
+        close(sv[1]);
+        free(envp);
+        return NULL;
+    }
+    if (pid == 0) {
+        /* Only async-signal-safe calls from here on. */
+        setpgid(0, 0);
+        prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0);
+        struct sigaction dfl;
+        memset(&dfl, 0, sizeof(dfl));
+        dfl.sa_handler = SIG_DFL;
+        sigaction(SIGINT, &dfl, NULL);
+        sigaction(SIGTERM, &dfl, NULL);
+        sigaction(SIGHUP, &dfl, NULL);
+        sigaction(SIGPIPE, &dfl, NULL);
+        int devnull = open("/dev/null", O_RDWR);
+        int s = fcntl(sv[1], F_DUPFD_CLOEXEC, 100);
+        dup2(devnull, 0);
+        dup2(devnull, 1);
+        dup2(devnull, 2);
+        dup2(s, 3);
+        closefrom(4);
+        execve(python, (char *const *)argv, envp);
+        _exit(127);
+    }
+    free(envp);
+    close(sv[1]);
+    setpgid(pid, pid);
+    runner_zygote *z = xcalloc(1, sizeof(*z));
+    z->pid = pid;
+    z->sock = sv[0];
+    char buf[256];
+    cJSON *j = NULL;
+    if (zygote_recv(z, buf, sizeof(buf), ZYGOTE_START_S) == 0)
+        j = cJSON_Parse(buf);
+    const cJSON *ev = cJSON_GetObjectItemCaseSensitive(j, "ev");
+    bool ok = cJSON_IsString(ev) && strcmp(ev->valuestring, "zygote") == 0 &&
+              get_num(j, "pid") == (double)pid;
+    cJSON_Delete(j);
+    if (!ok) {
+        snprintf(err, errlen, "%s --zygote did not start (%s)", harness,
+                 stop_signal ? "interrupted" : "no hello within the time allowed, or a bad one");
+        zygote_retire(z);
+        free(z);
+        return NULL;
+    }
+    return z;
+}
+
+bool runner_zygote_alive(const runner_zygote *z)
+{
+    return z != NULL && z->pid > 0;
+}
+
+pid_t runner_zygote_pid(const runner_zygote *z)
+{
+    return runner_zygote_alive(z) ? z->pid : -1;
+}
+
+void runner_zygote_stop(runner_zygote *z)
+{
+    if (z == NULL)
+        return;
+    zygote_retire(z);
+    free(z);
+}
+
+/* Asks the zygote to fork a run with these harness arguments (argv without the interpreter and
+ * the script) and descriptors (control, go, sync, stdout, stderr). On success *run is the run's
+ * pid: the zygote itself, a child of this process, in a process group of its own, waiting on the
+ * sync pipe. Returns -1 (and retires the zygote) when the hand-over fails: the caller then
+ * executes the harness itself. */
+static int zygote_launch(runner_zygote *z, const char *const *args, const char *fifo,
+                         const int fds[ZYGOTE_NFDS], pid_t *run)
+{
+    if (!runner_zygote_alive(z))
+        return -1;
+    cJSON *req = cJSON_CreateObject();
+    cJSON *av = cJSON_AddArrayToObject(req, "argv");
+    for (int i = 0; args[i]; i++)
+        cJSON_AddItemToArray(av, cJSON_CreateString(args[i]));
+    cJSON *ev = cJSON_AddObjectToObject(req, "env");
+    cJSON_AddStringToObject(ev, "CONCUR_CONTROL_PATH", fifo);
+    cJSON_AddStringToObject(ev, "CONCUR_BIND", "1");
+    cJSON_AddNumberToObject(req, "ppid", (double)getpid());
+    char *text = cJSON_PrintUnformatted(req);
+    cJSON_Delete(req);
+
+    union {
+        char buf[CMSG_SPACE(sizeof(int) * ZYGOTE_NFDS)];
+        struct cmsghdr align;
+    } u;
+    memset(&u, 0, sizeof(u));
+    struct iovec iov = {.iov_base = text, .iov_len = strlen(text)};
+    struct msghdr msg = {.msg_iov = &iov, .msg_iovlen = 1, .msg_control = u.buf,
+                         .msg_controllen = sizeof(u.buf)};
+    struct cmsghdr *cm = CMSG_FIRSTHDR(&msg);
+    cm->cmsg_level = SOL_SOCKET;
+    cm->cmsg_type = SCM_RIGHTS;
+    cm->cmsg_len = CMSG_LEN(sizeof(int) * ZYGOTE_NFDS);
+    memcpy(CMSG_DATA(cm), fds, sizeof(int) * ZYGOTE_NFDS);
+    ssize_t n;
+    do
+        n = sendmsg(z->sock, &msg, MSG_NOSIGNAL);
+    while (n < 0 && errno == EINTR);
+    free(text);
+
+    char buf[256];
+    cJSON *j = NULL;
+    if (n >= 0 && zygote_recv(z, buf, sizeof(buf), ZYGOTE_REPLY_S) == 0)
+        j = cJSON_Parse(buf);
+    const cJSON *e = cJSON_GetObjectItemCaseSensitive(j, "ev");
+    double r = get_num(j, "run"), next = get_num(j, "next");
+    bool ok = cJSON_IsString(e) && strcmp(e->valuestring, "forked") == 0 && r == (double)z->pid &&
+              next > 1;
+    if (j != NULL && !ok) {
+        char *why = cJSON_PrintUnformatted(j);
+        log_debug("the zygote did not fork the run (%s): runs start their own interpreter now",
+                  why ? why : "?");
+        free(why);
+    } else if (!ok) {
+        log_debug("the zygote did not answer: runs start their own interpreter now");
+    }
+    cJSON_Delete(j);
+    if (!ok) {
+        zygote_retire(z);
+        return -1;
+    }
+    *run = z->pid;
+    z->pid = (pid_t)next;
+    return 0;
 }
 
 /* ---------------------------------------------------------------------------------------------
@@ -910,17 +1126,22 @@ int runner_run(const runner_env *env, run_mode mode, int workers, int repeat, ru
             log_warn("thread states will not be sampled: %s", err);
     }
     double t_fork = util_now();
-    c.pid = fork();
-    if (c.pid < 0) {
-        snprintf(out->error, sizeof(out->error), "fork: %s", strerror(errno));
-        out->status = RUN_ERROR;
-        free(envp);
-        goto cleanup;
+    int zfds[ZYGOTE_NFDS] = {ctl_w, go[0], sync_p[0], out_fd, err_fd};
+    bool forked = zygote_launch(env->zygote, argv + 2, fifo, zfds, &c.pid) == 0;
+    if (!forked) {
+        c.pid = fork();
+        if (c.pid < 0) {
+            snprintf(out->error, sizeof(out->error), "fork: %s", strerror(errno));
+            out->status = RUN_ERROR;
+            free(envp);
+            goto cleanup;
+        }
+        if (c.pid == 0)
+            exec_harness(env, argv, envp, ctl_w, go[0], sync_p[0], exec_err[1], out_fd, err_fd);
+        setpgid(c.pid, c.pid); /* also here: no race with the first kill(-pid) */
     }
-    if (c.pid == 0)
-        exec_harness(env, argv, envp, ctl_w, go[0], sync_p[0], exec_err[1], out_fd, err_fd);
     free(envp);
-    setpgid(c.pid, c.pid); /* also here: no race with the first kill(-pid) */
+    c.spare = runner_zygote_alive(env->zygote) ? env->zygote->pid : 0;
     x.harness_pid = c.pid;
     x.go_fd = go[1];
     close(ctl_w), ctl_w = -1;
@@ -948,7 +1169,7 @@ int runner_run(const runner_env *env, run_mode mode, int workers, int repeat, ru
     }
     if (env->counters) {
         char err[256] = "";
-        x.counters = counters_attach(env->counters, c.pid, err, sizeof(err));
+        x.counters = counters_attach(env->counters, c.pid, !forked, err, sizeof(err));
         if (x.counters == NULL)
             log_warn("counters: %s; this run has kernel accounting only", err);
     }
@@ -959,10 +1180,11 @@ int runner_run(const runner_env *env, run_mode mode, int workers, int repeat, ru
         while (w < 0 && errno == EINTR);
         close(sync_p[1]), sync_p[1] = -1;
         int exec_errno = 0;
-        ssize_t n;
-        do
-            n = read(exec_err[0], &exec_errno, sizeof(exec_errno));
-        while (n < 0 && errno == EINTR);
+        ssize_t n = 0;
+        if (!forked) /* a forked run has no exec to fail */
+            do
+                n = read(exec_err[0], &exec_errno, sizeof(exec_errno));
+            while (n < 0 && errno == EINTR);
         if (n == (ssize_t)sizeof(exec_errno)) {
             snprintf(out->error, sizeof(out->error), "cannot execute %s: %s", env->python,
                      strerror(exec_errno));

@@ -259,6 +259,54 @@ START_TEST(test_run_fixed)
 }
 END_TEST
 
+/* --fresh-interpreter: runs execute an interpreter each, and results.json says which way they
+ * started; by default they fork from a zygote, and neither leaves one behind. */
+START_TEST(test_run_fresh_interpreter)
+{
+    for (int fresh = 0; fresh < 2; fresh++) {
+        char out[PATH_MAX];
+        snprintf(out, sizeof(out), "%s/fresh-%d", tmp, fresh);
+        const char *args[16] = {"run", fixture("quick.py"), "--fixed", "--repeat", "1", "--modes",
+                                "single", "--out", out, "--json", "-q"};
+        int a = 11;
+        if (fresh)
+            args[a++] = "--fresh-interpreter";
+        args[a] = NULL;
+        outcome r = run_concur(tmp, args);
+        ck_assert_msg(r.code == 0, "exit %d: %s", r.code, r.err);
+        ck_assert_int_eq(count_processes_with("--zygote"), 0);
+        cJSON *j = cJSON_Parse(r.out);
+        ck_assert_msg(j != NULL, "stdout is not JSON: %.300s", r.out);
+        const cJSON *opt = cJSON_GetObjectItemCaseSensitive(j, "options");
+        const cJSON *f = cJSON_GetObjectItemCaseSensitive(opt, "fresh_interpreter");
+        ck_assert_msg(cJSON_IsBool(f), "options.fresh_interpreter missing");
+        ck_assert_int_eq(cJSON_IsTrue(f), fresh);
+        const cJSON *runs = cJSON_GetObjectItemCaseSensitive(j, "runs"), *run;
+        ck_assert_int_eq(cJSON_GetArraySize(runs), 1);
+        cJSON_ArrayForEach(run, runs)
+        {
+            ck_assert_str_eq(cJSON_GetObjectItemCaseSensitive(run, "status")->valuestring, "ok");
+            ck_assert_int_eq(cJSON_GetObjectItemCaseSensitive(run, "tasks_ok")->valueint, 8);
+        }
+        cJSON_Delete(j);
+        outcome_free(&r);
+
+        /* The file says the same. */
+        char path[PATH_MAX];
+        snprintf(path, sizeof(path), "%s/results.json", out);
+        char *text = util_read_file(path, NULL);
+        ck_assert_ptr_nonnull(text);
+        j = cJSON_Parse(text);
+        ck_assert_ptr_nonnull(j);
+        opt = cJSON_GetObjectItemCaseSensitive(j, "options");
+        ck_assert_int_eq(cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(opt, "fresh_interpreter")),
+                         fresh);
+        cJSON_Delete(j);
+        free(text);
+    }
+}
+END_TEST
+
 /* --sample K: every run measures K tasks spread over the job, scaled to the whole of it. */
 START_TEST(test_run_sample)
 {
@@ -311,6 +359,8 @@ START_TEST(test_run_budget)
      * minutes the whole sweep takes */
     ck_assert_msg(took < 4 + 6, "took %.1f s with a budget of 4 s", took);
     ck_assert_int_eq(count_processes_with("sleepy.py"), 0);
+    /* Runs fork from a zygote by default, with its command line, not the workload's. */
+    ck_assert_int_eq(count_processes_with("--zygote"), 0);
     cJSON *j = cJSON_Parse(r.out);
     ck_assert_ptr_nonnull(j);
     ck_assert(cJSON_IsFalse(cJSON_GetObjectItemCaseSensitive(j, "complete")));
@@ -414,6 +464,8 @@ START_TEST(test_signal_mid_run)
     ck_assert(WIFEXITED(st));
     ck_assert_int_eq(WEXITSTATUS(st), 128 + stop_signals[_i]);
     ck_assert_int_eq(count_processes_with(hang), 0);
+    /* The run itself, forked from the zygote, has the zygote's command line. */
+    ck_assert_int_eq(count_processes_with("--zygote"), 0);
     char *text = util_read_file(path, NULL);
     ck_assert_ptr_nonnull(text);
     cJSON *j = cJSON_Parse(text);
@@ -534,6 +586,7 @@ Suite *cli_suite(void)
     tcase_set_timeout(tc, 180);
     tcase_add_test(tc, test_run_end_to_end_json);
     tcase_add_test(tc, test_run_fixed);
+    tcase_add_test(tc, test_run_fresh_interpreter);
     tcase_add_test(tc, test_run_sample);
     tcase_add_test(tc, test_run_budget);
     tcase_add_loop_test(tc, test_classify_end_to_end, 0,

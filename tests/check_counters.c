@@ -117,8 +117,10 @@ typedef struct {
 } counted;
 
 /* Runs `work` in a re-executed copy of this binary the way the runner runs the harness: fork,
- * attach, release, read while alone, let it work, reap, final. */
-static void counted_run(const counters_probe *probe, const char *work, counted *out)
+ * attach, release, read while alone, let it work, reap, final. Without `execs`, the forked child
+ * does the work itself, as a run forked from the zygote does. */
+static void counted_run_as(const counters_probe *probe, const char *work, bool execs,
+                           counted *out)
 {
     int gate[2], ready[2], go[2];
     char exe[PATH_MAX], var[96], err[256], c;
@@ -149,6 +151,12 @@ static void counted_run(const counters_probe *probe, const char *work, counted *
         fcntl(go[0], F_SETFD, 0);
         if (read(gate[0], &c, 1) != 1)
             _exit(93);
+        if (!execs) {
+            if (write(ready[1], &c, 1) != 1 || read(go[0], &c, 1) != 1)
+                _exit(94);
+            child_work(work);
+            _exit(0);
+        }
         execve(exe, argv, envp);
         _exit(127);
     }
@@ -157,7 +165,7 @@ static void counted_run(const counters_probe *probe, const char *work, counted *
     close(ready[1]);
     close(go[0]);
 
-    counters_set *s = counters_attach(probe, pid, err, sizeof err);
+    counters_set *s = counters_attach(probe, pid, execs, err, sizeof err);
     ck_assert_msg(s != NULL, "counters_attach at %s: %s", counters_level_name(probe->level), err);
     ck_assert_int_eq(write(gate[1], "x", 1), 1);
     ck_assert_int_eq(read(ready[0], &c, 1), 1);
@@ -172,6 +180,11 @@ static void counted_run(const counters_probe *probe, const char *work, counted *
     close(gate[1]);
     close(ready[0]);
     close(go[1]);
+}
+
+static void counted_run(const counters_probe *probe, const char *work, counted *out)
+{
+    counted_run_as(probe, work, true, out);
 }
 
 /* ---- what this machine offers, found independently of the code under test ---- */
@@ -494,7 +507,7 @@ START_TEST(test_attach_mismatch)
 {
     counters_probe p = {.level = COUNTERS_HARDWARE, .backend = COUNTERS_BACKEND_PERF};
     char err[128] = "";
-    ck_assert_ptr_null(counters_attach(&p, getpid(), err, sizeof err));
+    ck_assert_ptr_null(counters_attach(&p, getpid(), true, err, sizeof err));
     ck_assert_ptr_nonnull(strstr(err, "no hardware level"));
     ck_assert_int_eq(counters_read(NULL, getpid(), NULL), -1);
     counters_close(NULL);
@@ -531,6 +544,22 @@ START_TEST(test_cpu_two_threads_software)
     ck_assert(r.window.context_switches >= 0);
     ck_assert(!isnan(r.window.voluntary_switches));
     ck_assert(isnan(r.window.cycles));
+}
+END_TEST
+
+/* A run forked from the zygote never execs: its counters must count from the attach on. */
+START_TEST(test_cpu_without_exec)
+{
+    counters_probe p = software_probe();
+    counted r;
+    if (p.level < COUNTERS_SOFTWARE)
+        SKIP_TEST("no perf software events here: %s", p.why);
+    counted_run_as(&p, "burn", false, &r);
+    double want = BURN_S * BURN_THREADS;
+    fprintf(stderr, "software, no exec: %.3f s task-clock in the window\n", r.window.task_clock_s);
+    ck_assert_msg(r.window.task_clock_s > want * 0.95 && r.window.task_clock_s < want * 1.5,
+                  "task-clock %.3f s for %.1f s of work in %d threads of a child that did not "
+                  "exec", r.window.task_clock_s, want, BURN_THREADS);
 }
 END_TEST
 
@@ -654,6 +683,7 @@ Suite *counters_suite(void)
     TCase *counting = tcase_create("counting");
     tcase_set_timeout(counting, 60);
     tcase_add_test(counting, test_cpu_two_threads_software);
+    tcase_add_test(counting, test_cpu_without_exec);
     tcase_add_test(counting, test_cpu_two_threads_kernel_agrees);
     tcase_add_test(counting, test_cpu_two_processes);
     tcase_add_test(counting, test_sleeps_switch_context);

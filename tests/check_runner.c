@@ -438,6 +438,297 @@ START_TEST(test_sample_of_refused)
 }
 END_TEST
 
+/* ---------------------------------------------------------------------------------------------
+ * Runs forked from a started interpreter (the zygote)
+ * ------------------------------------------------------------------------------------------- */
+
+static runner_zygote *start_zygote(void)
+{
+    char err[512] = "";
+    runner_zygote *zy = runner_zygote_start(py.executable, harness, err, sizeof(err));
+    ck_assert_msg(zy != NULL, "the zygote did not start: %s", err);
+    ck_assert(runner_zygote_alive(zy));
+    ck_assert_int_gt(runner_zygote_pid(zy), 0);
+    /* It waits for requests, a child of concur, and is the only one. */
+    ck_assert_int_eq(count_own_children(), 1);
+    return zy;
+}
+
+/* Like run(), from zy. A run from a zygote has the zygote's command line, not the workload's: what
+ * is left of it shows as a process with --zygote beyond the next zygote, or as a child of concur
+ * (the subreaper) beyond it. */
+static void run_from(runner_zygote *zy, const char *name, run_mode mode, int workers,
+                     const char *start_method, double timeout_s, int tasks, run_result *out)
+{
+    runner_env env = {
+        .python = py.executable,
+        .harness = harness,
+        .workload = fixture(name),
+        .start_method = start_method,
+        .tasks = tasks,
+        .timeout_s = timeout_s,
+        .log_dir = log_dir,
+        .topo = topo,
+        .counters = &probe,
+        .zygote = zy,
+    };
+    ck_assert_int_eq(runner_run(&env, mode, workers, 1, out), 0);
+    int zygotes = runner_zygote_alive(zy) ? 1 : 0;
+    ck_assert_msg(count_own_children() == zygotes,
+                  "%d children of concur after the run, expected %d (the next zygote)",
+                  count_own_children(), zygotes);
+    ck_assert_msg(count_processes_with("--zygote") == zygotes,
+                  "%d processes with --zygote after the run, expected %d",
+                  count_processes_with("--zygote"), zygotes);
+    ck_assert_msg(count_processes_with(fixture(name)) == 0,
+                  "a process of the run outlived it (%s)", name);
+}
+
+/* Stopping the zygote leaves nothing: no child, no interpreter in zygote mode anywhere. */
+static void stop_zygote(runner_zygote *zy)
+{
+    runner_zygote_stop(zy);
+    ck_assert_msg(count_own_children() == 0, "a child of concur outlived the zygote");
+    ck_assert_msg(count_processes_with("--zygote") == 0, "a zygote outlived runner_zygote_stop");
+}
+
+static const struct {
+    run_mode mode;
+    const char *start_method;
+} zygote_cases[] = {
+    {MODE_SINGLE, NULL},
+    {MODE_THREADS, NULL},
+    {MODE_PROCESSES, "fork"},
+    {MODE_PROCESSES, "spawn"},
+    {MODE_PROCESSES, "forkserver"},
+};
+
+/* Every mode runs from the zygote as from a harness of its own: the zygote becomes the run, its
+ * workers are pinned as planned, the counters count (they cannot wait for an exec that never
+ * comes), and a new zygote waits for the next run. */
+START_TEST(test_zygote_runs)
+{
+    topology_info info;
+    topology_get_info(topo, &info);
+    run_mode mode = zygote_cases[_i].mode;
+    const char *method = zygote_cases[_i].start_method;
+    int workers = mode == MODE_SINGLE ? 1 : info.pus >= 2 ? 2 : 1;
+    runner_zygote *zy = start_zygote();
+    pid_t z = runner_zygote_pid(zy);
+    run_result r;
+    run_from(zy, "quick.py", mode, workers, method, 60, 0, &r);
+    ck_assert_msg(r.status == RUN_OK, "%s %s: status %s: %s", plan_mode_name(mode),
+                  method ? method : "", results_status_name(r.status), r.error);
+    ck_assert_int_eq(r.exit_code, 0);
+    ck_assert_int_eq(r.tasks_ok, 8);
+    ck_assert_int_eq(r.tasks_failed, 0);
+    ck_assert_int_eq(r.nplacement, workers);
+    for (int i = 0; i < r.nplacement; i++) {
+        ck_assert_msg(r.placement[i].pu == r.placement[i].pu_planned,
+                      "worker %d: planned PU %d, kernel says '%s'", i, r.placement[i].pu_planned,
+                      r.placement[i].cpus_allowed);
+        if (mode == MODE_PROCESSES) {
+            /* Worker processes of the run's pool, not the run itself. */
+            ck_assert_int_ne(r.placement[i].pid, z);
+            ck_assert_int_eq(r.placement[i].pid, r.placement[i].tid);
+        } else {
+            /* Single's main thread and the pool's threads live in the run: the zygote was it. */
+            ck_assert_msg(r.placement[i].pid == z, "worker %d in pid %d, the zygote was %d", i,
+                          (int)r.placement[i].pid, (int)z);
+        }
+    }
+    if (mode == MODE_PROCESSES)
+        ck_assert_str_eq(r.start_method, method);
+    ck_assert(runner_zygote_alive(zy));
+    ck_assert_int_gt(runner_zygote_pid(zy), 0);
+    ck_assert_int_ne(runner_zygote_pid(zy), z);
+    if (mode == MODE_SINGLE)
+        ck_assert_msg(r.cpu_utilization > 0.75 && r.cpu_utilization < 1.25,
+                      "CPU-bound single run from the zygote: utilization %.2f (cpu %.3f s, wall "
+                      "%.3f s)", r.cpu_utilization, r.cpu_s, r.wall_s);
+    results_run_free(&r);
+    stop_zygote(zy);
+}
+END_TEST
+
+/* One zygote serves run after run, each in a process of its own, and nothing of a run stays. */
+START_TEST(test_zygote_serves_many_runs)
+{
+    runner_zygote *zy = start_zygote();
+    pid_t mains[3];
+    for (int k = 0; k < 3; k++) {
+        pid_t z = runner_zygote_pid(zy);
+        run_result r;
+        run_from(zy, "quick.py", MODE_THREADS, 2, NULL, 60, 0, &r);
+        ck_assert_msg(r.status == RUN_OK, "run %d: status %s: %s", k,
+                      results_status_name(r.status), r.error);
+        ck_assert_int_eq(r.tasks_ok, 8);
+        ck_assert_int_ge(r.nplacement, 1);
+        mains[k] = r.placement[0].pid;
+        ck_assert_msg(mains[k] == z, "run %d in pid %d, the zygote was %d", k, (int)mains[k],
+                      (int)z);
+        for (int j = 0; j < k; j++)
+            ck_assert_int_ne(mains[k], mains[j]);
+        ck_assert(runner_zygote_alive(zy));
+        ck_assert_int_ne(runner_zygote_pid(zy), z);
+        results_run_free(&r);
+    }
+    stop_zygote(zy);
+}
+END_TEST
+
+/* A run from the zygote that times out, or whose task started a child in a session of its own,
+ * still dies whole; the next zygote is spared and serves the next run. */
+static const struct {
+    const char *fixture;
+    run_mode mode;
+    double timeout_s;
+    int tasks;
+} zygote_fault_cases[] = {
+    {"hang.py", MODE_PROCESSES, 1.5, 4},
+    {"spawns_child.py", MODE_THREADS, 3, 2},
+};
+
+START_TEST(test_zygote_faults_kill_tree)
+{
+    runner_zygote *zy = start_zygote();
+    run_result r;
+    double t0 = util_now();
+    run_from(zy, zygote_fault_cases[_i].fixture, zygote_fault_cases[_i].mode, 2, NULL,
+             zygote_fault_cases[_i].timeout_s, zygote_fault_cases[_i].tasks, &r);
+    double took = util_now() - t0;
+    ck_assert_msg(r.status == RUN_TIMED_OUT, "%s: status %s: %s", zygote_fault_cases[_i].fixture,
+                  results_status_name(r.status), r.error);
+    ck_assert_ptr_nonnull(strstr(r.error, "timed out"));
+    ck_assert_msg(took < zygote_fault_cases[_i].timeout_s + 8.5, "the timeout took %.1f s to act",
+                  took);
+    ck_assert_int_eq(count_processes_with("sleep 3600"), 0);
+    results_run_free(&r);
+
+    ck_assert(runner_zygote_alive(zy));
+    pid_t z = runner_zygote_pid(zy);
+    run_from(zy, "quick.py", MODE_SINGLE, 1, NULL, 60, 0, &r);
+    ck_assert_msg(r.status == RUN_OK, "after the fault: status %s: %s",
+                  results_status_name(r.status), r.error);
+    ck_assert_int_eq(r.tasks_ok, 8);
+    ck_assert_int_eq(r.nplacement, 1);
+    ck_assert_int_eq(r.placement[0].pid, z);
+    ck_assert(runner_zygote_alive(zy));
+    results_run_free(&r);
+    stop_zygote(zy);
+}
+END_TEST
+
+/* The run's output goes to its own log files, not to the zygote's /dev/null: what the workload
+ * printed while loading (still buffered at exit) included. */
+START_TEST(test_zygote_output_in_logs)
+{
+    runner_zygote *zy = start_zygote();
+    run_result r;
+    run_from(zy, "chatty.py", MODE_THREADS, 2, NULL, 60, 0, &r);
+    ck_assert_msg(r.status == RUN_OK, "%s", r.error);
+    const char *want[2][2] = {{"stdout", "chatty: loaded (stdout)"},
+                              {"stderr", "chatty: task 3 (stderr)"}};
+    for (int k = 0; k < 2; k++) {
+        char path[PATH_MAX];
+        snprintf(path, sizeof(path), "%s/threads-2-r1.%s", log_dir, want[k][0]);
+        char *text = util_read_file(path, NULL);
+        ck_assert_msg(text != NULL, "%s missing", path);
+        ck_assert_msg(strstr(text, want[k][1]), "%s lacks '%s': %s", path, want[k][1], text);
+        free(text);
+    }
+    results_run_free(&r);
+    stop_zygote(zy);
+}
+END_TEST
+
+/* Every fault a run can end in is told apart as well when the run was forked from the zygote:
+ * the exit status, the signal and the error lines come from the run, not from the zygote. */
+START_TEST(test_zygote_fault_statuses)
+{
+    runner_zygote *zy = start_zygote();
+    run_result r;
+    run_from(zy, fault_cases[_i].fixture, fault_cases[_i].mode, 2, NULL, 60, 0, &r);
+    ck_assert_msg(r.status == fault_cases[_i].status, "%s %s: status %s (%s), expected %s",
+                  fault_cases[_i].fixture, plan_mode_name(fault_cases[_i].mode),
+                  results_status_name(r.status), r.error,
+                  results_status_name(fault_cases[_i].status));
+    ck_assert_msg(strstr(r.error, fault_cases[_i].in_error), "error '%s' lacks '%s'", r.error,
+                  fault_cases[_i].in_error);
+    if (fault_cases[_i].in_traceback)
+        ck_assert_msg(strstr(r.traceback, fault_cases[_i].in_traceback),
+                      "traceback '%s' lacks '%s'", r.traceback, fault_cases[_i].in_traceback);
+    ck_assert(runner_zygote_alive(zy));
+    results_run_free(&r);
+    stop_zygote(zy);
+}
+END_TEST
+
+/* A zygote killed from outside (before any run, or between runs): the next run executes the
+ * harness itself and succeeds, with counters that count from its exec, and the zygote is retired
+ * and reaped. */
+START_TEST(test_zygote_killed_falls_back)
+{
+    runner_zygote *zy = start_zygote();
+    run_result r;
+    for (int k = 0; k < _i; k++) {
+        run_from(zy, "quick.py", MODE_SINGLE, 1, NULL, 60, 0, &r);
+        ck_assert_msg(r.status == RUN_OK, "status %s: %s", results_status_name(r.status), r.error);
+        results_run_free(&r);
+    }
+    pid_t z = runner_zygote_pid(zy);
+    ck_assert_int_gt(z, 0);
+    ck_assert_int_eq(kill(z, SIGKILL), 0);
+    usleep(200000);
+    for (int k = 0; k < 2; k++) {
+        run_from(zy, "quick.py", MODE_SINGLE, 1, NULL, 60, 0, &r);
+        ck_assert_msg(r.status == RUN_OK, "run %d after the kill: status %s: %s", k,
+                      results_status_name(r.status), r.error);
+        ck_assert_int_eq(r.tasks_ok, 8);
+        ck_assert_int_eq(r.nplacement, 1);
+        ck_assert_int_ne(r.placement[0].pid, z);
+        ck_assert_int_eq(r.placement[0].pu, r.placement[0].pu_planned);
+        ck_assert_msg(r.cpu_utilization > 0.75 && r.cpu_utilization < 1.25,
+                      "CPU-bound single run in an interpreter of its own: utilization %.2f (cpu "
+                      "%.3f s, wall %.3f s)", r.cpu_utilization, r.cpu_s, r.wall_s);
+        ck_assert(!runner_zygote_alive(zy));
+        ck_assert_int_eq(runner_zygote_pid(zy), -1);
+        results_run_free(&r);
+    }
+    stop_zygote(zy);
+}
+END_TEST
+
+/* A zygote that cannot start (no such harness, no such interpreter) says so at once and leaves no
+ * process behind; the functions take NULL, as concur passes when there is none. */
+static const struct {
+    const char *python; /* NULL: the probed interpreter */
+    const char *harness;
+} zygote_bad_starts[] = {
+    {NULL, "/nonexistent/harness.py"},
+    {"/nonexistent/python9", NULL},
+};
+
+START_TEST(test_zygote_start_fails)
+{
+    const char *python = zygote_bad_starts[_i].python ? zygote_bad_starts[_i].python
+                                                      : py.executable;
+    const char *h = zygote_bad_starts[_i].harness ? zygote_bad_starts[_i].harness : harness;
+    char err[512] = "";
+    double t0 = util_now();
+    runner_zygote *zy = runner_zygote_start(python, h, err, sizeof(err));
+    double took = util_now() - t0;
+    ck_assert_ptr_null(zy);
+    ck_assert_msg(err[0] != '\0', "no reason given");
+    ck_assert_msg(took < 10, "failing to start took %.1f s", took);
+    ck_assert_int_eq(count_own_children(), 0);
+    ck_assert_int_eq(count_processes_with("--zygote"), 0);
+    ck_assert(!runner_zygote_alive(NULL));
+    ck_assert_int_eq(runner_zygote_pid(NULL), -1);
+    runner_zygote_stop(NULL);
+}
+END_TEST
+
 Suite *runner_suite(void)
 {
     Suite *s = suite_create("runner");
@@ -471,6 +762,21 @@ Suite *runner_suite(void)
     tcase_add_loop_test(tc, test_faults, 0, sizeof(fault_cases) / sizeof(fault_cases[0]));
     tcase_add_test(tc, test_timeout_kills_tree);
     tcase_add_test(tc, test_escaped_grandchild_killed);
+    suite_add_tcase(s, tc);
+
+    tc = tcase_create("zygote");
+    tcase_add_checked_fixture(tc, setup, teardown);
+    tcase_set_timeout(tc, 120);
+    tcase_add_loop_test(tc, test_zygote_runs, 0, sizeof(zygote_cases) / sizeof(zygote_cases[0]));
+    tcase_add_test(tc, test_zygote_serves_many_runs);
+    tcase_add_test(tc, test_zygote_output_in_logs);
+    tcase_add_loop_test(tc, test_zygote_faults_kill_tree, 0,
+                        sizeof(zygote_fault_cases) / sizeof(zygote_fault_cases[0]));
+    tcase_add_loop_test(tc, test_zygote_fault_statuses, 0,
+                        sizeof(fault_cases) / sizeof(fault_cases[0]));
+    tcase_add_loop_test(tc, test_zygote_killed_falls_back, 0, 2);
+    tcase_add_loop_test(tc, test_zygote_start_fails, 0,
+                        sizeof(zygote_bad_starts) / sizeof(zygote_bad_starts[0]));
     suite_add_tcase(s, tc);
     return s;
 }

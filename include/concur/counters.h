@@ -71,10 +71,13 @@ const char *counters_backend_name(counters_backend b);
 /* Parses "hardware", "software", "kernel" or "auto" (-> hardware). Returns 0 or -1. */
 int counters_parse_level(const char *s, counters_level *out);
 
-/* Attaches counters of probe's level to `child`, a forked child that has not exec'd yet (it waits
- * on a pipe): counting starts at exec and covers every thread and process it creates (inherit).
- * On error returns NULL with a reason in err; the caller may retry at a lower level. */
-counters_set *counters_attach(const counters_probe *probe, pid_t child, char *err, size_t errlen);
+/* Attaches counters of probe's level to `child`, a forked child that waits on a pipe, alone
+ * (one thread, no children yet). With `execs`, it has not exec'd yet and counting starts at exec;
+ * without (a run forked from the zygote), counting starts now. Either way the counts cover every
+ * thread and process it creates from then on (inherit). On error returns NULL with a reason in
+ * err; the caller may retry at a lower level. */
+counters_set *counters_attach(const counters_probe *probe, pid_t child, bool execs, char *err,
+                              size_t errlen);
 
 /* Reads the counts so far while the child lives. Inherited counts of children that have not
  * exited are not included: call it only while the child is alone (before it starts workers).

@@ -186,6 +186,7 @@ typedef struct results {
     double budget_s;        /* 0: none */
     int sample;             /* --sample: 0 chosen by concur, -1 all tasks, else tasks per run */
     bool fixed;             /* --fixed: exactly the planned configurations and repeats */
+    bool fresh_interpreter; /* --fresh-interpreter: every run executes a new interpreter */
 
     /* how it went */
     bool budget_reached;

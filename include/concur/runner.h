@@ -12,6 +12,9 @@
 #include "concur/results.h"
 #include "concur/topology.h"
 
+/* A started interpreter that forks each run (harness --zygote; docs/protocol.md). */
+typedef struct runner_zygote runner_zygote;
+
 typedef struct {
     const char *python;        /* the resolved real interpreter (python_info.executable) */
     const char *harness;       /* path of harness.py */
@@ -26,6 +29,8 @@ typedef struct {
     const char *log_dir;       /* the workload's stdout/stderr go here, one file pair per run */
     const topology *topo;
     const counters_probe *counters;
+    runner_zygote *zygote;     /* runs fork from this started interpreter; NULL, or once it has
+                                  failed: every run executes a new one */
 } runner_env;
 
 /* Finds harness.py: $CONCUR_HARNESS, then beside the executable, then ../lib/concur/. Returns 0
@@ -43,6 +48,19 @@ int runner_probe(const char *python, const char *harness, const char *workload, 
  * when nothing could be started at all (out->error says why). No process it started is alive when
  * it returns. */
 int runner_run(const runner_env *env, run_mode mode, int workers, int repeat, run_result *out);
+
+/* Starts the harness in zygote mode: one interpreter that imports what every run needs, then
+ * forks once per run. It saves each run the interpreter's start-up (tens of milliseconds, more
+ * where site-packages has many .pth files), which is outside the measured window anyway. Returns
+ * NULL, with err saying why, when it cannot start; runs then execute the harness each time. */
+runner_zygote *runner_zygote_start(const char *python, const char *harness, char *err,
+                                   size_t errlen);
+/* true while runs still fork from it (a failed hand-over retires it for the rest of the run). */
+bool runner_zygote_alive(const runner_zygote *z);
+/* The pid of the zygote that will fork (and become) the next run; -1 when not alive. */
+pid_t runner_zygote_pid(const runner_zygote *z);
+/* Ends the zygote and reaps it; NULL is a no-op. */
+void runner_zygote_stop(runner_zygote *z);
 
 /* SIGINT/SIGTERM handling: the handlers only set a flag; a run in progress sees it, kills its
  * process tree and returns RUN_INTERRUPTED. */
