@@ -380,7 +380,8 @@ int advise_followups(const results *r, advise_followup *out, int max)
     /* Batching, where the pool's cost per task is of the order of the work. */
     double cost = pool_cost_per_task(r, MODE_PROCESSES);
     double work = work_per_task(r, single);
-    int chunk = chunksize_to_try(r, ref->workers, cost, work, ref->precision);
+    /* With --chunksize the user chose it: every process pool ran at it. */
+    int chunk = r->chunksize > 0 ? 0 : chunksize_to_try(r, ref->workers, cost, work, ref->precision);
     if (chunk > 1 && !find_any(r, MODE_PROCESSES, ref->workers, chunk, ref->start_method)) {
         advise_followup *f = &out[n++];
         memset(f, 0, sizeof(*f));

@@ -102,6 +102,9 @@ static const char usage_run[] =
     "                           (pyenv) are resolved to the real interpreter first\n"
     "  -s, --start-method M     process pools: fork, spawn or forkserver (default: the\n"
     "                           interpreter's own default)\n"
+    "      --chunksize N        process pools: map()'s chunksize (default: 1, as\n"
+    "                           ProcessPoolExecutor.map, and a larger one measured where the\n"
+    "                           pool's cost per task calls for it; with N, only N)\n"
     "  -t, --timeout SECONDS    limit for one run; the whole process tree is killed after it\n"
     "                           (default: 600, 0 for none)\n"
     "  -o, --out DIR            output directory (default: reports/NAME-UTCTIME/)\n"
@@ -284,6 +287,7 @@ typedef struct {
     bool repeat_given;  /* --repeat: exactly that many runs of each configuration */
     bool fixed;         /* --fixed: the planned configurations only, no warm-up or follow-ups */
     bool fresh;         /* --fresh-interpreter: no zygote, every run executes the interpreter */
+    int chunksize;      /* --chunksize: every process pool's; 0: concur's choice */
     double precision;   /* --precision, relative */
     int max_repeat;     /* --max-repeat */
     double budget_s;    /* --budget; 0: none */
@@ -971,6 +975,7 @@ static int cmd_run_measure(const run_options *o)
         .harness = harness,
         .workload = o->workload,
         .start_method = o->start_method,
+        .chunksize = o->chunksize,
         .tasks = res.workload.tasks,
         .timeout_s = o->timeout_s,
         .log_dir = log_dir,
@@ -978,6 +983,7 @@ static int cmd_run_measure(const run_options *o)
         .counters = &res.counters,
     };
     res.fresh_interpreter = o->fresh;
+    res.chunksize = o->chunksize;
     if (!o->fresh) {
         /* Every run forks from one started interpreter instead of starting its own. */
         char zerr[512] = "";
@@ -1207,6 +1213,7 @@ static int cmd_run(int argc, char **argv, bool classify)
         {"sample", required_argument, NULL, 'A'},
         {"fixed", no_argument, NULL, 'F'},
         {"fresh-interpreter", no_argument, NULL, 'Z'},
+        {"chunksize", required_argument, NULL, 'K'},
         {NULL, 0, NULL, 0},
     };
     run_options o = {
@@ -1298,6 +1305,15 @@ static int cmd_run(int argc, char **argv, bool classify)
             break;
         case 'Z':
             o.fresh = true;
+            break;
+        case 'K':
+            if (classify)
+                return usage_error(cmd, "classify measures no process pool at a chunksize; use "
+                                        "'concur run --chunksize'");
+            if (parse_positive(optarg, 1000000, &v) < 0)
+                return usage_error(cmd, "--chunksize '%s': expected a whole number from 1 to "
+                                   "1000000", optarg);
+            o.chunksize = (int)v;
             break;
         case 'p':
             o.python = optarg;

@@ -895,6 +895,10 @@ static char *format_json(const results *r, const char *suffix)
         add_string(opt, "sample", "auto");
     add_bool(opt, "fixed", r->fixed);
     add_bool(opt, "fresh_interpreter", r->fresh_interpreter);
+    if (r->chunksize > 0)
+        add_int(opt, "chunksize", r->chunksize);
+    else
+        add_string(opt, "chunksize", "auto");
 
     add_bool(root, "budget_reached", r->budget_reached);
     add_number(root, "elapsed_s", r->elapsed_s);
@@ -1832,6 +1836,9 @@ int results_load(const char *path, results *r, char *err, size_t errlen)
         get_bool(&ld, opt, "options", "fixed", &r->fixed);
     if (has(opt, "fresh_interpreter"))
         get_bool(&ld, opt, "options", "fresh_interpreter", &r->fresh_interpreter);
+    if (has(opt, "chunksize") &&
+        !cJSON_IsString(cJSON_GetObjectItemCaseSensitive(opt, "chunksize")))
+        get_int(&ld, opt, "options", "chunksize", &r->chunksize);
     if (has(root, "budget_reached"))
         get_bool(&ld, root, "", "budget_reached", &r->budget_reached);
     r->elapsed_s = NAN;

@@ -347,6 +347,9 @@ START_TEST(test_followups)
     ck_assert_int_eq(f[0].chunksize, 40);
     ck_assert_str_eq(f[0].start_method, "fork");
     ck_assert_ptr_nonnull(strstr(f[0].why, "chunksize 40"));
+    /* --chunksize: the user chose it, every process pool ran at it; none other is measured. */
+    r.chunksize = 1;
+    ck_assert_int_eq(advise_followups(&r, f, ADVISE_MAX_FOLLOWUPS), 0);
     results_free(&r);
 
     /* Batched, it wins: now the start method of that configuration. */

@@ -88,6 +88,8 @@ static const struct {
     {{"run", "x.py", "--repeat", "many", NULL}, CONCUR_EXIT_USAGE, "--repeat 'many'"},
     {{"run", "x.py", "--precision", "0", NULL}, CONCUR_EXIT_USAGE, "--precision '0'"},
     {{"run", "x.py", "--max-repeat", "2", NULL}, CONCUR_EXIT_USAGE, "--max-repeat '2'"},
+    {{"run", "x.py", "--chunksize", "0", NULL}, CONCUR_EXIT_USAGE, "--chunksize '0'"},
+    {{"classify", "x.py", "--chunksize", "8", NULL}, CONCUR_EXIT_USAGE, "concur run --chunksize"},
     {{"run", "x.py", "--budget", "-1", NULL}, CONCUR_EXIT_USAGE, "--budget '-1'"},
     {{"run", "x.py", "--sample", "some", NULL}, CONCUR_EXIT_USAGE, "--sample 'some'"},
     {{"run", "x.py", "--start-method", "vfork", NULL}, CONCUR_EXIT_USAGE, "fork, spawn or forkserver"},

@@ -586,10 +586,14 @@ START_TEST(test_round_trip)
     results a, b;
     char path[PATH_MAX], err[1024];
     fill_results(&a);
+    a.chunksize = 350;
+    a.fresh_interpreter = true;
     tmp_path(path, sizeof(path), "results.json");
     ck_assert_int_eq(results_write(&a, path), 0);
     ck_assert_msg(results_load(path, &b, err, sizeof(err)) == 0, "%s", err);
     same_results(&a, &b);
+    ck_assert_int_eq(b.chunksize, 350);
+    ck_assert(b.fresh_interpreter);
 
     /* And again from what was loaded: the text is identical. */
     char *t1 = results_to_json(&a);

@@ -187,6 +187,8 @@ typedef struct results {
     int sample;             /* --sample: 0 chosen by concur, -1 all tasks, else tasks per run */
     bool fixed;             /* --fixed: exactly the planned configurations and repeats */
     bool fresh_interpreter; /* --fresh-interpreter: every run executes a new interpreter */
+    int chunksize;          /* --chunksize: every process pool's map() chunksize; 0: concur's
+                               choice (1, and a larger one measured where it would help) */
 
     /* how it went */
     bool budget_reached;
