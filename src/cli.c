@@ -89,7 +89,7 @@ static const char usage_run[] =
     "      --max-repeat N       at most N runs of one configuration (default: 6)\n"
     "      --sample N|all|auto  tasks per run: N spread over the job, all of them, or auto\n"
     "                           (default: all when one pass takes under 0.4 s, else about\n"
-    "                           0.1 s of them, at least 8 and 4 per worker)\n"
+    "                           0.1 s of them, at least 4 and 2 per worker)\n"
     "      --budget SECONDS     stop after this long, write what was measured and say what\n"
     "                           was not (default: no limit)\n"
     "      --fixed              exactly the planned configurations (--workers, or 1, 2, ... up\n"

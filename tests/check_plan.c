@@ -209,14 +209,15 @@ static const struct {
 } sample_cases[] = {
     {40, 0.30, 1, 0, 40},     /* a short pass is measured whole */
     {40, NAN, 2, 0, 40},      /* pass unknown: whole */
-    {40, 1.00, 1, 0, 8},      /* 0.1 s of a 1 s pass, at least 8 */
-    {40, 1.00, 4, 0, 16},     /* 4 tasks per worker */
+    {40, 1.00, 1, 0, 4},      /* 0.1 s of a 1 s pass */
+    {40, 1.00, 4, 0, 8},      /* 2 tasks per worker */
+    {40, 0.50, 1, 0, 8},      /* 0.1 s of a 0.5 s pass */
     {40, 1.00, 32, 0, 40},    /* never more than the job has */
     {30000, 1.0, 2, 0, 3000}, /* tiny tasks: 0.1 s of them */
-    {40, 100.0, 1, 0, 8},     /* a long job: the minimum */
+    {40, 100.0, 1, 0, 4},     /* a long job: the minimum */
     {40, 1.00, 1, -1, 40},    /* --sample all */
     {40, 0.10, 1, 10, 10},    /* --sample 10, even of a short pass */
-    {40, 1.00, 8, 10, 32},    /* ... still 4 per worker */
+    {40, 1.00, 8, 10, 16},    /* ... still 2 per worker */
 };
 
 START_TEST(test_sample_table)
@@ -238,8 +239,9 @@ START_TEST(test_sample_error_and_shrink)
     /* a run of 1000 tasks that took 2 s (0.2 s was the limit): about 0.1 s of them next */
     ck_assert_int_eq(plan_sample_shrink(1000, 2.0, 2), 50);
     ck_assert_int_eq(plan_sample_shrink(1000, 0.15, 2), 0); /* not slow */
-    ck_assert_int_eq(plan_sample_shrink(10, 5.0, 2), 8);    /* never below the minimum */
-    ck_assert_int_eq(plan_sample_shrink(8, 5.0, 2), 0);     /* nothing left to shrink */
+    ck_assert_int_eq(plan_sample_shrink(10, 5.0, 2), 4);    /* never below the minimum */
+    ck_assert_int_eq(plan_sample_shrink(40, 5.0, 8), 16);   /* nor 2 per worker */
+    ck_assert_int_eq(plan_sample_shrink(4, 5.0, 2), 0);     /* nothing left to shrink */
 }
 END_TEST
 

@@ -120,10 +120,12 @@ bool plan_variant_futile(double first_wall, double against_high);
  * costs (start-up, scheduling) are a small part of it, short enough that a run costs little more
  * than the interpreter's own start. */
 #define PLAN_SAMPLE_RUN_S 0.10
-/* Never fewer tasks than this in a sample, and at least this many per worker, so that the last
- * tasks' imbalance weighs no more than in a longer run. */
-#define PLAN_SAMPLE_MIN_TASKS 8
-#define PLAN_SAMPLE_TASKS_PER_WORKER 4
+/* Never fewer tasks than this in a sample (the warm-up's count: enough for a median task), and at
+ * least this many per worker: two rounds of tasks, so that every worker takes a second task after
+ * its first, as in a longer run. Each run costs its whole sample, and a sweep makes 20 runs or
+ * more. */
+#define PLAN_SAMPLE_MIN_TASKS 4
+#define PLAN_SAMPLE_TASKS_PER_WORKER 2
 /* The warm-up runs this many tasks: enough for a median task time. */
 #define PLAN_WARMUP_TASKS 4
 
