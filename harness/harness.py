@@ -725,6 +725,7 @@ def run(args):
            "tasks_ok": tally.ok, "tasks_failed": tally.failed,
            "wall_s": t1 - t0,
            "startup_s": (max(tally.ready) - t0) if tally.ready else None,
+           "first_ready_s": (min(tally.ready) - t0) if tally.ready else None,
            "teardown_s": tally.teardown,
            "first_error": tally.first_error,
            "task_wall_s": [round(x, 9) for x in tally.wall],

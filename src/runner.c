@@ -718,6 +718,7 @@ static void on_done(run_ctx *x, const cJSON *j)
     o->wall_s = get_num(j, "wall_s");
     o->startup_s = get_num(j, "startup_s");
     o->teardown_s = get_num(j, "teardown_s");
+    o->first_ready_s = get_num(j, "first_ready_s");
     double v;
     if (!isnan(v = get_num(j, "tasks")))
         o->tasks = (int)v;
@@ -936,7 +937,7 @@ static void init_result(run_result *o, run_mode mode, int workers, int repeat)
     o->workers = workers;
     o->repeat = repeat;
     o->status = RUN_OK;
-    o->wall_s = o->startup_s = o->teardown_s = o->harness_s = NAN;
+    o->wall_s = o->startup_s = o->teardown_s = o->first_ready_s = o->harness_s = NAN;
     o->cpu_s = o->cpu_utilization = NAN;
     o->peak_rss_bytes = o->io_read_bytes = o->io_write_bytes = NAN;
     o->pickle_arg_bytes = o->pickle_result_bytes = NAN;

@@ -93,6 +93,7 @@ static void fill_run(run_result *run, run_mode mode, int workers, int repeat, ru
     run->exit_code = status == RUN_OK ? 0 : 1;
     run->wall_s = wall;
     run->startup_s = NAN;
+    run->first_ready_s = NAN;
     run->harness_s = NAN;
     run->cpu_s = NAN;
     run->cpu_utilization = NAN;
@@ -611,6 +612,32 @@ static const double awkward[] = {
     0.1 + 0.2, 1.0 / 3.0, 2.0 / 3.0, 1e-300, 5e-324, 1.7976931348623157e308, 0.1, 123456789.12345679,
     2.0000000000000004, -1.0 / 7.0, 1e21, 4.35, 9007199254740993.0, 0.0, 100.0,
 };
+
+/* A sample scaled to the whole job: the fixed start-up and teardown once, the rest x scale. A
+ * thread pool's fixed part ends at its first worker ready (later ones wait on the GIL the first
+ * hold while working); a process pool's at its last. */
+START_TEST(test_run_wall_scaling)
+{
+    run_result run;
+    fill_run(&run, MODE_THREADS, 8, 1, RUN_OK, 0.40);
+    run.scale = 2.5;
+    run.startup_s = 0.30;
+    run.first_ready_s = 0.002;
+    run.teardown_s = 0.01;
+    ck_assert_double_eq_tol(results_run_wall(&run), 0.002 + (0.40 - 0.002 - 0.01) * 2.5 + 0.01,
+                            1e-12);
+    run.first_ready_s = NAN; /* an older file: the last ready, as before */
+    ck_assert_double_eq_tol(results_run_wall(&run), 0.30 + (0.40 - 0.30 - 0.01) * 2.5 + 0.01,
+                            1e-12);
+    run.mode = MODE_PROCESSES;
+    run.first_ready_s = 0.002;
+    ck_assert_double_eq_tol(results_run_wall(&run), 0.30 + (0.40 - 0.30 - 0.01) * 2.5 + 0.01,
+                            1e-12);
+    run.scale = 1.0; /* the whole job: as measured */
+    ck_assert_double_eq(results_run_wall(&run), 0.40);
+    results_run_free(&run);
+}
+END_TEST
 
 START_TEST(test_numbers_keep_every_bit)
 {
@@ -1208,6 +1235,7 @@ Suite *results_suite(void)
     tcase_add_checked_fixture(tc, tmpdir_setup, tmpdir_teardown);
     tcase_add_test(tc, test_json_has_required_keys);
     tcase_add_test(tc, test_round_trip);
+    tcase_add_test(tc, test_run_wall_scaling);
     tcase_add_test(tc, test_numbers_keep_every_bit);
     tcase_add_test(tc, test_empty_results_round_trip);
     tcase_add_test(tc, test_atomic_write);

@@ -58,6 +58,7 @@ typedef struct run_result {
     double wall_s;         /* pool created -> all tasks done and pool shut down (NAN if unknown) */
     double startup_s;      /* pool created -> every worker ready (setup done) */
     double teardown_s;     /* last result in -> pool shut down (0 in single mode; NAN unknown) */
+    double first_ready_s;  /* pool created -> first worker ready (NAN unknown) */
     double harness_s;      /* fork -> exit of the harness, interpreter start-up included */
 
     counters_values counters; /* over the measured window */
