@@ -191,6 +191,38 @@ static int kill_tree(child_proc *c)
     }
 }
 
+/* This process's environment less what each run sets for itself, with room for `extra` more
+ * entries and the NULL; *n is the number of entries filled. */
+static char **child_environ(size_t extra, size_t *n)
+{
+    size_t nenv = 0;
+    while (environ[nenv])
+        nenv++;
+    char **envp = xcalloc(nenv + extra + 1, sizeof(char *));
+    size_t e = 0;
+    for (size_t i = 0; i < nenv; i++)
+        if (strncmp(environ[i], "CONCUR_CONTROL_PATH=", 20) != 0 &&
+            strncmp(environ[i], "CONCUR_BIND=", 12) != 0)
+            envp[e++] = environ[i];
+    *n = e;
+    return envp;
+}
+
+/* In a child between fork and exec (async-signal-safe calls only): a process group of its own,
+ * SIGKILL when concur dies, and default signal handling for the interpreter it becomes. */
+static void child_detach(void)
+{
+    setpgid(0, 0);
+    prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0);
+    struct sigaction dfl;
+    memset(&dfl, 0, sizeof(dfl));
+    dfl.sa_handler = SIG_DFL;
+    sigaction(SIGINT, &dfl, NULL);
+    sigaction(SIGTERM, &dfl, NULL);
+    sigaction(SIGHUP, &dfl, NULL);
+    sigaction(SIGPIPE, &dfl, NULL);
+}
+
 static double get_num(const cJSON *obj, const char *key);
 
 /* ---------------------------------------------------------------------------------------------
@@ -257,15 +289,8 @@ runner_zygote *runner_zygote_start(const char *python, const char *harness, char
         return NULL;
     }
     /* The same environment a run gets, less what each run sets for itself. */
-    size_t nenv = 0;
-    while (environ[nenv])
-        nenv++;
-    char **envp = xcalloc(nenv + 1, sizeof(char *));
-    size_t e = 0;
-    for (size_t i = 0; i < nenv; i++)
-        if (strncmp(environ[i], "CONCUR_CONTROL_PATH=", 20) != 0 &&
-            strncmp(environ[i], "CONCUR_BIND=", 12) != 0)
-            envp[e++] = environ[i];
+    size_t e;
+    char **envp = child_environ(0, &e);
     envp[e] = NULL;
     const char *argv[] = {python, harness, "--zygote", "3", NULL};
     pid_t pid = fork();
@@ -278,15 +303,7 @@ runner_zygote *runner_zygote_start(const char *python, const char *harness, char
     }
     if (pid == 0) {
         /* Only async-signal-safe calls from here on. */
-        setpgid(0, 0);
-        prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0);
-        struct sigaction dfl;
-        memset(&dfl, 0, sizeof(dfl));
-        dfl.sa_handler = SIG_DFL;
-        sigaction(SIGINT, &dfl, NULL);
-        sigaction(SIGTERM, &dfl, NULL);
-        sigaction(SIGHUP, &dfl, NULL);
-        sigaction(SIGPIPE, &dfl, NULL);
+        child_detach();
         int devnull = open("/dev/null", O_RDWR);
         int s = fcntl(sv[1], F_DUPFD_CLOEXEC, 100);
         dup2(devnull, 0);
@@ -952,15 +969,7 @@ static void exec_harness(const runner_env *env, const char *const argv[], char *
                          int go, int sync_r, int exec_err, int out_fd, int err_fd)
 {
     char c;
-    setpgid(0, 0);
-    prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0);
-    struct sigaction dfl;
-    memset(&dfl, 0, sizeof(dfl));
-    dfl.sa_handler = SIG_DFL;
-    sigaction(SIGINT, &dfl, NULL);
-    sigaction(SIGTERM, &dfl, NULL);
-    sigaction(SIGHUP, &dfl, NULL);
-    sigaction(SIGPIPE, &dfl, NULL);
+    child_detach();
     int devnull = open("/dev/null", O_RDONLY);
     /* Move everything to high numbers first so that the dup2s below never clobber each other. */
     int fds[7] = {ctl, go, sync_r, exec_err, out_fd, err_fd, devnull};
@@ -1104,15 +1113,8 @@ int runner_run(const runner_env *env, run_mode mode, int workers, int repeat, ru
     argv[a++] = "4";
     argv[a] = NULL;
 
-    size_t nenv = 0;
-    while (environ[nenv])
-        nenv++;
-    char **envp = xcalloc(nenv + 3, sizeof(char *));
-    size_t e = 0;
-    for (size_t i = 0; i < nenv; i++)
-        if (strncmp(environ[i], "CONCUR_CONTROL_PATH=", 20) != 0 &&
-            strncmp(environ[i], "CONCUR_BIND=", 12) != 0)
-            envp[e++] = environ[i];
+    size_t e;
+    char **envp = child_environ(2, &e);
     char ctl_env[PATH_MAX + 32];
     snprintf(ctl_env, sizeof(ctl_env), "CONCUR_CONTROL_PATH=%s", fifo);
     envp[e++] = ctl_env;

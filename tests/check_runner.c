@@ -374,10 +374,8 @@ START_TEST(test_sample_of_runs_spread_indices)
         double least = 10 * k * 0.0005;
         ck_assert_msg(r.task_walls[k] >= least, "task %d of the sample: %.6f s, expected >= %.6f s",
                       k, r.task_walls[k], least);
-        if (k > 0)
-            ck_assert_msg(r.task_walls[k] > r.task_walls[k - 1],
-                          "task walls do not grow with the index: [%d] %.6f s, [%d] %.6f s", k - 1,
-                          r.task_walls[k - 1], k, r.task_walls[k]);
+        /* No check that they grow with k: a stalled host made a 10 ms sleep take 25 ms. The
+         * lower bounds already tell index 10k from index k. */
     }
     results_run_free(&r);
     ck_assert_ptr_null(r.task_walls);
