@@ -458,6 +458,18 @@ def _worker_channel(control_fd, start_method):
     return _Channel(None)
 
 
+def _set_pdeathsig():
+    """PR_SET_PDEATHSIG, SIGKILL: this process dies with its parent (a worker with the harness, a
+    forked run with the runner). False where it cannot be set (not Linux)."""
+    try:
+        import ctypes
+        libc = ctypes.CDLL(None, use_errno=True)
+        return libc.prctl(ctypes.c_int(1), ctypes.c_ulong(9), ctypes.c_ulong(0),
+                          ctypes.c_ulong(0), ctypes.c_ulong(0)) == 0
+    except Exception:
+        return False
+
+
 def _die_with_parent(parent_pid):
     """PR_SET_PDEATHSIG: the kernel kills this worker when the process that started it dies, so
     no worker outlives the harness. Linux only; silently nothing elsewhere."""
@@ -474,12 +486,7 @@ def _die_with_parent(parent_pid):
             server._forkserver_alive_fd = None
     except Exception:
         pass
-    try:
-        import ctypes
-        libc = ctypes.CDLL(None, use_errno=True)
-        libc.prctl(ctypes.c_int(1), ctypes.c_ulong(9), ctypes.c_ulong(0), ctypes.c_ulong(0),
-                   ctypes.c_ulong(0))  # PR_SET_PDEATHSIG, SIGKILL
-    except Exception:
+    if not _set_pdeathsig():
         return
     # The parent may have died between fork and prctl.
     if parent_pid is not None and os.getppid() != parent_pid:
@@ -940,17 +947,6 @@ def _recv_request(sock):
     return json.loads(msg.decode()), list(fds)
 
 
-def _set_pdeathsig():
-    """PR_SET_PDEATHSIG, SIGKILL: the run dies with the runner, as one it started would."""
-    try:
-        import ctypes
-        libc = ctypes.CDLL(None, use_errno=True)
-        return libc.prctl(ctypes.c_int(1), ctypes.c_ulong(9), ctypes.c_ulong(0),
-                          ctypes.c_ulong(0), ctypes.c_ulong(0)) == 0
-    except Exception:
-        return False
-
-
 def zygote(fd):
     """Zygote mode: an interpreter that has imported what every run needs, and on each request
     forks. The child is the next zygote; this process becomes the run. The run stays a child of
@@ -977,6 +973,7 @@ def zygote(fd):
             os._exit(0)
         if req is None:
             os._exit(0)     # the runner is gone, or done
+        # The parent is checked again after the prctl: it may have died in between.
         if len(fds) != ZYGOTE_FDS or os.getppid() != req.get("ppid") or not _set_pdeathsig() \
                 or os.getppid() != req.get("ppid"):
             # Not the runner's child (yet), or without the descriptors: the runner starts this

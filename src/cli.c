@@ -796,8 +796,9 @@ static void warm_up(session *ss, const runner_env *base)
     else
         util_fmt(sample, sizeof(sample), "every run measures all %d tasks", tasks);
     results_add_plan(res, PLAN_WARMUP, MODE_SINGLE, 1, "one warm-up run of %d tasks (kept apart): "
-                     "it loads the interpreter, the workload and its files; at %s a pass over "
+                     "it loads %sthe workload and its files; at %s a pass over "
                      "all %d tasks takes about %s, so %s%s", w->tasks,
+                     runner_zygote_alive(base->zygote) ? "" : "the interpreter, ",
                      util_fmt_seconds((char[32]){0}, 32, w->task_wall.median), tasks, pass, sample,
                      first);
     log_info("        warm-up: one pass would take about %s; %s", pass, sample);
