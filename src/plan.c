@@ -217,6 +217,15 @@ int plan_grow(const plan_step *s, char *why, size_t len)
     return next;
 }
 
+/* k rounded up to a multiple of workers: a sample of whole rounds. With 5 tasks on 2 workers the
+ * last round keeps one worker idle, and scaling that run by tasks / 5 counts the idle half-round
+ * 8 times in a 40-task job, whose 20 rounds are all full. */
+static long whole_rounds(long k, int workers)
+{
+    long w = workers > 0 ? workers : 1;
+    return (k + w - 1) / w * w;
+}
+
 int plan_sample_tasks(int tasks, double pass_s, int workers, int requested)
 {
     if (tasks <= 0)
@@ -236,6 +245,8 @@ int plan_sample_tasks(int tasks, double pass_s, int workers, int requested)
     long per_worker = (long)PLAN_SAMPLE_TASKS_PER_WORKER * (workers > 0 ? workers : 1);
     if (k < per_worker)
         k = (int)(per_worker < tasks ? per_worker : tasks);
+    if (requested == 0)
+        k = whole_rounds(k, workers);
     return k < tasks ? k : tasks;
 }
 
@@ -250,6 +261,7 @@ int plan_sample_shrink(int tasks_run, double wall_s, int workers)
         floor_k = PLAN_SAMPLE_MIN_TASKS;
     if (k < floor_k)
         k = floor_k;
+    k = whole_rounds(k, workers);
     return k < tasks_run ? (int)k : 0;
 }
 

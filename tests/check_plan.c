@@ -218,6 +218,12 @@ static const struct {
     {40, 1.00, 1, -1, 40},    /* --sample all */
     {40, 0.10, 1, 10, 10},    /* --sample 10, even of a short pass */
     {40, 1.00, 8, 10, 16},    /* ... still 2 per worker */
+    {40, 0.90, 2, 0, 6},      /* 5 tasks' worth on 2 workers: 3 whole rounds, not 2.5 */
+    {40, 1.00, 3, 0, 6},      /* 2 per worker is whole rounds already */
+    {64, 0.50, 4, 0, 16},     /* 13 tasks' worth on 4 workers: 4 rounds */
+    {40, 0.90, 3, 10, 10},    /* --sample 10 is taken as asked */
+    {50, 0.50, 4, 0, 12},     /* 10 tasks' worth on 4 workers: 3 rounds */
+    {7, 5.00, 4, 0, 7},       /* rounding never passes the job */
 };
 
 START_TEST(test_sample_table)
@@ -242,6 +248,8 @@ START_TEST(test_sample_error_and_shrink)
     ck_assert_int_eq(plan_sample_shrink(10, 5.0, 2), 4);    /* never below the minimum */
     ck_assert_int_eq(plan_sample_shrink(40, 5.0, 8), 16);   /* nor 2 per worker */
     ck_assert_int_eq(plan_sample_shrink(4, 5.0, 2), 0);     /* nothing left to shrink */
+    ck_assert_int_eq(plan_sample_shrink(1000, 2.0, 4), 52); /* 50 is 12.5 rounds of 4: 13 */
+    ck_assert_int_eq(plan_sample_shrink(200, 2.0, 3), 12);  /* 10 is 3.3 rounds of 3: 4 */
 }
 END_TEST
 

@@ -132,13 +132,14 @@ bool plan_variant_futile(double first_wall, double against_high);
 /* How many of the job's tasks a run of `workers` workers measures: all of them when
  * requested < 0 (--sample all) or when one pass is short (pass_s, single-thread seconds for all
  * tasks, at most PLAN_SAMPLE_WHOLE_S); requested > 0 tasks when given (still at least
- * PLAN_SAMPLE_TASKS_PER_WORKER per worker); else enough for PLAN_SAMPLE_RUN_S. Never more than
- * tasks. */
+ * PLAN_SAMPLE_TASKS_PER_WORKER per worker); else enough for PLAN_SAMPLE_RUN_S, rounded up to a
+ * multiple of workers (whole rounds: no worker idle at the end of a sample that the scaling to the
+ * whole job would multiply). Never more than tasks. */
 int plan_sample_tasks(int tasks, double pass_s, int workers, int requested);
 
 /* A sampled configuration whose run took longer than PLAN_SAMPLE_SLOW_FACTOR x PLAN_SAMPLE_RUN_S
  * (a pool slower than single, say) measures fewer tasks in its next runs: returns that count
- * (enough for about PLAN_SAMPLE_RUN_S, within the limits of plan_sample_tasks), or 0 to keep the
+ * (enough for about PLAN_SAMPLE_RUN_S, within the limits of plan_sample_tasks, in whole rounds), or 0 to keep the
  * run as it is. */
 #define PLAN_SAMPLE_SLOW_FACTOR 2.0
 int plan_sample_shrink(int tasks_run, double wall_s, int workers);
