@@ -134,7 +134,13 @@ static const struct {
     /* Processes on 8 cores flatten after 4: the knee is 4. */
     {{"process knee", 8, 0.99, 0.015, 2e-4, 64, 0,
       {S(1.0), T(1, 1.0), T(2, 1.02), P(1, 1.0), P(2, 0.51), P(4, 0.27), P(8, 0.26)}},
-     MODE_PROCESSES, 4, 1, "fork", "within the noise of the fastest, processes x8"},
+     MODE_PROCESSES, 4, 1, "fork", "96 % of the best process pool (processes x8"},
+    /* A noisy thread pool past the knee (0.54 to 1.42 s) cannot be told apart from the fastest,
+     * but the thread pool's best is: processes. */
+    {{"noisy pool past its best", 2, 0.80, 0.015, 2e-4, 64, 0,
+      {S(1.0), T(2, 0.80), T(4, 0.60), {MODE_THREADS, 8, 0.98, 0.45, 0, NULL, false, 0}, P(2, 0.70),
+       P(4, 0.42)}},
+     MODE_PROCESSES, 4, 1, "fork", "the fastest configuration measured"},
     /* No pool beats single: tiny tasks, a pool costs twice the work per task. */
     {{"overhead-bound", 2, 0.99, 30e-6, 60e-6, 30000, 0,
       {S(1.0), T(1, 2.8), T(2, 3.0), P(1, 4.0), P(2, 2.5)}},
