@@ -197,11 +197,33 @@ typedef struct {
     const config_summary *choice;  /* what is recommended */
     const config_summary *mode_best; /* the fastest of the chosen mode */
     bool by_cost;                  /* a cheaper configuration within the noise of the fastest */
+    bool knee_by_noise;            /* the choice short of knee_share of mode_best by its medians,
+                                    * but not by its repeats */
 } choice;
 
+/* Whether the repeats leave it open that s reaches knee_share of best: the 95 % interval of the
+ * ratio of their wall times (Welch's, on the logarithms) reaches down to 1 / knee_share. The
+ * medians of a flat stretch differ by chance: on 2 cores, processes x8 may come out 12 % ahead
+ * of x2 on one sweep and behind it on the next; more workers are named only where the repeats
+ * show them worth it. False with fewer than 2 repeats on a side. */
+static bool may_reach_knee(const results *r, const config_summary *best, const config_summary *s)
+{
+    double wa[64], wb[64];
+    int na = results_config_walls(r, best, wa, 64), nb = results_config_walls(r, s, wb, 64);
+    for (int i = 0; i < na; i++)
+        wa[i] = log(wa[i]);
+    for (int i = 0; i < nb; i++)
+        wb[i] = log(wb[i]);
+    stats_welch w;
+    if (stats_welch_test(wa, na, wb, nb, 0.95, &w) < 0)
+        return false;
+    return w.low <= -log(limits.knee_share); /* w: mean log(s's wall) - mean log(best's) */
+}
+
 /* The fastest measured; the cheapest mode among those within its noise; in that mode the knee: the
- * fewest workers that reach knee_share of the mode's best, and there the default chunksize when it
- * reaches that too, else the fastest follow-up that does. */
+ * fewest workers that reach knee_share of the mode's best, by their medians or within the noise of
+ * their repeats (may_reach_knee), and there the default chunksize when it reaches that too, else
+ * the fastest follow-up that does. */
 static bool choose(const results *r, choice *ch)
 {
     memset(ch, 0, sizeof(*ch));
@@ -234,7 +256,8 @@ static bool choose(const results *r, choice *ch)
     double bar = limits.knee_share * ch->mode_best->speedup;
     for (int i = 0; i < r->nsummary; i++) {
         const config_summary *s = &r->summary[i];
-        if (!usable(s) || s->mode != mode || s->speedup < bar)
+        if (!usable(s) || s->mode != mode ||
+            (s->speedup < bar && !may_reach_knee(r, ch->mode_best, s)))
             continue;
         const config_summary *c = ch->choice;
         bool better = !c || s->workers < c->workers ||
@@ -247,6 +270,7 @@ static bool choose(const results *r, choice *ch)
     /* The knee of a mode chosen for its cost may still be the fastest configuration itself. */
     if (!ch->choice)
         ch->choice = ch->mode_best;
+    ch->knee_by_noise = ch->choice->speedup < bar;
     return true;
 }
 
@@ -740,14 +764,19 @@ void advise_recommend(const results *r, int target_cores, recommendation *out)
             reason(out, "%s: %s, within the noise of the fastest, %s at %s, and cheaper to run",
                    kn, ksp, config_name(fast, sizeof(fast), r, ch.fastest),
                    fmt_speedup(fsp, sizeof(fsp), ch.fastest));
-        } else {
-            char best[64], bsp[48];
-            reason(out, "%s: %s, %.0f %% of the best %s (%s at %s) with fewer workers", kn, ksp,
-                   100 * k->speedup / ch.mode_best->speedup,
-                   k->mode == MODE_THREADS ? "thread pool" : "process pool",
-                   config_name(best, sizeof(best), r, ch.mode_best),
-                   fmt_speedup(bsp, sizeof(bsp), ch.mode_best));
         }
+        const char *pool = k->mode == MODE_THREADS ? "thread pool" : "process pool";
+        char best[64], bsp[48];
+        config_name(best, sizeof(best), r, ch.mode_best);
+        fmt_speedup(bsp, sizeof(bsp), ch.mode_best);
+        if (k != ch.fastest && !ch.by_cost && !ch.knee_by_noise)
+            reason(out, "%s: %s, %.0f %% of the best %s (%s at %s) with fewer workers", kn, ksp,
+                   100 * k->speedup / ch.mode_best->speedup, pool, best, bsp);
+        if (ch.knee_by_noise)
+            reason(out, "%s: %s, the fewest workers not shown short of %.0f %% of the best %s: "
+                   "%s at %s is %.0f %% faster by the medians, within the noise of the repeats",
+                   kn, ksp, 100 * limits.knee_share, pool, best, bsp,
+                   100 * (ch.mode_best->speedup / k->speedup - 1.0));
         if (c != k)
             reason(out, "%s: %s, within the noise of %s (%s), and spawn starts workers clean", name,
                    sp, kn, k->start_method);
@@ -864,6 +893,14 @@ void advise_recommend(const results *r, int target_cores, recommendation *out)
                       config_name(fast, sizeof(fast), r, ch.fastest),
                       fmt_speedup(fsp, sizeof(fsp), ch.fastest),
                       config_name(cn, sizeof(cn), r, ch.mode_best));
+    }
+    if (ch.knee_by_noise) {
+        char best[64], bsp[48], cn[64];
+        open_question(out, "whether %s (%s) is worth its extra workers over %s: the repeats vary "
+                      "too much to tell; more runs (--max-repeat) would settle it",
+                      config_name(best, sizeof(best), r, ch.mode_best),
+                      fmt_speedup(bsp, sizeof(bsp), ch.mode_best),
+                      config_name(cn, sizeof(cn), r, ch.choice));
     }
     if (r->precision > 0 && c->precision > r->precision && isfinite(c->precision)) {
         char cn[64], need[96];
