@@ -128,8 +128,9 @@ static bool cheaper(const config_summary *a, const config_summary *b)
 }
 
 /* Whether the measurements cannot tell a and b apart: their medians within tie_ratio of each
- * other, or the 95 % interval of the ratio of their wall times (Welch's, on the logarithms of the
- * repeats) containing 1. With fewer than 2 repeats on a side only the first rule applies. */
+ * other, or the 95 % interval of the ratio of their wall times (on the logarithms of the
+ * repeats, with the whole run's pooled noise: results_compare_walls) containing 1. With fewer
+ * than 2 repeats on a side only the first rule applies. */
 static bool within_noise(const results *r, const config_summary *a, const config_summary *b)
 {
     double q = b->wall_s / a->wall_s;
@@ -137,14 +138,8 @@ static bool within_noise(const results *r, const config_summary *a, const config
         return false;
     if (fabs(q - 1.0) <= limits.tie_ratio)
         return true;
-    double wa[64], wb[64];
-    int na = results_config_walls(r, a, wa, 64), nb = results_config_walls(r, b, wb, 64);
-    for (int i = 0; i < na; i++)
-        wa[i] = log(wa[i]);
-    for (int i = 0; i < nb; i++)
-        wb[i] = log(wb[i]);
     stats_welch w;
-    if (stats_welch_test(wa, na, wb, nb, 0.95, &w) < 0)
+    if (results_compare_walls(r, a, b, 0.95, &w) < 0)
         return false;
     return w.low <= 0.0 && 0.0 <= w.high;
 }
@@ -202,20 +197,14 @@ typedef struct {
 } choice;
 
 /* Whether the repeats leave it open that s reaches knee_share of best: the 95 % interval of the
- * ratio of their wall times (Welch's, on the logarithms) reaches down to 1 / knee_share. The
+ * ratio of their wall times (results_compare_walls) reaches down to 1 / knee_share. The
  * medians of a flat stretch differ by chance: on 2 cores, processes x8 may come out 12 % ahead
  * of x2 on one sweep and behind it on the next; more workers are named only where the repeats
  * show them worth it. False with fewer than 2 repeats on a side. */
 static bool may_reach_knee(const results *r, const config_summary *best, const config_summary *s)
 {
-    double wa[64], wb[64];
-    int na = results_config_walls(r, best, wa, 64), nb = results_config_walls(r, s, wb, 64);
-    for (int i = 0; i < na; i++)
-        wa[i] = log(wa[i]);
-    for (int i = 0; i < nb; i++)
-        wb[i] = log(wb[i]);
     stats_welch w;
-    if (stats_welch_test(wa, na, wb, nb, 0.95, &w) < 0)
+    if (results_compare_walls(r, best, s, 0.95, &w) < 0)
         return false;
     return w.low <= -log(limits.knee_share); /* w: mean log(s's wall) - mean log(best's) */
 }

@@ -806,14 +806,53 @@ static void warm_up(session *ss, const runner_env *base)
     log_info("        warm-up: one pass would take about %s; %s", pass, sample);
 }
 
-/* The thread or process pool of one mode, 2, 4, ... workers while it gains (plan_grow). */
+/* More runs of a configuration continue its repeat numbers: the next one. */
+static int next_repeat(const results *r, run_mode mode, int workers, bool variant, int chunksize,
+                       const char *start_method)
+{
+    int next = 1;
+    for (int k = 0; k < r->nruns; k++) {
+        const run_result *x = &r->runs[k];
+        if (x->mode == mode && x->workers == workers && !x->warmup && x->variant == variant &&
+            x->repeat >= next &&
+            (!variant || (x->chunksize == chunksize && !strcmp(x->start_method, start_method))))
+            next = x->repeat + 1;
+    }
+    return next;
+}
+
+/* The step from before to s in mode: its speedup, and the low end of its gain from the two
+ * configurations' runs with the whole run's pooled noise (results_compare_walls): the speedup
+ * intervals carry single's noise twice, which would stop a sweep that is still gaining. */
+static plan_step judge_step(const results *res, run_mode mode, const config_summary *s,
+                            const config_summary *before)
+{
+    double gain_low = NAN;
+    stats_welch w;
+    if (before && results_compare_walls(res, s, before, 0.95, &w) == 0)
+        gain_low = exp(w.low); /* mean log(before) - mean log(now) */
+    plan_step step = {.mode = mode, .workers = s->workers, .speedup = s->speedup,
+                      .gain_low = gain_low,
+                      .prev_speedup = before && before->mode != MODE_SINGLE ? before->speedup : 1.0,
+                      .cpu_utilization = s->cpu_utilization, .threads_speedup = NAN,
+                      .cores = res->machine.allowed_cores, .tasks = res->workload.tasks};
+    const config_summary *t = mode == MODE_PROCESSES ? results_find_summary(res, MODE_THREADS,
+                                                                            s->workers)
+                                                     : NULL;
+    if (t && t->runs_ok > 0)
+        step.threads_speedup = t->speedup;
+    return step;
+}
+
+/* The thread or process pool of one mode, 2, 4, ... workers while it gains (plan_grow). A step
+ * whose medians gain but whose runs cannot yet show it (plan_step_unsettled) gets one more run
+ * of the side with fewer, up to the cap, before the sweep decides: a stalled run among three
+ * would otherwise end a sweep that gains 1.8x a step. */
 static void sweep_mode(session *ss, const runner_env *env, run_mode mode)
 {
     results *res = ss->res;
     results_add_plan(res, PLAN_SKIPPED, mode, 1, "a 1-worker pool does single's work plus the "
                      "pool's own cost, which every pool run measures (pool_overhead_per_task_s)");
-    double prev = 1.0;
-    const config_summary *before = results_find_summary(res, MODE_SINGLE, 1);
     plan_config before_cfg = {MODE_SINGLE, 1};
     int n = 2;
     while (n > 0 && !runner_interrupted() && !res->budget_reached) {
@@ -828,38 +867,40 @@ static void sweep_mode(session *ss, const runner_env *env, run_mode mode)
         const config_summary *s = results_find_summary(res, mode, n);
         if (!s || s->runs_ok == 0 || res->budget_reached)
             break;
-        /* The step's own gain, from the two configurations' runs: the speedup intervals carry
-         * single's noise twice, which would stop a sweep that is still gaining. */
-        before = results_find_summary(res, before_cfg.mode, before_cfg.workers);
-        double gain_low = NAN;
-        if (before) {
-            double a[64], b[64];
-            int na = results_config_walls(res, s, a, 64), nb = results_config_walls(res, before, b, 64);
-            for (int i = 0; i < na; i++)
-                a[i] = log(a[i]);
-            for (int i = 0; i < nb; i++)
-                b[i] = log(b[i]);
-            stats_welch w;
-            if (stats_welch_test(a, na, b, nb, 0.95, &w) == 0)
-                gain_low = exp(w.low); /* mean log(before) - mean log(now) */
+        const config_summary *before = results_find_summary(res, before_cfg.mode,
+                                                            before_cfg.workers);
+        plan_step step = judge_step(res, mode, s, before);
+        while (!ss->o->repeat_given && before && plan_step_unsettled(&step) &&
+               !runner_interrupted() && !res->budget_reached) {
+            const config_summary *more = s->runs_ok <= before->runs_ok ? s : before;
+            if (more->runs_ok >= ss->rule.max_runs)
+                more = more == s ? before : s;
+            if (more->runs_ok >= ss->rule.max_runs)
+                break;
+            plan_config cfg = {more->mode, more->workers};
+            log_info("        %s x%d: %.2fx after %.2fx, within the noise so far: one more run of "
+                     "%s x%d", plan_mode_name(mode), n, step.speedup, step.prev_speedup,
+                     plan_mode_name(cfg.mode), cfg.workers);
+            const run_result *x = run_once(ss, env, cfg,
+                                           next_repeat(res, cfg.mode, cfg.workers, false, 0, ""),
+                                           0, false);
+            if (!x || run_failed_hard(x))
+                break;
+            results_summarize(res);
+            s = results_find_summary(res, mode, n);
+            before = results_find_summary(res, before_cfg.mode, before_cfg.workers);
+            if (!s || !before)
+                break;
+            step = judge_step(res, mode, s, before);
         }
-        plan_step step = {.mode = mode, .workers = n, .speedup = s->speedup,
-                          .gain_low = gain_low, .prev_speedup = prev,
-                          .cpu_utilization = s->cpu_utilization, .threads_speedup = NAN,
-                          .cores = res->machine.allowed_cores,
-                          .tasks = res->workload.tasks};
-        const config_summary *t = mode == MODE_PROCESSES ? results_find_summary(res, MODE_THREADS, n)
-                                                         : NULL;
-        if (t && t->runs_ok > 0) {
-            step.threads_speedup = t->speedup;
-        }
+        if (!s)
+            break;
         char why[PLAN_WHY_LEN];
         int next = plan_grow(&step, why, sizeof(why));
         if (next == 0)
             results_add_plan(res, PLAN_STOPPED, mode, n, "%s", why);
         else
             log_info("        %s", why);
-        prev = s->speedup;
         before_cfg = (plan_config){mode, n};
         n = next;
     }
@@ -1080,16 +1121,8 @@ static int cmd_run_measure(const run_options *o)
                 v.chunksize = f[i].chunksize;
                 v.start_method = f[i].start_method[0] ? f[i].start_method : env.start_method;
             }
-            /* More runs of a configuration continue its repeat numbers. */
-            int first = 1;
-            for (int k = 0; k < res.nruns; k++) {
-                const run_result *x = &res.runs[k];
-                if (x->mode == f[i].mode && x->workers == f[i].workers && !x->warmup &&
-                    x->variant == f[i].variant && x->repeat >= first &&
-                    (!x->variant || (x->chunksize == f[i].chunksize &&
-                                     !strcmp(x->start_method, f[i].start_method))))
-                    first = x->repeat + 1;
-            }
+            int first = next_repeat(&res, f[i].mode, f[i].workers, f[i].variant, f[i].chunksize,
+                                    f[i].start_method);
             int count = f[i].repeats > 0 ? f[i].repeats : (o->repeat_given ? o->repeat : 0);
             if (f[i].repeats > 0) {
                 /* One more run of a configuration the choice turns on. */
@@ -1115,9 +1148,9 @@ static int cmd_run_measure(const run_options *o)
                 if (e->action == PLAN_RAN && e->mode == s->mode && e->workers == s->workers &&
                     !e->variant && !s->variant && e->runs != s->runs_ok) {
                     char why[PLAN_WHY_LEN];
-                    util_fmt(why, sizeof(why), "%s; then %d more, as the recommendation turns on "
-                             "it: %d runs, +-%.1f %%", e->why, s->runs_ok - e->runs, s->runs_ok,
-                             100 * s->precision);
+                    util_fmt(why, sizeof(why), "%s; then %d more, as a decision turned on it "
+                             "(a step of the sweep, or the recommendation): %d runs, +-%.1f %%",
+                             e->why, s->runs_ok - e->runs, s->runs_ok, 100 * s->precision);
                     memcpy(e->why, why, sizeof(e->why));
                     e->runs = s->runs_ok;
                     e->precision = s->precision;

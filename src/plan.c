@@ -163,6 +163,12 @@ bool plan_variant_futile(double first_wall, double against_high)
            first_wall > against_high * PLAN_VARIANT_FUTILE;
 }
 
+bool plan_step_unsettled(const plan_step *s)
+{
+    return isfinite(s->speedup) && isfinite(s->prev_speedup) &&
+           s->speedup >= s->prev_speedup * PLAN_GROW_MIN_GAIN && !(s->gain_low > 1.0);
+}
+
 int plan_grow(const plan_step *s, char *why, size_t len)
 {
     const char *mode = plan_mode_name(s->mode);

@@ -491,6 +491,50 @@ int results_config_walls(const results *r, const config_summary *s, double *out,
     return n;
 }
 
+/* The logarithms of the wall times of s's runs into out (at most max); returns how many. */
+static int log_walls(const results *r, const config_summary *s, double *out, int max)
+{
+    int n = results_config_walls(r, s, out, max);
+    for (int i = 0; i < n; i++)
+        out[i] = log(out[i]);
+    return n;
+}
+
+double results_log_noise(const results *r, double *df)
+{
+    double ss = 0.0, v[64];
+    int dof = 0;
+    for (int i = 0; i < r->nsummary; i++) {
+        int n = log_walls(r, &r->summary[i], v, 64);
+        if (n < 2)
+            continue;
+        double mean = 0.0;
+        for (int k = 0; k < n; k++)
+            mean += v[k];
+        mean /= n;
+        for (int k = 0; k < n; k++)
+            ss += (v[k] - mean) * (v[k] - mean);
+        dof += n - 1;
+    }
+    *df = dof;
+    return dof > 0 ? sqrt(ss / dof) : NAN;
+}
+
+int results_compare_walls(const results *r, const config_summary *a, const config_summary *b,
+                          double level, stats_welch *out)
+{
+    double wa[64], wb[64], df;
+    int na = log_walls(r, a, wa, 64), nb = log_walls(r, b, wb, 64);
+    if (na < 2 || nb < 2) {
+        *out = (stats_welch){na, nb, NAN, NAN, NAN, NAN, NAN, NAN, NAN, NAN, NAN};
+        return -1;
+    }
+    double sd = results_log_noise(r, &df);
+    if (df >= RESULTS_POOL_MIN_DF)
+        return stats_pooled_test(wa, na, wb, nb, sd, df, level, out);
+    return stats_welch_test(wa, na, wb, nb, level, out);
+}
+
 double results_config_median(const results *r, const config_summary *s,
                              double (*get)(const run_result *run))
 {

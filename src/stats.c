@@ -413,3 +413,30 @@ int stats_welch_test(const double *a, int na, const double *b, int nb, double le
     out->high = out->diff + q * out->se;
     return 0;
 }
+
+int stats_pooled_test(const double *a, int na, const double *b, int nb, double sd, double df,
+                      double level, stats_welch *out)
+{
+    *out = (stats_welch){na, nb, NAN, NAN, NAN, NAN, NAN, NAN, NAN, NAN, NAN};
+    if (na < 1 || nb < 1 || !isfinite(sd) || sd < 0 || !(df >= 1) || !(level > 0) ||
+        !(level < 1))
+        return -1;
+    double var;
+    mean_var(a, na, &out->mean_a, &var);
+    mean_var(b, nb, &out->mean_b, &var);
+    out->diff = out->mean_b - out->mean_a;
+    out->se = sd * sqrt(1.0 / na + 1.0 / nb);
+    out->df = df;
+    if (out->se == 0.0) {
+        out->t = out->diff == 0.0 ? 0.0 : copysign(INFINITY, out->diff);
+        out->p = out->diff == 0.0 ? 1.0 : 0.0;
+        out->low = out->high = out->diff;
+        return 0;
+    }
+    out->t = out->diff / out->se;
+    out->p = stats_t_two_sided_p(out->t, df);
+    double q = stats_t_quantile(1.0 - (1.0 - level) / 2.0, df);
+    out->low = out->diff - q * out->se;
+    out->high = out->diff + q * out->se;
+    return 0;
+}

@@ -185,6 +185,29 @@ static const struct {
     {MODE_THREADS, 2, NAN, NAN, 1.00, 0.5, NAN, 2, 64, 0, "no speedup"},
 };
 
+/* Whether a step needs more runs before the sweep decides: gained by the medians, not yet beyond
+ * the noise. */
+START_TEST(test_step_unsettled)
+{
+    plan_step s = {.mode = MODE_THREADS, .workers = 8, .speedup = 5.70, .prev_speedup = 3.25,
+                   .gain_low = 0.60, .cpu_utilization = 0.05, .threads_speedup = NAN,
+                   .cores = 2, .tasks = 40};
+    ck_assert(plan_step_unsettled(&s)); /* 1.75x by the medians, a stalled run in the way */
+    char why[PLAN_WHY_LEN];
+    ck_assert_int_eq(plan_grow(&s, why, sizeof(why)), 0); /* as it stands, the sweep would stop */
+    s.gain_low = 1.30;
+    ck_assert(!plan_step_unsettled(&s)); /* settled: it gains */
+    ck_assert_int_eq(plan_grow(&s, why, sizeof(why)), 16);
+    s.gain_low = NAN;
+    ck_assert(plan_step_unsettled(&s)); /* unknown yet */
+    s.speedup = 3.40; /* 5 % over the last: settled, no gain worth a step */
+    s.gain_low = 0.90;
+    ck_assert(!plan_step_unsettled(&s));
+    s.speedup = NAN;
+    ck_assert(!plan_step_unsettled(&s));
+}
+END_TEST
+
 START_TEST(test_grow_table)
 {
     plan_step s = {.mode = grow_cases[_i].mode, .workers = grow_cases[_i].workers,
@@ -279,6 +302,7 @@ Suite *plan_suite(void)
     tcase_add_test(tc, test_repeat_predict_matches_stats);
     tcase_add_test(tc, test_repeat_needed);
     tcase_add_loop_test(tc, test_grow_table, 0, sizeof(grow_cases) / sizeof(grow_cases[0]));
+    tcase_add_test(tc, test_step_unsettled);
     tcase_add_loop_test(tc, test_sample_table, 0, sizeof(sample_cases) / sizeof(sample_cases[0]));
     tcase_add_test(tc, test_sample_error_and_shrink);
     tcase_add_test(tc, test_action_names);

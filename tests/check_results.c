@@ -616,6 +616,95 @@ static const double awkward[] = {
 /* A sample scaled to the whole job: the fixed start-up and teardown once, the rest x scale. A
  * thread pool's fixed part ends at its first worker ready (later ones wait on the GIL the first
  * hold while working); a process pool's at its last. */
+/* The noise pooled over every configuration, and the comparison of two with it. */
+START_TEST(test_pooled_noise)
+{
+    results r;
+    results_init(&r);
+    double df;
+    ck_assert(isnan(results_log_noise(&r, &df)));
+    ck_assert(df == 0.0);
+    /* Five quiet configurations (log walls about +-0.05 about their mean) and threads x8 with
+     * one run stalled: 0.18, 0.20, 0.30 s after threads x4 at 0.34, 0.33, 0.30 s. */
+    static const struct {
+        run_mode mode;
+        int workers;
+        double walls[3];
+    } cfgs[] = {
+        {MODE_SINGLE, 1, {1.00, 1.0513, 0.9512}},
+        {MODE_THREADS, 2, {0.50, 0.5256, 0.4756}},
+        {MODE_THREADS, 4, {0.34, 0.33, 0.30}},
+        {MODE_THREADS, 8, {0.18, 0.20, 0.30}},
+        {MODE_PROCESSES, 2, {0.55, 0.5782, 0.5232}},
+        {MODE_PROCESSES, 4, {0.30, 0.3154, 0.2854}},
+    };
+    for (size_t c = 0; c < ARRAY_LEN(cfgs); c++)
+        for (int k = 0; k < 3; k++) {
+            run_result run;
+            fill_run(&run, cfgs[c].mode, cfgs[c].workers, k + 1, RUN_OK, cfgs[c].walls[k]);
+            results_add_run(&r, &run);
+        }
+    results_summarize(&r);
+
+    /* By hand: the sum of squared deviations of each configuration's log walls about their mean,
+     * over sum(n - 1) = 12 degrees of freedom. */
+    double ss = 0.0;
+    for (size_t c = 0; c < ARRAY_LEN(cfgs); c++) {
+        double m = 0.0;
+        for (int k = 0; k < 3; k++)
+            m += log(cfgs[c].walls[k]) / 3.0;
+        for (int k = 0; k < 3; k++)
+            ss += (log(cfgs[c].walls[k]) - m) * (log(cfgs[c].walls[k]) - m);
+    }
+    double sd = results_log_noise(&r, &df);
+    ck_assert_double_eq(df, 12.0);
+    ck_assert_double_eq_tol(sd, sqrt(ss / 12.0), 1e-12);
+
+    /* threads x4 -> x8 gains about 1.75x by the medians. Welch on the two alone cannot show it
+     * (the stalled run, 2 degrees of freedom); the pooled noise can. */
+    const config_summary *t4 = results_find_summary(&r, MODE_THREADS, 4);
+    const config_summary *t8 = results_find_summary(&r, MODE_THREADS, 8);
+    double a[3], b[3];
+    for (int k = 0; k < 3; k++) {
+        a[k] = log(cfgs[2].walls[k]);
+        b[k] = log(cfgs[3].walls[k]);
+    }
+    stats_welch alone, pooled;
+    stats_welch_test(b, 3, a, 3, 0.95, &alone);
+    ck_assert_int_eq(results_compare_walls(&r, t8, t4, 0.95, &pooled), 0);
+    ck_assert_double_eq_tol(pooled.diff, alone.diff, 1e-12);
+    ck_assert_double_eq(pooled.df, 12.0);
+    ck_assert_double_eq_tol(pooled.se, sd * sqrt(2.0 / 3.0), 1e-12);
+    ck_assert_msg(alone.low < 0.0, "Welch alone: %f", alone.low);
+    ck_assert_msg(pooled.low > 0.0, "pooled: %f", pooled.low);
+
+    /* A configuration with one run is compared with nothing. */
+    run_result one;
+    fill_run(&one, MODE_PROCESSES, 8, 1, RUN_OK, 0.20);
+    results_add_run(&r, &one);
+    results_summarize(&r);
+    ck_assert_int_eq(results_compare_walls(&r, results_find_summary(&r, MODE_PROCESSES, 8), t4,
+                                           0.95, &pooled), -1);
+    results_free(&r);
+
+    /* Too few degrees of freedom in the pool: Welch's on the two. */
+    results_init(&r);
+    for (int c = 2; c < 4; c++)
+        for (int k = 0; k < 3; k++) {
+            run_result run;
+            fill_run(&run, cfgs[c].mode, cfgs[c].workers, k + 1, RUN_OK, cfgs[c].walls[k]);
+            results_add_run(&r, &run);
+        }
+    results_summarize(&r);
+    ck_assert_int_eq(results_compare_walls(&r, results_find_summary(&r, MODE_THREADS, 8),
+                                           results_find_summary(&r, MODE_THREADS, 4), 0.95,
+                                           &pooled), 0);
+    ck_assert_double_eq_tol(pooled.low, alone.low, 1e-12);
+    ck_assert_double_eq_tol(pooled.df, alone.df, 1e-12);
+    results_free(&r);
+}
+END_TEST
+
 START_TEST(test_run_wall_scaling)
 {
     run_result run;
@@ -1236,6 +1325,7 @@ Suite *results_suite(void)
     tcase_add_test(tc, test_json_has_required_keys);
     tcase_add_test(tc, test_round_trip);
     tcase_add_test(tc, test_run_wall_scaling);
+    tcase_add_test(tc, test_pooled_noise);
     tcase_add_test(tc, test_numbers_keep_every_bit);
     tcase_add_test(tc, test_empty_results_round_trip);
     tcase_add_test(tc, test_atomic_write);

@@ -315,6 +315,43 @@ START_TEST(test_welch)
 }
 END_TEST
 
+/* The pooled test: the same samples with a standard deviation known from elsewhere. */
+START_TEST(test_pooled)
+{
+    double a[] = {1, 2, 3, 4, 5}, b[] = {2, 4, 6, 8, 10};
+    stats_welch w;
+    ck_assert_int_eq(stats_pooled_test(a, 5, b, 5, 2.0, 10.0, 0.95, &w), 0);
+    ck_assert_double_eq_tol(w.diff, 3.0, 1e-12);
+    ck_assert_double_eq_tol(w.se, 2.0 * sqrt(2.0 / 5.0), 1e-12);
+    ck_assert_double_eq(w.df, 10.0);
+    ck_assert_double_eq_tol(w.t, 2.3717082451262845, 1e-12);
+    /* t(0.975, 10) = 2.2281388519649385 */
+    ck_assert_double_eq_tol(w.low, 0.18160251387122184, 1e-6);
+    ck_assert_double_eq_tol(w.high, 5.818397486128778, 1e-6);
+    ck_assert_double_eq_tol(w.p, stats_t_two_sided_p(w.t, 10.0), 1e-15);
+    ck_assert(w.p < 0.05);
+    /* Welch on the same samples alone (their own variances, 2.5 and 10, on 5.9 df) cannot tell
+     * them apart; the pooled sd of 2, known on 10 df, can. */
+    stats_welch alone;
+    stats_welch_test(a, 5, b, 5, 0.95, &alone);
+    ck_assert(alone.low < 0.0 && w.low > 0.0);
+    /* One run a side is enough when the noise is known. */
+    ck_assert_int_eq(stats_pooled_test(a, 1, b + 4, 1, 2.0, 10.0, 0.95, &w), 0);
+    ck_assert_double_eq_tol(w.diff, 9.0, 1e-12);
+    ck_assert_double_eq_tol(w.se, 2.0 * sqrt(2.0), 1e-12);
+    /* No noise: the means decide. */
+    ck_assert_int_eq(stats_pooled_test(a, 5, b, 5, 0.0, 10.0, 0.95, &w), 0);
+    ck_assert(w.p == 0.0 && w.low == 3.0 && w.high == 3.0);
+    /* Refused: an empty side, no degrees of freedom, a bad sd or level. */
+    ck_assert_int_eq(stats_pooled_test(a, 0, b, 5, 2.0, 10.0, 0.95, &w), -1);
+    ck_assert(isnan(w.diff));
+    ck_assert_int_eq(stats_pooled_test(a, 5, b, 5, 2.0, 0.5, 0.95, &w), -1);
+    ck_assert_int_eq(stats_pooled_test(a, 5, b, 5, NAN, 10.0, 0.95, &w), -1);
+    ck_assert_int_eq(stats_pooled_test(a, 5, b, 5, -1.0, 10.0, 0.95, &w), -1);
+    ck_assert_int_eq(stats_pooled_test(a, 5, b, 5, 2.0, 10.0, 1.0, &w), -1);
+}
+END_TEST
+
 START_TEST(test_welch_degenerate)
 {
     stats_welch w;
@@ -411,6 +448,7 @@ Suite *stats_suite(void)
     tcase_add_test(tc, test_t_cdf_and_quantile);
     tcase_add_test(tc, test_welch);
     tcase_add_test(tc, test_welch_degenerate);
+    tcase_add_test(tc, test_pooled);
     suite_add_tcase(s, tc);
     return s;
 }

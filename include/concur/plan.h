@@ -90,7 +90,8 @@ typedef struct {
     double speedup;               /* at workers */
     double prev_speedup;          /* at the count before (single: 1) */
     double gain_low;              /* low end of the 95 % interval of wall(before) / wall(now),
-                                     from the two configurations' own runs (NAN: unknown) */
+                                     from the two configurations' runs with the whole run's
+                                     pooled noise (NAN: unknown) */
     double cpu_utilization;       /* of the workers at this count */
     double threads_speedup;       /* processes only: threads at the same count (NAN: unmeasured) */
     int cores;                    /* physical cores of the run */
@@ -103,6 +104,11 @@ typedef struct {
  * while it beats the thread pool at the same count, and never past the tasks or 32 workers per
  * core. Returns the next count, or 0 to stop; why gets the reason either way. */
 int plan_grow(const plan_step *s, char *why, size_t len);
+
+/* Whether a step is not settled yet: its medians gain PLAN_GROW_MIN_GAIN or more, but the interval
+ * of the gain still reaches down to no gain at all (gain_low <= 1, or unknown). More runs of the
+ * two configurations would settle it; plan_grow alone would stop there. */
+bool plan_step_unsettled(const plan_step *s);
 
 /* A follow-up (another chunksize or start method) whose first run is slower than the high end of
  * the 95 % interval of the configuration it is measured against, by more than this factor, is not

@@ -238,6 +238,20 @@ bool results_run_in(const config_summary *s, const run_result *run);
 /* The wall times of the successful runs of s (the ones its median comes from), at most max of
  * them, in run order. Returns how many. */
 int results_config_walls(const results *r, const config_summary *s, double *out, int max);
+/* The noise of this job on this machine: the pooled standard deviation of the logarithms of the
+ * wall times, each configuration's runs about their own mean, over every configuration with 2
+ * successful runs or more (sweep and follow-ups); *df gets its degrees of freedom (the runs less
+ * one per configuration). NAN and *df 0 when no configuration has 2 runs. */
+double results_log_noise(const results *r, double *df);
+/* Whether the runs tell a and b apart: Welch-style fields in out for mean log(b's walls) - mean
+ * log(a's walls), its interval at `level` from the pooled noise of every configuration
+ * (results_log_noise). Three runs of one configuration say little about their own spread (2
+ * degrees of freedom, t = 4.3), and one stalled run makes them say nothing; the whole run's
+ * noise is known far better. With fewer than RESULTS_POOL_MIN_DF degrees of freedom in the pool,
+ * Welch's test on the two alone. Returns 0, or -1 when a or b has fewer than 2 runs. */
+#define RESULTS_POOL_MIN_DF 6
+int results_compare_walls(const results *r, const config_summary *a, const config_summary *b,
+                          double level, stats_welch *out);
 /* The median over the successful runs of s of get(run), leaving out NAN; NAN when none has it. */
 double results_config_median(const results *r, const config_summary *s,
                              double (*get)(const run_result *run));

@@ -79,4 +79,13 @@ typedef struct {
  * NAN, the counts set) when either sample has fewer than 2 values or level is not in (0, 1). */
 int stats_welch_test(const double *a, int na, const double *b, int nb, double level, stats_welch *out);
 
+/* mean(b) - mean(a) with a standard deviation common to both, sd, estimated on df degrees of
+ * freedom from these and other samples of the same noise (a pooled variance, as in an analysis
+ * of variance): the interval diff -/+ t(1 - (1-level)/2, df) * sd * sqrt(1/na + 1/nb). Fills out
+ * as stats_welch_test does (se, df and t from the pooled sd). Returns 0, or -1 (out all NAN, the
+ * counts set) when a side is empty, sd is negative or not finite, df < 1, or level is not in
+ * (0, 1). */
+int stats_pooled_test(const double *a, int na, const double *b, int nb, double sd, double df,
+                      double level, stats_welch *out);
+
 #endif
