@@ -870,8 +870,11 @@ static void sweep_mode(session *ss, const runner_env *env, run_mode mode)
         const config_summary *before = results_find_summary(res, before_cfg.mode,
                                                             before_cfg.workers);
         plan_step step = judge_step(res, mode, s, before);
-        while (!ss->o->repeat_given && before && plan_step_unsettled(&step) &&
-               !runner_interrupted() && !res->budget_reached) {
+        /* At most twice the cap: a run whose tasks failed adds nothing to runs_ok. */
+        for (int extra = 0; extra < 2 * ss->rule.max_runs && !ss->o->repeat_given && before &&
+                            plan_step_unsettled(&step) && !runner_interrupted() &&
+                            !res->budget_reached;
+             extra++) {
             const config_summary *more = s->runs_ok <= before->runs_ok ? s : before;
             if (more->runs_ok >= ss->rule.max_runs)
                 more = more == s ? before : s;
