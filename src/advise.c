@@ -371,6 +371,13 @@ int advise_followups(const results *r, advise_followup *out, int max)
                                                                 ch.mode_best->wall_s;
         if (undecided)
             pair[0] = ch.mode_best;
+        /* The knee named for want of proof that more workers gain, where the medians say they
+         * gain more than a tie: the same, for the choice and its mode's best. */
+        if (!undecided && ch.knee_by_noise &&
+            ch.mode_best->wall_s < (1.0 - limits.tie_ratio) * ch.choice->wall_s) {
+            pair[1] = ch.mode_best;
+            undecided = true;
+        }
         /* A pool chosen as the fastest whose speedup interval still reaches below 1: whether to
          * parallelize at all turns on it and on single, the baseline. */
         if (!undecided && ch.choice == ch.fastest && ch.choice->mode != MODE_SINGLE &&
