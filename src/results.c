@@ -508,12 +508,9 @@ double results_log_noise(const results *r, double *df)
         int n = log_walls(r, &r->summary[i], v, 64);
         if (n < 2)
             continue;
-        double mean = 0.0;
-        for (int k = 0; k < n; k++)
-            mean += v[k];
-        mean /= n;
-        for (int k = 0; k < n; k++)
-            ss += (v[k] - mean) * (v[k] - mean);
+        double mean, var;
+        stats_mean_var(v, n, &mean, &var);
+        ss += var * (n - 1);
         dof += n - 1;
     }
     *df = dof;

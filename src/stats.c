@@ -360,9 +360,7 @@ double stats_t_quantile(double p, double df)
     return p > 0.5 ? t : -t;
 }
 
-/* Mean and sample variance (n - 1) of x[0..n-1], n >= 2. A constant sample has variance exactly 0
- * (the two-pass sum could leave a rounding residue). */
-static void mean_var(const double *x, int n, double *mean, double *var)
+void stats_mean_var(const double *x, int n, double *mean, double *var)
 {
     double m = 0.0;
     bool constant = true;
@@ -383,6 +381,23 @@ static void mean_var(const double *x, int n, double *mean, double *var)
     *var = ss / (n - 1);
 }
 
+/* t, p and the interval of out->diff from its se and df. With no noise (se 0) there is nothing to
+ * test against: p is 0 when the means differ and 1 when they are equal, the interval a point. */
+static void t_interval(stats_welch *out, double level)
+{
+    if (out->se == 0.0) {
+        out->t = out->diff == 0.0 ? 0.0 : copysign(INFINITY, out->diff);
+        out->p = out->diff == 0.0 ? 1.0 : 0.0;
+        out->low = out->high = out->diff;
+        return;
+    }
+    out->t = out->diff / out->se;
+    out->p = stats_t_two_sided_p(out->t, out->df);
+    double q = stats_t_quantile(1.0 - (1.0 - level) / 2.0, out->df);
+    out->low = out->diff - q * out->se;
+    out->high = out->diff + q * out->se;
+}
+
 /* -1 with every statistic NAN for na < 2, nb < 2, or a level outside (0, 1). */
 int stats_welch_test(const double *a, int na, const double *b, int nb, double level, stats_welch *out)
 {
@@ -390,27 +405,20 @@ int stats_welch_test(const double *a, int na, const double *b, int nb, double le
     if (na < 2 || nb < 2 || !(level > 0) || !(level < 1))
         return -1;
     double var_a, var_b;
-    mean_var(a, na, &out->mean_a, &var_a);
-    mean_var(b, nb, &out->mean_b, &var_b);
+    stats_mean_var(a, na, &out->mean_a, &var_a);
+    stats_mean_var(b, nb, &out->mean_b, &var_b);
     out->diff = out->mean_b - out->mean_a;
     double ua = var_a / na, ub = var_b / nb; /* squared standard errors of the two means */
     out->se = sqrt(ua + ub);
     if (out->se == 0.0) {
         out->df = na + nb - 2;
-        out->t = out->diff == 0.0 ? 0.0 : copysign(INFINITY, out->diff);
-        out->p = out->diff == 0.0 ? 1.0 : 0.0;
-        out->low = out->high = out->diff;
-        return 0;
+    } else {
+        /* Welch-Satterthwaite, with the weights scaled to sum to 1 so that tiny variances do not
+         * underflow when squared. */
+        double wa = ua / (ua + ub), wb = ub / (ua + ub);
+        out->df = 1.0 / (wa * wa / (na - 1) + wb * wb / (nb - 1));
     }
-    /* Welch-Satterthwaite, with the weights scaled to sum to 1 so that tiny variances do not
-     * underflow when squared. */
-    double wa = ua / (ua + ub), wb = ub / (ua + ub);
-    out->df = 1.0 / (wa * wa / (na - 1) + wb * wb / (nb - 1));
-    out->t = out->diff / out->se;
-    out->p = stats_t_two_sided_p(out->t, out->df);
-    double q = stats_t_quantile(1.0 - (1.0 - level) / 2.0, out->df);
-    out->low = out->diff - q * out->se;
-    out->high = out->diff + q * out->se;
+    t_interval(out, level);
     return 0;
 }
 
@@ -422,21 +430,11 @@ int stats_pooled_test(const double *a, int na, const double *b, int nb, double s
         !(level < 1))
         return -1;
     double var;
-    mean_var(a, na, &out->mean_a, &var);
-    mean_var(b, nb, &out->mean_b, &var);
+    stats_mean_var(a, na, &out->mean_a, &var);
+    stats_mean_var(b, nb, &out->mean_b, &var);
     out->diff = out->mean_b - out->mean_a;
     out->se = sd * sqrt(1.0 / na + 1.0 / nb);
     out->df = df;
-    if (out->se == 0.0) {
-        out->t = out->diff == 0.0 ? 0.0 : copysign(INFINITY, out->diff);
-        out->p = out->diff == 0.0 ? 1.0 : 0.0;
-        out->low = out->high = out->diff;
-        return 0;
-    }
-    out->t = out->diff / out->se;
-    out->p = stats_t_two_sided_p(out->t, df);
-    double q = stats_t_quantile(1.0 - (1.0 - level) / 2.0, df);
-    out->low = out->diff - q * out->se;
-    out->high = out->diff + q * out->se;
+    t_interval(out, level);
     return 0;
 }

@@ -613,9 +613,33 @@ static const double awkward[] = {
     2.0000000000000004, -1.0 / 7.0, 1e21, 4.35, 9007199254740993.0, 0.0, 100.0,
 };
 
-/* A sample scaled to the whole job: the fixed start-up and teardown once, the rest x scale. A
- * thread pool's fixed part ends at its first worker ready (later ones wait on the GIL the first
- * hold while working); a process pool's at its last. */
+/* Five quiet configurations (log walls about +-0.05 about their mean) and threads x8 with
+ * one run stalled: 0.18, 0.20, 0.30 s after threads x4 at 0.34, 0.33, 0.30 s. */
+static const struct {
+    run_mode mode;
+    int workers;
+    double walls[3];
+} pool_cfgs[] = {
+    {MODE_SINGLE, 1, {1.00, 1.0513, 0.9512}},
+    {MODE_THREADS, 2, {0.50, 0.5256, 0.4756}},
+    {MODE_THREADS, 4, {0.34, 0.33, 0.30}},
+    {MODE_THREADS, 8, {0.18, 0.20, 0.30}},
+    {MODE_PROCESSES, 2, {0.55, 0.5782, 0.5232}},
+    {MODE_PROCESSES, 4, {0.30, 0.3154, 0.2854}},
+};
+
+/* Three runs of each of pool_cfgs[from..to). */
+static void add_pool_cfgs(results *r, size_t from, size_t to)
+{
+    for (size_t c = from; c < to; c++)
+        for (int k = 0; k < 3; k++) {
+            run_result run;
+            fill_run(&run, pool_cfgs[c].mode, pool_cfgs[c].workers, k + 1, RUN_OK,
+                     pool_cfgs[c].walls[k]);
+            results_add_run(r, &run);
+        }
+}
+
 /* The noise pooled over every configuration, and the comparison of two with it. */
 START_TEST(test_pooled_noise)
 {
@@ -624,37 +648,18 @@ START_TEST(test_pooled_noise)
     double df;
     ck_assert(isnan(results_log_noise(&r, &df)));
     ck_assert(df == 0.0);
-    /* Five quiet configurations (log walls about +-0.05 about their mean) and threads x8 with
-     * one run stalled: 0.18, 0.20, 0.30 s after threads x4 at 0.34, 0.33, 0.30 s. */
-    static const struct {
-        run_mode mode;
-        int workers;
-        double walls[3];
-    } cfgs[] = {
-        {MODE_SINGLE, 1, {1.00, 1.0513, 0.9512}},
-        {MODE_THREADS, 2, {0.50, 0.5256, 0.4756}},
-        {MODE_THREADS, 4, {0.34, 0.33, 0.30}},
-        {MODE_THREADS, 8, {0.18, 0.20, 0.30}},
-        {MODE_PROCESSES, 2, {0.55, 0.5782, 0.5232}},
-        {MODE_PROCESSES, 4, {0.30, 0.3154, 0.2854}},
-    };
-    for (size_t c = 0; c < ARRAY_LEN(cfgs); c++)
-        for (int k = 0; k < 3; k++) {
-            run_result run;
-            fill_run(&run, cfgs[c].mode, cfgs[c].workers, k + 1, RUN_OK, cfgs[c].walls[k]);
-            results_add_run(&r, &run);
-        }
+    add_pool_cfgs(&r, 0, ARRAY_LEN(pool_cfgs));
     results_summarize(&r);
 
     /* By hand: the sum of squared deviations of each configuration's log walls about their mean,
      * over sum(n - 1) = 12 degrees of freedom. */
     double ss = 0.0;
-    for (size_t c = 0; c < ARRAY_LEN(cfgs); c++) {
+    for (size_t c = 0; c < ARRAY_LEN(pool_cfgs); c++) {
         double m = 0.0;
         for (int k = 0; k < 3; k++)
-            m += log(cfgs[c].walls[k]) / 3.0;
+            m += log(pool_cfgs[c].walls[k]) / 3.0;
         for (int k = 0; k < 3; k++)
-            ss += (log(cfgs[c].walls[k]) - m) * (log(cfgs[c].walls[k]) - m);
+            ss += (log(pool_cfgs[c].walls[k]) - m) * (log(pool_cfgs[c].walls[k]) - m);
     }
     double sd = results_log_noise(&r, &df);
     ck_assert_double_eq(df, 12.0);
@@ -666,8 +671,8 @@ START_TEST(test_pooled_noise)
     const config_summary *t8 = results_find_summary(&r, MODE_THREADS, 8);
     double a[3], b[3];
     for (int k = 0; k < 3; k++) {
-        a[k] = log(cfgs[2].walls[k]);
-        b[k] = log(cfgs[3].walls[k]);
+        a[k] = log(pool_cfgs[2].walls[k]);
+        b[k] = log(pool_cfgs[3].walls[k]);
     }
     stats_welch alone, pooled;
     stats_welch_test(b, 3, a, 3, 0.95, &alone);
@@ -689,12 +694,7 @@ START_TEST(test_pooled_noise)
 
     /* Too few degrees of freedom in the pool: Welch's on the two. */
     results_init(&r);
-    for (int c = 2; c < 4; c++)
-        for (int k = 0; k < 3; k++) {
-            run_result run;
-            fill_run(&run, cfgs[c].mode, cfgs[c].workers, k + 1, RUN_OK, cfgs[c].walls[k]);
-            results_add_run(&r, &run);
-        }
+    add_pool_cfgs(&r, 2, 4);
     results_summarize(&r);
     ck_assert_int_eq(results_compare_walls(&r, results_find_summary(&r, MODE_THREADS, 8),
                                            results_find_summary(&r, MODE_THREADS, 4), 0.95,
@@ -705,6 +705,9 @@ START_TEST(test_pooled_noise)
 }
 END_TEST
 
+/* A sample scaled to the whole job: the fixed start-up and teardown once, the rest x scale. A
+ * thread pool's fixed part ends at its first worker ready (later ones wait on the GIL the first
+ * hold while working); a process pool's at its last. */
 START_TEST(test_run_wall_scaling)
 {
     run_result run;

@@ -61,6 +61,10 @@ double stats_t_two_sided_p(double t, double df);
 /* The t with P(T <= t) = p, for 0 < p < 1 and df > 0; NAN otherwise. */
 double stats_t_quantile(double p, double df);
 
+/* Mean and sample variance (n - 1) of x[0..n-1], n >= 1 (variance 0 for n == 1). A constant sample
+ * has variance exactly 0 (the two-pass sum could leave a rounding residue). */
+void stats_mean_var(const double *x, int n, double *mean, double *var);
+
 /* Welch's two-sample t-test of mean(b) - mean(a) (unequal variances). */
 typedef struct {
     int n_a, n_b;
