@@ -834,7 +834,10 @@ static plan_step judge_step(const results *res, run_mode mode, const config_summ
     plan_step step = {.mode = mode, .workers = s->workers, .speedup = s->speedup,
                       .gain_low = gain_low,
                       .prev_speedup = before && before->mode != MODE_SINGLE ? before->speedup : 1.0,
-                      .cpu_utilization = s->cpu_utilization, .threads_speedup = NAN,
+                      .cpu_utilization = s->cpu_utilization,
+                      .running_fraction = s->running_fraction,
+                      .gil_wait_fraction = s->gil_distinguished ? s->gil_wait_fraction : NAN,
+                      .threads_speedup = NAN,
                       .cores = res->machine.allowed_cores, .tasks = res->workload.tasks};
     const config_summary *t = mode == MODE_PROCESSES ? results_find_summary(res, MODE_THREADS,
                                                                             s->workers)

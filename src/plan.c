@@ -194,6 +194,20 @@ int plan_grow(const plan_step *s, char *why, size_t len)
                  s->workers, s->speedup, s->workers, s->threads_speedup);
         return 0;
     }
+    /* Threads that keep a CPU busy between them and wait for the GIL longer than they run: the
+     * GIL is busy. Once it is held all the time, a thread's wait for it grows by its own running
+     * time for every thread beyond the count that keeps it so: waiting longer than running, the
+     * pool has a thread more than the GIL can serve already, and another would only queue. */
+    double gil_held = s->workers * s->cpu_utilization;
+    if (s->mode == MODE_THREADS && gil_held >= PLAN_GROW_MAX_UTILIZATION &&
+        s->running_fraction > 0 && s->gil_wait_fraction >= s->running_fraction) {
+        snprintf(why, len, "threads x%d: %.2fx; between them its threads kept a CPU busy %.0f %% "
+                 "of the time and each waited for the GIL longer than it ran (%.0f %% of its "
+                 "samples against %.0f %%): the GIL is busy, another thread would only queue for "
+                 "it", s->workers, s->speedup, 100 * gil_held, 100 * s->gil_wait_fraction,
+                 100 * s->running_fraction);
+        return 0;
+    }
     int next = s->workers * 2;
     if (s->workers < s->cores && next > s->cores)
         next = s->cores;

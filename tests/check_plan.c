@@ -155,6 +155,7 @@ static const struct {
     int cores, tasks;
     int expected;
     const char *why;
+    double running, gil; /* threads: sampled on a CPU, waiting for the GIL (0 0: not sampled) */
 } grow_cases[] = {
     /* GIL-bound threads: 2 gain nothing over single, stop at 2 */
     {MODE_THREADS, 2, 1.01, 0.90, 1.00, 0.50, NAN, 2, 64, 0, "no gain"},
@@ -181,6 +182,15 @@ static const struct {
     /* never more workers than tasks, nor past 32 per core */
     {MODE_THREADS, 32, 30.0, 1.80, 15.0, 0.02, NAN, 2, 40, 0, "more than the 40 tasks"},
     {MODE_THREADS, 64, 60.0, 1.80, 30.0, 0.02, NAN, 2, 1000, 0, "per core"},
+    /* threads that hold the GIL between them all the time and wait for it longer than they run
+     * (1.5x at 4 threads on a job one third waiting): the GIL is busy */
+    {MODE_THREADS, 4, 1.49, 1.05, 1.24, 0.24, NAN, 2, 40, 0, "the GIL is busy", 0.24, 0.54},
+    /* ... at 2 threads, waiting less than they run: another may still overlap a wait */
+    {MODE_THREADS, 2, 1.40, 1.20, 1.00, 0.42, NAN, 2, 40, 4, "trying 4", 0.42, 0.33},
+    /* ... and threads on a CPU a fraction of the time between them wait for I/O, not the GIL */
+    {MODE_THREADS, 8, 7.50, 1.60, 3.90, 0.05, NAN, 2, 64, 16, "wait", 0.04, 0.06},
+    /* GIL waits not told apart: the rule cannot apply */
+    {MODE_THREADS, 4, 1.49, 1.05, 1.24, 0.24, NAN, 2, 40, 8, "trying 8", 0.24, NAN},
     /* no speedup: nothing to judge */
     {MODE_THREADS, 2, NAN, NAN, 1.00, 0.5, NAN, 2, 64, 0, "no speedup"},
 };
@@ -214,6 +224,8 @@ START_TEST(test_grow_table)
                    .speedup = grow_cases[_i].speedup, .gain_low = grow_cases[_i].low,
                    .prev_speedup = grow_cases[_i].prev, .cpu_utilization = grow_cases[_i].util,
                    .threads_speedup = grow_cases[_i].threads,
+                   .running_fraction = grow_cases[_i].running,
+                   .gil_wait_fraction = grow_cases[_i].gil,
                    .cores = grow_cases[_i].cores, .tasks = grow_cases[_i].tasks};
     char why[PLAN_WHY_LEN] = "";
     int next = plan_grow(&s, why, sizeof(why));

@@ -93,6 +93,8 @@ typedef struct {
                                      from the two configurations' runs with the whole run's
                                      pooled noise (NAN: unknown) */
     double cpu_utilization;       /* of the workers at this count */
+    double running_fraction;      /* threads: the share of their samples on a CPU, and waiting */
+    double gil_wait_fraction;     /* for the GIL (NAN: GIL waits not told apart, or not sampled) */
     double threads_speedup;       /* processes only: threads at the same count (NAN: unmeasured) */
     int cores;                    /* physical cores of the run */
     int tasks;                    /* tasks of the whole job */
@@ -100,9 +102,11 @@ typedef struct {
 
 /* Growth of a pruned sweep: worker counts go 2, 4, 8, ... (and the core count itself when it is
  * not a power of two); a mode goes on only while its last step gained more than its noise, past
- * the core count only while its workers wait (not keeping their CPUs busy), a process pool only
- * while it beats the thread pool at the same count, and never past the tasks or 32 workers per
- * core. Returns the next count, or 0 to stop; why gets the reason either way. */
+ * the core count only while its workers wait (not keeping their CPUs busy), a thread pool only
+ * while the GIL is not busy (its threads together on a CPU less than 80 % of the time, or waiting
+ * for the GIL less than they run), a process pool only while it beats the thread pool at the same
+ * count, and never past the tasks or 32 workers per core. Returns the next count, or 0 to stop;
+ * why gets the reason either way. */
 int plan_grow(const plan_step *s, char *why, size_t len);
 
 /* Whether a step is not settled yet: its medians gain PLAN_GROW_MIN_GAIN or more, but the interval
