@@ -21,6 +21,7 @@ static const struct {
     int chunk_min_per_worker;
     double memory_warn_share;
     double usl_util_max;
+    double capacity_share;
 } limits = {
     /* Two configurations whose median wall times differ by at most this share are taken as equal
      * (so are two whose difference the repeats cannot show: the 95 % interval of the ratio of their
@@ -45,7 +46,18 @@ static const struct {
     /* Past the core count, a worker count joins the scalability fit only while its workers used
      * at most this share of the cores: beyond, the speedup measures oversubscription, not the job. */
     .usl_util_max = 0.80,
+    /* The cores are taken to deliver their count when the capacity probe (all of them spinning at
+     * once against one alone) reaches this share of it: a quiet host reads 1.98-2.01 for 2 cores,
+     * one other busy process about 1.6. */
+    .capacity_share = 0.85,
 };
+
+double advise_capacity_short(const results *r)
+{
+    int cores = r->machine.allowed_cores > 0 ? r->machine.allowed_cores : r->machine.cores;
+    double low = fmin(r->machine.capacity_start, r->machine.capacity_end); /* fmin skips a NAN */
+    return cores >= 2 && low < limits.capacity_share * cores ? low : NAN;
+}
 
 /* ---- small helpers ---------------------------------------------------------------------------- */
 
@@ -920,6 +932,19 @@ void advise_recommend(const results *r, int target_cores, recommendation *out)
         else
             open_question(out, "%s; larger worker counts and follow-up measurements (chunksize, "
                           "start method, more runs of close calls) may change the advice", e->why);
+    }
+    if (isfinite(advise_capacity_short(r))) {
+        char start[32] = "not measured", end[32] = "not measured";
+        if (isfinite(r->machine.capacity_start))
+            util_fmt(start, sizeof(start), "%.2f", r->machine.capacity_start);
+        if (isfinite(r->machine.capacity_end))
+            util_fmt(end, sizeof(end), "%.2f", r->machine.capacity_end);
+        int cores = r->machine.allowed_cores > 0 ? r->machine.allowed_cores : r->machine.cores;
+        open_question(out, "what the pools gain on %d cores that work at once: the host gave "
+                      "them %s cores' worth at the start of the run and %s at the end (all "
+                      "spinning together against one alone), so every pool's speedup here is "
+                      "held back by the host, not the job; run again when it is quiet", cores,
+                      start, end);
     }
     if (!r->complete && r->incomplete_reason[0] && !r->budget_reached)
         open_question(out, "the run is incomplete (%s): configurations not measured may change "

@@ -912,6 +912,24 @@ static void sweep_mode(session *ss, const runner_env *env, run_mode mode)
     }
 }
 
+/* What the cores deliver at once (topology_measure_capacity), at the start or the end of the run;
+ * a word on the terminal where the host holds them back. */
+static void measure_capacity(const topology *topo, results *res, bool start)
+{
+    char err[256] = "";
+    double c = topology_measure_capacity(topo, err, sizeof(err));
+    if (start)
+        res->machine.capacity_start = c;
+    else
+        res->machine.capacity_end = c;
+    if (isnan(c))
+        log_debug("capacity probe: %s", err);
+    else if (isfinite(advise_capacity_short(res)))
+        log_warn("the host gives these %d cores %.2f cores' worth of work at once (%s of the "
+                 "run): every pool's speedup will be held back by it", res->machine.allowed_cores,
+                 c, start ? "at the start" : "at the end");
+}
+
 static int cmd_run_measure(const run_options *o)
 {
     int rc = check_workload_spec(o->workload);
@@ -1015,6 +1033,7 @@ static int cmd_run_measure(const run_options *o)
         return CONCUR_EXIT_ENV;
     }
 
+    measure_capacity(topo, &res, true);
     log_info("concur: %s (%s) on %s %s, %d cores; counters: %s", res.workload.name,
              res.workload.spec, res.python.implementation, res.python.version, res.machine.cores,
              counters_level_name(res.counters.level));
@@ -1165,6 +1184,8 @@ static int cmd_run_measure(const run_options *o)
             }
         }
     }
+    if (!runner_interrupted() && !res.budget_reached)
+        measure_capacity(topo, &res, false);
     if (res.budget_reached) {
         results_add_plan(&res, PLAN_BUDGET, MODE_SINGLE, 0, "the --budget of %g s ran out after "
                          "%.1f s: the sweep and the follow-ups stopped there", o->budget_s,

@@ -6,6 +6,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "concur/advise.h"
 #include "concur/classify.h"
 #include "concur/counters.h"
 #include "concur/plan.h"
@@ -187,6 +188,16 @@ int report_measuring(const results *r, char (*lines)[REPORT_LINE_LEN], int max)
         util_fmt(extra, sizeof(extra), ", %d of follow-ups", variants);
     LINE("%d runs%s: %d warm-up, %d of the sweep%s%s", r->nruns, took, warm, measured, extra,
          r->fixed ? " (a fixed plan)" : "");
+    const topology_info *m = &r->machine;
+    if (isfinite(m->capacity_start) || isfinite(m->capacity_end)) {
+        char start[24] = "-", end[24] = "-";
+        report_fmt_fixed(start, sizeof(start), m->capacity_start, 2);
+        report_fmt_fixed(end, sizeof(end), m->capacity_end, 2);
+        LINE("the cores did %s cores' worth of work at once at the start of the run and %s at the "
+             "end (%d cores spinning together, against one alone)%s", start, end,
+             m->allowed_cores > 0 ? m->allowed_cores : m->cores,
+             isfinite(advise_capacity_short(r)) ? ": the host held them back" : "");
+    }
     if (sampled > 0) {
         char range[48];
         if (sample_min == sample_max)

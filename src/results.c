@@ -113,6 +113,7 @@ void results_init(results *r)
 {
     memset(r, 0, sizeof(*r));
     r->python.gil = -1;
+    r->machine.capacity_start = r->machine.capacity_end = NAN;
     classify_init(&r->classification);
     advise_init(&r->recommendation);
 }
@@ -648,6 +649,8 @@ static void write_machine(cJSON *root, const results *r)
     add_bool(o, "synthetic", m->synthetic);
     add_string_or_null(o, "synthetic_desc", m->synthetic_desc);
     add_number(o, "memory_bytes", m->memory_bytes);
+    add_number(o, "capacity_start", m->capacity_start);
+    add_number(o, "capacity_end", m->capacity_end);
 
     const python_info *p = &r->python;
     cJSON *py = add_object(o, "python");
@@ -1225,6 +1228,10 @@ static void load_machine(loader *ld, const cJSON *root, results *r)
     get_bool(ld, o, "machine", "synthetic", &m->synthetic);
     get_string(ld, o, "machine", "synthetic_desc", m->synthetic_desc, sizeof(m->synthetic_desc));
     get_double(ld, o, "machine", "memory_bytes", &m->memory_bytes);
+    if (has(o, "capacity_start"))
+        get_double(ld, o, "machine", "capacity_start", &m->capacity_start);
+    if (has(o, "capacity_end"))
+        get_double(ld, o, "machine", "capacity_end", &m->capacity_end);
 
     python_info *p = &r->python;
     const cJSON *py = get_object(ld, o, "machine", "python");

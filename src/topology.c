@@ -2,16 +2,21 @@
 #include "concur/topology.h"
 
 #include <errno.h>
+#include <math.h>
+#include <pthread.h>
 #include <sched.h>
 #include <stdarg.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/syscall.h>
 #include <unistd.h>
 
 #include <cjson/cJSON.h>
 #include <hwloc.h>
 
+#include "concur/stats.h"
 #include "concur/util.h"
 
 /* Shown with every rejected synthetic description: hwloc's syntax is levels from the top down. */
@@ -310,6 +315,132 @@ void topology_get_info(const topology *t, topology_info *out)
         out->memory_bytes = (double)pages * (double)page;
     else
         out->memory_bytes = root ? (double)root->total_memory : 0.0;
+    out->capacity_start = out->capacity_end = NAN;
+}
+
+/* ---- capacity --------------------------------------------------------------------------------- */
+
+/* The spin: a dependent integer recurrence the compiler cannot shorten. About 10 ms on a current
+ * core. */
+#define CAPACITY_SPIN_ITERS 4000000UL
+
+/* The threads start spinning only once all of them exist (go > 0), or leave (go < 0). */
+typedef struct {
+    pthread_mutex_t lock;
+    pthread_cond_t changed;
+    int go;
+} capacity_gate;
+
+typedef struct {
+    const topology *t;
+    int pu;
+    int index;
+    capacity_gate *gate;
+    pthread_barrier_t *start, *done;
+    double seconds[2 * TOPOLOGY_CAPACITY_ROUNDS]; /* per round: alone (index 0 only), together */
+    bool bound;
+    volatile uint64_t sink;
+} capacity_worker;
+
+static double spin_once(capacity_worker *w)
+{
+    double t0 = util_now();
+    uint64_t x = (uint64_t)w->index + 1;
+    for (unsigned long i = 0; i < CAPACITY_SPIN_ITERS; i++)
+        x = x * 6364136223846793005ULL + 1442695040888963407ULL + (x >> 29);
+    w->sink = x;
+    return util_now() - t0;
+}
+
+static void *capacity_thread(void *arg)
+{
+    capacity_worker *w = arg;
+    pthread_mutex_lock(&w->gate->lock);
+    while (w->gate->go == 0)
+        pthread_cond_wait(&w->gate->changed, &w->gate->lock);
+    int go = w->gate->go;
+    pthread_mutex_unlock(&w->gate->lock);
+    if (go < 0)
+        return NULL;
+    char err[128];
+    w->bound = topology_bind(w->t, (pid_t)syscall(SYS_gettid), true, w->pu, err,
+                             sizeof(err)) == 0;
+    for (int r = 0; r < TOPOLOGY_CAPACITY_ROUNDS; r++) {
+        pthread_barrier_wait(w->start);
+        if (w->index == 0)
+            w->seconds[2 * r] = spin_once(w); /* alone: the others wait at the barrier */
+        pthread_barrier_wait(w->done);
+        pthread_barrier_wait(w->start);
+        w->seconds[2 * r + 1] = spin_once(w); /* together */
+        pthread_barrier_wait(w->done);
+    }
+    return NULL;
+}
+
+double topology_measure_capacity(const topology *t, char *err, size_t errlen)
+{
+    if (t->synthetic || !t->bindable) {
+        snprintf(err, errlen, "the topology is not this machine's: nothing to measure");
+        return NAN;
+    }
+    int n = t->usable_cores;
+    if (n < 2) {
+        snprintf(err, errlen, "one core: nothing runs at once");
+        return NAN;
+    }
+    topology_slot *slots = calloc((size_t)n, sizeof(*slots));
+    capacity_worker *w = calloc((size_t)n, sizeof(*w));
+    pthread_t *tid = calloc((size_t)n, sizeof(*tid));
+    pthread_barrier_t start, done;
+    capacity_gate gate = {PTHREAD_MUTEX_INITIALIZER, PTHREAD_COND_INITIALIZER, 0};
+    double capacity = NAN;
+    if (!slots || !w || !tid || topology_place(t, n, slots) < 0) {
+        snprintf(err, errlen, "out of memory");
+        goto out;
+    }
+    pthread_barrier_init(&start, NULL, (unsigned)n);
+    pthread_barrier_init(&done, NULL, (unsigned)n);
+    int started = 0;
+    for (int i = 0; i < n; i++) {
+        w[i] = (capacity_worker){.t = t, .pu = slots[i].pu, .index = i, .gate = &gate,
+                                 .start = &start, .done = &done};
+        if (pthread_create(&tid[i], NULL, capacity_thread, &w[i]) != 0)
+            break;
+        started++;
+    }
+    /* The barriers wait for all n: with fewer started, those that did must not reach them. */
+    pthread_mutex_lock(&gate.lock);
+    gate.go = started == n ? 1 : -1;
+    pthread_cond_broadcast(&gate.changed);
+    pthread_mutex_unlock(&gate.lock);
+    for (int i = 0; i < started; i++)
+        pthread_join(tid[i], NULL);
+    if (started < n) {
+        snprintf(err, errlen, "cannot start %d threads", n);
+    } else {
+        bool bound = true;
+        for (int i = 0; i < n; i++)
+            bound = bound && w[i].bound;
+        if (!bound) {
+            snprintf(err, errlen, "cannot bind a thread to each core");
+        } else {
+            /* Each round: the sum over the threads of alone / together. */
+            double c[TOPOLOGY_CAPACITY_ROUNDS];
+            for (int r = 0; r < TOPOLOGY_CAPACITY_ROUNDS; r++) {
+                c[r] = 0.0;
+                for (int i = 0; i < n; i++)
+                    c[r] += w[0].seconds[2 * r] / w[i].seconds[2 * r + 1];
+            }
+            capacity = stats_median(c, TOPOLOGY_CAPACITY_ROUNDS);
+        }
+    }
+    pthread_barrier_destroy(&start);
+    pthread_barrier_destroy(&done);
+out:
+    free(slots);
+    free(w);
+    free(tid);
+    return capacity;
 }
 
 /* Returns 0, or -1 when workers < 1 (out unchanged). */

@@ -303,6 +303,33 @@ START_TEST(test_memory)
 }
 END_TEST
 
+/* The capacity probes: an open question where either falls short of the cores, none where both
+ * reach them or neither was measured. */
+START_TEST(test_capacity)
+{
+    const struct {
+        double start, end;
+        bool open;
+    } c[] = {
+        {2.00, 1.98, false}, {NAN, NAN, false}, {1.10, 1.95, true}, {1.97, 1.20, true},
+        {NAN, 1.30, true},   {1.75, NAN, false},
+    };
+    for (size_t i = 0; i < ARRAY_LEN(c); i++) {
+        scenario s = {"capacity", 2, 0.99, 0.015, 2e-4, 64, 0, {S(1.0), T(2, 1.0), P(2, 0.5)}};
+        results r;
+        build(&s, &r);
+        r.machine.capacity_start = c[i].start;
+        r.machine.capacity_end = c[i].end;
+        recommendation rec;
+        advise_recommend(&r, 0, &rec);
+        ck_assert_int_eq(rec.choice.mode, MODE_PROCESSES);
+        ck_assert_msg(has_text(&rec, "held back by the host") == c[i].open, "case %zu", i);
+        ck_assert_msg(isfinite(advise_capacity_short(&r)) == c[i].open, "case %zu", i);
+        results_free(&r);
+    }
+}
+END_TEST
+
 /* Processes at 32 workers on a 16-core target: per-process memory times the workers. */
 START_TEST(test_memory_at_target)
 {
@@ -576,6 +603,7 @@ Suite *advise_suite(void)
     tcase_add_loop_test(tc, test_table, 0, (int)ARRAY_LEN(table));
     tcase_add_test(tc, test_no_baseline);
     tcase_add_test(tc, test_memory);
+    tcase_add_test(tc, test_capacity);
     tcase_add_test(tc, test_memory_at_target);
     tcase_add_test(tc, test_followups);
     tcase_add_test(tc, test_target);

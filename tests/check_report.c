@@ -474,6 +474,7 @@ START_TEST(test_fixture_content)
     ck_assert_ptr_nonnull(strstr(html, "<section id=\"measuring\">"));
     ck_assert_ptr_null(strstr(md, "INCOMPLETE"));
     ck_assert_ptr_null(bad_number(md));
+    ck_assert_ptr_null(strstr(md, "cores' worth")); /* the fixture predates the capacity probe */
     /* The recommendation comes before the charts in the page too. */
     ck_assert(strstr(html, "id=\"recommendation\"") < strstr(html, "id=\"chart-speedup\""));
     ck_assert_int_ge(count_of(html, "class=\"series series-threads\""), 1);
@@ -484,6 +485,17 @@ START_TEST(test_fixture_content)
     ck_assert_int_eq(count_of(html, "class=\"ideal\""), 1);
     free(md);
     free(html);
+
+    /* With the probes: both in the measuring lines, and the host named where one fell short. */
+    r.machine.capacity_start = 1.99;
+    r.machine.capacity_end = 1.21;
+    md = report_markdown_string(&r);
+    how = strstr(md, "## How it was measured");
+    ck_assert_ptr_nonnull(how);
+    ck_assert_ptr_nonnull(strstr(how, "1.99 cores' worth of work at once at the start of the run "
+                                      "and 1.21 at the end"));
+    ck_assert_ptr_nonnull(strstr(how, "the host held them back"));
+    free(md);
     results_free(&r);
 }
 END_TEST

@@ -589,12 +589,15 @@ START_TEST(test_round_trip)
     fill_results(&a);
     a.chunksize = 350;
     a.fresh_interpreter = true;
+    a.machine.capacity_start = 1.9734; /* the end's probe not made: null, and NAN again */
     tmp_path(path, sizeof(path), "results.json");
     ck_assert_int_eq(results_write(&a, path), 0);
     ck_assert_msg(results_load(path, &b, err, sizeof(err)) == 0, "%s", err);
     same_results(&a, &b);
     ck_assert_int_eq(b.chunksize, 350);
     ck_assert(b.fresh_interpreter);
+    ck_assert_double_eq(b.machine.capacity_start, 1.9734);
+    ck_assert(isnan(b.machine.capacity_end));
 
     /* And again from what was loaded: the text is identical. */
     char *t1 = results_to_json(&a);

@@ -1,5 +1,6 @@
 /* check_topology.c - placement on synthetic machines; real binding read back from the kernel. */
 #include <errno.h>
+#include <math.h>
 #include <pthread.h>
 #include <sched.h>
 #include <signal.h>
@@ -656,6 +657,83 @@ START_TEST(test_real_bind_unknown_pu)
 }
 END_TEST
 
+/* The capacity probe: nothing to measure on a synthetic machine or on one core; on this machine a
+ * finite number of cores' worth, and less of it while another thread takes half of every core
+ * but the first. */
+START_TEST(test_capacity_synthetic)
+{
+    topology *t = load_ok("pack:1 core:4 pu:1");
+    char err[256] = "";
+    ck_assert(isnan(topology_measure_capacity(t, err, sizeof(err))));
+    ck_assert_msg(strstr(err, "not this machine") != NULL, "%s", err);
+    topology_info info;
+    topology_get_info(t, &info);
+    ck_assert(isnan(info.capacity_start) && isnan(info.capacity_end));
+    topology_free(t);
+}
+END_TEST
+
+static volatile int hog_stop;
+
+static void *hog(void *arg)
+{
+    const topology_slot *slot = arg;
+    cpu_set_t one;
+    CPU_ZERO(&one);
+    CPU_SET(slot->pu, &one);
+    sched_setaffinity((pid_t)syscall(SYS_gettid), sizeof(one), &one);
+    volatile unsigned long x = 0;
+    while (!hog_stop)
+        x++;
+    return NULL;
+}
+
+START_TEST(test_capacity_real)
+{
+    real_machine m;
+    real_open(&m);
+    topology_info info;
+    topology_get_info(m.t, &info);
+    char err[256] = "";
+    double c = topology_measure_capacity(m.t, err, sizeof(err));
+    if (info.allowed_cores < 2) {
+        ck_assert(isnan(c));
+        ck_assert_msg(strstr(err, "one core") != NULL, "%s", err);
+        real_close(&m);
+        return;
+    }
+    ck_assert_msg(isfinite(c) && c > 0.5 && c < 1.5 * info.allowed_cores, "capacity %g (%s)", c,
+                  err);
+    /* A thread spinning on each core but the first: those do about half their work for the
+     * probe, so the whole comes out clearly under the core count. */
+    int n = info.allowed_cores;
+    topology_slot *slots = calloc((size_t)n, sizeof(*slots));
+    ck_assert_int_eq(topology_place(m.t, n, slots), 0);
+    pthread_t *hogs = calloc((size_t)n, sizeof(*hogs));
+    hog_stop = 0;
+    for (int i = 1; i < n; i++)
+        ck_assert_int_eq(pthread_create(&hogs[i], NULL, hog, &slots[i]), 0);
+    double loaded = topology_measure_capacity(m.t, err, sizeof(err));
+    hog_stop = 1;
+    for (int i = 1; i < n; i++)
+        pthread_join(hogs[i], NULL);
+    ck_assert_msg(loaded < n - 0.25 * (n - 1), "capacity %g with %d cores half taken", loaded,
+                  n - 1);
+    free(hogs);
+    free(slots);
+    /* On one allowed CPU, as under taskset -c 0: one core, nothing runs at once. */
+    cpu_set_t one;
+    CPU_ZERO(&one);
+    CPU_SET(m.first.pu, &one);
+    ck_assert_int_eq(sched_setaffinity(0, sizeof(one), &one), 0);
+    topology *t1 = load_ok(NULL);
+    ck_assert(isnan(topology_measure_capacity(t1, err, sizeof(err))));
+    ck_assert_msg(strstr(err, "one core") != NULL, "%s", err);
+    topology_free(t1);
+    real_close(&m);
+}
+END_TEST
+
 /* The list form matches the kernel's own Cpus_allowed_list, and a short buffer stays terminated. */
 START_TEST(test_read_affinity_format)
 {
@@ -714,6 +792,8 @@ Suite *topology_suite(void)
     tcase_add_test(tc, test_real_bind_set);
     tcase_add_test(tc, test_real_bind_unknown_pu);
     tcase_add_test(tc, test_read_affinity_format);
+    tcase_add_test(tc, test_capacity_synthetic);
+    tcase_add_test(tc, test_capacity_real);
     tcase_set_timeout(tc, 20);
     suite_add_tcase(s, tc);
     return s;

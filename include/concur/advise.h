@@ -99,6 +99,11 @@ typedef struct run_result run_result;
 bool advise_followup_settled(const results *r, const advise_followup *f, const run_result *first,
                              char *why, size_t len);
 
+/* The lower of the two capacity probes of r's machine (topology_measure_capacity, at the start
+ * and the end of the run) where it falls short of the allowed cores, by more than a quiet host
+ * ever reads; NAN where the cores delivered their count, or nothing was measured. */
+double advise_capacity_short(const results *r);
+
 /* Chooses from r's summary (results_summarize and classify_results first) into *out.
  * target_cores > 0 also predicts the speedup there with the scalability law. Can't fail: with
  * nothing to go on, out->made is false and reasons[0] says why. */

@@ -20,6 +20,9 @@ typedef struct {
     int allowed_cores; /* cores with at least one PU this process may use (all when synthetic) */
     int allowed_pus;   /* PUs this process may use: cgroup cpuset and its own affinity */
     double memory_bytes; /* the machine's memory as hwloc sees it (NUMA nodes together); 0 unknown */
+    /* What the allowed cores delivered at once, in cores' worth (topology_measure_capacity), at
+     * the start and the end of a run; NAN where not measured. */
+    double capacity_start, capacity_end;
 } topology_info;
 
 /* One worker's planned PU. */
@@ -44,6 +47,16 @@ void topology_get_info(const topology *t, topology_info *out);
  * The plan for N workers is the first N slots of the plan for any larger count (only `shared`
  * differs). Fills out[0..workers-1]. Returns 0, or -1 when workers < 1 (out unchanged). */
 int topology_place(const topology *t, int workers, topology_slot *out);
+
+/* How many cores' worth of work the allowed cores do at once: one thread bound to each (one PU per
+ * core, as topology_place puts workers) spins through the same fixed work, first one alone and
+ * then all together, and the capacity is the sum over the threads of their rate together against
+ * the rate alone. A host that runs two virtual CPUs on one physical core's hyperthreads, or
+ * lends their time elsewhere, shows well under the core count here. Takes about 0.1 s (three
+ * rounds of each; the median). NAN with a reason in err on a synthetic topology, with fewer than
+ * 2 allowed cores, or when the threads cannot be started or bound. */
+#define TOPOLOGY_CAPACITY_ROUNDS 3
+double topology_measure_capacity(const topology *t, char *err, size_t errlen);
 
 /* Binds a whole process (every thread) or a single thread (thread=true, id is a tid) to one PU,
  * with hwloc. Returns 0, or -1 with a reason in err; always -1 on a topology that is not this
