@@ -922,9 +922,10 @@ static void measure_capacity(const topology *topo, results *res, bool start)
         res->machine.capacity_start = c;
     else
         res->machine.capacity_end = c;
+    double short_of = advise_capacity_short(res); /* the lower probe, where it falls short */
     if (isnan(c))
         log_debug("capacity probe: %s", err);
-    else if (isfinite(advise_capacity_short(res)))
+    else if (isfinite(short_of) && c <= short_of)
         log_warn("the host gives these %d cores %.2f cores' worth of work at once (%s of the "
                  "run): every pool's speedup will be held back by it", res->machine.allowed_cores,
                  c, start ? "at the start" : "at the end");
