@@ -201,11 +201,10 @@ int plan_grow(const plan_step *s, char *why, size_t len)
     double gil_held = s->workers * s->cpu_utilization;
     if (s->mode == MODE_THREADS && gil_held >= PLAN_GROW_MAX_UTILIZATION &&
         s->running_fraction > 0 && s->gil_wait_fraction >= s->running_fraction) {
-        snprintf(why, len, "threads x%d: %.2fx; between them its threads kept a CPU busy %.0f %% "
-                 "of the time and each waited for the GIL longer than it ran (%.0f %% of its "
-                 "samples against %.0f %%): the GIL is busy, another thread would only queue for "
-                 "it", s->workers, s->speedup, 100 * gil_held, 100 * s->gil_wait_fraction,
-                 100 * s->running_fraction);
+        snprintf(why, len, "threads x%d: %.2fx; its threads used %.2f CPUs between them and each "
+                 "waited for the GIL longer than it ran (%.0f %% of its samples against %.0f %%): "
+                 "the GIL is busy, another thread would only queue for it", s->workers,
+                 s->speedup, gil_held, 100 * s->gil_wait_fraction, 100 * s->running_fraction);
         return 0;
     }
     int next = s->workers * 2;
