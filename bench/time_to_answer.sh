@@ -68,8 +68,10 @@ timed() {
   elapsed=$(awk -v a="$t0" -v b="$t1" 'BEGIN {printf "%.3f", b - a}')
 }
 
-# recommendation DIR -> "MODEL WORKERS NRUNS CHUNKSIZE" from DIR/results.json; MODEL is "none" where no
-# recommendation was made. Fails (non-zero) where the file is missing or unreadable.
+# recommendation DIR -> "MODEL WORKERS NRUNS CHUNKSIZE SHORT" from DIR/results.json; MODEL is "none"
+# where no recommendation was made; SHORT is "-", or the capacity probes ("1.10/1.95") where the
+# lower of them is under 85 % of the cores (the host held them back: concur's own open question).
+# Fails (non-zero) where the file is missing or unreadable.
 recommendation() {
   "$py" - "$1/results.json" <<'PY'
 import json, sys
@@ -80,10 +82,16 @@ except (OSError, ValueError) as e:
     sys.exit("cannot read %s: %s" % (sys.argv[1], e))
 rec = d.get("recommendation")
 runs = len(d.get("runs") or [])
+m = d.get("machine") or {}
+probes = [m.get("capacity_start"), m.get("capacity_end")]
+known = [p for p in probes if isinstance(p, (int, float))]
+short = "-"
+if known and min(known) < 0.85 * (m.get("cores") or 0):
+    short = "/".join("-" if p is None else "%.2f" % p for p in probes)
 if isinstance(rec, dict) and rec.get("made", True) and rec.get("model"):
-    print(rec["model"], int(rec.get("workers") or 1), runs, int(rec.get("chunksize") or 1))
+    print(rec["model"], int(rec.get("workers") or 1), runs, int(rec.get("chunksize") or 1), short)
 else:
-    print("none", 0, runs, 1)
+    print("none", 0, runs, 1, short)
 PY
 }
 
@@ -114,7 +122,10 @@ concur_run() {
     show_log "$log"
     return 1
   fi
-  read -r model workers nruns chunksize <<<"$parsed"
+  read -r model workers nruns chunksize short <<<"$parsed"
+  if [ "$short" != - ]; then
+    notes+=("$name: the host held the cores back during the $kind run (capacity probes $short of $(nproc) cores)")
+  fi
 }
 
 fmt='%-16s %8s %9s %5s %10s %9s %5s %8s %7s  %-14s %-14s %s\n'

@@ -424,12 +424,17 @@ double topology_measure_capacity(const topology *t, char *err, size_t errlen)
         if (!bound) {
             snprintf(err, errlen, "cannot bind a thread to each core");
         } else {
-            /* Each round: the sum over the threads of alone / together. */
+            /* Alone: the fastest round, the one least disturbed by anything else on that core
+             * (a slow one would make every thread together look faster than the core). Each
+             * round together: the sum over the threads of alone / together. */
+            double alone = w[0].seconds[0];
+            for (int r = 1; r < TOPOLOGY_CAPACITY_ROUNDS; r++)
+                alone = fmin(alone, w[0].seconds[2 * r]);
             double c[TOPOLOGY_CAPACITY_ROUNDS];
             for (int r = 0; r < TOPOLOGY_CAPACITY_ROUNDS; r++) {
                 c[r] = 0.0;
                 for (int i = 0; i < n; i++)
-                    c[r] += w[0].seconds[2 * r] / w[i].seconds[2 * r + 1];
+                    c[r] += alone / w[i].seconds[2 * r + 1];
             }
             capacity = stats_median(c, TOPOLOGY_CAPACITY_ROUNDS);
         }

@@ -673,7 +673,7 @@ START_TEST(test_capacity_synthetic)
 }
 END_TEST
 
-static volatile int hog_stop;
+static volatile int hog_stop, hogs_ready;
 
 static void *hog(void *arg)
 {
@@ -682,6 +682,7 @@ static void *hog(void *arg)
     CPU_ZERO(&one);
     CPU_SET(slot->pu, &one);
     sched_setaffinity((pid_t)syscall(SYS_gettid), sizeof(one), &one);
+    __atomic_add_fetch(&hogs_ready, 1, __ATOMIC_SEQ_CST);
     volatile unsigned long x = 0;
     while (!hog_stop)
         x++;
@@ -711,8 +712,12 @@ START_TEST(test_capacity_real)
     ck_assert_int_eq(topology_place(m.t, n, slots), 0);
     pthread_t *hogs = calloc((size_t)n, sizeof(*hogs));
     hog_stop = 0;
+    hogs_ready = 0;
     for (int i = 1; i < n; i++)
         ck_assert_int_eq(pthread_create(&hogs[i], NULL, hog, &slots[i]), 0);
+    while (__atomic_load_n(&hogs_ready, __ATOMIC_SEQ_CST) < n - 1)
+        usleep(1000);
+    usleep(50000); /* spinning on their cores, not just started */
     double loaded = topology_measure_capacity(m.t, err, sizeof(err));
     hog_stop = 1;
     for (int i = 1; i < n; i++)
