@@ -47,14 +47,14 @@ static const struct {
      * at most this share of the cores: beyond, the speedup measures oversubscription, not the job. */
     .usl_util_max = 0.80,
     /* The cores are taken to deliver their count when the capacity probe (all of them spinning at
-     * once against one alone) reaches this share of it: a quiet host reads 1.98-2.01 for 2 cores,
-     * one other busy process about 1.6. */
+     * once against one alone) reaches this share of it: a quiet 2-core guest read 1.80 to 2.11
+     * over 64 probes, with one other busy process about 1.6. */
     .capacity_share = 0.85,
 };
 
 double advise_capacity_short(const results *r)
 {
-    int cores = r->machine.allowed_cores > 0 ? r->machine.allowed_cores : r->machine.cores;
+    int cores = results_cores(r);
     double low = fmin(r->machine.capacity_start, r->machine.capacity_end); /* fmin skips a NAN */
     return cores >= 2 && low < limits.capacity_share * cores ? low : NAN;
 }
@@ -319,7 +319,7 @@ static const config_summary *find_any(const results *r, run_mode mode, int worke
 /* The process pool at the largest worker count measured up to the core count. */
 static const config_summary *process_reference(const results *r)
 {
-    int cores = r->machine.allowed_cores > 0 ? r->machine.allowed_cores : r->machine.cores;
+    int cores = results_cores(r);
     const config_summary *ref = NULL;
     for (int i = 0; i < r->nsummary; i++) {
         const config_summary *s = &r->summary[i];
@@ -629,7 +629,7 @@ static void scaling(advise_scaling *sc, const results *r, int target)
 {
     double n[PLAN_MAX_WORKERS * 2], s[PLAN_MAX_WORKERS * 2];
     int k = 0;
-    int cores = r->machine.allowed_cores > 0 ? r->machine.allowed_cores : r->machine.cores;
+    int cores = results_cores(r);
     for (int i = 0; i < r->nsummary && k < (int)ARRAY_LEN(n); i++) {
         const config_summary *x = &r->summary[i];
         if (x->variant || x->mode != sc->mode || !usable(x))
@@ -939,7 +939,7 @@ void advise_recommend(const results *r, int target_cores, recommendation *out)
             util_fmt(start, sizeof(start), "%.2f", r->machine.capacity_start);
         if (isfinite(r->machine.capacity_end))
             util_fmt(end, sizeof(end), "%.2f", r->machine.capacity_end);
-        int cores = r->machine.allowed_cores > 0 ? r->machine.allowed_cores : r->machine.cores;
+        int cores = results_cores(r);
         open_question(out, "what the pools gain on %d cores that work at once: the host gave "
                       "them %s cores' worth at the start of the run and %s at the end (all "
                       "spinning together against one alone), so every pool's speedup here is "

@@ -195,7 +195,7 @@ int report_measuring(const results *r, char (*lines)[REPORT_LINE_LEN], int max)
         report_fmt_fixed(end, sizeof(end), m->capacity_end, 2);
         LINE("the cores did %s cores' worth of work at once at the start of the run and %s at the "
              "end (%d cores spinning together, against one alone)%s", start, end,
-             m->allowed_cores > 0 ? m->allowed_cores : m->cores,
+             results_cores(r),
              isfinite(advise_capacity_short(r)) ? ": the host held them back" : "");
     }
     if (sampled > 0) {

@@ -198,6 +198,11 @@ void results_add_plan(results *r, plan_action action, run_mode mode, int workers
     va_end(ap);
 }
 
+int results_cores(const results *r)
+{
+    return r->machine.allowed_cores > 0 ? r->machine.allowed_cores : r->machine.cores;
+}
+
 double results_run_wall(const run_result *run)
 {
     if (!isfinite(run->wall_s))

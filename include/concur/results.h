@@ -217,6 +217,9 @@ void results_run_free(run_result *run);
 void results_add_plan(results *r, plan_action action, run_mode mode, int workers, const char *fmt,
                       ...) __attribute__((format(printf, 5, 6)));
 
+/* The cores the run could use: those allowed to it, else (a file that does not say) all of them. */
+int results_cores(const results *r);
+
 /* What one run says about the whole job: its wall time, or for a sample, start-up + (wall -
  * start-up - teardown) x scale + teardown: the pool's start and its shutdown are paid once
  * whatever the number of tasks. NAN without a wall time. */

@@ -52,9 +52,10 @@ int topology_place(const topology *t, int workers, topology_slot *out);
  * core, as topology_place puts workers) spins through the same fixed work, first one alone and
  * then all together, and the capacity is the sum over the threads of their rate together against
  * the rate alone. A host that gives its virtual CPUs one physical core's time between them,
- * or lends their time elsewhere, shows well under the core count here. Takes about 0.05 s (three
- * rounds of each: the fastest alone, the median together). NAN with a reason in err on a synthetic topology, with fewer than
- * 2 allowed cores, or when the threads cannot be started or bound. */
+ * or lends their time elsewhere, shows well under the core count here. Takes about 0.05 s
+ * (three rounds of each: the fastest alone, the median together). NAN with a reason in err on a
+ * synthetic topology, with fewer than 2 allowed cores, or when the threads cannot be started or
+ * bound. */
 #define TOPOLOGY_CAPACITY_ROUNDS 3
 double topology_measure_capacity(const topology *t, char *err, size_t errlen);
 
