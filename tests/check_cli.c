@@ -344,6 +344,33 @@ START_TEST(test_run_sample)
 }
 END_TEST
 
+/* A process pool that batches takes its sample in chunks: 2 chunks of 4 for each of 2 workers,
+ * 16 tasks, where --sample 4 would put every task in one chunk on one worker. Single keeps 4. */
+START_TEST(test_run_sample_chunks)
+{
+    char out[PATH_MAX];
+    snprintf(out, sizeof(out), "%s/sample_chunks", tmp);
+    const char *args[] = {"run", fixture("index_cost.py"), "--fixed", "--repeat", "1", "--modes",
+                          "processes", "--workers", "2", "--chunksize", "4", "--sample", "4",
+                          "--out", out, "--json", "-q", NULL};
+    outcome r = run_concur(tmp, args);
+    ck_assert_msg(r.code == 0, "exit %d: %s", r.code, r.err);
+    cJSON *j = cJSON_Parse(r.out);
+    ck_assert_ptr_nonnull(j);
+    const cJSON *runs = cJSON_GetObjectItemCaseSensitive(j, "runs"), *run;
+    ck_assert_int_eq(cJSON_GetArraySize(runs), 2);
+    cJSON_ArrayForEach(run, runs)
+    {
+        const char *mode = cJSON_GetObjectItemCaseSensitive(run, "mode")->valuestring;
+        int tasks = cJSON_GetObjectItemCaseSensitive(run, "tasks")->valueint;
+        ck_assert_msg(tasks == (strcmp(mode, "processes") == 0 ? 16 : 4), "%s: %d tasks", mode,
+                      tasks);
+    }
+    cJSON_Delete(j);
+    outcome_free(&r);
+}
+END_TEST
+
 /* --budget on a slow workload: concur stops near the budget, keeps what it measured, says the
  * run is incomplete and which questions stay open, and leaves no process behind. */
 START_TEST(test_run_budget)
@@ -590,6 +617,7 @@ Suite *cli_suite(void)
     tcase_add_test(tc, test_run_fixed);
     tcase_add_test(tc, test_run_fresh_interpreter);
     tcase_add_test(tc, test_run_sample);
+    tcase_add_test(tc, test_run_sample_chunks);
     tcase_add_test(tc, test_run_budget);
     tcase_add_loop_test(tc, test_classify_end_to_end, 0,
                         sizeof(classify_cases) / sizeof(classify_cases[0]));
