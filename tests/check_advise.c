@@ -560,6 +560,24 @@ START_TEST(test_followups)
     ck_assert_int_eq(n, 1);
     ck_assert_int_eq(f[0].chunksize, 8);
     results_free(&r);
+
+    /* ... and so does the sample the pool was measured on: 12 of the 64 tasks hold 2 chunks of 3
+     * for each of 2 workers; 4 tasks cannot hold 2 chunks of 2 each, and batching is not tried. */
+    const int samples[] = {12, 4}, want[] = {3, 0};
+    for (int k = 0; k < 2; k++) {
+        build(&few, &r);
+        for (int i = 0; i < r.nruns; i++) {
+            r.runs[i].tasks = samples[k];
+            r.runs[i].sample_of = 64;
+        }
+        results_summarize(&r);
+        n = advise_followups(&r, f, ADVISE_MAX_FOLLOWUPS);
+        bool chunk = n > 0 && f[0].variant && f[0].chunksize > 1;
+        ck_assert_msg(chunk == (want[k] > 0), "sample %d: %d follow-ups", samples[k], n);
+        if (chunk)
+            ck_assert_int_eq(f[0].chunksize, want[k]);
+        results_free(&r);
+    }
 }
 END_TEST
 
