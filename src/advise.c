@@ -331,9 +331,9 @@ static const config_summary *process_reference(const results *r)
 }
 
 /* The chunksize that would bring the pool's cost per task to chunk_target of the work, leaving
- * each of n workers chunk_min_per_worker chunks of the job at least, and PLAN_SAMPLE_TASKS_PER_WORKER
- * chunks of the sample the pool was measured on (sample: its tasks per run), so that the batched
- * pool runs on a sample as large as the one it is compared with: a larger one pays the pool's
+ * each of n workers chunk_min_per_worker chunks of the job at least, and
+ * PLAN_SAMPLE_TASKS_PER_WORKER chunks of the sample the pool was measured on (sample: its tasks
+ * per run), so that the batched pool runs on a sample as large as the one it is compared with: a larger one pays the pool's
  * start and its last uneven round on more tasks, and looks faster for it. 1 when batching is not
  * worth measuring: the cost under chunk_overhead_min of the work, or under the precision of the
  * pool's own median (noise: what batching could save would not show), or when the sample cannot
@@ -437,8 +437,9 @@ int advise_followups(const results *r, advise_followup *out, int max)
     double cost = pool_cost_per_task(r, MODE_PROCESSES);
     double work = work_per_task(r, single);
     /* With --chunksize the user chose it: every process pool ran at it. */
-    int chunk = r->chunksize > 0 ? 0 : chunksize_to_try(r, ref->workers, ref->sample_tasks, cost, work,
-                                                        ref->precision);
+    int chunk = r->chunksize > 0 ? 0
+                                 : chunksize_to_try(r, ref->workers, ref->sample_tasks, cost,
+                                                    work, ref->precision);
     if (chunk > 1 && !find_any(r, MODE_PROCESSES, ref->workers, chunk, ref->start_method)) {
         advise_followup *f = &out[n++];
         memset(f, 0, sizeof(*f));
