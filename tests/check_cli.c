@@ -181,6 +181,16 @@ START_TEST(test_counters_command)
 }
 END_TEST
 
+/* A concur command with --json that must succeed: its outcome in *r, its stdout parsed. */
+static cJSON *run_json_ok(const char *const *args, outcome *r)
+{
+    *r = run_concur(tmp, args);
+    ck_assert_msg(r->code == 0, "exit %d: %s", r->code, r->err);
+    cJSON *j = cJSON_Parse(r->out);
+    ck_assert_msg(j != NULL, "stdout is not JSON: %.300s", r->out);
+    return j;
+}
+
 /* A whole run: --json puts results.json on stdout and nothing else; the file matches. */
 START_TEST(test_run_end_to_end_json)
 {
@@ -188,10 +198,8 @@ START_TEST(test_run_end_to_end_json)
     snprintf(out, sizeof(out), "%s/e2e", tmp);
     const char *args[] = {"run", fixture("chatty.py"), "--tasks", "4", "--repeat", "2",
                           "--workers", "1,2", "--out", out, "--json", NULL};
-    outcome r = run_concur(tmp, args);
-    ck_assert_msg(r.code == 0, "exit %d: %s", r.code, r.err);
-    cJSON *j = cJSON_Parse(r.out);
-    ck_assert_msg(j != NULL, "stdout is not JSON: %.300s", r.out);
+    outcome r;
+    cJSON *j = run_json_ok(args, &r);
     ck_assert_ptr_null(strstr(r.out, "chatty says")); /* the workload's prints went to logs */
     ck_assert_ptr_null(strstr(r.err, "chatty says"));
     ck_assert_str_eq(cJSON_GetObjectItemCaseSensitive(j, "schema")->valuestring,
@@ -242,10 +250,8 @@ START_TEST(test_run_fixed)
     snprintf(out, sizeof(out), "%s/fixed", tmp);
     const char *args[] = {"run", fixture("quick.py"), "--fixed", "--repeat", "2", "--workers",
                           "1,2", "--out", out, "--json", "-q", NULL};
-    outcome r = run_concur(tmp, args);
-    ck_assert_msg(r.code == 0, "exit %d: %s", r.code, r.err);
-    cJSON *j = cJSON_Parse(r.out);
-    ck_assert_ptr_nonnull(j);
+    outcome r;
+    cJSON *j = run_json_ok(args, &r);
     const cJSON *runs = cJSON_GetObjectItemCaseSensitive(j, "runs"), *run;
     ck_assert_int_eq(cJSON_GetArraySize(runs), 10);
     cJSON_ArrayForEach(run, runs)
@@ -317,10 +323,8 @@ START_TEST(test_run_sample)
     const char *args[] = {"run", fixture("index_cost.py"), "--fixed", "--repeat", "2", "--modes",
                           "threads", "--workers", "2", "--sample", "8", "--out", out, "--json",
                           "-q", NULL};
-    outcome r = run_concur(tmp, args);
-    ck_assert_msg(r.code == 0, "exit %d: %s", r.code, r.err);
-    cJSON *j = cJSON_Parse(r.out);
-    ck_assert_ptr_nonnull(j);
+    outcome r;
+    cJSON *j = run_json_ok(args, &r);
     const cJSON *runs = cJSON_GetObjectItemCaseSensitive(j, "runs"), *run;
     ck_assert_int_eq(cJSON_GetArraySize(runs), 4);
     cJSON_ArrayForEach(run, runs)
@@ -353,10 +357,8 @@ START_TEST(test_run_sample_chunks)
     const char *args[] = {"run", fixture("index_cost.py"), "--fixed", "--repeat", "1", "--modes",
                           "processes", "--workers", "2", "--chunksize", "4", "--sample", "4",
                           "--out", out, "--json", "-q", NULL};
-    outcome r = run_concur(tmp, args);
-    ck_assert_msg(r.code == 0, "exit %d: %s", r.code, r.err);
-    cJSON *j = cJSON_Parse(r.out);
-    ck_assert_ptr_nonnull(j);
+    outcome r;
+    cJSON *j = run_json_ok(args, &r);
     const cJSON *runs = cJSON_GetObjectItemCaseSensitive(j, "runs"), *run;
     ck_assert_int_eq(cJSON_GetArraySize(runs), 2);
     cJSON_ArrayForEach(run, runs)
@@ -428,10 +430,8 @@ START_TEST(test_classify_end_to_end)
     snprintf(out, sizeof(out), "%s/classify", tmp);
     const char *args[] = {"classify", fixture(classify_cases[_i].fixture), "--out", out, "--json",
                           "--quiet", NULL};
-    outcome r = run_concur(tmp, args);
-    ck_assert_msg(r.code == 0, "exit %d: %s", r.code, r.err);
-    cJSON *j = cJSON_Parse(r.out);
-    ck_assert_msg(j != NULL, "stdout is not JSON: %.300s", r.out);
+    outcome r;
+    cJSON *j = run_json_ok(args, &r);
     const cJSON *c = cJSON_GetObjectItemCaseSensitive(j, "classification");
     ck_assert_msg(cJSON_IsObject(c), "no classification in results.json");
     const cJSON *kind = cJSON_GetObjectItemCaseSensitive(c, "kind");
