@@ -481,7 +481,7 @@ int advise_followups(const results *r, advise_followup *out, int max)
 bool advise_followup_settled(const results *r, const advise_followup *f, const run_result *first,
                              char *why, size_t len)
 {
-    if (!f->variant || f->against_chunksize <= 0 || first->status != RUN_OK)
+    if (!f->variant || f->against_chunksize <= 0 || !results_run_counts(first))
         return false;
     const config_summary *a = find_any(r, f->mode, f->workers, f->against_chunksize,
                                        f->against_method);

@@ -223,7 +223,7 @@ static double run_median(const results *r, run_mode mode, int workers, double (*
     int n = 0;
     for (int i = 0; i < r->nruns && n < (int)ARRAY_LEN(v); i++) {
         const run_result *x = &r->runs[i];
-        if (x->mode != mode || (workers > 0 && x->workers != workers) || x->status != RUN_OK)
+        if (x->mode != mode || (workers > 0 && x->workers != workers) || !results_run_counts(x))
             continue;
         double y = get(x);
         if (isfinite(y))

@@ -3,6 +3,7 @@
 
 #include <cjson/cJSON.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <getopt.h>
 #include <limits.h>
 #include <math.h>
@@ -10,6 +11,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/file.h>
 #include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
@@ -19,6 +21,7 @@
 #include "concur/compare.h"
 #include "concur/concur.h"
 #include "concur/counters.h"
+#include "concur/measure.h"
 #include "concur/plan.h"
 #include "concur/report.h"
 #include "concur/results.h"
@@ -340,68 +343,6 @@ static int check_workload_spec(const char *spec)
     return 0;
 }
 
-/* "[ 3/15] threads   x2   run 1/3   0.512 s  cpu 0.50", or without the totals where they are not
- * known in advance (0); a sample's run says how many tasks it measured. */
-static void progress_line(int i, int total, const run_result *r, int repeat_total)
-{
-    char head[32], rep[24], sample[48] = "";
-    if (total > 0)
-        util_fmt(head, sizeof(head), "[%*d/%d]", total >= 100 ? 3 : total >= 10 ? 2 : 1, i, total);
-    else
-        util_fmt(head, sizeof(head), "[%2d]", i);
-    if (r->warmup)
-        util_fmt(rep, sizeof(rep), "warm-up");
-    else if (repeat_total > 0)
-        util_fmt(rep, sizeof(rep), "run %d/%d", r->repeat, repeat_total);
-    else
-        util_fmt(rep, sizeof(rep), "run %d", r->repeat);
-    if (r->sample_of > 0)
-        util_fmt(sample, sizeof(sample), "  (%d of %d tasks)", r->tasks, r->sample_of);
-    if (r->status == RUN_OK || r->status == RUN_TASKS_FAILED)
-        log_info("%s %-9s x%-3d %-9s %8.3f s  cpu %.2f%s%s", head, plan_mode_name(r->mode),
-                 r->workers, rep, r->wall_s, r->cpu_utilization, sample,
-                 r->status == RUN_TASKS_FAILED ? "  (some tasks raised)" : "");
-    else
-        log_info("%s %-9s x%-3d %-9s %s: %s", head, plan_mode_name(r->mode), r->workers, rep,
-                 results_status_name(r->status), r->error);
-}
-
-static bool run_failed_hard(const run_result *r)
-{
-    return r->status != RUN_OK && r->status != RUN_TASKS_FAILED;
-}
-
-/* Runs much shorter than this are dominated by start-up and by the machine's noise. */
-#define SHORT_RUN_S 0.25
-
-/* Says so when the baseline is too short to time well, with the task count that would make it
- * about a second, from the time just measured. */
-static void warn_if_short(results *res)
-{
-    results_summarize(res);
-    const config_summary *s = results_find_summary(res, MODE_SINGLE, 1);
-    if (s == NULL || !(s->wall_s > 0) || s->wall_s >= SHORT_RUN_S)
-        return;
-    double per_task = s->wall_s / res->workload.tasks;
-    long suggest = (long)ceil(1.0 / per_task);
-    log_warn("one pass over %d tasks takes only %.3f s: start-up and noise weigh heavily at that "
-             "length; --tasks %ld would take about 1 s",
-             res->workload.tasks, s->wall_s, suggest);
-}
-
-static int write_results(results *res, const char *path, int target_cores)
-{
-    utc_stamp(res->finished_at, sizeof(res->finished_at), false);
-    results_summarize(res);
-    classify_results(res, &res->classification);
-    advise_recommend(res, target_cores, &res->recommendation);
-    if (results_write(res, path) < 0) {
-        log_error("cannot write %s: %s", path, strerror(errno));
-        return -1;
-    }
-    return 0;
-}
-
 /* concur classify's answer: the verdict and the numbers it rests on. */
 static void print_classification(const results *r, FILE *out)
 {
@@ -416,510 +357,6 @@ static void print_classification(const results *r, FILE *out)
     fputc('\n', out);
     for (int i = 0; i < c->nevidence; i++)
         fprintf(out, "  - %s\n", c->evidence[i]);
-}
-
-/* The measuring loop's state: what was planned, what is done, for the progress lines. */
-typedef struct {
-    results *res;
-    const char *json_path;
-    const run_options *o;
-    plan *plan;
-    double t0;
-    int total_runs, done;     /* total_runs 0: not known in advance (adaptive) */
-    int total_configs, configs_done;
-    int failed_configs;
-    bool status_shown; /* a live status line is on the terminal and must be cleared */
-    plan_repeat_rule rule;
-    double pass_s;     /* one pass over every task on one thread, from the warm-up (NAN: unknown) */
-    double task_cv;    /* coefficient of variation of the tasks' wall times in single runs */
-    double deadline;   /* util_now() by which --budget ends; 0: none */
-    struct {           /* configurations whose runs were too slow (plan_sample_shrink): the */
-        plan_config cfg;   /* tasks their later runs measure */
-        bool variant;
-        int tasks;
-    } shrunk[16];
-    int nshrunk;
-} session;
-
-/* Tasks per run for cfg after a slow run of it; 0: as plan_sample_tasks says. A thread pool keeps
- * its sample: its cost per task grows with the tasks queued (tiny_tasks, 2 threads: 60 us a task
- * with 1 200 queued, 160 us with 30 000), so a smaller sample would flatter it. A process pool's
- * cost is the same per task at any size (330 us there at 1 200, 6 000 and 30 000); one not yet
- * run starts where the thread pool of its size would have shrunk to: it pays the thread pool's
- * hand-off per task and pickling and a pipe on top. A first run too short loses some precision;
- * one too long costs seconds. */
-static int shrunk_tasks(const session *ss, plan_config cfg, bool variant)
-{
-    if (cfg.mode == MODE_THREADS)
-        return 0;
-    for (int i = 0; i < ss->nshrunk; i++)
-        if (ss->shrunk[i].cfg.mode == cfg.mode && ss->shrunk[i].cfg.workers == cfg.workers &&
-            ss->shrunk[i].variant == variant)
-            return ss->shrunk[i].tasks;
-    if (cfg.mode == MODE_PROCESSES && !variant)
-        for (int i = 0; i < ss->nshrunk; i++)
-            if (ss->shrunk[i].cfg.mode == MODE_THREADS && ss->shrunk[i].cfg.workers == cfg.workers)
-                return ss->shrunk[i].tasks;
-    return 0;
-}
-
-/* On a terminal, one line that the next one overwrites: which configuration, how long so far, and
- * about how long is left (the runs so far took this long on average). */
-static bool progress_live(void)
-{
-    return log_get_level() >= LOG_NORMAL && isatty(STDERR_FILENO);
-}
-
-static void progress_status(session *ss, const plan_config *cfg, int rep, int repeat)
-{
-    if (!progress_live())
-        return;
-    double elapsed = util_now() - ss->t0;
-    char left[64] = "";
-    if (ss->deadline > 0)
-        util_fmt(left, sizeof(left), " of a %.0f s budget", ss->o->budget_s);
-    else if (ss->done > 0 && ss->total_runs > 0)
-        util_fmt(left, sizeof(left), ", about %.0f s left",
-                 elapsed / ss->done * (ss->total_runs - ss->done));
-    char of[32] = "";
-    if (repeat > 0)
-        util_fmt(of, sizeof(of), "/%d", repeat);
-    fprintf(stderr, "\r\033[K  %s x%d, run %d%s; %.0f s elapsed%s", plan_mode_name(cfg->mode),
-            cfg->workers, rep, of, elapsed, left);
-    ss->status_shown = true;
-}
-
-static void progress_clear_line(session *ss)
-{
-    if (ss->status_shown)
-        fprintf(stderr, "\r\033[K");
-    ss->status_shown = false;
-}
-
-/* Whether a run expected to take est seconds still fits the budget. */
-static bool budget_allows(session *ss, double est)
-{
-    if (ss->deadline <= 0)
-        return true;
-    if (ss->res->budget_reached)
-        return false;
-    if (util_now() + (isfinite(est) ? est : 0.0) <= ss->deadline)
-        return true;
-    ss->res->budget_reached = true;
-    return false;
-}
-
-/* How long the next run of a configuration should take: its own runs so far (the median, harness
- * start-up included), else the last run of any. */
-static double expected_run_s(const session *ss, plan_config cfg, bool variant)
-{
-    double v[64];
-    int n = 0;
-    const results *r = ss->res;
-    for (int i = r->nruns - 1; i >= 0 && n < 64; i--) {
-        const run_result *x = &r->runs[i];
-        if (x->mode == cfg.mode && x->workers == cfg.workers && x->variant == variant &&
-            !x->warmup && isfinite(x->harness_s))
-            v[n++] = x->harness_s;
-    }
-    if (n > 0)
-        return stats_median(v, n);
-    for (int i = r->nruns - 1; i >= 0; i--)
-        if (isfinite(r->runs[i].harness_s))
-            return r->runs[i].harness_s;
-    return NAN;
-}
-
-/* The tasks a run of cfg measures: all of them, or a sample (plan_sample_tasks). */
-/* Who takes the tasks of a sample: a worker, or in a process pool that batches, a chunk of
- * chunksize tasks at a time (PLAN_SAMPLE_TASKS_PER_WORKER chunks each, in whole rounds of chunks):
- * chunksize 4 on a 4-task sample put every task on one of 2 workers, and measured 1.06x where
- * the pool gains 1.7x. */
-static int sample_takers(plan_config cfg, const runner_env *env)
-{
-    return cfg.mode == MODE_PROCESSES && env->chunksize > 1 ? cfg.workers * env->chunksize
-                                                            : cfg.workers;
-}
-
-static void sample_env(const session *ss, runner_env *env, int takers)
-{
-    int tasks = ss->res->workload.tasks;
-    int k = plan_sample_tasks(tasks, ss->pass_s, takers, ss->o->sample);
-    env->tasks = k;
-    env->sample_of = k < tasks ? tasks : 0;
-}
-
-/* Whether concur chooses the sample (not --sample, not --fixed). */
-static bool adaptive_sample(const session *ss)
-{
-    return ss->o->sample == 0 && !ss->o->fixed && !ss->o->classify && isfinite(ss->pass_s);
-}
-
-/* Coefficient of variation of a run's task wall times; NAN with fewer than 2. */
-static double task_cv(const run_result *r)
-{
-    int n = r->ntask_walls;
-    if (n < 2)
-        return NAN;
-    double mean = 0, var = 0;
-    for (int i = 0; i < n; i++)
-        mean += r->task_walls[i];
-    mean /= n;
-    for (int i = 0; i < n; i++)
-        var += (r->task_walls[i] - mean) * (r->task_walls[i] - mean);
-    var /= n - 1;
-    return mean > 0 ? sqrt(var) / mean : NAN;
-}
-
-/* One run of cfg, stored in the results, which are rewritten. Returns the stored run, or NULL when
- * the budget has no room for it. */
-static const run_result *run_once(session *ss, const runner_env *base, plan_config cfg, int rep,
-                                  int repeat_total, bool warmup)
-{
-    runner_env env = *base;
-    if (!warmup)
-        sample_env(ss, &env, sample_takers(cfg, &env));
-    int shrunk = warmup ? 0 : shrunk_tasks(ss, cfg, env.variant);
-    if (shrunk > 0 && shrunk < env.tasks) {
-        env.tasks = shrunk;
-        env.sample_of = ss->res->workload.tasks;
-    }
-    if (!budget_allows(ss, expected_run_s(ss, cfg, env.variant)))
-        return NULL;
-    if (ss->deadline > 0) {
-        /* A run that outlives the budget is stopped with it. */
-        double left = ss->deadline - util_now();
-        if (left < 1.0)
-            left = 1.0;
-        if (env.timeout_s <= 0 || left < env.timeout_s)
-            env.timeout_s = left;
-    }
-    progress_status(ss, &cfg, rep, repeat_total);
-    run_result r;
-    runner_run(&env, cfg.mode, cfg.workers, rep, &r);
-    r.warmup = warmup;
-    int tasks = ss->res->workload.tasks;
-    if (r.tasks > 0 && r.tasks < tasks && !warmup) {
-        double cv = cfg.mode == MODE_SINGLE || !isfinite(ss->task_cv) ? task_cv(&r) : ss->task_cv;
-        r.scale = (double)tasks / r.tasks;
-        r.scale_se = plan_sample_se(r.tasks, tasks, cv);
-    }
-    if (r.status == RUN_TIMED_OUT && ss->deadline > 0 && util_now() >= ss->deadline - 0.05) {
-        ss->res->budget_reached = true;
-        util_fmt(r.error, sizeof(r.error), "stopped when the --budget of %g s ran out",
-                 ss->o->budget_s);
-    }
-    results_add_run(ss->res, &r);
-    results_run_free(&r);
-    const run_result *stored = &ss->res->runs[ss->res->nruns - 1];
-    progress_clear_line(ss);
-    progress_line(++ss->done, ss->total_runs, stored, repeat_total);
-    write_results(ss->res, ss->json_path, ss->o->target_cores);
-    return stored;
-}
-
-static const char *verdict_text(char *buf, size_t len, plan_repeat_verdict v, int n,
-                                double precision, const plan_repeat_rule *rule)
-{
-    char p[32];
-    if (isfinite(precision))
-        util_fmt(p, sizeof(p), "+-%.1f %%", 100 * precision);
-    else
-        util_fmt(p, sizeof(p), "unknown precision");
-    switch (v) {
-    case PLAN_REPEAT_PRECISE:
-        return util_fmt(buf, len, "%d runs: the median known to %s", n, p);
-    case PLAN_REPEAT_CAP:
-        return util_fmt(buf, len, "%d runs, the cap: the median known to %s (+-%.0f %% asked)", n,
-                        p, 100 * rule->precision);
-    case PLAN_REPEAT_DECIDED:
-        if (!(rule->precision > 0))
-            return util_fmt(buf, len, "%d runs as asked: the median known to %s", n, p);
-        return util_fmt(buf, len, "%d runs: the median known to %s; more only if the "
-                        "recommendation turns on it", n, p);
-    case PLAN_REPEAT_OUT_OF_REACH:
-        return util_fmt(buf, len, "%d runs: the median known to %s; at this noise %d runs would "
-                        "not reach +-%.0f %%", n, p, rule->max_runs, 100 * rule->precision);
-    case PLAN_REPEAT_MORE:
-        break;
-    }
-    return util_fmt(buf, len, "%d runs: the median known to %s", n, p);
-}
-
-/* Runs of one configuration: exactly `count` when count > 0, else until the stopping rule says
- * enough (ss->rule), one at a time. Records the outcome in the plan. A configuration that fails
- * hard is not run again. first: the repeat number of the first new run. f: the follow-up these
- * runs measure (NULL for the sweep): one whose first run already shows it cannot be chosen is
- * not run again (advise_followup_settled). */
-static void measure_config(session *ss, const runner_env *env, plan_config cfg, int first,
-                           int count, const advise_followup *f)
-{
-    char futile[PLAN_WHY_LEN] = "";
-    int rep = first;
-    plan_repeat_rule rule = ss->rule;
-    if (count > 0) {
-        rule.min_runs = count;
-        rule.precision = 0;
-    }
-    const config_summary *s = NULL;
-    plan_repeat_verdict v = PLAN_REPEAT_MORE;
-    int ran = 0;
-    bool failed = false;
-    while (!runner_interrupted()) {
-        const run_result *stored = run_once(ss, env, cfg, rep, count > 0 ? first + count - 1 : 0,
-                                            false);
-        if (!stored)
-            break;
-        ran++;
-        rep++;
-        if (run_failed_hard(stored)) {
-            if (stored->status != RUN_INTERRUPTED && !ss->res->budget_reached) {
-                ss->failed_configs++;
-                log_info("        not running %s x%d again: it failed", plan_mode_name(cfg.mode),
-                         cfg.workers);
-            }
-            failed = true;
-            break;
-        }
-        /* The warm-up's few tasks time a task, but not what the loop around it costs: the first
-         * real run of single, on its whole sample, tells the pass better. Where the sample it
-         * implies is more than 1.5 times off, later runs measure that one. */
-        if (adaptive_sample(ss) && cfg.mode == MODE_SINGLE && ran == 1 &&
-            stored->status == RUN_OK && stored->tasks > 0 && isfinite(stored->wall_s)) {
-            int tasks = ss->res->workload.tasks;
-            double pass = stored->wall_s * tasks / stored->tasks;
-            int k = plan_sample_tasks(tasks, pass, 1, ss->o->sample);
-            double q = (double)k / stored->tasks;
-            if (q > 1.5 || q < 1.0 / 1.5) {
-                char was[32], now[32];
-                log_info("        one pass takes about %s, not %s: later runs measure %d tasks",
-                         util_fmt_seconds(now, sizeof(now), pass),
-                         util_fmt_seconds(was, sizeof(was), ss->pass_s), k);
-                for (int i = 0; i < ss->res->nplan; i++)
-                    if (ss->res->plan[i].action == PLAN_WARMUP) {
-                        plan_entry *e = &ss->res->plan[i];
-                        size_t len = strlen(e->why);
-                        util_fmt(e->why + len, sizeof(e->why) - len, "; single's first run "
-                                 "(%d tasks in %s) put a pass at %s: later runs measure %d",
-                                 stored->tasks, util_fmt_seconds(was, sizeof(was), stored->wall_s),
-                                 now, k);
-                    }
-                ss->pass_s = pass;
-            }
-        }
-        /* A sample run far slower than planned (a pool slower than single): fewer tasks next. */
-        if (adaptive_sample(ss) && stored->sample_of > 0) {
-            int k = plan_sample_shrink(stored->tasks, stored->wall_s, sample_takers(cfg, env));
-            int at = 0;
-            while (at < ss->nshrunk &&
-                   !(ss->shrunk[at].cfg.mode == cfg.mode &&
-                     ss->shrunk[at].cfg.workers == cfg.workers &&
-                     ss->shrunk[at].variant == env->variant))
-                at++;
-            if (k > 0 && at < (int)ARRAY_LEN(ss->shrunk) &&
-                (at == ss->nshrunk || k < ss->shrunk[at].tasks)) {
-                ss->shrunk[at].cfg = cfg;
-                ss->shrunk[at].variant = env->variant;
-                ss->shrunk[at].tasks = k;
-                if (at == ss->nshrunk)
-                    ss->nshrunk++;
-                if (cfg.mode == MODE_PROCESSES)
-                    log_info("        %s x%d took %.2f s for %d tasks: its next runs measure %d",
-                             plan_mode_name(cfg.mode), cfg.workers, stored->wall_s,
-                             stored->tasks, k);
-            }
-        }
-        results_summarize(ss->res);
-        s = env->variant ? results_find_variant(ss->res, cfg.mode, cfg.workers, env->chunksize > 1
-                                                ? env->chunksize : 1, stored->start_method)
-                         : results_find_summary(ss->res, cfg.mode, cfg.workers);
-        int n = s ? s->runs_ok : 0;
-        v = plan_repeat_next(&rule, count > 0 ? ran : n, s ? s->precision : NAN, false);
-        if (count > 0 && ran < count)
-            v = PLAN_REPEAT_MORE;
-        if (v != PLAN_REPEAT_MORE)
-            break;
-        if (f && count == 0 && ran == 1 &&
-            advise_followup_settled(ss->res, f, stored, futile, sizeof(futile)))
-            break;
-    }
-    ss->configs_done++;
-    if (ran == 0 && !ss->res->budget_reached)
-        return;
-    char why[PLAN_WHY_LEN];
-    if (ran == 0) {
-        results_add_plan(ss->res, PLAN_BUDGET, cfg.mode, cfg.workers,
-                         "not measured: the budget ran out before it");
-        return;
-    }
-    if (failed)
-        util_fmt(why, sizeof(why), "failed: %s", ss->res->runs[ss->res->nruns - 1].error);
-    else if (!s)
-        util_fmt(why, sizeof(why), "no successful run");
-    else if (futile[0])
-        util_fmt(why, sizeof(why), "%s", futile);
-    else if (ss->res->budget_reached && v == PLAN_REPEAT_MORE)
-        util_fmt(why, sizeof(why), "%d runs when the budget ran out: the median known to "
-                 "+-%.1f %%", s->runs_ok, 100 * s->precision);
-    else
-        verdict_text(why, sizeof(why), v, s->runs_ok, s->precision, &rule);
-    if (env->variant && s)
-        util_fmt(why + strlen(why), sizeof(why) - strlen(why), " (%s, chunksize %d)",
-                 s->start_method, s->chunksize);
-    results_add_plan(ss->res, PLAN_RAN, cfg.mode, cfg.workers, "%s", why);
-    plan_entry *e = &ss->res->plan[ss->res->nplan - 1];
-    e->variant = env->variant;
-    e->runs = s ? s->runs_ok : 0;
-    e->precision = s ? s->precision : NAN;
-}
-
-/* The warm-up: one run of single on a few tasks. It loads the interpreter, the workload and its
- * files, and says what one pass over every task costs: enough to choose the sample. */
-static void warm_up(session *ss, const runner_env *base)
-{
-    results *res = ss->res;
-    runner_env env = *base;
-    int tasks = res->workload.tasks;
-    int k0 = tasks < PLAN_WARMUP_TASKS ? tasks : PLAN_WARMUP_TASKS;
-    env.tasks = k0;
-    env.sample_of = k0 < tasks ? tasks : 0;
-    const run_result *w = run_once(ss, &env, (plan_config){MODE_SINGLE, 1}, 0, 0, true);
-    if (!w)
-        return;
-    if (w->status != RUN_OK || !(w->task_wall.median > 0)) {
-        results_add_plan(res, PLAN_WARMUP, MODE_SINGLE, 1, "warm-up run failed: %s; every run is "
-                         "measured on all %d tasks", w->error[0] ? w->error : "no task times",
-                         tasks);
-        return;
-    }
-    /* The median task, not the mean: the first task may carry the job's own start-up. */
-    ss->pass_s = w->task_wall.median * tasks;
-    ss->task_cv = task_cv(w);
-    char pass[32], first[96] = "";
-    util_fmt_seconds(pass, sizeof(pass), ss->pass_s);
-    if (w->ntask_walls >= 3 && w->task_walls[0] > 2.0 * w->task_wall.median)
-        util_fmt(first, sizeof(first), "; its first task took %.1fx the median: a start-up cost "
-                 "inside the job, which every run pays", w->task_walls[0] / w->task_wall.median);
-    int k = plan_sample_tasks(tasks, ss->pass_s, 1, ss->o->sample);
-    char sample[160];
-    if (k < tasks)
-        util_fmt(sample, sizeof(sample), "runs measure a sample of %d of the %d tasks (more with "
-                 "more workers), scaled to the whole job", k, tasks);
-    else
-        util_fmt(sample, sizeof(sample), "every run measures all %d tasks", tasks);
-    results_add_plan(res, PLAN_WARMUP, MODE_SINGLE, 1, "one warm-up run of %d tasks (kept apart): "
-                     "it loads %sthe workload and its files; at %s a pass over "
-                     "all %d tasks takes about %s, so %s%s", w->tasks,
-                     runner_zygote_alive(base->zygote) ? "" : "the interpreter, ",
-                     util_fmt_seconds((char[32]){0}, 32, w->task_wall.median), tasks, pass, sample,
-                     first);
-    log_info("        warm-up: one pass would take about %s; %s", pass, sample);
-}
-
-/* More runs of a configuration continue its repeat numbers: the next one. */
-static int next_repeat(const results *r, run_mode mode, int workers, bool variant, int chunksize,
-                       const char *start_method)
-{
-    int next = 1;
-    for (int k = 0; k < r->nruns; k++) {
-        const run_result *x = &r->runs[k];
-        if (x->mode == mode && x->workers == workers && !x->warmup && x->variant == variant &&
-            x->repeat >= next &&
-            (!variant || (x->chunksize == chunksize && !strcmp(x->start_method, start_method))))
-            next = x->repeat + 1;
-    }
-    return next;
-}
-
-/* The step from before to s in mode: its speedup, and the low end of its gain from the two
- * configurations' runs with the whole run's pooled noise (results_compare_walls): the speedup
- * intervals carry single's noise twice, which would stop a sweep that is still gaining. */
-static plan_step judge_step(const results *res, run_mode mode, const config_summary *s,
-                            const config_summary *before)
-{
-    double gain_low = NAN;
-    stats_welch w;
-    if (before && results_compare_walls(res, s, before, 0.95, &w) == 0)
-        gain_low = exp(w.low); /* mean log(before) - mean log(now) */
-    plan_step step = {.mode = mode, .workers = s->workers, .speedup = s->speedup,
-                      .gain_low = gain_low,
-                      .prev_speedup = before && before->mode != MODE_SINGLE ? before->speedup : 1.0,
-                      .cpu_utilization = s->cpu_utilization,
-                      .running_fraction = s->running_fraction,
-                      .gil_wait_fraction = s->gil_distinguished ? s->gil_wait_fraction : NAN,
-                      .threads_speedup = NAN,
-                      .cores = res->machine.allowed_cores, .tasks = res->workload.tasks};
-    const config_summary *t = mode == MODE_PROCESSES ? results_find_summary(res, MODE_THREADS,
-                                                                            s->workers)
-                                                     : NULL;
-    if (t && t->runs_ok > 0)
-        step.threads_speedup = t->speedup;
-    return step;
-}
-
-/* The thread or process pool of one mode, 2, 4, ... workers while it gains (plan_grow). A step
- * whose medians gain but whose runs cannot yet show it (plan_step_unsettled) gets one more run
- * of the side with fewer, up to the cap, before the sweep decides: a stalled run among three
- * would otherwise end a sweep that gains 1.8x a step. */
-static void sweep_mode(session *ss, const runner_env *env, run_mode mode)
-{
-    results *res = ss->res;
-    results_add_plan(res, PLAN_SKIPPED, mode, 1, "a 1-worker pool does single's work plus the "
-                     "pool's own cost, which every pool run measures (pool_overhead_per_task_s)");
-    plan_config before_cfg = {MODE_SINGLE, 1};
-    int n = 2;
-    while (n > 0 && !runner_interrupted() && !res->budget_reached) {
-        if (n > res->workload.tasks) {
-            results_add_plan(res, PLAN_SKIPPED, mode, n, "%d workers would be more than the %d "
-                             "tasks", n, res->workload.tasks);
-            break;
-        }
-        measure_config(ss, env, (plan_config){mode, n}, 1, ss->o->repeat_given ? ss->o->repeat : 0,
-                       NULL);
-        results_summarize(res);
-        const config_summary *s = results_find_summary(res, mode, n);
-        if (!s || s->runs_ok == 0 || res->budget_reached)
-            break;
-        const config_summary *before = results_find_summary(res, before_cfg.mode,
-                                                            before_cfg.workers);
-        plan_step step = judge_step(res, mode, s, before);
-        /* At most twice the cap: a run whose tasks failed adds nothing to runs_ok. */
-        for (int extra = 0; extra < 2 * ss->rule.max_runs && !ss->o->repeat_given && before &&
-                            plan_step_unsettled(&step) && !runner_interrupted() &&
-                            !res->budget_reached;
-             extra++) {
-            const config_summary *more = s->runs_ok <= before->runs_ok ? s : before;
-            if (more->runs_ok >= ss->rule.max_runs)
-                more = more == s ? before : s;
-            if (more->runs_ok >= ss->rule.max_runs)
-                break;
-            plan_config cfg = {more->mode, more->workers};
-            log_info("        %s x%d: %.2fx after %.2fx, within the noise so far: one more run of "
-                     "%s x%d", plan_mode_name(mode), n, step.speedup, step.prev_speedup,
-                     plan_mode_name(cfg.mode), cfg.workers);
-            const run_result *x = run_once(ss, env, cfg,
-                                           next_repeat(res, cfg.mode, cfg.workers, false, 0, ""),
-                                           0, false);
-            if (!x || run_failed_hard(x))
-                break;
-            results_summarize(res);
-            s = results_find_summary(res, mode, n);
-            before = results_find_summary(res, before_cfg.mode, before_cfg.workers);
-            if (!s || !before)
-                break;
-            step = judge_step(res, mode, s, before);
-        }
-        if (!s)
-            break;
-        char why[PLAN_WHY_LEN];
-        int next = plan_grow(&step, why, sizeof(why));
-        if (next == 0)
-            results_add_plan(res, PLAN_STOPPED, mode, n, "%s", why);
-        else
-            log_info("        %s", why);
-        before_cfg = (plan_config){mode, n};
-        n = next;
-    }
 }
 
 /* What the cores deliver at once (topology_measure_capacity), at the start or the end of the run;
@@ -941,50 +378,164 @@ static void measure_capacity(const topology *topo, results *res, bool start)
                  c, start ? "at the start" : "at the end");
 }
 
-static int cmd_run_measure(const run_options *o)
+/* measure_io.run for concur itself. */
+static int run_for_real(void *ctx, const runner_env *env, run_mode mode, int workers, int repeat,
+                        run_result *out)
 {
-    int rc = check_workload_spec(o->workload);
-    if (rc)
-        return rc;
+    (void)ctx;
+    return runner_run(env, mode, workers, repeat, out);
+}
 
-    char harness[PATH_MAX], err[2048];
-    if (runner_find_harness(harness, sizeof(harness), err, sizeof(err)) < 0) {
-        log_error("%s", err);
-        return CONCUR_EXIT_ENV;
-    }
-    topology *topo = topology_load(NULL, err, sizeof(err));
-    if (topo == NULL) {
-        log_error("topology: %s", err);
-        return CONCUR_EXIT_ENV;
-    }
-
+/* The state of one `concur run` from the moment its output directory exists: every way out of it
+ * goes through run_end, which writes results.json. */
+typedef struct {
+    const run_options *o;
     results res;
-    results_init(&res);
-    snprintf(res.concur_version, sizeof(res.concur_version), "%s", CONCUR_VERSION);
-    utc_stamp(res.started_at, sizeof(res.started_at), false);
-    topology_get_info(topo, &res.machine);
+    topology *topo;
+    char out_dir[PATH_MAX], log_dir[PATH_MAX], json_path[PATH_MAX], lock_path[PATH_MAX];
+    int lock_fd;
+} run_state;
 
-    rc = runner_probe(o->python, harness, o->workload, &res.python, &res.workload, err, sizeof(err));
-    if (rc != CONCUR_EXIT_OK) {
-        if (rc == CONCUR_EXIT_WORKLOAD)
-            log_error("workload '%s' cannot be loaded: %s", o->workload, err);
-        else
-            log_error("%s", err);
-        topology_free(topo);
-        results_free(&res);
-        return rc == CONCUR_EXIT_INTERRUPTED ? 128 + runner_interrupted() : rc;
+/* What a phase is called in results.json ("phase") and in a sentence. */
+static const struct {
+    const char *key, *words;
+} phases[] = {
+    {"probe", "loading the workload"},
+    {"counters", "finding the counters that work here"},
+    {"capacity", "measuring what the cores deliver"},
+    {"interpreter", "starting the warm interpreter"},
+    {"measuring", "measuring"},
+    {"writing", "writing the reports"},
+};
+
+static const char *phase_words(const char *key)
+{
+    for (size_t i = 0; i < ARRAY_LEN(phases); i++)
+        if (!strcmp(phases[i].key, key))
+            return phases[i].words;
+    return key;
+}
+
+/* Rewrites results.json as the run goes: still running, in this phase. */
+static int run_progress(run_state *st, const char *phase)
+{
+    st->res.running = true;
+    snprintf(st->res.phase, sizeof(st->res.phase), "%s", phase);
+    st->res.complete = false;
+    util_fmt(st->res.incomplete_reason, sizeof(st->res.incomplete_reason), "the run is in "
+             "progress: %s", phase_words(phase));
+    return measure_write_results(&st->res, st->json_path, st->o->target_cores);
+}
+
+/* Releases what the run holds. */
+static void run_release(run_state *st)
+{
+    if (st->lock_fd >= 0) {
+        unlink(st->lock_path);
+        close(st->lock_fd); /* the lock goes with it */
+        st->lock_fd = -1;
     }
-    if (o->tasks > 0)
-        res.workload.tasks = o->tasks;
-    if (strcmp(res.python.executable, o->python) != 0)
-        log_debug("--python %s is %s", o->python, res.python.executable);
+    topology_free(st->topo);
+    st->topo = NULL;
+    results_free(&st->res);
+}
 
-    counters_detect(o->counters_max, &res.counters);
-    log_debug("counters: %s (%s)", counters_level_name(res.counters.level),
-              counters_backend_name(res.counters.backend));
+/* Ends a run that stopped before measuring anything (or during it, for rc): results.json says why,
+ * marked incomplete, and the exit code is returned. */
+static int run_end_early(run_state *st, int rc, const char *fmt, ...) CONCUR_PRINTF(3, 4);
+static int run_end_early(run_state *st, int rc, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(st->res.incomplete_reason, sizeof(st->res.incomplete_reason), fmt, ap);
+    va_end(ap);
+    st->res.running = false;
+    st->res.complete = false;
+    if (measure_write_results(&st->res, st->json_path, st->o->target_cores) < 0)
+        rc = CONCUR_EXIT_ENV;
+    else
+        log_info("results (incomplete): %s", st->json_path);
+    run_release(st);
+    return rc;
+}
 
+/* A signal that arrived during phase: the run ends there, and says so. */
+static int run_end_interrupted(run_state *st)
+{
+    int sig = runner_interrupted();
+    log_warn("interrupted while %s: the results so far are in %s, marked incomplete",
+             phase_words(st->res.phase), st->json_path);
+    return run_end_early(st, 128 + sig, "interrupted by %s while %s", strsignal(sig),
+                         phase_words(st->res.phase));
+}
+
+/* The workload's name before the probe has loaded it, as the harness will name it: a file's stem,
+ * or the function of package.module:function. For the default output directory. */
+static void name_from_spec(const char *spec, char *buf, size_t len)
+{
+    const char *colon = strrchr(spec, ':');
+    const char *slash = strrchr(spec, '/');
+    if (colon && !strstr(spec, ".py")) {
+        const char *dot = strrchr(colon + 1, '.');
+        snprintf(buf, len, "%s", dot ? dot + 1 : colon + 1);
+        return;
+    }
+    snprintf(buf, len, "%s", slash ? slash + 1 : spec);
+    size_t n = strlen(buf);
+    if (n > 3 && !strcmp(buf + n - 3, ".py"))
+        buf[n - 3] = '\0';
+}
+
+/* The output directory, made and locked: a second concur writing into it would overwrite this
+ * one's results and measure alongside it. The lock is flock(2)'s, so it goes with the process,
+ * kill -9 included. Returns 0, or an exit code after saying why. */
+static int open_out_dir(run_state *st)
+{
+    const run_options *o = st->o;
+    if (o->out_dir) {
+        snprintf(st->out_dir, sizeof(st->out_dir), "%s", o->out_dir);
+    } else {
+        char stamp[32];
+        utc_stamp(stamp, sizeof(stamp), true);
+        snprintf(st->out_dir, sizeof(st->out_dir), "reports/%s-%s", st->res.workload.name, stamp);
+    }
+    snprintf(st->log_dir, sizeof(st->log_dir), "%s/logs", st->out_dir);
+    snprintf(st->json_path, sizeof(st->json_path), "%s/results.json", st->out_dir);
+    snprintf(st->lock_path, sizeof(st->lock_path), "%s/.concur.lock", st->out_dir);
+    if (util_mkdir_p(st->log_dir, 0755) < 0) {
+        log_error("cannot create the output directory %s: %s (choose another with --out DIR)",
+                  st->out_dir, strerror(errno));
+        return CONCUR_EXIT_ENV;
+    }
+    st->lock_fd = open(st->lock_path, O_RDWR | O_CREAT | O_CLOEXEC, 0644);
+    if (st->lock_fd < 0) {
+        log_error("cannot create %s: %s (choose another --out DIR)", st->lock_path,
+                  strerror(errno));
+        return CONCUR_EXIT_ENV;
+    }
+    if (flock(st->lock_fd, LOCK_EX | LOCK_NB) < 0) {
+        char pid[32] = "";
+        ssize_t n = pread(st->lock_fd, pid, sizeof(pid) - 1, 0);
+        pid[n > 0 ? n : 0] = '\0';
+        pid[strcspn(pid, "\n")] = '\0';
+        log_error("%s is in use by another concur run (pid %s): give this one another --out DIR",
+                  st->out_dir, pid[0] ? pid : "unknown");
+        close(st->lock_fd);
+        st->lock_fd = -1;
+        return CONCUR_EXIT_ENV;
+    }
+    char pid[32];
+    int n = snprintf(pid, sizeof(pid), "%d\n", (int)getpid());
+    if (ftruncate(st->lock_fd, 0) < 0 || pwrite(st->lock_fd, pid, (size_t)n, 0) != n)
+        log_debug("cannot write the pid into %s: %s", st->lock_path, strerror(errno));
+    return 0;
+}
+
+/* The plan of what to measure, from the options and the cores. Returns 0 or an exit code. */
+static int build_plan(const run_options *o, int cores, plan *p)
+{
     plan_request req = {.modes = o->modes, .nworkers = o->nworkers, .repeat = o->repeat,
-                        .cores = res.machine.allowed_cores};
+                        .cores = cores};
     memcpy(req.workers, o->workers, sizeof(req.workers));
     if (o->classify) {
         /* The quickest answer: the baseline, a one-worker thread pool (what the pool itself
@@ -993,272 +544,246 @@ static int cmd_run_measure(const run_options *o)
         req.modes = MODE_BIT(MODE_SINGLE) | MODE_BIT(MODE_THREADS);
         req.nworkers = 2;
         req.workers[0] = 1;
-        req.workers[1] = res.machine.allowed_cores > 1 ? res.machine.allowed_cores : 2;
+        req.workers[1] = cores > 1 ? cores : 2;
     }
-    plan p;
-    if (plan_build(&req, &p, err, sizeof(err)) < 0) {
+    char err[256];
+    if (plan_build(&req, p, err, sizeof(err)) < 0) {
         log_error("%s", err);
-        topology_free(topo);
-        results_free(&res);
         return CONCUR_EXIT_USAGE;
     }
-    if (o->classify && p.n < (int)ARRAY_LEN(p.configs))
-        p.configs[p.n++] = (plan_config){MODE_PROCESSES, 1};
+    if (o->classify && p->n < (int)ARRAY_LEN(p->configs))
+        p->configs[p->n++] = (plan_config){MODE_PROCESSES, 1};
     if (!(o->modes & MODE_BIT(MODE_SINGLE)))
         log_debug("single is measured too: it is the baseline of every speedup");
+    return 0;
+}
 
-    /* The output directory. */
-    char out_dir[PATH_MAX], log_dir[PATH_MAX], json_path[PATH_MAX];
-    if (o->out_dir) {
-        snprintf(out_dir, sizeof(out_dir), "%s", o->out_dir);
-    } else {
-        char stamp[32];
-        utc_stamp(stamp, sizeof(stamp), true);
-        snprintf(out_dir, sizeof(out_dir), "reports/%s-%s", res.workload.name, stamp);
-    }
-    snprintf(log_dir, sizeof(log_dir), "%s/logs", out_dir);
-    snprintf(json_path, sizeof(json_path), "%s/results.json", out_dir);
-    if (util_mkdir_p(log_dir, 0755) < 0) {
-        log_error("cannot create the output directory %s: %s (choose another with --out DIR)",
-                  out_dir, strerror(errno));
-        topology_free(topo);
-        results_free(&res);
-        return CONCUR_EXIT_ENV;
-    }
-
-    snprintf(res.start_method, sizeof(res.start_method), "%s",
+/* The options as results.json records them. */
+static void record_options(results *res, const run_options *o, const plan *p)
+{
+    snprintf(res->start_method, sizeof(res->start_method), "%s",
              o->start_method ? o->start_method : "default");
     bool adaptive = !o->classify && !o->fixed;
-    res.repeat = p.repeat;
-    res.timeout_s = o->timeout_s;
-    res.fixed = !adaptive;
-    res.precision = adaptive && !o->repeat_given ? o->precision : 0.0;
-    res.max_repeat = adaptive && !o->repeat_given ? o->max_repeat : p.repeat;
-    res.budget_s = o->budget_s;
-    res.sample = o->sample;
-    res.complete = false;
-    snprintf(res.incomplete_reason, sizeof(res.incomplete_reason), "the run is in progress");
-    if (write_results(&res, json_path, o->target_cores) < 0) {
-        topology_free(topo);
-        results_free(&res);
+    res->repeat = p->repeat;
+    res->timeout_s = o->timeout_s;
+    res->fixed = !adaptive;
+    res->precision = adaptive && !o->repeat_given ? o->precision : 0.0;
+    res->max_repeat = adaptive && !o->repeat_given ? o->max_repeat : p->repeat;
+    res->budget_s = o->budget_s;
+    res->sample = o->sample;
+    res->fresh_interpreter = o->fresh;
+    res->chunksize = o->chunksize;
+    res->writer_pid = (int)getpid();
+    gethostname(res->writer_host, sizeof(res->writer_host) - 1);
+}
+
+/* The probe: the real interpreter, the workload loaded once, its task count. Returns 0, or the
+ * exit code of a run that ends here (results.json written). */
+static int probe_workload(run_state *st, const char *harness)
+{
+    const run_options *o = st->o;
+    results *res = &st->res;
+    char err[2048];
+    int rc = runner_probe(o->python, harness, o->workload, &res->python, &res->workload, err,
+                          sizeof(err));
+    if (rc == CONCUR_EXIT_INTERRUPTED || runner_interrupted())
+        return run_end_interrupted(st);
+    if (rc != CONCUR_EXIT_OK) {
+        if (rc == CONCUR_EXIT_WORKLOAD)
+            log_error("workload '%s' cannot be loaded: %s", o->workload, err);
+        else
+            log_error("%s", err);
+        return run_end_early(st, rc, "%s: %s", rc == CONCUR_EXIT_WORKLOAD
+                             ? "the workload cannot be loaded" : "the interpreter cannot run it",
+                             err);
+    }
+    if (o->tasks > 0)
+        res->workload.tasks = o->tasks;
+    if (res->workload.tasks == 0) {
+        log_error("workload '%s' has no tasks (TASKS = 0): nothing to measure; set TASKS in it, "
+                  "or give --tasks N", o->workload);
+        return run_end_early(st, CONCUR_EXIT_WORKLOAD, "the workload has no tasks (TASKS = 0)");
+    }
+    if (strcmp(res->python.executable, o->python) != 0)
+        log_debug("--python %s is %s", o->python, res->python.executable);
+    return 0;
+}
+
+/* The exit code of a run that measured to its end (or to a signal or the budget). */
+static int run_exit_code(const results *res, const measure_outcome *m, int sig)
+{
+    if (sig)
+        return 128 + sig;
+    if (m->write_failed)
         return CONCUR_EXIT_ENV;
-    }
+    if (!res->recommendation.made)
+        return CONCUR_EXIT_NO_ANSWER;
+    if (m->failed_configs > 0 || m->setup_hung || m->ceiling_reached)
+        return CONCUR_EXIT_RUN_FAILED;
+    return CONCUR_EXIT_OK;
+}
 
-    measure_capacity(topo, &res, true);
-    log_info("concur: %s (%s) on %s %s, %d cores; counters: %s", res.workload.name,
-             res.workload.spec, res.python.implementation, res.python.version, res.machine.cores,
-             counters_level_name(res.counters.level));
-    log_info("writing to %s/", out_dir);
-
-    runner_env env = {
-        .python = res.python.executable,
-        .harness = harness,
-        .workload = o->workload,
-        .start_method = o->start_method,
-        .chunksize = o->chunksize,
-        .tasks = res.workload.tasks,
-        .timeout_s = o->timeout_s,
-        .log_dir = log_dir,
-        .topo = topo,
-        .counters = &res.counters,
-    };
-    res.fresh_interpreter = o->fresh;
-    res.chunksize = o->chunksize;
-    if (!o->fresh) {
-        /* Every run forks from one started interpreter instead of starting its own. */
-        char zerr[512] = "";
-        env.zygote = runner_zygote_start(res.python.executable, harness, zerr, sizeof(zerr));
-        if (env.zygote == NULL && !runner_interrupted())
-            log_info("runs start their own interpreter: %s", zerr);
-    }
-
-    session ss = {.res = &res, .json_path = json_path, .o = o, .plan = &p, .t0 = util_now(),
-                  .total_runs = adaptive ? 0 : p.n * p.repeat, .total_configs = p.n,
-                  .pass_s = NAN, .task_cv = NAN,
-                  .rule = {.min_runs = o->repeat_given ? o->repeat : PLAN_MIN_RUNS,
-                           .max_runs = o->repeat_given ? o->repeat : o->max_repeat,
-                           .precision = o->repeat_given ? 0.0 : o->precision}};
-    if (o->budget_s > 0)
-        ss.deadline = ss.t0 + o->budget_s;
-    if (!adaptive) {
-        /* The plan as built: every configuration, exactly --repeat runs, in order. */
-        for (int ci = 0; ci < p.n && !runner_interrupted() && !res.budget_reached; ci++) {
-            measure_config(&ss, &env, p.configs[ci], 1, p.repeat, NULL);
-            if (p.configs[ci].mode == MODE_SINGLE && o->tasks == 0)
-                warn_if_short(&res);
-        }
-    } else {
-        /* single (after one warm-up run), then each pool mode growing while it gains; with
-         * --workers, exactly those counts. */
-        warm_up(&ss, &env);
-        results_add_plan(&res, PLAN_SKIPPED, MODE_THREADS, 0, "no warm-up for the pools: each run "
-                         "is a new process %s, loading the workload from the files the warm-up "
-                         "read, and a pool's own start-up is part of what a user pays",
-                         runner_zygote_alive(env.zygote) ? "forked from an interpreter started "
-                         "once" : "with an interpreter of its own");
-        for (int ci = 0; ci < p.n && !runner_interrupted() && !res.budget_reached; ci++) {
-            plan_config cfg = p.configs[ci];
-            if (cfg.mode != MODE_SINGLE && p.sweep) {
-                bool first_of_mode = ci == 0 || p.configs[ci - 1].mode != cfg.mode;
-                if (first_of_mode)
-                    sweep_mode(&ss, &env, cfg.mode);
-            } else {
-                measure_config(&ss, &env, cfg, 1, o->repeat_given ? o->repeat : 0, NULL);
-                if (cfg.mode == MODE_SINGLE) {
-                    results_summarize(&res);
-                    /* The tasks' cost spread, from every single run: it sizes the error a sample
-                     * adds to the pools' runs. */
-                    double cv[64];
-                    int ncv = 0;
-                    for (int i = 0; i < res.nruns && ncv < 64; i++)
-                        if (res.runs[i].mode == MODE_SINGLE && !res.runs[i].warmup &&
-                            res.runs[i].status == RUN_OK && isfinite(task_cv(&res.runs[i])))
-                            cv[ncv++] = task_cv(&res.runs[i]);
-                    if (ncv > 0)
-                        ss.task_cv = stats_median(cv, ncv);
-                    if (o->tasks == 0 && !(ss.pass_s > PLAN_SAMPLE_WHOLE_S))
-                        warn_if_short(&res);
-                }
-            }
-            /* Threads too few to tell whether the job holds the GIL: the count that can tell. */
-            bool last_threads = cfg.mode == MODE_THREADS &&
-                                (ci + 1 == p.n || p.configs[ci + 1].mode != MODE_THREADS);
-            if (last_threads && !runner_interrupted() && !res.budget_reached) {
-                results_summarize(&res);
-                int more = classify_more_threads(&res);
-                if (more > 0 && more <= res.workload.tasks &&
-                    !results_find_summary(&res, MODE_THREADS, more)) {
-                    log_info("        the threads measured cannot tell whether the job holds the "
-                             "GIL: trying %d", more);
-                    measure_config(&ss, &env, (plan_config){MODE_THREADS, more}, 1,
-                                   o->repeat_given ? o->repeat : 0, NULL);
-                }
-            }
-        }
-    }
-
-    /* What the advisor wants measured before it decides: more runs of the configurations the
-     * choice turns on, a chunksize, the other start method. Each round asks for something not
-     * yet measured, or for a run of a configuration below its cap, so the rounds end. */
-    for (int round = 0; round < 64 && adaptive && !runner_interrupted() && !res.budget_reached;
-         round++) {
-        results_summarize(&res);
-        classify_results(&res, &res.classification);
-        advise_followup f[ADVISE_MAX_FOLLOWUPS];
-        int nf = advise_followups(&res, f, ADVISE_MAX_FOLLOWUPS);
-        if (nf == 0)
-            break;
-        for (int i = 0; i < nf && !runner_interrupted() && !res.budget_reached; i++) {
-            if (i == 0 || strcmp(f[i].why, f[i - 1].why) != 0)
-                log_info("        %s", f[i].why);
-            runner_env v = env;
-            v.variant = f[i].variant;
-            if (f[i].variant) {
-                v.chunksize = f[i].chunksize;
-                v.start_method = f[i].start_method[0] ? f[i].start_method : env.start_method;
-            }
-            int first = next_repeat(&res, f[i].mode, f[i].workers, f[i].variant, f[i].chunksize,
-                                    f[i].start_method);
-            int count = f[i].repeats > 0 ? f[i].repeats : (o->repeat_given ? o->repeat : 0);
-            if (f[i].repeats > 0) {
-                /* One more run of a configuration the choice turns on. */
-                const run_result *x = run_once(&ss, &v, (plan_config){f[i].mode, f[i].workers},
-                                               first, 0, false);
-                if (x && run_failed_hard(x) && x->status != RUN_INTERRUPTED &&
-                    !res.budget_reached)
-                    ss.failed_configs++;
-                if (!x || run_failed_hard(x))
-                    break;
-                continue;
-            }
-            measure_config(&ss, &v, (plan_config){f[i].mode, f[i].workers}, first, count, &f[i]);
-        }
-    }
-    if (adaptive) {
-        /* Where the refinement left each configuration the choice turns on. */
-        results_summarize(&res);
-        for (int i = 0; i < res.nsummary; i++) {
-            const config_summary *s = &res.summary[i];
-            for (int k = res.nplan - 1; k >= 0; k--) {
-                plan_entry *e = &res.plan[k];
-                if (e->action == PLAN_RAN && e->mode == s->mode && e->workers == s->workers &&
-                    !e->variant && !s->variant && e->runs != s->runs_ok) {
-                    char why[PLAN_WHY_LEN];
-                    util_fmt(why, sizeof(why), "%s; then %d more, as a decision turned on it "
-                             "(a step of the sweep, or the recommendation): %d runs, +-%.1f %%",
-                             e->why, s->runs_ok - e->runs, s->runs_ok, 100 * s->precision);
-                    memcpy(e->why, why, sizeof(e->why));
-                    e->runs = s->runs_ok;
-                    e->precision = s->precision;
-                    break;
-                }
-            }
-        }
-    }
-    if (!runner_interrupted() && !res.budget_reached)
-        measure_capacity(topo, &res, false);
-    if (res.budget_reached) {
-        results_add_plan(&res, PLAN_BUDGET, MODE_SINGLE, 0, "the --budget of %g s ran out after "
+/* After the last run: results.json, the reports, the summary on stdout. */
+static int run_finish(run_state *st, const measure_outcome *m)
+{
+    const run_options *o = st->o;
+    results *res = &st->res;
+    if (!runner_interrupted() && !res->budget_reached && !m->write_failed)
+        measure_capacity(st->topo, res, false);
+    if (res->budget_reached) {
+        results_add_plan(res, PLAN_BUDGET, MODE_SINGLE, 0, "the --budget of %g s ran out after "
                          "%.1f s: the sweep and the follow-ups stopped there", o->budget_s,
-                         util_now() - ss.t0);
+                         m->elapsed_s);
         log_warn("the budget of %g s ran out: writing what was measured", o->budget_s);
     }
-    res.elapsed_s = util_now() - ss.t0;
-    runner_zygote_stop(env.zygote);
-    env.zygote = NULL;
-    int failed_configs = ss.failed_configs;
-    int done = ss.done;
-
+    res->elapsed_s = m->elapsed_s;
     int sig = runner_interrupted();
-    if (sig) {
-        res.complete = false;
-        snprintf(res.incomplete_reason, sizeof(res.incomplete_reason),
-                 "interrupted by %s after %d runs", strsignal(sig), done);
-    } else if (res.budget_reached) {
-        res.complete = false;
-        snprintf(res.incomplete_reason, sizeof(res.incomplete_reason),
+    res->running = false;
+    snprintf(res->phase, sizeof(res->phase), "done");
+    res->complete = false;
+    if (sig)
+        util_fmt(res->incomplete_reason, sizeof(res->incomplete_reason),
+                 "interrupted by %s after %d runs", strsignal(sig), m->runs);
+    else if (res->budget_reached)
+        util_fmt(res->incomplete_reason, sizeof(res->incomplete_reason),
                  "the --budget of %g s ran out after %d runs; the recommendation lists what "
-                 "was not measured", o->budget_s, done);
-    } else {
-        res.complete = true;
-        res.incomplete_reason[0] = '\0';
-    }
-    if (write_results(&res, json_path, o->target_cores) < 0)
+                 "was not measured", o->budget_s, m->runs);
+    else if (m->write_failed)
+        util_fmt(res->incomplete_reason, sizeof(res->incomplete_reason), "results.json could "
+                 "not be rewritten after run %d: measuring stopped there", m->runs);
+    else if (m->ceiling_reached)
+        util_fmt(res->incomplete_reason, sizeof(res->incomplete_reason), "stopped after %d "
+                 "runs, the most these options allow: the runs kept failing", m->runs);
+    else
+        res->complete = true;
+    int rc = CONCUR_EXIT_OK;
+    if (measure_write_results(res, st->json_path, o->target_cores) < 0)
         rc = CONCUR_EXIT_ENV;
     /* The reports a person reads, next to results.json (an interrupted run's say so on top). */
     char rerr[512];
-    bool reports = report_write_files(&res, out_dir, true, true, rerr, sizeof(rerr)) == 0;
+    bool reports = report_write_files(res, st->out_dir, true, true, rerr, sizeof(rerr)) == 0;
     if (!reports) {
         log_error("%s", rerr);
         rc = CONCUR_EXIT_ENV;
     }
-
     if (o->json) {
-        char *text = results_to_json(&res);
+        char *text = results_to_json(res);
         fputs(text, stdout);
         fputc('\n', stdout);
         free(text);
     } else if (o->classify) {
-        print_classification(&res, stdout);
-        printf("\nresults: %s\n", json_path);
+        print_classification(res, stdout);
+        printf("\nresults: %s\n", st->json_path);
     } else {
-        report_terminal(&res, stdout);
-        printf("\nresults: %s\n", json_path);
+        report_terminal(res, stdout);
+        printf("\nresults: %s\n", st->json_path);
         if (reports)
-            printf("report:  %s/report.html (and report.md)\n", out_dir);
+            printf("report:  %s/report.html (and report.md)\n", st->out_dir);
     }
     if (sig)
-        log_warn("interrupted: the results so far are in %s, marked incomplete", json_path);
-
-    if (rc == CONCUR_EXIT_OK) {
-        if (sig)
-            rc = 128 + sig;
-        else if (failed_configs > 0)
-            rc = CONCUR_EXIT_RUN_FAILED;
-    }
-    topology_free(topo);
-    results_free(&res);
+        log_warn("interrupted: the results so far are in %s, marked incomplete", st->json_path);
+    if (rc == CONCUR_EXIT_OK)
+        rc = run_exit_code(res, m, sig);
+    if (rc == CONCUR_EXIT_NO_ANSWER)
+        log_error("no recommendation: %s", res->recommendation.nreasons > 0
+                 ? res->recommendation.reasons[0] : "no configuration could be compared");
+    run_release(st);
     return rc;
+}
+
+static int cmd_run_measure(const run_options *o)
+{
+    int rc = check_workload_spec(o->workload);
+    if (rc)
+        return rc;
+    char harness[PATH_MAX], err[2048];
+    if (runner_find_harness(harness, sizeof(harness), err, sizeof(err)) < 0) {
+        log_error("%s", err);
+        return CONCUR_EXIT_ENV;
+    }
+    run_state st = {.o = o, .lock_fd = -1};
+    results_init(&st.res);
+    st.topo = topology_load(NULL, err, sizeof(err));
+    if (st.topo == NULL) {
+        log_error("topology: %s", err);
+        return CONCUR_EXIT_ENV;
+    }
+    results *res = &st.res;
+    snprintf(res->concur_version, sizeof(res->concur_version), "%s", CONCUR_VERSION);
+    utc_stamp(res->started_at, sizeof(res->started_at), false);
+    topology_get_info(st.topo, &res->machine);
+    plan p;
+    if ((rc = build_plan(o, res->machine.allowed_cores, &p)) != 0) {
+        run_release(&st);
+        return rc;
+    }
+    name_from_spec(o->workload, res->workload.name, sizeof(res->workload.name));
+    snprintf(res->workload.spec, sizeof(res->workload.spec), "%s", o->workload);
+    record_options(res, o, &p);
+    if ((rc = open_out_dir(&st)) != 0) {
+        run_release(&st);
+        return rc;
+    }
+    /* From here on, every way out writes results.json. */
+    if (run_progress(&st, "probe") < 0)
+        return run_end_early(&st, CONCUR_EXIT_ENV, "results.json cannot be written");
+    if ((rc = probe_workload(&st, harness)) != 0)
+        return rc;
+
+    if (run_progress(&st, "counters") < 0)
+        return run_end_early(&st, CONCUR_EXIT_ENV, "results.json cannot be written");
+    counters_detect(o->counters_max, &res->counters);
+    log_debug("counters: %s (%s)", counters_level_name(res->counters.level),
+              counters_backend_name(res->counters.backend));
+    if (runner_interrupted())
+        return run_end_interrupted(&st);
+
+    run_progress(&st, "capacity");
+    measure_capacity(st.topo, res, true);
+    if (runner_interrupted())
+        return run_end_interrupted(&st);
+    log_info("concur: %s (%s) on %s %s, %d cores; counters: %s", res->workload.name,
+             res->workload.spec, res->python.implementation, res->python.version,
+             res->machine.cores, counters_level_name(res->counters.level));
+    log_info("writing to %s/", st.out_dir);
+
+    runner_env env = {
+        .python = res->python.executable,
+        .harness = harness,
+        .workload = o->workload,
+        .start_method = o->start_method,
+        .chunksize = o->chunksize,
+        .tasks = res->workload.tasks,
+        .timeout_s = o->timeout_s,
+        .log_dir = st.log_dir,
+        .topo = st.topo,
+        .counters = &res->counters,
+    };
+    if (!o->fresh) {
+        /* Every run forks from one started interpreter instead of starting its own. */
+        run_progress(&st, "interpreter");
+        char zerr[512] = "";
+        env.zygote = runner_zygote_start(res->python.executable, harness, zerr, sizeof(zerr));
+        if (runner_interrupted()) {
+            runner_zygote_stop(env.zygote);
+            return run_end_interrupted(&st);
+        }
+        if (env.zygote == NULL)
+            log_info("runs start their own interpreter: %s", zerr);
+    }
+
+    measure_options mo = {.classify = o->classify, .fixed = o->fixed,
+                          .repeat_given = o->repeat_given, .repeat = o->repeat,
+                          .max_repeat = o->max_repeat, .precision = o->precision,
+                          .budget_s = o->budget_s, .sample = o->sample, .tasks = o->tasks,
+                          .target_cores = o->target_cores};
+    measure_io io = {.run = run_for_real, .json_path = st.json_path};
+    measure_outcome mout;
+    run_progress(&st, "measuring");
+    measure_strategy(res, &p, &env, &mo, &io, &mout);
+    runner_zygote_stop(env.zygote);
+    snprintf(res->phase, sizeof(res->phase), "writing");
+    return run_finish(&st, &mout);
 }
 
 /* run and classify share their options; classify measures a fixed plan of its own. */

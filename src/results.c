@@ -2,6 +2,7 @@
 #include "concur/results.h"
 
 #include <errno.h>
+#include <signal.h>
 #include <limits.h>
 #include <math.h>
 #include <stdarg.h>
@@ -9,6 +10,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include <cjson/cJSON.h>
 
@@ -296,10 +298,11 @@ static double run_overhead_per_task(const run_result *run)
     return ((run->wall_s - start - end) * run->workers - run->task_wall.mean * n) / n;
 }
 
-/* Only runs with status RUN_OK and a wall time enter the timings (runs_ok). A run whose tasks raised
- * (RUN_TASKS_FAILED) did not do the whole job, so its wall time is not comparable with one that
- * did: it counts in runs_failed with every other status (and with an ok run that has no wall
- * time), and stays in r->runs, and so in results.json and the reports, with its error. The medians
+/* The runs that enter the timings (runs_ok) are those results_run_counts takes: an ok run, or one
+ * whose tasks partly raised (a failing task is data: the job's own failures, paid in every
+ * configuration alike; its wall time stands, and tasks_failed says how many). Every other run
+ * counts in runs_failed, and stays in r->runs, and so in results.json and the reports, with its
+ * error. The medians
  * of cpu_utilization, startup_s, IPC and LLC MPKI, and the pooled sampler states, come from the same
  * runs, leaving out values not measured. */
 void results_summarize(results *r)
@@ -356,7 +359,7 @@ void results_summarize(results *r)
                 s->chunksize = run->chunksize;
             if (!s->start_method[0])
                 snprintf(s->start_method, sizeof(s->start_method), "%s", run->start_method);
-            if (run->status != RUN_OK || !isfinite(run->wall_s)) {
+            if (!results_run_counts(run)) {
                 s->runs_failed++;
                 continue;
             }
@@ -482,17 +485,18 @@ bool results_run_in(const config_summary *s, const run_result *run)
     return same_config(s, run);
 }
 
-/* A run whose median counts: what results_summarize takes into runs_ok. */
-static bool run_counts(const run_result *run)
+bool results_run_counts(const run_result *run)
 {
-    return run->status == RUN_OK && isfinite(run->wall_s);
+    bool measured = run->status == RUN_OK ||
+                    (run->status == RUN_TASKS_FAILED && run->tasks_ok > 0);
+    return measured && isfinite(run->wall_s);
 }
 
 int results_config_walls(const results *r, const config_summary *s, double *out, int max)
 {
     int n = 0;
     for (int i = 0; i < r->nruns && n < max; i++)
-        if (same_config(s, &r->runs[i]) && run_counts(&r->runs[i]))
+        if (same_config(s, &r->runs[i]) && results_run_counts(&r->runs[i]))
             out[n++] = results_run_wall(&r->runs[i]);
     return n;
 }
@@ -545,7 +549,7 @@ double results_config_median(const results *r, const config_summary *s,
     int n = 0;
     for (int i = 0; i < r->nruns; i++) {
         const run_result *run = &r->runs[i];
-        if (!same_config(s, run) || !run_counts(run))
+        if (!same_config(s, run) || !results_run_counts(run))
             continue;
         double x = get(run);
         if (!isnan(x))
@@ -927,6 +931,11 @@ static char *format_json(const results *r, const char *suffix)
     add_string(root, "finished_at", r->finished_at);
     add_bool(root, "complete", r->complete);
     add_string_or_null(root, "incomplete_reason", r->complete ? "" : r->incomplete_reason);
+    add_bool(root, "running", r->running);
+    add_string_or_null(root, "phase", r->phase);
+    cJSON *wr = add_object(root, "writer");
+    cJSON_AddNumberToObject(wr, "pid", r->writer_pid);
+    add_string_or_null(wr, "host", r->writer_host);
 
     cJSON *w = add_object(root, "workload");
     add_string(w, "spec", r->workload.spec);
@@ -1823,6 +1832,46 @@ static void load_plan(loader *ld, const cJSON *root, results *r)
 /* -1 with a reason in err: the file cannot be read, is not JSON, is not concur results, or a key is
  * missing or of the wrong type. On failure r is left empty (as results_init leaves it). Keys this
  * version does not know are ignored. */
+/* Whether pid is a live concur on this host (a pid reused by another program is not). */
+static bool writer_alive(int pid)
+{
+    if (pid <= 0 || (kill(pid, 0) < 0 && errno == ESRCH))
+        return false;
+    char path[64], cmd[256] = "";
+    snprintf(path, sizeof(path), "/proc/%d/cmdline", pid);
+    FILE *f = fopen(path, "r");
+    if (!f)
+        return false;
+    size_t n = fread(cmd, 1, sizeof(cmd) - 1, f);
+    fclose(f);
+    cmd[n] = '\0';
+    const char *base = strrchr(cmd, '/');
+    return strstr(base ? base + 1 : cmd, "concur") != NULL;
+}
+
+/* A file still marked running was left by a concur that may have died (kill -9, a crash, the
+ * machine going down): its incomplete_reason, "the run is in progress", would be wrong. */
+static void note_unfinished(results *r)
+{
+    if (!r->running || r->complete)
+        return;
+    char host[64] = "";
+    gethostname(host, sizeof(host) - 1);
+    const char *at = r->finished_at[0] ? r->finished_at : "its start";
+    const char *phase = r->phase[0] ? r->phase : "measuring";
+    if (r->writer_host[0] && strcmp(host, r->writer_host) != 0)
+        util_fmt(r->incomplete_reason, sizeof(r->incomplete_reason), "the run had not finished "
+                 "when this file was last written (%s, %s phase, by concur pid %d on %s)", at, phase,
+                 r->writer_pid, r->writer_host);
+    else if (writer_alive(r->writer_pid))
+        util_fmt(r->incomplete_reason, sizeof(r->incomplete_reason), "the run is still in "
+                 "progress (concur pid %d, %s phase; last written %s)", r->writer_pid, phase, at);
+    else
+        util_fmt(r->incomplete_reason, sizeof(r->incomplete_reason), "the run did not finish: "
+                 "concur (pid %d) stopped in its %s phase without writing its end (killed?); "
+                 "these are the results as of %s", r->writer_pid, phase, at);
+}
+
 int results_load(const char *path, results *r, char *err, size_t errlen)
 {
     int rc = -1;
@@ -1866,6 +1915,15 @@ int results_load(const char *path, results *r, char *err, size_t errlen)
     get_string(&ld, root, "", "finished_at", r->finished_at, sizeof(r->finished_at));
     get_bool(&ld, root, "", "complete", &r->complete);
     get_string(&ld, root, "", "incomplete_reason", r->incomplete_reason, sizeof(r->incomplete_reason));
+    if (has(root, "running")) { /* files written before the writer was recorded have none */
+        get_bool(&ld, root, "", "running", &r->running);
+        get_string(&ld, root, "", "phase", r->phase, sizeof(r->phase));
+        const cJSON *wr = get_object(&ld, root, "", "writer");
+        double pid = 0;
+        get_double(&ld, wr, "writer", "pid", &pid);
+        r->writer_pid = (int)pid;
+        get_string(&ld, wr, "writer", "host", r->writer_host, sizeof(r->writer_host));
+    }
 
     const cJSON *w = get_object(&ld, root, "", "workload");
     get_string(&ld, w, "workload", "spec", r->workload.spec, sizeof(r->workload.spec));
@@ -1917,6 +1975,7 @@ int results_load(const char *path, results *r, char *err, size_t errlen)
     load_recommendation(&ld, root, &r->recommendation);
     if (ld.failed)
         goto done;
+    note_unfinished(r);
     rc = 0;
 
 done:

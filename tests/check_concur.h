@@ -17,6 +17,8 @@ Suite *compare_suite(void);
 Suite *usl_suite(void);
 Suite *report_suite(void);
 Suite *advise_suite(void);
+Suite *measure_suite(void);
+Suite *faults_suite(void);
 
 /* What concur printed and how it ended (check_procs.c). */
 typedef struct {

@@ -11,6 +11,8 @@ enum {
     CONCUR_EXIT_USAGE = 2,       /* bad option or value */
     CONCUR_EXIT_WORKLOAD = 3,    /* the workload cannot be loaded: missing file, no task(), import error */
     CONCUR_EXIT_ENV = 4,         /* this machine cannot run it: no interpreter, no harness, unwritable --out */
+    CONCUR_EXIT_NO_ANSWER = 5,   /* measured to the end, but no recommendation: every run failed, or
+                                    none could be compared with a working single baseline */
     CONCUR_EXIT_INTERRUPTED = 130, /* SIGINT or SIGTERM: children killed, results so far written */
 };
 

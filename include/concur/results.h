@@ -102,6 +102,10 @@ typedef struct run_result {
     double sampler_cpu_s;      /* the sampler's own CPU time: what watching cost */
 } run_result;
 
+/* Whether a run's wall time enters its configuration's timings (runs_ok): it ran to the end and
+ * did some of the job's work (every task ok, or some raised: tasks_failed says how many). */
+bool results_run_counts(const run_result *run);
+
 /* Median over the successful repeats of one configuration, with its interval and speedup. */
 typedef struct {
     run_mode mode;
@@ -172,6 +176,13 @@ typedef struct results {
     char finished_at[32];
     bool complete;
     char incomplete_reason[256];
+    /* Who writes the file while the run goes: a reader that finds running still true, and the
+     * writer gone, knows the run did not finish (results_load says so in incomplete_reason). */
+    bool running;           /* rewritten by a concur still measuring; false once it ended */
+    char phase[24];         /* where it was at the last write: probe, counters, capacity,
+                               interpreter, measuring, writing, done */
+    int writer_pid;
+    char writer_host[64];
 
     workload_info workload;
     topology_info machine;

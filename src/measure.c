@@ -1,0 +1,792 @@
+/* measure.c - the measuring strategy (measure.h): warm-up, samples, each pool's sweep, the
+ * repeats and the follow-ups, sequenced from plan.c's and advise.c's rules. */
+#include "concur/measure.h"
+
+#include <errno.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "concur/advise.h"
+#include "concur/classify.h"
+#include "concur/log.h"
+#include "concur/stats.h"
+#include "concur/util.h"
+
+/* "[ 3/15] threads   x2   run 1/3   0.512 s  cpu 0.50", or without the totals where they are not
+ * known in advance (0); a sample's run says how many tasks it measured. */
+static void progress_line(int i, int total, const run_result *r, int repeat_total)
+{
+    char head[32], rep[24], sample[48] = "";
+    if (total > 0)
+        util_fmt(head, sizeof(head), "[%*d/%d]", total >= 100 ? 3 : total >= 10 ? 2 : 1, i, total);
+    else
+        util_fmt(head, sizeof(head), "[%2d]", i);
+    if (r->warmup)
+        util_fmt(rep, sizeof(rep), "warm-up");
+    else if (repeat_total > 0)
+        util_fmt(rep, sizeof(rep), "run %d/%d", r->repeat, repeat_total);
+    else
+        util_fmt(rep, sizeof(rep), "run %d", r->repeat);
+    if (r->sample_of > 0)
+        util_fmt(sample, sizeof(sample), "  (%d of %d tasks)", r->tasks, r->sample_of);
+    if (r->status == RUN_OK || r->status == RUN_TASKS_FAILED)
+        log_info("%s %-9s x%-3d %-9s %8.3f s  cpu %.2f%s%s", head, plan_mode_name(r->mode),
+                 r->workers, rep, r->wall_s, r->cpu_utilization, sample,
+                 r->status == RUN_TASKS_FAILED ? "  (some tasks raised)" : "");
+    else
+        log_info("%s %-9s x%-3d %-9s %s: %s", head, plan_mode_name(r->mode), r->workers, rep,
+                 results_status_name(r->status), r->error);
+}
+
+/* A run that measured nothing of the job: it failed, or every one of its tasks raised. A run
+ * whose tasks partly raised is data (results_run_counts): its wall time stands. */
+static bool run_failed_hard(const run_result *r)
+{
+    if (r->status == RUN_TASKS_FAILED)
+        return r->tasks_ok == 0;
+    return r->status != RUN_OK;
+}
+
+/* Runs much shorter than this are dominated by start-up and by the machine's noise. */
+#define SHORT_RUN_S 0.25
+
+/* Says so when the baseline is too short to time well, with the task count that would make it
+ * about a second, from the time just measured. */
+static void warn_if_short(results *res)
+{
+    results_summarize(res);
+    const config_summary *s = results_find_summary(res, MODE_SINGLE, 1);
+    if (s == NULL || !(s->wall_s > 0) || s->wall_s >= SHORT_RUN_S)
+        return;
+    double per_task = s->wall_s / res->workload.tasks;
+    long suggest = (long)ceil(1.0 / per_task);
+    log_warn("one pass over %d tasks takes only %.3f s: start-up and noise weigh heavily at that "
+             "length; --tasks %ld would take about 1 s",
+             res->workload.tasks, s->wall_s, suggest);
+}
+
+
+
+/* The measuring loop's state: what was planned, what is done, for the progress lines. */
+typedef struct {
+    results *res;
+    const measure_options *o;
+    const measure_io *io;
+    const plan *plan;
+    double t0;
+    int ceiling;          /* measure_run_ceiling: no run past it */
+    bool ceiling_reached;
+    bool setup_hung;      /* a run's setup() never finished: measuring more would hang again */
+    bool write_failed;    /* results.json could not be rewritten */
+    int total_runs, done;     /* total_runs 0: not known in advance (adaptive) */
+    int total_configs, configs_done;
+    int failed_configs;
+    bool status_shown; /* a live status line is on the terminal and must be cleared */
+    plan_repeat_rule rule;
+    double pass_s;     /* one pass over every task on one thread, from the warm-up (NAN: unknown) */
+    double task_cv;    /* coefficient of variation of the tasks' wall times in single runs */
+    double deadline;   /* util_now() by which --budget ends; 0: none */
+    struct {           /* configurations whose runs were too slow (plan_sample_shrink): the */
+        plan_config cfg;   /* tasks their later runs measure */
+        bool variant;
+        int tasks;
+    } shrunk[16];
+    int nshrunk;
+} session;
+
+/* Tasks per run for cfg after a slow run of it; 0: as plan_sample_tasks says. A thread pool keeps
+ * its sample: its cost per task grows with the tasks queued (tiny_tasks, 2 threads: 60 us a task
+ * with 1 200 queued, 160 us with 30 000), so a smaller sample would flatter it. A process pool's
+ * cost is the same per task at any size (330 us there at 1 200, 6 000 and 30 000); one not yet
+ * run starts where the thread pool of its size would have shrunk to: it pays the thread pool's
+ * hand-off per task and pickling and a pipe on top. A first run too short loses some precision;
+ * one too long costs seconds. */
+static int shrunk_tasks(const session *ss, plan_config cfg, bool variant)
+{
+    if (cfg.mode == MODE_THREADS)
+        return 0;
+    for (int i = 0; i < ss->nshrunk; i++)
+        if (ss->shrunk[i].cfg.mode == cfg.mode && ss->shrunk[i].cfg.workers == cfg.workers &&
+            ss->shrunk[i].variant == variant)
+            return ss->shrunk[i].tasks;
+    if (cfg.mode == MODE_PROCESSES && !variant)
+        for (int i = 0; i < ss->nshrunk; i++)
+            if (ss->shrunk[i].cfg.mode == MODE_THREADS && ss->shrunk[i].cfg.workers == cfg.workers)
+                return ss->shrunk[i].tasks;
+    return 0;
+}
+
+/* On a terminal, one line that the next one overwrites: which configuration, how long so far, and
+ * about how long is left (the runs so far took this long on average). */
+static bool progress_live(void)
+{
+    return log_get_level() >= LOG_NORMAL && isatty(STDERR_FILENO);
+}
+
+static void progress_status(session *ss, const plan_config *cfg, int rep, int repeat)
+{
+    if (!progress_live())
+        return;
+    double elapsed = util_now() - ss->t0;
+    char left[64] = "";
+    if (ss->deadline > 0)
+        util_fmt(left, sizeof(left), " of a %.0f s budget", ss->o->budget_s);
+    else if (ss->done > 0 && ss->total_runs > 0)
+        util_fmt(left, sizeof(left), ", about %.0f s left",
+                 elapsed / ss->done * (ss->total_runs - ss->done));
+    char of[32] = "";
+    if (repeat > 0)
+        util_fmt(of, sizeof(of), "/%d", repeat);
+    fprintf(stderr, "\r\033[K  %s x%d, run %d%s; %.0f s elapsed%s", plan_mode_name(cfg->mode),
+            cfg->workers, rep, of, elapsed, left);
+    ss->status_shown = true;
+}
+
+static void progress_clear_line(session *ss)
+{
+    if (ss->status_shown)
+        fprintf(stderr, "\r\033[K");
+    ss->status_shown = false;
+}
+
+/* Whether a run expected to take est seconds still fits the budget. */
+static bool budget_allows(session *ss, double est)
+{
+    if (ss->deadline <= 0)
+        return true;
+    if (ss->res->budget_reached)
+        return false;
+    if (util_now() + (isfinite(est) ? est : 0.0) <= ss->deadline)
+        return true;
+    ss->res->budget_reached = true;
+    return false;
+}
+
+/* How long the next run of a configuration should take: its own runs so far (the median, harness
+ * start-up included), else the last run of any. */
+static double expected_run_s(const session *ss, plan_config cfg, bool variant)
+{
+    double v[64];
+    int n = 0;
+    const results *r = ss->res;
+    for (int i = r->nruns - 1; i >= 0 && n < 64; i--) {
+        const run_result *x = &r->runs[i];
+        if (x->mode == cfg.mode && x->workers == cfg.workers && x->variant == variant &&
+            !x->warmup && isfinite(x->harness_s))
+            v[n++] = x->harness_s;
+    }
+    if (n > 0)
+        return stats_median(v, n);
+    for (int i = r->nruns - 1; i >= 0; i--)
+        if (isfinite(r->runs[i].harness_s))
+            return r->runs[i].harness_s;
+    return NAN;
+}
+
+/* The tasks a run of cfg measures: all of them, or a sample (plan_sample_tasks). */
+/* Who takes the tasks of a sample: a worker, or in a process pool that batches, a chunk of
+ * chunksize tasks at a time (PLAN_SAMPLE_TASKS_PER_WORKER chunks each, in whole rounds of chunks):
+ * chunksize 4 on a 4-task sample put every task on one of 2 workers, and measured 1.06x where
+ * the pool gains 1.7x. */
+static int sample_takers(plan_config cfg, const runner_env *env)
+{
+    return cfg.mode == MODE_PROCESSES && env->chunksize > 1 ? cfg.workers * env->chunksize
+                                                            : cfg.workers;
+}
+
+static void sample_env(const session *ss, runner_env *env, int takers)
+{
+    int tasks = ss->res->workload.tasks;
+    int k = plan_sample_tasks(tasks, ss->pass_s, takers, ss->o->sample);
+    env->tasks = k;
+    env->sample_of = k < tasks ? tasks : 0;
+}
+
+/* Whether concur chooses the sample (not --sample, not --fixed). */
+static bool adaptive_sample(const session *ss)
+{
+    return ss->o->sample == 0 && !ss->o->fixed && !ss->o->classify && isfinite(ss->pass_s);
+}
+
+/* Coefficient of variation of a run's task wall times; NAN with fewer than 2. */
+static double task_cv(const run_result *r)
+{
+    int n = r->ntask_walls;
+    if (n < 2)
+        return NAN;
+    double mean = 0, var = 0;
+    for (int i = 0; i < n; i++)
+        mean += r->task_walls[i];
+    mean /= n;
+    for (int i = 0; i < n; i++)
+        var += (r->task_walls[i] - mean) * (r->task_walls[i] - mean);
+    var /= n - 1;
+    return mean > 0 ? sqrt(var) / mean : NAN;
+}
+
+/* Whether no more runs are to be made: a signal, the budget, the ceiling, a hung setup(). */
+static bool stop_measuring(const session *ss)
+{
+    return runner_interrupted() || ss->res->budget_reached || ss->ceiling_reached ||
+           ss->setup_hung || ss->write_failed;
+}
+
+/* One run of cfg, stored in the results, which are rewritten. Returns the stored run, or NULL when
+ * the budget has no room for it. */
+static const run_result *run_once(session *ss, const runner_env *base, plan_config cfg, int rep,
+                                  int repeat_total, bool warmup)
+{
+    runner_env env = *base;
+    if (!warmup)
+        sample_env(ss, &env, sample_takers(cfg, &env));
+    int shrunk = warmup ? 0 : shrunk_tasks(ss, cfg, env.variant);
+    if (shrunk > 0 && shrunk < env.tasks) {
+        env.tasks = shrunk;
+        env.sample_of = ss->res->workload.tasks;
+    }
+    if (!budget_allows(ss, expected_run_s(ss, cfg, env.variant)))
+        return NULL;
+    if (ss->done >= ss->ceiling) {
+        ss->ceiling_reached = true;
+        return NULL;
+    }
+    if (ss->deadline > 0) {
+        /* A run that outlives the budget is stopped with it. */
+        double left = ss->deadline - util_now();
+        if (left < 1.0)
+            left = 1.0;
+        if (env.timeout_s <= 0 || left < env.timeout_s)
+            env.timeout_s = left;
+    }
+    progress_status(ss, &cfg, rep, repeat_total);
+    run_result r;
+    ss->io->run(ss->io->ctx, &env, cfg.mode, cfg.workers, rep, &r);
+    r.warmup = warmup;
+    int tasks = ss->res->workload.tasks;
+    if (r.tasks > 0 && r.tasks < tasks && !warmup) {
+        double cv = cfg.mode == MODE_SINGLE || !isfinite(ss->task_cv) ? task_cv(&r) : ss->task_cv;
+        r.scale = (double)tasks / r.tasks;
+        r.scale_se = plan_sample_se(r.tasks, tasks, cv);
+    }
+    if (r.status == RUN_TIMED_OUT && ss->deadline > 0 && util_now() >= ss->deadline - 0.05) {
+        ss->res->budget_reached = true;
+        util_fmt(r.error, sizeof(r.error), "stopped when the --budget of %g s ran out",
+                 ss->o->budget_s);
+    }
+    results_add_run(ss->res, &r);
+    results_run_free(&r);
+    const run_result *stored = &ss->res->runs[ss->res->nruns - 1];
+    progress_clear_line(ss);
+    progress_line(++ss->done, ss->total_runs, stored, repeat_total);
+    if (ss->io->json_path && measure_write_results(ss->res, ss->io->json_path,
+                                                   ss->o->target_cores) < 0)
+        ss->write_failed = true; /* said at once; measuring on would keep nothing */
+    return stored;
+}
+
+static const char *verdict_text(char *buf, size_t len, plan_repeat_verdict v, int n,
+                                double precision, const plan_repeat_rule *rule)
+{
+    char p[32];
+    if (isfinite(precision))
+        util_fmt(p, sizeof(p), "+-%.1f %%", 100 * precision);
+    else
+        util_fmt(p, sizeof(p), "unknown precision");
+    switch (v) {
+    case PLAN_REPEAT_PRECISE:
+        return util_fmt(buf, len, "%d runs: the median known to %s", n, p);
+    case PLAN_REPEAT_CAP:
+        return util_fmt(buf, len, "%d runs, the cap: the median known to %s (+-%.0f %% asked)", n,
+                        p, 100 * rule->precision);
+    case PLAN_REPEAT_DECIDED:
+        if (!(rule->precision > 0))
+            return util_fmt(buf, len, "%d runs as asked: the median known to %s", n, p);
+        return util_fmt(buf, len, "%d runs: the median known to %s; more only if the "
+                        "recommendation turns on it", n, p);
+    case PLAN_REPEAT_OUT_OF_REACH:
+        return util_fmt(buf, len, "%d runs: the median known to %s; at this noise %d runs would "
+                        "not reach +-%.0f %%", n, p, rule->max_runs, 100 * rule->precision);
+    case PLAN_REPEAT_MORE:
+        break;
+    }
+    return util_fmt(buf, len, "%d runs: the median known to %s", n, p);
+}
+
+/* Runs of one configuration: exactly `count` when count > 0, else until the stopping rule says
+ * enough (ss->rule), one at a time. Records the outcome in the plan. A configuration that fails
+ * hard is not run again. first: the repeat number of the first new run. f: the follow-up these
+ * runs measure (NULL for the sweep): one whose first run already shows it cannot be chosen is
+ * not run again (advise_followup_settled). */
+static void measure_config(session *ss, const runner_env *env, plan_config cfg, int first,
+                           int count, const advise_followup *f)
+{
+    char futile[PLAN_WHY_LEN] = "";
+    int rep = first;
+    plan_repeat_rule rule = ss->rule;
+    if (count > 0) {
+        rule.min_runs = count;
+        rule.precision = 0;
+    }
+    const config_summary *s = NULL;
+    plan_repeat_verdict v = PLAN_REPEAT_MORE;
+    int ran = 0;
+    bool failed = false;
+    /* ran counts every run, failed or not: the loop ends at the cap even when no run counts. */
+    while (!stop_measuring(ss) && ran < (count > 0 ? count : rule.max_runs)) {
+        const run_result *stored = run_once(ss, env, cfg, rep, count > 0 ? first + count - 1 : 0,
+                                            false);
+        if (!stored)
+            break;
+        ran++;
+        rep++;
+        if (run_failed_hard(stored)) {
+            if (stored->status != RUN_INTERRUPTED && !ss->res->budget_reached) {
+                ss->failed_configs++;
+                log_info("        not running %s x%d again: it failed", plan_mode_name(cfg.mode),
+                         cfg.workers);
+            }
+            failed = true;
+            break;
+        }
+        /* The warm-up's few tasks time a task, but not what the loop around it costs: the first
+         * real run of single, on its whole sample, tells the pass better. Where the sample it
+         * implies is more than 1.5 times off, later runs measure that one. */
+        if (adaptive_sample(ss) && cfg.mode == MODE_SINGLE && ran == 1 &&
+            results_run_counts(stored) && stored->tasks > 0) {
+            int tasks = ss->res->workload.tasks;
+            double pass = stored->wall_s * tasks / stored->tasks;
+            int k = plan_sample_tasks(tasks, pass, 1, ss->o->sample);
+            double q = (double)k / stored->tasks;
+            if (q > 1.5 || q < 1.0 / 1.5) {
+                char was[32], now[32];
+                log_info("        one pass takes about %s, not %s: later runs measure %d tasks",
+                         util_fmt_seconds(now, sizeof(now), pass),
+                         util_fmt_seconds(was, sizeof(was), ss->pass_s), k);
+                for (int i = 0; i < ss->res->nplan; i++)
+                    if (ss->res->plan[i].action == PLAN_WARMUP) {
+                        plan_entry *e = &ss->res->plan[i];
+                        size_t len = strlen(e->why);
+                        util_fmt(e->why + len, sizeof(e->why) - len, "; single's first run "
+                                 "(%d tasks in %s) put a pass at %s: later runs measure %d",
+                                 stored->tasks, util_fmt_seconds(was, sizeof(was), stored->wall_s),
+                                 now, k);
+                    }
+                ss->pass_s = pass;
+            }
+        }
+        /* A sample run far slower than planned (a pool slower than single): fewer tasks next. */
+        if (adaptive_sample(ss) && stored->sample_of > 0) {
+            int k = plan_sample_shrink(stored->tasks, stored->wall_s, sample_takers(cfg, env));
+            int at = 0;
+            while (at < ss->nshrunk &&
+                   !(ss->shrunk[at].cfg.mode == cfg.mode &&
+                     ss->shrunk[at].cfg.workers == cfg.workers &&
+                     ss->shrunk[at].variant == env->variant))
+                at++;
+            if (k > 0 && at < (int)ARRAY_LEN(ss->shrunk) &&
+                (at == ss->nshrunk || k < ss->shrunk[at].tasks)) {
+                ss->shrunk[at].cfg = cfg;
+                ss->shrunk[at].variant = env->variant;
+                ss->shrunk[at].tasks = k;
+                if (at == ss->nshrunk)
+                    ss->nshrunk++;
+                if (cfg.mode == MODE_PROCESSES)
+                    log_info("        %s x%d took %.2f s for %d tasks: its next runs measure %d",
+                             plan_mode_name(cfg.mode), cfg.workers, stored->wall_s,
+                             stored->tasks, k);
+            }
+        }
+        results_summarize(ss->res);
+        s = env->variant ? results_find_variant(ss->res, cfg.mode, cfg.workers, env->chunksize > 1
+                                                ? env->chunksize : 1, stored->start_method)
+                         : results_find_summary(ss->res, cfg.mode, cfg.workers);
+        int n = s ? s->runs_ok : 0;
+        v = plan_repeat_next(&rule, count > 0 ? ran : n, s ? s->precision : NAN, false);
+        if (count > 0 && ran < count)
+            v = PLAN_REPEAT_MORE;
+        if (v != PLAN_REPEAT_MORE)
+            break;
+        if (f && count == 0 && ran == 1 &&
+            advise_followup_settled(ss->res, f, stored, futile, sizeof(futile)))
+            break;
+    }
+    ss->configs_done++;
+    if (ran == 0 && !ss->res->budget_reached)
+        return;
+    char why[PLAN_WHY_LEN];
+    if (ran == 0) {
+        results_add_plan(ss->res, PLAN_BUDGET, cfg.mode, cfg.workers,
+                         "not measured: the budget ran out before it");
+        return;
+    }
+    if (failed)
+        util_fmt(why, sizeof(why), "failed: %s", ss->res->runs[ss->res->nruns - 1].error);
+    else if (!s)
+        util_fmt(why, sizeof(why), "no successful run");
+    else if (futile[0])
+        util_fmt(why, sizeof(why), "%s", futile);
+    else if (ss->res->budget_reached && v == PLAN_REPEAT_MORE)
+        util_fmt(why, sizeof(why), "%d runs when the budget ran out: the median known to "
+                 "+-%.1f %%", s->runs_ok, 100 * s->precision);
+    else
+        verdict_text(why, sizeof(why), v, s->runs_ok, s->precision, &rule);
+    if (env->variant && s)
+        util_fmt(why + strlen(why), sizeof(why) - strlen(why), " (%s, chunksize %d)",
+                 s->start_method, s->chunksize);
+    results_add_plan(ss->res, PLAN_RAN, cfg.mode, cfg.workers, "%s", why);
+    plan_entry *e = &ss->res->plan[ss->res->nplan - 1];
+    e->variant = env->variant;
+    e->runs = s ? s->runs_ok : 0;
+    e->precision = s ? s->precision : NAN;
+}
+
+/* The warm-up: one run of single on a few tasks. It loads the interpreter, the workload and its
+ * files, and says what one pass over every task costs: enough to choose the sample. */
+static void warm_up(session *ss, const runner_env *base)
+{
+    results *res = ss->res;
+    runner_env env = *base;
+    int tasks = res->workload.tasks;
+    int k0 = tasks < PLAN_WARMUP_TASKS ? tasks : PLAN_WARMUP_TASKS;
+    env.tasks = k0;
+    env.sample_of = k0 < tasks ? tasks : 0;
+    const run_result *w = run_once(ss, &env, (plan_config){MODE_SINGLE, 1}, 0, 0, true);
+    if (!w)
+        return;
+    if (!results_run_counts(w) || !(w->task_wall.median > 0)) {
+        results_add_plan(res, PLAN_WARMUP, MODE_SINGLE, 1, "warm-up run failed: %s; every run is "
+                         "measured on all %d tasks", w->error[0] ? w->error : "no task times",
+                         tasks);
+        return;
+    }
+    /* The median task, not the mean: the first task may carry the job's own start-up. */
+    ss->pass_s = w->task_wall.median * tasks;
+    ss->task_cv = task_cv(w);
+    char pass[32], first[96] = "";
+    util_fmt_seconds(pass, sizeof(pass), ss->pass_s);
+    if (w->ntask_walls >= 3 && w->task_walls[0] > 2.0 * w->task_wall.median)
+        util_fmt(first, sizeof(first), "; its first task took %.1fx the median: a start-up cost "
+                 "inside the job, which every run pays", w->task_walls[0] / w->task_wall.median);
+    int k = plan_sample_tasks(tasks, ss->pass_s, 1, ss->o->sample);
+    char sample[160];
+    if (k < tasks)
+        util_fmt(sample, sizeof(sample), "runs measure a sample of %d of the %d tasks (more with "
+                 "more workers), scaled to the whole job", k, tasks);
+    else
+        util_fmt(sample, sizeof(sample), "every run measures all %d tasks", tasks);
+    results_add_plan(res, PLAN_WARMUP, MODE_SINGLE, 1, "one warm-up run of %d tasks (kept apart): "
+                     "it loads %sthe workload and its files; at %s a pass over "
+                     "all %d tasks takes about %s, so %s%s", w->tasks,
+                     runner_zygote_alive(base->zygote) ? "" : "the interpreter, ",
+                     util_fmt_seconds((char[32]){0}, 32, w->task_wall.median), tasks, pass, sample,
+                     first);
+    log_info("        warm-up: one pass would take about %s; %s", pass, sample);
+}
+
+/* More runs of a configuration continue its repeat numbers: the next one. */
+static int next_repeat(const results *r, run_mode mode, int workers, bool variant, int chunksize,
+                       const char *start_method)
+{
+    int next = 1;
+    for (int k = 0; k < r->nruns; k++) {
+        const run_result *x = &r->runs[k];
+        if (x->mode == mode && x->workers == workers && !x->warmup && x->variant == variant &&
+            x->repeat >= next &&
+            (!variant || (x->chunksize == chunksize && !strcmp(x->start_method, start_method))))
+            next = x->repeat + 1;
+    }
+    return next;
+}
+
+/* The step from before to s in mode: its speedup, and the low end of its gain from the two
+ * configurations' runs with the whole run's pooled noise (results_compare_walls): the speedup
+ * intervals carry single's noise twice, which would stop a sweep that is still gaining. */
+static plan_step judge_step(const results *res, run_mode mode, const config_summary *s,
+                            const config_summary *before)
+{
+    double gain_low = NAN;
+    stats_welch w;
+    if (before && results_compare_walls(res, s, before, 0.95, &w) == 0)
+        gain_low = exp(w.low); /* mean log(before) - mean log(now) */
+    plan_step step = {.mode = mode, .workers = s->workers, .speedup = s->speedup,
+                      .gain_low = gain_low,
+                      .prev_speedup = before && before->mode != MODE_SINGLE ? before->speedup : 1.0,
+                      .cpu_utilization = s->cpu_utilization,
+                      .running_fraction = s->running_fraction,
+                      .gil_wait_fraction = s->gil_distinguished ? s->gil_wait_fraction : NAN,
+                      .threads_speedup = NAN,
+                      .cores = res->machine.allowed_cores, .tasks = res->workload.tasks};
+    const config_summary *t = mode == MODE_PROCESSES ? results_find_summary(res, MODE_THREADS,
+                                                                            s->workers)
+                                                     : NULL;
+    if (t && t->runs_ok > 0)
+        step.threads_speedup = t->speedup;
+    return step;
+}
+
+/* The thread or process pool of one mode, 2, 4, ... workers while it gains (plan_grow). A step
+ * whose medians gain but whose runs cannot yet show it (plan_step_unsettled) gets one more run
+ * of the side with fewer, up to the cap, before the sweep decides: a stalled run among three
+ * would otherwise end a sweep that gains 1.8x a step. */
+static void sweep_mode(session *ss, const runner_env *env, run_mode mode)
+{
+    results *res = ss->res;
+    results_add_plan(res, PLAN_SKIPPED, mode, 1, "a 1-worker pool does single's work plus the "
+                     "pool's own cost, which every pool run measures (pool_overhead_per_task_s)");
+    plan_config before_cfg = {MODE_SINGLE, 1};
+    int n = 2;
+    while (n > 0 && !stop_measuring(ss)) {
+        if (n > res->workload.tasks) {
+            results_add_plan(res, PLAN_SKIPPED, mode, n, "%d workers would be more than the %d "
+                             "tasks", n, res->workload.tasks);
+            break;
+        }
+        measure_config(ss, env, (plan_config){mode, n}, 1, ss->o->repeat_given ? ss->o->repeat : 0,
+                       NULL);
+        results_summarize(res);
+        const config_summary *s = results_find_summary(res, mode, n);
+        if (!s || s->runs_ok == 0 || res->budget_reached)
+            break;
+        const config_summary *before = results_find_summary(res, before_cfg.mode,
+                                                            before_cfg.workers);
+        plan_step step = judge_step(res, mode, s, before);
+        /* At most twice the cap: a run whose tasks failed adds nothing to runs_ok. */
+        for (int extra = 0; extra < 2 * ss->rule.max_runs && !ss->o->repeat_given && before &&
+                            plan_step_unsettled(&step) && !stop_measuring(ss);
+             extra++) {
+            const config_summary *more = s->runs_ok <= before->runs_ok ? s : before;
+            if (more->runs_ok >= ss->rule.max_runs)
+                more = more == s ? before : s;
+            if (more->runs_ok >= ss->rule.max_runs)
+                break;
+            plan_config cfg = {more->mode, more->workers};
+            log_info("        %s x%d: %.2fx after %.2fx, within the noise so far: one more run of "
+                     "%s x%d", plan_mode_name(mode), n, step.speedup, step.prev_speedup,
+                     plan_mode_name(cfg.mode), cfg.workers);
+            const run_result *x = run_once(ss, env, cfg,
+                                           next_repeat(res, cfg.mode, cfg.workers, false, 0, ""),
+                                           0, false);
+            if (!x || run_failed_hard(x))
+                break;
+            results_summarize(res);
+            s = results_find_summary(res, mode, n);
+            before = results_find_summary(res, before_cfg.mode, before_cfg.workers);
+            if (!s || !before)
+                break;
+            step = judge_step(res, mode, s, before);
+        }
+        if (!s)
+            break;
+        char why[PLAN_WHY_LEN];
+        int next = plan_grow(&step, why, sizeof(why));
+        if (next == 0)
+            results_add_plan(res, PLAN_STOPPED, mode, n, "%s", why);
+        else
+            log_info("        %s", why);
+        before_cfg = (plan_config){mode, n};
+        n = next;
+    }
+}
+
+int measure_write_results(results *res, const char *path, int target_cores)
+{
+    time_t now = time(NULL);
+    struct tm tm;
+    gmtime_r(&now, &tm);
+    strftime(res->finished_at, sizeof(res->finished_at), "%Y-%m-%dT%H:%M:%SZ", &tm);
+    results_summarize(res);
+    classify_results(res, &res->classification);
+    advise_recommend(res, target_cores, &res->recommendation);
+    if (results_write(res, path) < 0) {
+        log_error("cannot write %s: %s", path, strerror(errno));
+        return -1;
+    }
+    return 0;
+}
+
+/* Worker counts a sweep can reach in one mode: 2, 4, ... up to PLAN_WORKER_CAP, the core count
+ * between two of them, and the thread count classify_more_threads asks for. */
+static int sweep_steps(void)
+{
+    int steps = 0;
+    for (int n = 2; n <= PLAN_WORKER_CAP; n *= 2)
+        steps++;
+    return steps + 2;
+}
+
+int measure_run_ceiling(const plan *p, const measure_options *o)
+{
+    int per_config = o->repeat_given ? o->repeat : o->max_repeat;
+    if (per_config < 1)
+        per_config = 1;
+    if (o->fixed || o->classify)
+        return p->n * per_config;
+    int configs = 0, pools = 0;
+    for (int i = 0; i < p->n; i++) {
+        bool first_of_mode = i == 0 || p->configs[i - 1].mode != p->configs[i].mode;
+        if (p->configs[i].mode == MODE_SINGLE || !p->sweep)
+            configs++;
+        else if (first_of_mode)
+            pools++;
+    }
+    configs += pools * sweep_steps() + 1; /* + the GIL-telling thread count after --workers */
+    configs += ADVISE_MAX_FOLLOWUPS;      /* a chunksize, a start method, ... */
+    return 1 + configs * 2 * per_config;  /* the warm-up; a step's runs while it is unsettled */
+}
+
+/* single (after one warm-up run), then each pool mode growing while it gains; with --workers,
+ * exactly those counts. */
+static void measure_sweep(session *ss, const runner_env *env)
+{
+    results *res = ss->res;
+    const plan *p = ss->plan;
+    const measure_options *o = ss->o;
+    warm_up(ss, env);
+    results_add_plan(res, PLAN_SKIPPED, MODE_THREADS, 0, "no warm-up for the pools: each run "
+                     "is a new process %s, loading the workload from the files the warm-up "
+                     "read, and a pool's own start-up is part of what a user pays",
+                     runner_zygote_alive(env->zygote) ? "forked from an interpreter started "
+                     "once" : "with an interpreter of its own");
+    for (int ci = 0; ci < p->n && !stop_measuring(ss); ci++) {
+        plan_config cfg = p->configs[ci];
+        if (cfg.mode != MODE_SINGLE && p->sweep) {
+            bool first_of_mode = ci == 0 || p->configs[ci - 1].mode != cfg.mode;
+            if (first_of_mode)
+                sweep_mode(ss, env, cfg.mode);
+        } else {
+            measure_config(ss, env, cfg, 1, o->repeat_given ? o->repeat : 0, NULL);
+            if (cfg.mode == MODE_SINGLE) {
+                results_summarize(res);
+                /* The tasks' cost spread, from every single run: it sizes the error a sample
+                 * adds to the pools' runs. */
+                double cv[64];
+                int ncv = 0;
+                for (int i = 0; i < res->nruns && ncv < 64; i++)
+                    if (res->runs[i].mode == MODE_SINGLE && !res->runs[i].warmup &&
+                        results_run_counts(&res->runs[i]) && isfinite(task_cv(&res->runs[i])))
+                        cv[ncv++] = task_cv(&res->runs[i]);
+                if (ncv > 0)
+                    ss->task_cv = stats_median(cv, ncv);
+                if (o->tasks == 0 && !(ss->pass_s > PLAN_SAMPLE_WHOLE_S))
+                    warn_if_short(res);
+            }
+        }
+        /* Threads too few to tell whether the job holds the GIL: the count that can tell. */
+        bool last_threads = cfg.mode == MODE_THREADS &&
+                            (ci + 1 == p->n || p->configs[ci + 1].mode != MODE_THREADS);
+        if (last_threads && !stop_measuring(ss)) {
+            results_summarize(res);
+            int more = classify_more_threads(res);
+            if (more > 0 && more <= res->workload.tasks &&
+                !results_find_summary(res, MODE_THREADS, more)) {
+                log_info("        the threads measured cannot tell whether the job holds the "
+                         "GIL: trying %d", more);
+                measure_config(ss, env, (plan_config){MODE_THREADS, more}, 1,
+                               o->repeat_given ? o->repeat : 0, NULL);
+            }
+        }
+    }
+}
+
+/* What the advisor wants measured before it decides: more runs of the configurations the choice
+ * turns on, a chunksize, the other start method. Each round asks for something not yet measured,
+ * or for a run of a configuration below its cap, so the rounds end. */
+static void measure_followups(session *ss, const runner_env *env)
+{
+    results *res = ss->res;
+    for (int round = 0; round < 64 && !stop_measuring(ss); round++) {
+        results_summarize(res);
+        classify_results(res, &res->classification);
+        advise_followup f[ADVISE_MAX_FOLLOWUPS];
+        int nf = advise_followups(res, f, ADVISE_MAX_FOLLOWUPS);
+        if (nf == 0)
+            break;
+        for (int i = 0; i < nf && !stop_measuring(ss); i++) {
+            if (i == 0 || strcmp(f[i].why, f[i - 1].why) != 0)
+                log_info("        %s", f[i].why);
+            runner_env v = *env;
+            v.variant = f[i].variant;
+            if (f[i].variant) {
+                v.chunksize = f[i].chunksize;
+                v.start_method = f[i].start_method[0] ? f[i].start_method : env->start_method;
+            }
+            int first = next_repeat(res, f[i].mode, f[i].workers, f[i].variant, f[i].chunksize,
+                                    f[i].start_method);
+            int count = f[i].repeats > 0 ? f[i].repeats
+                                         : (ss->o->repeat_given ? ss->o->repeat : 0);
+            if (f[i].repeats > 0) {
+                /* One more run of a configuration the choice turns on. */
+                const run_result *x = run_once(ss, &v, (plan_config){f[i].mode, f[i].workers},
+                                               first, 0, false);
+                if (x && run_failed_hard(x) && x->status != RUN_INTERRUPTED &&
+                    !res->budget_reached)
+                    ss->failed_configs++;
+                if (!x || run_failed_hard(x))
+                    break;
+                continue;
+            }
+            measure_config(ss, &v, (plan_config){f[i].mode, f[i].workers}, first, count, &f[i]);
+        }
+    }
+}
+
+/* Where the refinement left each configuration the choice turns on, in its plan entry. */
+static void note_refinements(results *res)
+{
+    results_summarize(res);
+    for (int i = 0; i < res->nsummary; i++) {
+        const config_summary *s = &res->summary[i];
+        for (int k = res->nplan - 1; k >= 0; k--) {
+            plan_entry *e = &res->plan[k];
+            if (e->action == PLAN_RAN && e->mode == s->mode && e->workers == s->workers &&
+                !e->variant && !s->variant && e->runs != s->runs_ok) {
+                char why[PLAN_WHY_LEN];
+                util_fmt(why, sizeof(why), "%s; then %d more, as a decision turned on it "
+                         "(a step of the sweep, or the recommendation): %d runs, +-%.1f %%",
+                         e->why, s->runs_ok - e->runs, s->runs_ok, 100 * s->precision);
+                memcpy(e->why, why, sizeof(e->why));
+                e->runs = s->runs_ok;
+                e->precision = s->precision;
+                break;
+            }
+        }
+    }
+}
+
+void measure_strategy(results *res, const plan *p, const runner_env *env,
+                      const measure_options *o, const measure_io *io, measure_outcome *out)
+{
+    bool adaptive = !o->classify && !o->fixed;
+    session ss = {.res = res, .o = o, .io = io, .plan = p, .t0 = util_now(),
+                  .total_runs = adaptive ? 0 : p->n * p->repeat, .total_configs = p->n,
+                  .pass_s = NAN, .task_cv = NAN, .ceiling = measure_run_ceiling(p, o),
+                  .rule = {.min_runs = o->repeat_given ? o->repeat : PLAN_MIN_RUNS,
+                           .max_runs = o->repeat_given ? o->repeat : o->max_repeat,
+                           .precision = o->repeat_given ? 0.0 : o->precision}};
+    if (o->budget_s > 0)
+        ss.deadline = ss.t0 + o->budget_s;
+    if (!adaptive) {
+        /* The plan as built: every configuration, exactly --repeat runs, in order. */
+        for (int ci = 0; ci < p->n && !stop_measuring(&ss); ci++) {
+            measure_config(&ss, env, p->configs[ci], 1, p->repeat, NULL);
+            if (p->configs[ci].mode == MODE_SINGLE && o->tasks == 0)
+                warn_if_short(res);
+        }
+    } else {
+        measure_sweep(&ss, env);
+        measure_followups(&ss, env);
+        note_refinements(res);
+    }
+    if (ss.ceiling_reached)
+        results_add_plan(res, PLAN_STOPPED, MODE_SINGLE, 0, "stopped after %d runs, the most "
+                         "these options allow: the runs kept failing", ss.done);
+    *out = (measure_outcome){.runs = ss.done, .ceiling = ss.ceiling,
+                             .ceiling_reached = ss.ceiling_reached,
+                             .failed_configs = ss.failed_configs, .setup_hung = ss.setup_hung,
+                             .write_failed = ss.write_failed,
+                             .elapsed_s = util_now() - ss.t0};
+}

@@ -1,0 +1,370 @@
+/* check_faults.c - jobs and moments that go wrong, end to end: tasks that raise, a job with no
+ * tasks, a signal while the workload loads, two runs into one directory, a concur killed with
+ * SIGKILL, a results.json that cannot be written. Each ends, with the documented exit code, and
+ * keeps what it measured. */
+#include <cjson/cJSON.h>
+#include <dirent.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "check_concur.h"
+#include "concur/concur.h"
+#include "concur/util.h"
+
+static char tmp[PATH_MAX];
+
+static const char *fixture(const char *name)
+{
+    static char path[4][PATH_MAX];
+    static int k;
+    const char *src = getenv("CONCUR_SRC");
+    k = (k + 1) % 4;
+    snprintf(path[k], sizeof(path[k]), "%s/tests/fixtures/%s", src ? src : ".", name);
+    return path[k];
+}
+
+static const char *in_tmp(const char *name)
+{
+    static char path[4][PATH_MAX];
+    static int k;
+    k = (k + 1) % 4;
+    snprintf(path[k], sizeof(path[k]), "%s/%s", tmp, name);
+    return path[k];
+}
+
+static void setup(void)
+{
+    snprintf(tmp, sizeof(tmp), "/tmp/concur-faults-%d", (int)getpid());
+    ck_assert_int_eq(util_mkdir_p(tmp, 0755), 0);
+}
+
+static void teardown(void)
+{
+    char cmd[PATH_MAX + 16];
+    snprintf(cmd, sizeof(cmd), "rm -rf %s", tmp);
+    if (system(cmd) != 0)
+        fprintf(stderr, "could not remove %s\n", tmp);
+}
+
+static cJSON *load_json(const char *path)
+{
+    char *text = util_read_file(path, NULL);
+    ck_assert_msg(text != NULL, "%s was not written", path);
+    cJSON *j = cJSON_Parse(text);
+    free(text);
+    ck_assert_ptr_nonnull(j);
+    return j;
+}
+
+static const cJSON *item(const cJSON *o, const char *key)
+{
+    const cJSON *it = cJSON_GetObjectItemCaseSensitive(o, key);
+    ck_assert_msg(it != NULL, "no '%s' in results.json", key);
+    return it;
+}
+
+/* Runs of one configuration in results.json, the warm-up apart. */
+static int runs_of(const cJSON *root, const char *mode, int workers)
+{
+    int n = 0;
+    const cJSON *run;
+    cJSON_ArrayForEach(run, item(root, "runs"))
+    {
+        if (cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(run, "warmup")))
+            continue;
+        n += !strcmp(item(run, "mode")->valuestring, mode) &&
+             item(run, "workers")->valueint == workers;
+    }
+    return n;
+}
+
+/* Processes carrying this test's marker in their environment: the run's own descendants, never
+ * another program's. */
+static int marked_processes(const char *marker)
+{
+    char want[PATH_MAX + 32];
+    int wlen = snprintf(want, sizeof(want), "CONCUR_TEST_MARKER=%s", marker);
+    int n = 0;
+    DIR *d = opendir("/proc");
+    if (!d)
+        return 0;
+    struct dirent *e;
+    while ((e = readdir(d)) != NULL) {
+        if (e->d_name[0] < '0' || e->d_name[0] > '9' || atoi(e->d_name) == getpid())
+            continue;
+        char path[64];
+        snprintf(path, sizeof(path), "/proc/%s/environ", e->d_name);
+        size_t len = 0;
+        char *env = util_read_file(path, &len);
+        if (!env)
+            continue;
+        for (size_t at = 0; at < len; at += strlen(env + at) + 1)
+            if (!strncmp(env + at, want, (size_t)wlen) && env[at + wlen] == '\0') {
+                n++;
+                break;
+            }
+        free(env);
+    }
+    closedir(d);
+    return n;
+}
+
+/* concur in the background with $CONCUR_TEST_MARKER set, its output in log. */
+static pid_t spawn_concur(const char *const *args, const char *marker, const char *log)
+{
+    pid_t pid = fork();
+    ck_assert_int_ge(pid, 0);
+    if (pid == 0) {
+        int fd = open(log, O_WRONLY | O_CREAT | O_TRUNC, 0644);
+        if (fd >= 0) {
+            dup2(fd, 1);
+            dup2(fd, 2);
+        }
+        setenv("CONCUR_TEST_MARKER", marker, 1);
+        const char *argv[32] = {concur_bin()};
+        for (int i = 0; args[i] && i < 30; i++)
+            argv[i + 1] = args[i];
+        execv(concur_bin(), (char *const *)argv);
+        _exit(127);
+    }
+    return pid;
+}
+
+/* Waits for a file the run writes; the deadline is only a safety net. */
+static void wait_for_file(const char *path, pid_t pid)
+{
+    double deadline = util_now() + 120;
+    while (access(path, F_OK) != 0 && util_now() < deadline) {
+        int st;
+        ck_assert_msg(waitpid(pid, &st, WNOHANG) == 0, "concur ended before %s appeared", path);
+        usleep(20000);
+    }
+    ck_assert_msg(access(path, F_OK) == 0, "%s never appeared", path);
+}
+
+static int wait_code(pid_t pid)
+{
+    int st;
+    ck_assert_int_eq(waitpid(pid, &st, 0), pid);
+    return WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st);
+}
+
+/* A task that raises in every run is the job's own failure: the runs count, the sweep goes on and
+ * ends, and the failures are recorded. */
+START_TEST(test_tasks_raising_are_measured)
+{
+    const char *args[] = {"run", fixture("some_fail.py"), "--out", in_tmp("sf"), "-q", NULL};
+    outcome r = run_concur(tmp, args);
+    ck_assert_msg(r.code == CONCUR_EXIT_OK, "exit %d: %s", r.code, r.err);
+    cJSON *root = load_json(in_tmp("sf/results.json"));
+    ck_assert(cJSON_IsTrue(item(root, "complete")));
+    int nruns = cJSON_GetArraySize(item(root, "runs"));
+    ck_assert_int_le(nruns, 40);
+    const cJSON *run;
+    cJSON_ArrayForEach(run, item(root, "runs"))
+    {
+        /* The warm-up's 4 tasks, spread over 20, are the ones that raise. */
+        if (cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(run, "warmup")))
+            continue;
+        ck_assert_str_eq(item(run, "status")->valuestring, "tasks_failed");
+        ck_assert_int_gt(item(run, "tasks_failed")->valueint, 0);
+        ck_assert_int_gt(item(run, "tasks_ok")->valueint, 0);
+    }
+    const cJSON *single = item(item(item(root, "summary"), "single"), "1");
+    ck_assert_int_ge(item(single, "runs_ok")->valueint, 3);
+    ck_assert_int_le(item(single, "runs_ok")->valueint, 6);
+    ck_assert_int_eq(item(single, "runs_failed")->valueint, 0);
+    ck_assert(cJSON_IsTrue(item(item(root, "recommendation"), "made")));
+    cJSON_Delete(root);
+    outcome_free(&r);
+}
+END_TEST
+
+/* Every task raising: each configuration is tried once, the run ends with its own exit code, and
+ * with --budget too. */
+START_TEST(test_every_task_raising)
+{
+    for (int budget = 0; budget < 2; budget++) {
+        const char *dir = in_tmp(budget ? "af-budget" : "af");
+        const char *args[] = {"run", fixture("all_fail.py"), "--out", dir, "-q",
+                              budget ? "--budget" : NULL, "60", NULL};
+        outcome r = run_concur(tmp, args);
+        ck_assert_msg(r.code == CONCUR_EXIT_NO_ANSWER, "exit %d: %s", r.code, r.err);
+        ck_assert_ptr_nonnull(strstr(r.err, "no recommendation"));
+        char path[PATH_MAX];
+        snprintf(path, sizeof(path), "%s/results.json", dir);
+        cJSON *root = load_json(path);
+        ck_assert_int_le(runs_of(root, "single", 1), 1);
+        ck_assert_int_le(runs_of(root, "threads", 2), 1);
+        ck_assert_int_le(runs_of(root, "processes", 2), 1);
+        ck_assert(!cJSON_IsTrue(item(item(root, "recommendation"), "made")));
+        cJSON_Delete(root);
+        outcome_free(&r);
+    }
+}
+END_TEST
+
+/* A result a process pool cannot send back fails that pool once; the rest stands. */
+START_TEST(test_unpicklable_results)
+{
+    const char *args[] = {"run", fixture("unpicklable.py"), "--out", in_tmp("up"), "-q", NULL};
+    outcome r = run_concur(tmp, args);
+    ck_assert_msg(r.code == CONCUR_EXIT_RUN_FAILED, "exit %d: %s", r.code, r.err);
+    cJSON *root = load_json(in_tmp("up/results.json"));
+    ck_assert_int_eq(runs_of(root, "processes", 2), 1);
+    ck_assert_int_ge(runs_of(root, "threads", 2), 3);
+    bool said = false;
+    const cJSON *run;
+    cJSON_ArrayForEach(run, item(root, "runs"))
+    {
+        const cJSON *tb = cJSON_GetObjectItemCaseSensitive(run, "traceback");
+        if (!strcmp(item(run, "mode")->valuestring, "processes") && cJSON_IsString(tb))
+            said = said || strstr(tb->valuestring, "pickle") != NULL;
+    }
+    ck_assert_msg(said, "the process pool's failure does not name pickling");
+    cJSON_Delete(root);
+    outcome_free(&r);
+}
+END_TEST
+
+/* TASKS = 0: one line and exit 3; results.json says why. */
+START_TEST(test_no_tasks)
+{
+    const char *args[] = {"run", fixture("no_tasks.py"), "--out", in_tmp("nt"), NULL};
+    outcome r = run_concur(tmp, args);
+    ck_assert_int_eq(r.code, CONCUR_EXIT_WORKLOAD);
+    ck_assert_ptr_nonnull(strstr(r.err, "TASKS = 0"));
+    ck_assert_ptr_null(strstr(r.out, "confidence"));
+    cJSON *root = load_json(in_tmp("nt/results.json"));
+    ck_assert(!cJSON_IsTrue(item(root, "complete")));
+    ck_assert(!cJSON_IsTrue(item(root, "running")));
+    ck_assert_ptr_nonnull(strstr(item(root, "incomplete_reason")->valuestring, "no tasks"));
+    ck_assert_int_eq(cJSON_GetArraySize(item(root, "runs")), 0);
+    cJSON_Delete(root);
+    outcome_free(&r);
+}
+END_TEST
+
+static const int stop_signals[] = {SIGINT, SIGTERM};
+
+/* A signal while the probe loads the workload: results.json says where it stopped, and nothing
+ * the run started is left. */
+START_TEST(test_signal_during_probe)
+{
+    int sig = stop_signals[_i];
+    const char *marker = in_tmp("probe-started");
+    const char *out = in_tmp("probe");
+    const char *args[] = {"run", fixture("probe_hang.py"), "--out", out, NULL};
+    pid_t pid = spawn_concur(args, marker, in_tmp("probe.log"));
+    wait_for_file(marker, pid);
+    kill(pid, sig);
+    ck_assert_int_eq(wait_code(pid), 128 + sig);
+    cJSON *root = load_json(in_tmp("probe/results.json"));
+    ck_assert(!cJSON_IsTrue(item(root, "complete")));
+    ck_assert(!cJSON_IsTrue(item(root, "running")));
+    ck_assert_str_eq(item(root, "phase")->valuestring, "probe");
+    ck_assert_ptr_nonnull(strstr(item(root, "incomplete_reason")->valuestring,
+                                 "loading the workload"));
+    cJSON_Delete(root);
+    ck_assert_int_eq(marked_processes(marker), 0);
+}
+END_TEST
+
+/* A second run into a directory another run is writing is refused, naming it; the first one's
+ * results are untouched. */
+START_TEST(test_out_dir_locked)
+{
+    const char *marker = in_tmp("hold-started");
+    const char *out = in_tmp("held");
+    const char *args[] = {"run", fixture("hold.py"), "--out", out, "--timeout", "600", NULL};
+    pid_t pid = spawn_concur(args, marker, in_tmp("hold.log"));
+    wait_for_file(marker, pid);
+    const char *second[] = {"run", fixture("quick.py"), "--out", out, NULL};
+    outcome r = run_concur(tmp, second);
+    ck_assert_int_eq(r.code, CONCUR_EXIT_ENV);
+    char want[64];
+    snprintf(want, sizeof(want), "(pid %d)", (int)pid);
+    ck_assert_msg(strstr(r.err, "in use by another concur run") && strstr(r.err, want),
+                  "stderr: %s", r.err);
+    outcome_free(&r);
+    kill(pid, SIGINT);
+    ck_assert_int_eq(wait_code(pid), 128 + SIGINT);
+    cJSON *root = load_json(in_tmp("held/results.json"));
+    ck_assert_str_eq(item(item(root, "workload"), "name")->valuestring, "hold");
+    cJSON_Delete(root);
+    ck_assert_int_eq(marked_processes(marker), 0);
+}
+END_TEST
+
+/* After kill -9 of concur, the file it left says the run did not finish, to report and compare. */
+START_TEST(test_killed_run_is_not_in_progress)
+{
+    const char *marker = in_tmp("k9-started");
+    const char *args[] = {"run", fixture("hold.py"), "--out", in_tmp("k9"), NULL};
+    pid_t pid = spawn_concur(args, marker, in_tmp("k9.log"));
+    wait_for_file(marker, pid);
+    kill(pid, SIGKILL);
+    ck_assert_int_eq(wait_code(pid), 128 + SIGKILL);
+    const char *json = in_tmp("k9/results.json");
+    cJSON *root = load_json(json);
+    ck_assert(cJSON_IsTrue(item(root, "running")));
+    ck_assert_int_eq(item(item(root, "writer"), "pid")->valueint, pid);
+    cJSON_Delete(root);
+    const char *rep[] = {"report", json, "--format", "terminal", NULL};
+    outcome r = run_concur(tmp, rep);
+    ck_assert_int_eq(r.code, 0);
+    ck_assert_msg(strstr(r.out, "did not finish") != NULL, "report: %s", r.out);
+    ck_assert_ptr_null(strstr(r.out, "in progress"));
+    outcome_free(&r);
+    const char *cmp[] = {"compare", json, json, NULL};
+    r = run_concur(tmp, cmp);
+    ck_assert_ptr_nonnull(strstr(r.err, "did not finish"));
+    outcome_free(&r);
+    /* The harness asked to die with concur (PR_SET_PDEATHSIG): nothing of the run is left. */
+    double deadline = util_now() + 30;
+    while (marked_processes(marker) > 0 && util_now() < deadline)
+        usleep(20000);
+    ck_assert_int_eq(marked_processes(marker), 0);
+}
+END_TEST
+
+/* results.json that cannot be written stops the run at once with exit 4, before any run. */
+START_TEST(test_results_unwritable)
+{
+    const char *out = in_tmp("unwritable");
+    char blocker[PATH_MAX];
+    snprintf(blocker, sizeof(blocker), "%s/results.json/keep", out);
+    ck_assert_int_eq(util_mkdir_p(blocker, 0755), 0);
+    const char *args[] = {"run", fixture("quick.py"), "--out", out, NULL};
+    outcome r = run_concur(tmp, args);
+    ck_assert_int_eq(r.code, CONCUR_EXIT_ENV);
+    ck_assert_ptr_nonnull(strstr(r.err, "results.json"));
+    ck_assert_ptr_null(strstr(r.err, "[ 1]"));
+    outcome_free(&r);
+}
+END_TEST
+
+Suite *faults_suite(void)
+{
+    Suite *s = suite_create("faults");
+    TCase *tc = tcase_create("faults");
+    tcase_add_checked_fixture(tc, setup, teardown);
+    tcase_set_timeout(tc, 300);
+    tcase_add_test(tc, test_tasks_raising_are_measured);
+    tcase_add_test(tc, test_every_task_raising);
+    tcase_add_test(tc, test_unpicklable_results);
+    tcase_add_test(tc, test_no_tasks);
+    tcase_add_loop_test(tc, test_signal_during_probe, 0, 2);
+    tcase_add_test(tc, test_out_dir_locked);
+    tcase_add_test(tc, test_killed_run_is_not_in_progress);
+    tcase_add_test(tc, test_results_unwritable);
+    suite_add_tcase(s, tc);
+    return s;
+}
