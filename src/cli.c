@@ -58,8 +58,9 @@ static const char usage_main[] =
     "package.module:function. Start with:  concur run workloads/cpu_bound.py\n"
     "\n"
     "Exit status: 0 ok, 1 some configuration failed (the rest is written), 2 usage error,\n"
-    "3 the workload cannot be loaded, 4 this machine cannot run it (interpreter, harness,\n"
-    "output directory), 128+N stopped by signal N (results so far are written).\n"
+    "3 the workload cannot be loaded (or has no tasks), 4 this machine cannot run it\n"
+    "(interpreter, harness, output directory unwritable or in use), 5 no recommendation (every\n"
+    "run failed), 128+N stopped by signal N (results so far are written).\n"
     "compare: 0 no significant slowdown, 1 some configuration slower, 2 usage error, 4 a file\n"
     "cannot be read.\n";
 
