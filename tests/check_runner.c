@@ -640,6 +640,50 @@ START_TEST(test_zygote_output_in_logs)
 }
 END_TEST
 
+/* A run forked from the zygote that cannot take the descriptors it was sent says why in its own
+ * stderr log, the file an error names (before the hand-over, fd 2 is the zygote's /dev/null), and
+ * on the control fd where it has one, then exits 6. The hand-over is driven directly: the control
+ * descriptor given is one that is not open. */
+START_TEST(test_zygote_handover_failure_in_log)
+{
+    char path[PATH_MAX], dir[PATH_MAX], fd_s[16];
+    snprintf(path, sizeof(path), "%s/handover.stderr", log_dir);
+    snprintf(dir, sizeof(dir), "%s", harness);
+    char *slash = strrchr(dir, '/');
+    if (slash != NULL)
+        *slash = '\0';
+    else
+        snprintf(dir, sizeof(dir), ".");
+    int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC, 0644); /* inherited by the interpreter */
+    ck_assert_int_ge(fd, 0);
+    snprintf(fd_s, sizeof(fd_s), "%d", fd);
+    const char *code = "import sys; sys.path.insert(0, sys.argv[1]); import harness; "
+                       "harness._become_run({}, [int(x) for x in sys.argv[2:]])";
+    pid_t pid = fork();
+    ck_assert_int_ge(pid, 0);
+    if (pid == 0) {
+        int devnull = open("/dev/null", O_RDWR);
+        dup2(devnull, 0);
+        dup2(devnull, 1);
+        dup2(devnull, 2);
+        execl(py.executable, py.executable, "-c", code, dir, "1000", fd_s, fd_s, fd_s, fd_s,
+              (char *)NULL);
+        _exit(127);
+    }
+    close(fd);
+    int st;
+    ck_assert_int_eq(waitpid(pid, &st, 0), pid);
+    char *text = util_read_file(path, NULL);
+    ck_assert_ptr_nonnull(text);
+    ck_assert_msg(WIFEXITED(st) && WEXITSTATUS(st) == 6, "status 0x%x; the run's stderr: %s", st,
+                  text);
+    ck_assert_msg(strstr(text, "the warm interpreter could not become the run") &&
+                      strstr(text, "Bad file descriptor"),
+                  "the run's stderr does not say why: '%s'", text);
+    free(text);
+}
+END_TEST
+
 /* Every fault a run can end in is told apart as well when the run was forked from the zygote:
  * the exit status, the signal and the error lines come from the run, not from the zygote. */
 START_TEST(test_zygote_fault_statuses)
@@ -768,6 +812,7 @@ Suite *runner_suite(void)
     tcase_add_loop_test(tc, test_zygote_runs, 0, sizeof(zygote_cases) / sizeof(zygote_cases[0]));
     tcase_add_test(tc, test_zygote_serves_many_runs);
     tcase_add_test(tc, test_zygote_output_in_logs);
+    tcase_add_test(tc, test_zygote_handover_failure_in_log);
     tcase_add_loop_test(tc, test_zygote_faults_kill_tree, 0,
                         sizeof(zygote_fault_cases) / sizeof(zygote_fault_cases[0]));
     tcase_add_loop_test(tc, test_zygote_fault_statuses, 0,
