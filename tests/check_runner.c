@@ -684,6 +684,40 @@ START_TEST(test_zygote_handover_failure_in_log)
 }
 END_TEST
 
+/* Every log file a run's error names exists, even where the run wrote nothing to it, whether the
+ * run was forked from the zygote or started its own interpreter: worker_exit.py ends the harness
+ * with os._exit(7) and segfault.py kills it, neither printing anything first. */
+static const char *const silent_crashes[] = {"worker_exit.py", "segfault.py"};
+
+START_TEST(test_named_logs_exist)
+{
+    for (int warm = 0; warm < 2; warm++) {
+        /* No log of an earlier run under the same name may stand in for this run's. */
+        char cmd[PATH_MAX + 16];
+        snprintf(cmd, sizeof(cmd), "rm -f %s/*", log_dir);
+        ck_assert_int_eq(system(cmd), 0);
+        runner_zygote *zy = warm ? start_zygote() : NULL;
+        run_result r;
+        if (warm)
+            run_from(zy, silent_crashes[_i], MODE_THREADS, 2, NULL, 60, 0, &r);
+        else
+            run(silent_crashes[_i], MODE_THREADS, 2, NULL, 60, 0, &r);
+        ck_assert_msg(r.status == RUN_CRASHED, "%s: status %s: %s", silent_crashes[_i],
+                      results_status_name(r.status), r.error);
+        for (const char *p = strstr(r.error, log_dir); p != NULL; p = strstr(p + 1, log_dir)) {
+            char path[PATH_MAX];
+            size_t n = strcspn(p, " )\n,;'\"");
+            snprintf(path, sizeof(path), "%.*s", (int)n, p);
+            ck_assert_msg(access(path, R_OK) == 0, "%s (%s): the error names %s, which is missing",
+                          silent_crashes[_i], warm ? "zygote" : "fresh", path);
+        }
+        results_run_free(&r);
+        if (warm)
+            stop_zygote(zy);
+    }
+}
+END_TEST
+
 /* Every fault a run can end in is told apart as well when the run was forked from the zygote:
  * the exit status, the signal and the error lines come from the run, not from the zygote. */
 START_TEST(test_zygote_fault_statuses)
@@ -813,6 +847,8 @@ Suite *runner_suite(void)
     tcase_add_test(tc, test_zygote_serves_many_runs);
     tcase_add_test(tc, test_zygote_output_in_logs);
     tcase_add_test(tc, test_zygote_handover_failure_in_log);
+    tcase_add_loop_test(tc, test_named_logs_exist, 0,
+                        sizeof(silent_crashes) / sizeof(silent_crashes[0]));
     tcase_add_loop_test(tc, test_zygote_faults_kill_tree, 0,
                         sizeof(zygote_fault_cases) / sizeof(zygote_fault_cases[0]));
     tcase_add_loop_test(tc, test_zygote_fault_statuses, 0,
