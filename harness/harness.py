@@ -940,6 +940,10 @@ def _recv_request(sock):
     for level, kind, data in anc:
         if level == socket.SOL_SOCKET and kind == socket.SCM_RIGHTS:
             fds.frombytes(data[:len(data) - (len(data) % fds.itemsize)])
+    if not hasattr(socket, "MSG_CMSG_CLOEXEC"):
+        # PyPy's socket module lacks the flag: the same, a moment later (nothing execs here).
+        for fd in fds:
+            os.set_inheritable(fd, False)
     if not msg:
         for fd in fds:
             os.close(fd)
@@ -1006,39 +1010,76 @@ def zygote(fd):
 
 
 def _become_run(req, fds):
-    """The descriptors and environment a started harness gets (docs/protocol.md), then the run."""
-    import fcntl
-    high = [fcntl.fcntl(f, fcntl.F_DUPFD_CLOEXEC, 100) for f in fds]
-    for f in fds:
-        os.close(f)
-    ctl, go, sync, out, err = high
-    null = os.open(os.devnull, os.O_RDONLY)
-    os.dup2(null, 0)
-    os.close(null)
-    os.dup2(out, 1)
-    os.dup2(err, 2)
-    os.dup2(ctl, 3)
-    os.dup2(go, 4)
-    # Until the runner has bound this process and attached its counters, nothing runs.
+    """The descriptors and environment a started harness gets (docs/protocol.md), then the run.
+    The run's stderr is fd 2 before anything else can fail, so that whatever goes wrong lands in
+    the log file the runner names; a failure of the hand-over itself says so there and on the
+    control fd, and exits EXIT_INTERNAL."""
+    err = fds[4]
+    ctl = None
     try:
-        got = os.read(sync, 1)
-    except OSError:
-        got = b""
-    if not got:
-        os._exit(126)
-    # Every other descriptor goes (the zygote's socket included), as before an exec.
-    for name in os.listdir("/proc/self/fd"):
-        if int(name) >= 5:
-            try:
-                os.close(int(name))
-            except OSError:
-                pass
-    for key, value in (req.get("env") or {}).items():
-        os.environ[key] = value
-    argv = list(req.get("argv") or [])
-    sys.argv[1:] = argv
+        # Out of the way of fds 0-4 first, so that the dup2s below never clobber each other.
+        high = [_dup_above(f, 5) for f in fds]
+        for f in fds:
+            os.close(f)
+        ctl, go, sync, out, err = high
+        os.dup2(err, 2)
+        err = 2
+        os.dup2(out, 1)
+        null = os.open(os.devnull, os.O_RDONLY)
+        os.dup2(null, 0)
+        os.close(null)
+        os.dup2(ctl, 3)
+        ctl = 3
+        os.dup2(go, 4)
+        # Until the runner has bound this process and attached its counters, nothing runs.
+        try:
+            got = os.read(sync, 1)
+        except OSError:
+            got = b""
+        if not got:
+            os._exit(126)
+        # Every other descriptor goes (the zygote's socket included), as before an exec.
+        for name in os.listdir("/proc/self/fd"):
+            if int(name) >= 5:
+                try:
+                    os.close(int(name))
+                except OSError:
+                    pass
+        for key, value in (req.get("env") or {}).items():
+            os.environ[key] = value
+        argv = list(req.get("argv") or [])
+        sys.argv[1:] = argv
+    except BaseException as exc:
+        _handover_failed(exc, err, ctl)
     main(argv)
     _exit(EXIT_OK)
+
+
+def _dup_above(fd, lowest):
+    """A non-inheritable copy of fd numbered lowest or above. F_DUPFD and then the flag, not
+    F_DUPFD_CLOEXEC: PyPy's fcntl module (7.3, Python 3.9) has no such name."""
+    import fcntl
+    new = fcntl.fcntl(fd, fcntl.F_DUPFD, lowest)
+    os.set_inheritable(new, False)
+    return new
+
+
+def _handover_failed(exc, err_fd, ctl_fd):
+    """A forked run could not take its descriptors: the whole traceback (the harness's own frames
+    are the interesting ones) to the run's stderr, an `error` line where the control fd is
+    already in place, exit EXIT_INTERNAL."""
+    import traceback
+    text = "".join(traceback.format_exception(type(exc), exc, exc.__traceback__))
+    text = text[-TRACEBACK_CHARS:]
+    message = "harness: the warm interpreter could not become the run: " + _exception_line(exc)
+    try:
+        os.write(err_fd, ("concur %s\n%s" % (message, text)).encode())
+    except OSError:
+        pass
+    if ctl_fd is not None:
+        _Channel(ctl_fd).send({"ev": "error", "kind": "internal", "message": message,
+                               "traceback": text})
+    os._exit(EXIT_INTERNAL)
 
 
 def _refuse_old_python(argv):

@@ -1312,7 +1312,9 @@ cleanup:
             close(fds[i]);
     if (env->log_dir && c.pid > 0) {
         drop_if_empty(env->log_dir, logname[0]);
-        drop_if_empty(env->log_dir, logname[1]);
+        /* An error that sends the reader to the stderr log finds it, empty or not. */
+        if (strstr(out->error, logname[1]) == NULL)
+            drop_if_empty(env->log_dir, logname[1]);
     }
     free(x.line);
     remove_dir(dir);

@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/prctl.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -315,6 +316,69 @@ START_TEST(test_run_fresh_interpreter)
 }
 END_TEST
 
+/* PyPy on the default path: every run forks from a warm PyPy interpreter (each worker's setup()
+ * says so in the run's own stderr log), single and both pools succeed, results.json records PyPy,
+ * and no process of the run outlives concur (this test is their subreaper once concur exits). */
+START_TEST(test_run_pypy_warm)
+{
+    const char *pypy = "/usr/bin/pypy3";
+    if (access(pypy, X_OK) != 0)
+        SKIP_TEST("%s is not installed ('make deps' installs Debian's pypy3)", pypy);
+    ck_assert_int_eq(prctl(PR_SET_CHILD_SUBREAPER, 1), 0);
+    char out[PATH_MAX];
+    snprintf(out, sizeof(out), "%s/pypy", tmp);
+    const char *args[] = {"run", fixture("how_started.py"), "--python", pypy, "--fixed",
+                          "--repeat", "1", "--workers", "2", "--out", out, "--json", "-q", NULL};
+    outcome r;
+    cJSON *j = run_json_ok(args, &r);
+    ck_assert_int_eq(count_own_children(), 0);
+    ck_assert(cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(j, "complete")));
+    ck_assert(cJSON_IsFalse(cJSON_GetObjectItemCaseSensitive(
+        cJSON_GetObjectItemCaseSensitive(j, "options"), "fresh_interpreter")));
+    const cJSON *python = cJSON_GetObjectItemCaseSensitive(
+        cJSON_GetObjectItemCaseSensitive(j, "machine"), "python");
+    const cJSON *impl = cJSON_GetObjectItemCaseSensitive(python, "implementation");
+    ck_assert_msg(cJSON_IsString(impl), "machine.python.implementation missing");
+    ck_assert_str_eq(impl->valuestring, "pypy");
+
+    /* single x1, threads x2, processes x2: one run each, all of them ok. */
+    const char *modes[] = {"single", "threads", "processes"};
+    bool seen[3] = {false, false, false};
+    const cJSON *runs = cJSON_GetObjectItemCaseSensitive(j, "runs"), *run;
+    ck_assert_int_eq(cJSON_GetArraySize(runs), 3);
+    cJSON_ArrayForEach(run, runs)
+    {
+        const char *mode = cJSON_GetObjectItemCaseSensitive(run, "mode")->valuestring;
+        int workers = cJSON_GetObjectItemCaseSensitive(run, "workers")->valueint;
+        int repeat = cJSON_GetObjectItemCaseSensitive(run, "repeat")->valueint;
+        const cJSON *error = cJSON_GetObjectItemCaseSensitive(run, "error");
+        ck_assert_msg(!strcmp(cJSON_GetObjectItemCaseSensitive(run, "status")->valuestring, "ok"),
+                      "%s x%d: %s", mode, workers,
+                      cJSON_IsString(error) ? error->valuestring : "not ok");
+        ck_assert_int_eq(cJSON_GetObjectItemCaseSensitive(run, "tasks_ok")->valueint, 8);
+        for (int m = 0; m < 3; m++)
+            if (!strcmp(mode, modes[m])) {
+                ck_assert_int_eq(workers, m == 0 ? 1 : 2);
+                seen[m] = true;
+            }
+        /* The run's stderr is the log file concur names for it. */
+        char path[PATH_MAX];
+        snprintf(path, sizeof(path), "%s/logs/%s-%d-r%d.stderr", out, mode, workers, repeat);
+        char *log = util_read_file(path, NULL);
+        ck_assert_msg(log != NULL, "%s x%d: no %s", mode, workers, path);
+        ck_assert_msg(strstr(log, "how_started: pypy, forked from the warm interpreter") &&
+                          !strstr(log, "started for this run"),
+                      "%s x%d did not run forked from a warm PyPy; its stderr: %.500s", mode,
+                      workers, log);
+        free(log);
+    }
+    for (int m = 0; m < 3; m++)
+        ck_assert_msg(seen[m], "no %s run", modes[m]);
+    cJSON_Delete(j);
+    outcome_free(&r);
+}
+END_TEST
+
 /* --sample K: every run measures K tasks spread over the job, scaled to the whole of it. */
 START_TEST(test_run_sample)
 {
@@ -616,6 +680,7 @@ Suite *cli_suite(void)
     tcase_add_test(tc, test_run_end_to_end_json);
     tcase_add_test(tc, test_run_fixed);
     tcase_add_test(tc, test_run_fresh_interpreter);
+    tcase_add_test(tc, test_run_pypy_warm);
     tcase_add_test(tc, test_run_sample);
     tcase_add_test(tc, test_run_sample_chunks);
     tcase_add_test(tc, test_run_budget);

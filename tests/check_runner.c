@@ -640,6 +640,84 @@ START_TEST(test_zygote_output_in_logs)
 }
 END_TEST
 
+/* A run forked from the zygote that cannot take the descriptors it was sent says why in its own
+ * stderr log, the file an error names (before the hand-over, fd 2 is the zygote's /dev/null), and
+ * on the control fd where it has one, then exits 6. The hand-over is driven directly: the control
+ * descriptor given is one that is not open. */
+START_TEST(test_zygote_handover_failure_in_log)
+{
+    char path[PATH_MAX], dir[PATH_MAX], fd_s[16];
+    snprintf(path, sizeof(path), "%s/handover.stderr", log_dir);
+    snprintf(dir, sizeof(dir), "%s", harness);
+    char *slash = strrchr(dir, '/');
+    if (slash != NULL)
+        *slash = '\0';
+    else
+        snprintf(dir, sizeof(dir), ".");
+    int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC, 0644); /* inherited by the interpreter */
+    ck_assert_int_ge(fd, 0);
+    snprintf(fd_s, sizeof(fd_s), "%d", fd);
+    const char *code = "import sys; sys.path.insert(0, sys.argv[1]); import harness; "
+                       "harness._become_run({}, [int(x) for x in sys.argv[2:]])";
+    pid_t pid = fork();
+    ck_assert_int_ge(pid, 0);
+    if (pid == 0) {
+        int devnull = open("/dev/null", O_RDWR);
+        dup2(devnull, 0);
+        dup2(devnull, 1);
+        dup2(devnull, 2);
+        execl(py.executable, py.executable, "-c", code, dir, "1000", fd_s, fd_s, fd_s, fd_s,
+              (char *)NULL);
+        _exit(127);
+    }
+    close(fd);
+    int st;
+    ck_assert_int_eq(waitpid(pid, &st, 0), pid);
+    char *text = util_read_file(path, NULL);
+    ck_assert_ptr_nonnull(text);
+    ck_assert_msg(WIFEXITED(st) && WEXITSTATUS(st) == 6, "status 0x%x; the run's stderr: %s", st,
+                  text);
+    ck_assert_msg(strstr(text, "the warm interpreter could not become the run") &&
+                      strstr(text, "Bad file descriptor"),
+                  "the run's stderr does not say why: '%s'", text);
+    free(text);
+}
+END_TEST
+
+/* Every log file a run's error names exists, even where the run wrote nothing to it, whether the
+ * run was forked from the zygote or started its own interpreter: worker_exit.py ends the harness
+ * with os._exit(7) and segfault.py kills it, neither printing anything first. */
+static const char *const silent_crashes[] = {"worker_exit.py", "segfault.py"};
+
+START_TEST(test_named_logs_exist)
+{
+    for (int warm = 0; warm < 2; warm++) {
+        /* No log of an earlier run under the same name may stand in for this run's. */
+        char cmd[PATH_MAX + 16];
+        snprintf(cmd, sizeof(cmd), "rm -f %s/*", log_dir);
+        ck_assert_int_eq(system(cmd), 0);
+        runner_zygote *zy = warm ? start_zygote() : NULL;
+        run_result r;
+        if (warm)
+            run_from(zy, silent_crashes[_i], MODE_THREADS, 2, NULL, 60, 0, &r);
+        else
+            run(silent_crashes[_i], MODE_THREADS, 2, NULL, 60, 0, &r);
+        ck_assert_msg(r.status == RUN_CRASHED, "%s: status %s: %s", silent_crashes[_i],
+                      results_status_name(r.status), r.error);
+        for (const char *p = strstr(r.error, log_dir); p != NULL; p = strstr(p + 1, log_dir)) {
+            char path[PATH_MAX];
+            size_t n = strcspn(p, " )\n,;'\"");
+            snprintf(path, sizeof(path), "%.*s", (int)n, p);
+            ck_assert_msg(access(path, R_OK) == 0, "%s (%s): the error names %s, which is missing",
+                          silent_crashes[_i], warm ? "zygote" : "fresh", path);
+        }
+        results_run_free(&r);
+        if (warm)
+            stop_zygote(zy);
+    }
+}
+END_TEST
+
 /* Every fault a run can end in is told apart as well when the run was forked from the zygote:
  * the exit status, the signal and the error lines come from the run, not from the zygote. */
 START_TEST(test_zygote_fault_statuses)
@@ -768,6 +846,9 @@ Suite *runner_suite(void)
     tcase_add_loop_test(tc, test_zygote_runs, 0, sizeof(zygote_cases) / sizeof(zygote_cases[0]));
     tcase_add_test(tc, test_zygote_serves_many_runs);
     tcase_add_test(tc, test_zygote_output_in_logs);
+    tcase_add_test(tc, test_zygote_handover_failure_in_log);
+    tcase_add_loop_test(tc, test_named_logs_exist, 0,
+                        sizeof(silent_crashes) / sizeof(silent_crashes[0]));
     tcase_add_loop_test(tc, test_zygote_faults_kill_tree, 0,
                         sizeof(zygote_fault_cases) / sizeof(zygote_fault_cases[0]));
     tcase_add_loop_test(tc, test_zygote_fault_statuses, 0,
