@@ -1,4 +1,9 @@
-/* measure.h - the measuring strategy: which runs to make, in which order, and when to stop.
+/* measure.h - the measuring layer: a session (measure/session.c) and its strategy
+ * (measure/strategy.c).
+ *
+ * A session is one `concur run` or `concur classify` from the workload's spec to results.json:
+ * the output directory (locked), the probe, the counters, the capacity probe, the warm
+ * interpreter, the strategy, and the final results.json and reports, written on every way out.
  *
  * Given a plan (plan.h) and a way to make one run, measure_strategy makes the warm-up, the runs
  * of single, each pool's sweep (2, 4, ... workers while a step gains), the repeats until the
@@ -11,6 +16,9 @@
 
 #include <stdbool.h>
 
+#include <limits.h>
+
+#include "concur/counters.h"
 #include "concur/plan.h"
 #include "concur/results.h"
 #include "concur/runner.h"
@@ -33,10 +41,25 @@ typedef struct {
 typedef int (*measure_run_fn)(void *ctx, const runner_env *env, run_mode mode, int workers,
                               int repeat, run_result *out);
 
+/* What the strategy tells whoever shows its progress (the CLI's terminal lines); NULL members
+ * and a NULL observer are silent. */
+typedef struct {
+    /* A run is about to start: its configuration, repeat number and the total of its repeats
+     * (0: not known in advance); done runs of total (0: not known) so far, after elapsed_s. */
+    void (*run_starting)(void *ctx, run_mode mode, int workers, int rep, int repeat_total,
+                         int done, int total, double elapsed_s);
+    /* A run ended and is stored: the i-th of total (0: not known in advance). */
+    void (*run_done)(void *ctx, const run_result *r, int i, int total, int repeat_total);
+    /* A decision worth a line (why the strategy does what it does next), or a warning. */
+    void (*note)(void *ctx, bool warning, const char *text);
+    void *ctx;
+} measure_observer;
+
 typedef struct {
     measure_run_fn run;
     void *ctx;
     const char *json_path; /* results.json, rewritten after every run; NULL: not written */
+    const measure_observer *obs;
 } measure_io;
 
 /* How the strategy ended. */
@@ -59,6 +82,35 @@ int measure_run_ceiling(const plan *p, const measure_options *o);
 /* Runs the strategy for p on env, filling res (runs, plan entries, budget_reached). */
 void measure_strategy(results *res, const plan *p, const runner_env *env,
                       const measure_options *o, const measure_io *io, measure_outcome *out);
+
+/* One session's options: what to run, where, and the strategy's options. */
+typedef struct {
+    const char *workload;      /* a .py path or package.module:function */
+    const char *python;        /* the interpreter as the user named it */
+    const char *out_dir;       /* NULL: reports/NAME-UTCTIME */
+    const char *start_method;  /* NULL: the interpreter's default */
+    unsigned modes;            /* MODE_BIT mask */
+    int workers[PLAN_MAX_WORKERS];
+    int nworkers;              /* 0: the sweep chooses */
+    double timeout_s;          /* per run; 0: none */
+    counters_level counters_max;
+    bool fresh;                /* --fresh-interpreter */
+    int chunksize;             /* --chunksize; 0: concur's choice */
+    measure_options m;
+} session_options;
+
+/* How a session ended, for the command that shows it. */
+typedef struct {
+    results res;               /* everything measured (session_outcome_free frees it) */
+    char out_dir[PATH_MAX];
+    char json_path[PATH_MAX];
+    bool measured;             /* false: it ended before the strategy (results.json says why) */
+    bool reports;              /* report.md and report.html were written */
+} session_outcome;
+
+/* Runs a whole session. Returns its exit code (concur.h), with out filled either way. */
+int measure_session(const session_options *o, const measure_observer *obs, session_outcome *out);
+void session_outcome_free(session_outcome *out);
 
 /* Summarises, classifies and advises res, then writes it to path atomically. Returns 0, or -1
  * with the reason logged. */

@@ -3,6 +3,7 @@
 #include "concur/measure.h"
 
 #include <errno.h>
+#include <stdarg.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -16,31 +17,6 @@
 #include "concur/stats.h"
 #include "concur/util.h"
 
-/* "[ 3/15] threads   x2   run 1/3   0.512 s  cpu 0.50", or without the totals where they are not
- * known in advance (0); a sample's run says how many tasks it measured. */
-static void progress_line(int i, int total, const run_result *r, int repeat_total)
-{
-    char head[32], rep[24], sample[48] = "";
-    if (total > 0)
-        util_fmt(head, sizeof(head), "[%*d/%d]", total >= 100 ? 3 : total >= 10 ? 2 : 1, i, total);
-    else
-        util_fmt(head, sizeof(head), "[%2d]", i);
-    if (r->warmup)
-        util_fmt(rep, sizeof(rep), "warm-up");
-    else if (repeat_total > 0)
-        util_fmt(rep, sizeof(rep), "run %d/%d", r->repeat, repeat_total);
-    else
-        util_fmt(rep, sizeof(rep), "run %d", r->repeat);
-    if (r->sample_of > 0)
-        util_fmt(sample, sizeof(sample), "  (%d of %d tasks)", r->tasks, r->sample_of);
-    if (r->status == RUN_OK || r->status == RUN_TASKS_FAILED)
-        log_info("%s %-9s x%-3d %-9s %8.3f s  cpu %.2f%s%s", head, plan_mode_name(r->mode),
-                 r->workers, rep, r->wall_s, r->cpu_utilization, sample,
-                 r->status == RUN_TASKS_FAILED ? "  (some tasks raised)" : "");
-    else
-        log_info("%s %-9s x%-3d %-9s %s: %s", head, plan_mode_name(r->mode), r->workers, rep,
-                 results_status_name(r->status), r->error);
-}
 
 /* A run that measured nothing of the job: it failed, or every one of its tasks raised. A run
  * whose tasks partly raised is data (results_run_counts): its wall time stands. */
@@ -51,23 +27,6 @@ static bool run_failed_hard(const run_result *r)
     return r->status != RUN_OK;
 }
 
-/* Runs much shorter than this are dominated by start-up and by the machine's noise. */
-#define SHORT_RUN_S 0.25
-
-/* Says so when the baseline is too short to time well, with the task count that would make it
- * about a second, from the time just measured. */
-static void warn_if_short(results *res)
-{
-    results_summarize(res);
-    const config_summary *s = results_find_summary(res, MODE_SINGLE, 1);
-    if (s == NULL || !(s->wall_s > 0) || s->wall_s >= SHORT_RUN_S)
-        return;
-    double per_task = s->wall_s / res->workload.tasks;
-    long suggest = (long)ceil(1.0 / per_task);
-    log_warn("one pass over %d tasks takes only %.3f s: start-up and noise weigh heavily at that "
-             "length; --tasks %ld would take about 1 s",
-             res->workload.tasks, s->wall_s, suggest);
-}
 
 
 
@@ -85,7 +44,6 @@ typedef struct {
     int total_runs, done;     /* total_runs 0: not known in advance (adaptive) */
     int total_configs, configs_done;
     int failed_configs;
-    bool status_shown; /* a live status line is on the terminal and must be cleared */
     plan_repeat_rule rule;
     double pass_s;     /* one pass over every task on one thread, from the warm-up (NAN: unknown) */
     double task_cv;    /* coefficient of variation of the tasks' wall times in single runs */
@@ -97,6 +55,40 @@ typedef struct {
     } shrunk[16];
     int nshrunk;
 } session;
+
+/* A line for whoever shows the progress: a decision and why, or a warning. */
+static void note(const session *ss, bool warning, const char *fmt, ...) CONCUR_PRINTF(3, 4);
+static void note(const session *ss, bool warning, const char *fmt, ...)
+{
+    const measure_observer *obs = ss->io->obs;
+    if (!obs || !obs->note)
+        return;
+    char text[1024];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(text, sizeof(text), fmt, ap);
+    va_end(ap);
+    obs->note(obs->ctx, warning, text);
+}
+
+/* Runs much shorter than this are dominated by start-up and by the machine's noise. */
+#define SHORT_RUN_S 0.25
+
+/* Says so when the baseline is too short to time well, with the task count that would make it
+ * about a second, from the time just measured. */
+static void warn_if_short(const session *ss)
+{
+    results *res = ss->res;
+    results_summarize(res);
+    const config_summary *s = results_find_summary(res, MODE_SINGLE, 1);
+    if (s == NULL || !(s->wall_s > 0) || s->wall_s >= SHORT_RUN_S)
+        return;
+    double per_task = s->wall_s / res->workload.tasks;
+    long suggest = (long)ceil(1.0 / per_task);
+    note(ss, true, "one pass over %d tasks takes only %.3f s: start-up and noise weigh heavily at that "
+             "length; --tasks %ld would take about 1 s",
+             res->workload.tasks, s->wall_s, suggest);
+}
 
 /* Tasks per run for cfg after a slow run of it; 0: as plan_sample_tasks says. A thread pool keeps
  * its sample: its cost per task grows with the tasks queued (tiny_tasks, 2 threads: 60 us a task
@@ -118,39 +110,6 @@ static int shrunk_tasks(const session *ss, plan_config cfg, bool variant)
             if (ss->shrunk[i].cfg.mode == MODE_THREADS && ss->shrunk[i].cfg.workers == cfg.workers)
                 return ss->shrunk[i].tasks;
     return 0;
-}
-
-/* On a terminal, one line that the next one overwrites: which configuration, how long so far, and
- * about how long is left (the runs so far took this long on average). */
-static bool progress_live(void)
-{
-    return log_get_level() >= LOG_NORMAL && isatty(STDERR_FILENO);
-}
-
-static void progress_status(session *ss, const plan_config *cfg, int rep, int repeat)
-{
-    if (!progress_live())
-        return;
-    double elapsed = util_now() - ss->t0;
-    char left[64] = "";
-    if (ss->deadline > 0)
-        util_fmt(left, sizeof(left), " of a %.0f s budget", ss->o->budget_s);
-    else if (ss->done > 0 && ss->total_runs > 0)
-        util_fmt(left, sizeof(left), ", about %.0f s left",
-                 elapsed / ss->done * (ss->total_runs - ss->done));
-    char of[32] = "";
-    if (repeat > 0)
-        util_fmt(of, sizeof(of), "/%d", repeat);
-    fprintf(stderr, "\r\033[K  %s x%d, run %d%s; %.0f s elapsed%s", plan_mode_name(cfg->mode),
-            cfg->workers, rep, of, elapsed, left);
-    ss->status_shown = true;
-}
-
-static void progress_clear_line(session *ss)
-{
-    if (ss->status_shown)
-        fprintf(stderr, "\r\033[K");
-    ss->status_shown = false;
 }
 
 /* Whether a run expected to take est seconds still fits the budget. */
@@ -262,7 +221,10 @@ static const run_result *run_once(session *ss, const runner_env *base, plan_conf
         if (env.timeout_s <= 0 || left < env.timeout_s)
             env.timeout_s = left;
     }
-    progress_status(ss, &cfg, rep, repeat_total);
+    const measure_observer *obs = ss->io->obs;
+    if (obs && obs->run_starting)
+        obs->run_starting(obs->ctx, cfg.mode, cfg.workers, rep, repeat_total, ss->done,
+                          ss->total_runs, util_now() - ss->t0);
     run_result r;
     ss->io->run(ss->io->ctx, &env, cfg.mode, cfg.workers, rep, &r);
     r.warmup = warmup;
@@ -280,8 +242,9 @@ static const run_result *run_once(session *ss, const runner_env *base, plan_conf
     results_add_run(ss->res, &r);
     results_run_free(&r);
     const run_result *stored = &ss->res->runs[ss->res->nruns - 1];
-    progress_clear_line(ss);
-    progress_line(++ss->done, ss->total_runs, stored, repeat_total);
+    ++ss->done;
+    if (obs && obs->run_done)
+        obs->run_done(obs->ctx, stored, ss->done, ss->total_runs, repeat_total);
     if (ss->io->json_path && measure_write_results(ss->res, ss->io->json_path,
                                                    ss->o->target_cores) < 0)
         ss->write_failed = true; /* said at once; measuring on would keep nothing */
@@ -346,7 +309,7 @@ static void measure_config(session *ss, const runner_env *env, plan_config cfg, 
         if (run_failed_hard(stored)) {
             if (stored->status != RUN_INTERRUPTED && !ss->res->budget_reached) {
                 ss->failed_configs++;
-                log_info("        not running %s x%d again: it failed", plan_mode_name(cfg.mode),
+                note(ss, false, "not running %s x%d again: it failed", plan_mode_name(cfg.mode),
                          cfg.workers);
             }
             failed = true;
@@ -363,7 +326,7 @@ static void measure_config(session *ss, const runner_env *env, plan_config cfg, 
             double q = (double)k / stored->tasks;
             if (q > 1.5 || q < 1.0 / 1.5) {
                 char was[32], now[32];
-                log_info("        one pass takes about %s, not %s: later runs measure %d tasks",
+                note(ss, false, "one pass takes about %s, not %s: later runs measure %d tasks",
                          util_fmt_seconds(now, sizeof(now), pass),
                          util_fmt_seconds(was, sizeof(was), ss->pass_s), k);
                 for (int i = 0; i < ss->res->nplan; i++)
@@ -395,7 +358,7 @@ static void measure_config(session *ss, const runner_env *env, plan_config cfg, 
                 if (at == ss->nshrunk)
                     ss->nshrunk++;
                 if (cfg.mode == MODE_PROCESSES)
-                    log_info("        %s x%d took %.2f s for %d tasks: its next runs measure %d",
+                    note(ss, false, "%s x%d took %.2f s for %d tasks: its next runs measure %d",
                              plan_mode_name(cfg.mode), cfg.workers, stored->wall_s,
                              stored->tasks, k);
             }
@@ -484,7 +447,7 @@ static void warm_up(session *ss, const runner_env *base)
                      runner_zygote_alive(base->zygote) ? "" : "the interpreter, ",
                      util_fmt_seconds((char[32]){0}, 32, w->task_wall.median), tasks, pass, sample,
                      first);
-    log_info("        warm-up: one pass would take about %s; %s", pass, sample);
+    note(ss, false, "warm-up: one pass would take about %s; %s", pass, sample);
 }
 
 /* More runs of a configuration continue its repeat numbers: the next one. */
@@ -564,7 +527,7 @@ static void sweep_mode(session *ss, const runner_env *env, run_mode mode)
             if (more->runs_ok >= ss->rule.max_runs)
                 break;
             plan_config cfg = {more->mode, more->workers};
-            log_info("        %s x%d: %.2fx after %.2fx, within the noise so far: one more run of "
+            note(ss, false, "%s x%d: %.2fx after %.2fx, within the noise so far: one more run of "
                      "%s x%d", plan_mode_name(mode), n, step.speedup, step.prev_speedup,
                      plan_mode_name(cfg.mode), cfg.workers);
             const run_result *x = run_once(ss, env, cfg,
@@ -586,7 +549,7 @@ static void sweep_mode(session *ss, const runner_env *env, run_mode mode)
         if (next == 0)
             results_add_plan(res, PLAN_STOPPED, mode, n, "%s", why);
         else
-            log_info("        %s", why);
+            note(ss, false, "%s", why);
         before_cfg = (plan_config){mode, n};
         n = next;
     }
@@ -672,7 +635,7 @@ static void measure_sweep(session *ss, const runner_env *env)
                 if (ncv > 0)
                     ss->task_cv = stats_median(cv, ncv);
                 if (o->tasks == 0 && !(ss->pass_s > PLAN_SAMPLE_WHOLE_S))
-                    warn_if_short(res);
+                    warn_if_short(ss);
             }
         }
         /* Threads too few to tell whether the job holds the GIL: the count that can tell. */
@@ -683,7 +646,7 @@ static void measure_sweep(session *ss, const runner_env *env)
             int more = classify_more_threads(res);
             if (more > 0 && more <= res->workload.tasks &&
                 !results_find_summary(res, MODE_THREADS, more)) {
-                log_info("        the threads measured cannot tell whether the job holds the "
+                note(ss, false, "the threads measured cannot tell whether the job holds the "
                          "GIL: trying %d", more);
                 measure_config(ss, env, (plan_config){MODE_THREADS, more}, 1,
                                o->repeat_given ? o->repeat : 0, NULL);
@@ -707,7 +670,7 @@ static void measure_followups(session *ss, const runner_env *env)
             break;
         for (int i = 0; i < nf && !stop_measuring(ss); i++) {
             if (i == 0 || strcmp(f[i].why, f[i - 1].why) != 0)
-                log_info("        %s", f[i].why);
+                note(ss, false, "%s", f[i].why);
             runner_env v = *env;
             v.variant = f[i].variant;
             if (f[i].variant) {
@@ -774,7 +737,7 @@ void measure_strategy(results *res, const plan *p, const runner_env *env,
         for (int ci = 0; ci < p->n && !stop_measuring(&ss); ci++) {
             measure_config(&ss, env, p->configs[ci], 1, p->repeat, NULL);
             if (p->configs[ci].mode == MODE_SINGLE && o->tasks == 0)
-                warn_if_short(res);
+                warn_if_short(&ss);
         }
     } else {
         measure_sweep(&ss, env);
