@@ -62,6 +62,7 @@ static int synth_run(void *ctx, const runner_env *env, run_mode mode, int worker
     int tasks = env->tasks > 0 ? env->tasks : 16;
     out->tasks = tasks;
     out->tasks_ok = tasks;
+    out->sample_of = env->sample_of;
     double speed = mode == MODE_SINGLE ? 1.0
                    : mode == MODE_THREADS ? 1.0 + (1.0 - s->gil) * (workers > 2 ? 1 : workers - 1)
                                           : (workers > 2 ? 2.0 : workers) * 0.95;
@@ -116,6 +117,60 @@ static int synth_run(void *ctx, const runner_env *env, run_mode mode, int worker
     return 0;
 }
 
+/* A job of a known shape: each task computes compute_s (holding the GIL or not) and waits wait_s;
+ * a process pool adds ipc_s per task. Wall times follow from the cores, as on a quiet machine. */
+typedef struct {
+    double compute_s, wait_s, ipc_s;
+    bool holds_gil;
+    int cores;
+    unsigned long long seed;
+    double noise;
+    int calls;
+} profile;
+
+static int profile_run(void *ctx, const runner_env *env, run_mode mode, int workers, int repeat,
+                       run_result *out)
+{
+    profile *pr = ctx;
+    synth base = {.seed = pr->seed + (unsigned)pr->calls * 977, .task_s = 0.001};
+    synth_run(&base, env, mode, workers, repeat, out);
+    pr->calls++;
+    int n = out->tasks;
+    double c = pr->compute_s, w = pr->wait_s;
+    int busy = workers < pr->cores ? workers : pr->cores;
+    double wall;
+    if (mode == MODE_SINGLE)
+        wall = n * (c + w);
+    else if (mode == MODE_THREADS && pr->holds_gil)
+        wall = fmax(n * c, n * (c + w) / workers);
+    else
+        wall = fmax(n * c / busy, n * (c + w) / workers);
+    if (mode == MODE_PROCESSES)
+        wall += n * pr->ipc_s / (out->chunksize > 1 ? out->chunksize : 1) / busy + 0.002;
+    double noise = 1.0 + pr->noise * (2.0 * uniform(&base) - 1.0);
+    out->startup_s = mode == MODE_SINGLE ? 0.0 : 0.001;
+    out->teardown_s = 0.0;
+    out->wall_s = out->startup_s + wall * noise;
+    out->harness_s = out->wall_s + 0.02;
+    int nw = mode == MODE_SINGLE ? 1 : workers;
+    out->cpu_s = n * c;
+    out->cpu_utilization = out->cpu_s / (out->wall_s * nw);
+    double walls[256];
+    int k = n < 256 ? n : 256;
+    for (int i = 0; i < k; i++)
+        walls[i] = (c + w) * (mode == MODE_THREADS && pr->holds_gil && workers > 1 ? 1.5 : 1.0);
+    stats_summarize(walls, k, &out->task_wall);
+    /* What the sampler would see of the workers: on a CPU, waiting for the GIL, or waiting. */
+    double run = fmin(1.0, out->cpu_utilization);
+    double gil = mode == MODE_THREADS && pr->holds_gil ? fmax(0.0, 1.0 - run) * (c > w) : 0.0;
+    out->states.counts[TS_RUNNING] = 100 * run;
+    out->states.counts[TS_GIL_WAIT] = 100 * gil;
+    out->states.counts[TS_IO_WAIT] = 100 * (1.0 - run - gil);
+    out->states.total = 100;
+    out->gil_distinguished = true;
+    return 0;
+}
+
 typedef struct {
     results res;
     plan p;
@@ -149,6 +204,23 @@ static void fixture_run(fixture *f, synth *s)
     measure_strategy(&f->res, &f->p, &f->env, &f->o, &io, &f->out);
     ck_assert_int_eq(f->out.runs, s->calls);
     ck_assert_int_eq(f->out.runs, f->res.nruns);
+}
+
+static int max_workers(const results *r, run_mode mode)
+{
+    int most = 0;
+    for (int i = 0; i < r->nruns; i++)
+        if (r->runs[i].mode == mode && !r->runs[i].variant && r->runs[i].workers > most)
+            most = r->runs[i].workers;
+    return most;
+}
+
+static bool measured_variant(const results *r)
+{
+    for (int i = 0; i < r->nruns; i++)
+        if (r->runs[i].variant && r->runs[i].chunksize > 1)
+            return true;
+    return false;
 }
 
 /* Runs of one configuration (warm-up apart). */
@@ -279,6 +351,86 @@ START_TEST(test_run_ceiling)
 }
 END_TEST
 
+/* The sweep's stopping rules, on jobs of known shapes: how far each pool grows, whether the runs
+ * are samples, whether a chunksize is tried. */
+static const struct {
+    const char *job;
+    profile pr;
+    int tasks;
+    int threads_min, threads_max;     /* the largest thread pool measured */
+    int processes_min, processes_max; /* the largest process pool measured */
+    bool chunksize;                   /* a batched process pool measured */
+    bool sampled;                     /* runs measure a sample of the tasks */
+} sweeps[] = {
+    /* Holds the GIL: threads gain nothing, processes stop at the 2 busy cores. */
+    {"cpu-bound, holds the GIL, 2 cores", {.compute_s = 0.004, .holds_gil = true, .cores = 2,
+                                           .ipc_s = 0.00005}, 256, 2, 2, 2, 2, false, true},
+    /* Waits: threads go on past the cores while they gain; processes are no faster than the
+     * threads of their size, and stop. */
+    {"waits, 2 cores", {.compute_s = 0.00005, .wait_s = 0.005, .holds_gil = true, .cores = 2,
+                        .ipc_s = 0.00005}, 128, 16, 256, 2, 2, false, true},
+    /* Releases the GIL on 8 cores: threads grow to the cores, processes stop where they are no
+     * faster than threads. */
+    {"cpu-bound, releases the GIL, 8 cores", {.compute_s = 0.004, .cores = 8, .ipc_s = 0.00005},
+     128, 8, 8, 2, 2, false, true},
+    /* Holds the GIL, with tiny tasks a process pool pays as much for as it computes: a larger
+     * chunksize is tried. */
+    {"tiny tasks, 2 cores", {.compute_s = 0.00005, .holds_gil = true, .cores = 2,
+                             .ipc_s = 0.0001}, 2000, 2, 2, 2, 2, true, false},
+    /* A short job is measured whole. */
+    {"short job, 2 cores", {.compute_s = 0.002, .holds_gil = true, .cores = 2, .ipc_s = 0.00005},
+     32, 2, 2, 2, 2, false, false},
+};
+
+START_TEST(test_sweep_rules)
+{
+    fixture f;
+    fixture_init(&f, sweeps[_i].tasks, sweeps[_i].pr.cores);
+    profile pr = sweeps[_i].pr;
+    pr.seed = 11;
+    pr.noise = 0.01;
+    measure_io io = {.run = profile_run, .ctx = &pr};
+    measure_strategy(&f.res, &f.p, &f.env, &f.o, &io, &f.out);
+    const char *job = sweeps[_i].job;
+    int t = max_workers(&f.res, MODE_THREADS), p = max_workers(&f.res, MODE_PROCESSES);
+    ck_assert_msg(t >= sweeps[_i].threads_min && t <= sweeps[_i].threads_max,
+                  "%s: threads grew to %d", job, t);
+    ck_assert_msg(p >= sweeps[_i].processes_min && p <= sweeps[_i].processes_max,
+                  "%s: processes grew to %d", job, p);
+    ck_assert_msg(measured_variant(&f.res) == sweeps[_i].chunksize, "%s: chunksize %s", job,
+                  measured_variant(&f.res) ? "tried" : "not tried");
+    bool sampled = false;
+    for (int i = 0; i < f.res.nruns; i++)
+        sampled = sampled || (!f.res.runs[i].warmup && f.res.runs[i].sample_of > 0);
+    ck_assert_msg(sampled == sweeps[_i].sampled, "%s: %s", job,
+                  sampled ? "sampled" : "not sampled");
+    ck_assert(f.res.recommendation.made || f.res.nruns > 0);
+    results_free(&f.res);
+}
+END_TEST
+
+/* Repeats: a quiet job's configurations stop at 3 runs; a noisy one's the choice turns on run
+ * again, and no configuration passes the cap. */
+START_TEST(test_repeat_rules)
+{
+    for (int noisy = 0; noisy < 2; noisy++) {
+        fixture f;
+        fixture_init(&f, 64, 2);
+        profile pr = {.compute_s = 0.004, .holds_gil = true, .cores = 2, .ipc_s = 0.00005,
+                      .seed = 5, .noise = noisy ? 0.4 : 0.001};
+        measure_io io = {.run = profile_run, .ctx = &pr};
+        measure_strategy(&f.res, &f.p, &f.env, &f.o, &io, &f.out);
+        int most = max_runs_per_config(&f.res);
+        if (noisy) {
+            ck_assert_int_gt(most, PLAN_MIN_RUNS);
+            ck_assert_int_le(most, PLAN_DEFAULT_MAX_RUNS);
+        } else
+            ck_assert_int_eq(most, PLAN_MIN_RUNS);
+        results_free(&f.res);
+    }
+}
+END_TEST
+
 Suite *measure_suite(void)
 {
     Suite *s = suite_create("measure");
@@ -289,6 +441,8 @@ Suite *measure_suite(void)
     tcase_add_test(tc, test_some_tasks_raising_is_measured_like_success);
     tcase_add_test(tc, test_fixed_repeat_is_exact);
     tcase_add_test(tc, test_run_ceiling);
+    tcase_add_loop_test(tc, test_sweep_rules, 0, (int)(sizeof(sweeps) / sizeof(sweeps[0])));
+    tcase_add_test(tc, test_repeat_rules);
     suite_add_tcase(s, tc);
     return s;
 }
