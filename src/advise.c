@@ -721,31 +721,16 @@ static void explain_single(recommendation *rec, const results *r, const config_s
     }
 }
 
-void advise_recommend(const results *r, int target_cores, recommendation *out)
+/* The headline and the first reasons: what is chosen, and why over the rest. */
+static void explain_choice(recommendation *out, const results *r, const choice *chp,
+                           const config_summary *c, const config_summary *single,
+                           const config_summary *threads)
 {
-    advise_init(out);
-    out->target_cores = target_cores > 0 ? target_cores : 0;
-    const config_summary *single = results_find_summary(r, MODE_SINGLE, 1);
-    choice ch;
-    if (!usable(single) || !choose(r, &ch)) {
-        reason(out, "no recommendation: there is no successful single run, the baseline every "
-                    "speedup is measured against");
-        return;
-    }
-    const config_summary *c = start_method_choice(r, ch.choice);
-    out->made = true;
-    fill_option(&out->choice, c);
-    out->parallelize = c->mode != MODE_SINGLE;
-
+    const choice ch = *chp;
+    const classification *cl = &r->classification;
     char name[64], sp[48];
     config_name(name, sizeof(name), r, c);
     fmt_speedup(sp, sizeof(sp), c);
-    const classification *cl = &r->classification;
-
-    /* The headline and the first reasons. The other pools are shown at the chosen worker count
-     * where they were measured there (the like-for-like comparison), else at their best. */
-    const config_summary *threads = same_count(r, MODE_THREADS, c->workers);
-    const config_summary *procs = same_count(r, MODE_PROCESSES, c->workers);
     if (c->mode == MODE_SINGLE) {
         explain_single(out, r, single, &ch);
     } else {
@@ -798,7 +783,13 @@ void advise_recommend(const results *r, int target_cores, recommendation *out)
                    sp, kn, k->start_method);
     }
 
-    /* The other modes, and what held them back. */
+}
+
+/* The other modes, and what held them back. */
+static void explain_alternatives(recommendation *out, const results *r, const choice *ch,
+                                 const config_summary *c, const config_summary *single,
+                                 const config_summary *threads, const config_summary *procs)
+{
     const config_summary *others[2] = {threads, procs};
     for (int i = 0; i < 2; i++) {
         const config_summary *o = others[i];
@@ -819,81 +810,66 @@ void advise_recommend(const results *r, int target_cores, recommendation *out)
         why_not(why, sizeof(why), r, single, c);
         add_alternative(out, single, c, why);
     }
-    if (ch.mode_best != c && ch.mode_best->mode == c->mode) {
+    if (ch->mode_best != c && ch->mode_best->mode == c->mode) {
         char why[ADVISE_TEXT_LEN];
-        why_not(why, sizeof(why), r, ch.mode_best, c);
-        add_alternative(out, ch.mode_best, c, why);
+        why_not(why, sizeof(why), r, ch->mode_best, c);
+        add_alternative(out, ch->mode_best, c, why);
     }
 
-    /* What the classification rests on. */
-    if (!classify_is_empty(cl) && (cl->kind != KIND_UNKNOWN || cl->gil != GIL_UNKNOWN))
-        reason(out, "classified %s, GIL %s (confidence %.2f): %s", classify_kind_name(cl->kind),
-               classify_gil_name(cl->gil), cl->confidence,
-               cl->nevidence > 0 ? cl->evidence[0] : "no evidence");
+}
 
-    /* Batching, measured. */
-    if (c->mode == MODE_PROCESSES) {
-        for (int i = 0; i < r->nsummary; i++) {
-            const config_summary *v = &r->summary[i];
-            if (!v->variant || v->mode != MODE_PROCESSES || v->chunksize <= 1 || !usable(v))
-                continue;
-            const config_summary *b = results_find_summary(r, MODE_PROCESSES, v->workers);
-            /* The batched pool under the other start method is the start method's note. */
-            if (!usable(b) || strcmp(v->start_method, b->start_method) != 0)
-                continue;
-            char bs[48], vs[48];
-            if (c->chunksize > 1)
-                note(out, "chunksize: %d measured at %s against %s with chunksize 1: pass "
-                     "chunksize=%d to map()", v->chunksize, fmt_speedup(vs, sizeof(vs), v),
-                     fmt_speedup(bs, sizeof(bs), b), v->chunksize);
-            else
-                note(out, "chunksize: %d measured at %s against %s with chunksize 1: batching "
-                     "does not help here", v->chunksize, fmt_speedup(vs, sizeof(vs), v),
-                     fmt_speedup(bs, sizeof(bs), b));
-        }
-        /* The start method, measured. */
-        for (int i = 0; i < r->nsummary; i++) {
-            const config_summary *v = &r->summary[i];
-            if (!usable(v) || v == c || v->mode != MODE_PROCESSES || v->workers != c->workers ||
-                v->chunksize != c->chunksize || strcmp(v->start_method, c->start_method) == 0)
-                continue;
-            char a[32], b[32];
-            util_fmt_seconds(a, sizeof(a), c->startup_s);
-            util_fmt_seconds(b, sizeof(b), v->startup_s);
-            if (strcmp(c->start_method, "spawn") == 0)
-                note(out, "start method: spawn (pool start-up %s) measured against %s (%s), wall "
-                     "%.2fx vs %.2fx: spawn starts each worker clean, with no copy of the parent's "
-                     "memory, secrets, locks or threads", a, v->start_method, b, c->speedup,
-                     v->speedup);
-            else
-                note(out, "start method: %s (pool start-up %s) beat spawn (%s, %.0f %% of this "
-                     "job's wall time; %.2fx vs %.2fx); use spawn if the parent holds secrets, locks "
-                     "or threads, which %s copies", c->start_method, a, b,
-                     100 * (v->startup_s - c->startup_s) / c->wall_s, c->speedup, v->speedup,
-                     c->start_method);
-        }
+/* A process pool's chunksize and start method, as measured. */
+static void explain_process_pool(recommendation *out, const results *r, const config_summary *c)
+{
+    if (c->mode != MODE_PROCESSES)
+        return;
+    for (int i = 0; i < r->nsummary; i++) {
+        const config_summary *v = &r->summary[i];
+        if (!v->variant || v->mode != MODE_PROCESSES || v->chunksize <= 1 || !usable(v))
+            continue;
+        const config_summary *b = results_find_summary(r, MODE_PROCESSES, v->workers);
+        /* The batched pool under the other start method is the start method's note. */
+        if (!usable(b) || strcmp(v->start_method, b->start_method) != 0)
+            continue;
+        char bs[48], vs[48];
+        if (c->chunksize > 1)
+            note(out, "chunksize: %d measured at %s against %s with chunksize 1: pass "
+                 "chunksize=%d to map()", v->chunksize, fmt_speedup(vs, sizeof(vs), v),
+                 fmt_speedup(bs, sizeof(bs), b), v->chunksize);
+        else
+            note(out, "chunksize: %d measured at %s against %s with chunksize 1: batching "
+                 "does not help here", v->chunksize, fmt_speedup(vs, sizeof(vs), v),
+                 fmt_speedup(bs, sizeof(bs), b));
     }
+    /* The start method, measured. */
+    for (int i = 0; i < r->nsummary; i++) {
+        const config_summary *v = &r->summary[i];
+        if (!usable(v) || v == c || v->mode != MODE_PROCESSES || v->workers != c->workers ||
+            v->chunksize != c->chunksize || strcmp(v->start_method, c->start_method) == 0)
+            continue;
+        char a[32], b[32];
+        util_fmt_seconds(a, sizeof(a), c->startup_s);
+        util_fmt_seconds(b, sizeof(b), v->startup_s);
+        if (strcmp(c->start_method, "spawn") == 0)
+            note(out, "start method: spawn (pool start-up %s) measured against %s (%s), wall "
+                 "%.2fx vs %.2fx: spawn starts each worker clean, with no copy of the parent's "
+                 "memory, secrets, locks or threads", a, v->start_method, b, c->speedup,
+                 v->speedup);
+        else
+            note(out, "start method: %s (pool start-up %s) beat spawn (%s, %.0f %% of this "
+                 "job's wall time; %.2fx vs %.2fx); use spawn if the parent holds secrets, locks "
+                 "or threads, which %s copies", c->start_method, a, b,
+                 100 * (v->startup_s - c->startup_s) / c->wall_s, c->speedup, v->speedup,
+                 c->start_method);
+    }
+}
 
-    /* asyncio: said, not measured. */
-    if (c->mode == MODE_THREADS && cl->kind == KIND_IO_BOUND)
-        note(out, "asyncio: an I/O-bound job whose waits are sockets, pipes, subprocesses or "
-             "timers could serve as many waits from one thread with an event loop; concur did not "
-             "measure asyncio");
-
-    memory(out, r, c, out->target_cores);
-
-    if (out->target_cores > 0)
-        for (int i = 0; i < 2; i++)
-            scaling(&out->scaling[i], r, out->target_cores);
-
-    /* Confidence: the classification's, less where the chosen speedup is wide. */
-    double base = !classify_is_empty(cl) && cl->kind != KIND_UNKNOWN ? cl->confidence : 0.5;
-    double width = (c->speedup_high - c->speedup_low) / c->speedup;
-    if (!isfinite(width) || c->runs_ok < 2)
-        width = 0.5;
-    out->confidence = fmax(0.0, fmin(1.0, base / (1.0 + width)));
-
-    /* What the measurements left open. */
+/* What the measurements left open. */
+static void open_questions(recommendation *out, const results *r, const choice *chp,
+                           const config_summary *c, const config_summary *threads,
+                           const config_summary *procs)
+{
+    const choice ch = *chp;
     for (int i = 0; i < r->nsummary; i++) {
         const config_summary *s = &r->summary[i];
         if (s->runs_ok == 0 && s->runs_failed > 0) {
@@ -961,4 +937,57 @@ void advise_recommend(const results *r, int target_cores, recommendation *out)
         open_question(out, "thread pools were not measured");
     if (!procs)
         open_question(out, "process pools were not measured");
+}
+
+void advise_recommend(const results *r, int target_cores, recommendation *out)
+{
+    advise_init(out);
+    out->target_cores = target_cores > 0 ? target_cores : 0;
+    const config_summary *single = results_find_summary(r, MODE_SINGLE, 1);
+    choice ch;
+    if (!usable(single) || !choose(r, &ch)) {
+        reason(out, "no recommendation: there is no successful single run, the baseline every "
+                    "speedup is measured against");
+        return;
+    }
+    const config_summary *c = start_method_choice(r, ch.choice);
+    out->made = true;
+    fill_option(&out->choice, c);
+    out->parallelize = c->mode != MODE_SINGLE;
+    const classification *cl = &r->classification;
+
+    /* The other pools are shown at the chosen worker count where they were measured there (the
+     * like-for-like comparison), else at their best. */
+    const config_summary *threads = same_count(r, MODE_THREADS, c->workers);
+    const config_summary *procs = same_count(r, MODE_PROCESSES, c->workers);
+    explain_choice(out, r, &ch, c, single, threads);
+    explain_alternatives(out, r, &ch, c, single, threads, procs);
+
+    /* What the classification rests on. */
+    if (!classify_is_empty(cl) && (cl->kind != KIND_UNKNOWN || cl->gil != GIL_UNKNOWN))
+        reason(out, "classified %s, GIL %s (confidence %.2f): %s", classify_kind_name(cl->kind),
+               classify_gil_name(cl->gil), cl->confidence,
+               cl->nevidence > 0 ? cl->evidence[0] : "no evidence");
+    explain_process_pool(out, r, c);
+
+    /* asyncio: said, not measured. */
+    if (c->mode == MODE_THREADS && cl->kind == KIND_IO_BOUND)
+        note(out, "asyncio: an I/O-bound job whose waits are sockets, pipes, subprocesses or "
+             "timers could serve as many waits from one thread with an event loop; concur did not "
+             "measure asyncio");
+
+    memory(out, r, c, out->target_cores);
+
+    if (out->target_cores > 0)
+        for (int i = 0; i < 2; i++)
+            scaling(&out->scaling[i], r, out->target_cores);
+
+    /* Confidence: the classification's, less where the chosen speedup is wide. */
+    double base = !classify_is_empty(cl) && cl->kind != KIND_UNKNOWN ? cl->confidence : 0.5;
+    double width = (c->speedup_high - c->speedup_low) / c->speedup;
+    if (!isfinite(width) || c->runs_ok < 2)
+        width = 0.5;
+    out->confidence = fmax(0.0, fmin(1.0, base / (1.0 + width)));
+
+    open_questions(out, r, &ch, c, threads, procs);
 }

@@ -309,3 +309,18 @@ int plan_parse_action(const char *s, plan_action *out)
     }
     return -1;
 }
+
+bool plan_pass_reestimate(int tasks, int run_tasks, double run_wall_s, int sample, double *pass_s,
+                          int *sample_tasks)
+{
+    if (tasks <= 0 || run_tasks <= 0 || !(run_wall_s > 0))
+        return false;
+    double pass = run_wall_s * tasks / run_tasks;
+    int k = plan_sample_tasks(tasks, pass, 1, sample);
+    double q = (double)k / run_tasks;
+    if (!(q > PLAN_PASS_OFF || q < 1.0 / PLAN_PASS_OFF))
+        return false;
+    *pass_s = pass;
+    *sample_tasks = k;
+    return true;
+}

@@ -300,6 +300,38 @@ START_TEST(test_action_names)
 }
 END_TEST
 
+/* single's first run against the warm-up's estimate of a pass: re-estimated only when far off. */
+static const struct {
+    int tasks, run_tasks;
+    double wall;
+    bool again;
+} pass_cases[] = {
+    {1000, 40, 0.10, false},  /* the 40-task sample took the 0.1 s it was sized for */
+    {1000, 40, 0.30, true},   /* three times slower: a smaller sample */
+    {1000, 40, 0.02, true},   /* five times faster: a larger one */
+    {1000, 40, 0.12, false},  /* within 1.5x */
+    {40, 40, 0.05, false},    /* the whole job, short: no sample either way */
+    {1000, 0, 0.10, false},   /* nothing to go by */
+    {1000, 40, 0.0, false},
+};
+
+START_TEST(test_pass_reestimate)
+{
+    double pass = -1;
+    int k = -1;
+    bool again = plan_pass_reestimate(pass_cases[_i].tasks, pass_cases[_i].run_tasks,
+                                      pass_cases[_i].wall, 0, &pass, &k);
+    ck_assert_int_eq(again, pass_cases[_i].again);
+    if (!again) {
+        ck_assert_double_eq(pass, -1);
+        return;
+    }
+    ck_assert_double_eq_tol(pass, pass_cases[_i].wall * pass_cases[_i].tasks /
+                                      pass_cases[_i].run_tasks, 1e-12);
+    ck_assert_int_eq(k, plan_sample_tasks(pass_cases[_i].tasks, pass, 1, 0));
+}
+END_TEST
+
 Suite *plan_suite(void)
 {
     Suite *s = suite_create("plan");
@@ -317,6 +349,7 @@ Suite *plan_suite(void)
     tcase_add_test(tc, test_step_unsettled);
     tcase_add_loop_test(tc, test_sample_table, 0, sizeof(sample_cases) / sizeof(sample_cases[0]));
     tcase_add_test(tc, test_sample_error_and_shrink);
+    tcase_add_loop_test(tc, test_pass_reestimate, 0, sizeof(pass_cases) / sizeof(pass_cases[0]));
     tcase_add_test(tc, test_action_names);
     suite_add_tcase(s, tc);
     return s;

@@ -189,4 +189,12 @@ typedef struct {
 const char *plan_action_name(plan_action a);
 int plan_parse_action(const char *s, plan_action *out);
 
+/* single's first run, on run_tasks tasks in run_wall_s, against the warm-up's estimate of a pass:
+ * when the sample that run implies (plan_sample_tasks) is more than PLAN_PASS_OFF times off the
+ * one it measured, true with the new pass and sample. The warm-up's few tasks time a task, not
+ * the loop around it. */
+#define PLAN_PASS_OFF 1.5
+bool plan_pass_reestimate(int tasks, int run_tasks, double run_wall_s, int sample, double *pass_s,
+                          int *sample_tasks);
+
 #endif

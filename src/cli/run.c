@@ -332,34 +332,61 @@ static int measure_option(int opt, const char *cmd, bool classify, run_options *
 
 /* run and classify share their options; classify measures a fixed plan of its own. */
 /* run and classify share their options; classify measures a fixed plan of its own. */
+/* After the options: the one workload, and the cores of --target-topology. Returns 0, or the exit
+ * code of a usage error. */
+static int finish_options(const char *cmd, int argc, char **argv, run_options *o)
+{
+    if (optind >= argc)
+        return usage_error(cmd, "no workload given (a .py file with task(i), or "
+                                  "package.module:function)");
+    if (optind + 1 < argc)
+        return usage_error(cmd, "unexpected argument '%s' (one workload per run)",
+                           argv[optind + 1]);
+    o->s.workload = argv[optind];
+    if (o->target_topology) {
+        char terr[512];
+        topology *t = topology_load(o->target_topology, terr, sizeof(terr));
+        if (t == NULL)
+            return usage_error(cmd, "--target-topology: %s", terr);
+        topology_info ti;
+        topology_get_info(t, &ti);
+        topology_free(t);
+        if (o->s.m.target_cores == 0)
+            o->s.m.target_cores = ti.cores;
+    }
+    return 0;
+}
+
+/* run and classify share their options. */
+static const struct option run_longopts[] = {
+    {"modes", required_argument, NULL, 'm'},
+    {"workers", required_argument, NULL, 'w'},
+    {"tasks", required_argument, NULL, 'n'},
+    {"repeat", required_argument, NULL, 'r'},
+    {"python", required_argument, NULL, 'p'},
+    {"start-method", required_argument, NULL, 's'},
+    {"timeout", required_argument, NULL, 't'},
+    {"out", required_argument, NULL, 'o'},
+    {"counters", required_argument, NULL, 'C'},
+    {"json", no_argument, NULL, 'J'},
+    {"quiet", no_argument, NULL, 'q'},
+    {"verbose", no_argument, NULL, 'v'},
+    {"help", no_argument, NULL, 'h'},
+    {"target-cores", required_argument, NULL, 'T'},
+    {"target-topology", required_argument, NULL, 'S'},
+    {"precision", required_argument, NULL, 'P'},
+    {"max-repeat", required_argument, NULL, 'M'},
+    {"budget", required_argument, NULL, 'B'},
+    {"sample", required_argument, NULL, 'A'},
+    {"fixed", no_argument, NULL, 'F'},
+    {"fresh-interpreter", no_argument, NULL, 'Z'},
+    {"chunksize", required_argument, NULL, 'K'},
+    {NULL, 0, NULL, 0},
+};
+
 static int run_command(int argc, char **argv, bool classify)
 {
     const char *cmd = classify ? "classify" : "run";
-    static const struct option longopts[] = {
-        {"modes", required_argument, NULL, 'm'},
-        {"workers", required_argument, NULL, 'w'},
-        {"tasks", required_argument, NULL, 'n'},
-        {"repeat", required_argument, NULL, 'r'},
-        {"python", required_argument, NULL, 'p'},
-        {"start-method", required_argument, NULL, 's'},
-        {"timeout", required_argument, NULL, 't'},
-        {"out", required_argument, NULL, 'o'},
-        {"counters", required_argument, NULL, 'C'},
-        {"json", no_argument, NULL, 'J'},
-        {"quiet", no_argument, NULL, 'q'},
-        {"verbose", no_argument, NULL, 'v'},
-        {"help", no_argument, NULL, 'h'},
-        {"target-cores", required_argument, NULL, 'T'},
-        {"target-topology", required_argument, NULL, 'S'},
-        {"precision", required_argument, NULL, 'P'},
-        {"max-repeat", required_argument, NULL, 'M'},
-        {"budget", required_argument, NULL, 'B'},
-        {"sample", required_argument, NULL, 'A'},
-        {"fixed", no_argument, NULL, 'F'},
-        {"fresh-interpreter", no_argument, NULL, 'Z'},
-        {"chunksize", required_argument, NULL, 'K'},
-        {NULL, 0, NULL, 0},
-    };
     run_options o = {
         .s = {.python = DEFAULT_PYTHON,
               .modes = MODE_BIT(MODE_SINGLE) | MODE_BIT(MODE_THREADS) |
@@ -373,7 +400,7 @@ static int run_command(int argc, char **argv, bool classify)
     char err[256];
     int opt;
     opterr = 0;
-    while ((opt = getopt_long(argc, argv, ":m:w:n:r:p:s:t:o:qvh", longopts, NULL)) != -1) {
+    while ((opt = getopt_long(argc, argv, ":m:w:n:r:p:s:t:o:qvh", run_longopts, NULL)) != -1) {
         int taken = measure_option(opt, cmd, classify, &o);
         if (taken >= 0) {
             if (taken > 0)
@@ -446,24 +473,9 @@ static int run_command(int argc, char **argv, bool classify)
             return bad_option(cmd, argv);
         }
     }
-    if (optind >= argc)
-        return usage_error(cmd, "no workload given (a .py file with task(i), or "
-                                  "package.module:function)");
-    if (optind + 1 < argc)
-        return usage_error(cmd, "unexpected argument '%s' (one workload per run)",
-                           argv[optind + 1]);
-    o.s.workload = argv[optind];
-    if (o.target_topology) {
-        char terr[512];
-        topology *t = topology_load(o.target_topology, terr, sizeof(terr));
-        if (t == NULL)
-            return usage_error(cmd, "--target-topology: %s", terr);
-        topology_info ti;
-        topology_get_info(t, &ti);
-        topology_free(t);
-        if (o.s.m.target_cores == 0)
-            o.s.m.target_cores = ti.cores;
-    }
+    int rc = finish_options(cmd, argc, argv, &o);
+    if (rc)
+        return rc;
     log_init(o.level);
     runner_install_signals();
     return run_and_show(&o);

@@ -251,6 +251,59 @@ static const run_result *run_once(session *ss, const runner_env *base, plan_conf
     return stored;
 }
 
+/* The warm-up's few tasks time a task, but not what the loop around it costs: the first real run
+ * of single, on its whole sample, tells the pass better (plan_pass_reestimate). Where the sample
+ * it implies is that far off, later runs measure that one. */
+static void reestimate_pass(session *ss, const run_result *stored)
+{
+    if (!adaptive_sample(ss) || !results_run_counts(stored) || stored->tasks <= 0)
+        return;
+    int tasks = ss->res->workload.tasks;
+    double pass;
+    int k;
+    if (!plan_pass_reestimate(tasks, stored->tasks, stored->wall_s, ss->o->sample, &pass, &k))
+        return;
+    char was[32], now[32];
+    note(ss, false, "one pass takes about %s, not %s: later runs measure %d tasks",
+         util_fmt_seconds(now, sizeof(now), pass), util_fmt_seconds(was, sizeof(was), ss->pass_s),
+         k);
+    for (int i = 0; i < ss->res->nplan; i++)
+        if (ss->res->plan[i].action == PLAN_WARMUP) {
+            plan_entry *e = &ss->res->plan[i];
+            size_t len = strlen(e->why);
+            util_fmt(e->why + len, sizeof(e->why) - len, "; single's first run (%d tasks in %s) "
+                     "put a pass at %s: later runs measure %d", stored->tasks,
+                     util_fmt_seconds(was, sizeof(was), stored->wall_s), now, k);
+        }
+    ss->pass_s = pass;
+}
+
+/* A sample run far slower than planned (a pool slower than single): fewer tasks next
+ * (plan_sample_shrink), remembered per configuration. */
+static void note_sample_shrink(session *ss, const runner_env *env, plan_config cfg,
+                               const run_result *stored)
+{
+    if (!adaptive_sample(ss) || stored->sample_of <= 0)
+        return;
+    int k = plan_sample_shrink(stored->tasks, stored->wall_s, sample_takers(cfg, env));
+    int at = 0;
+    while (at < ss->nshrunk &&
+           !(ss->shrunk[at].cfg.mode == cfg.mode && ss->shrunk[at].cfg.workers == cfg.workers &&
+             ss->shrunk[at].variant == env->variant))
+        at++;
+    if (k <= 0 || at >= (int)ARRAY_LEN(ss->shrunk) ||
+        (at < ss->nshrunk && k >= ss->shrunk[at].tasks))
+        return;
+    ss->shrunk[at].cfg = cfg;
+    ss->shrunk[at].variant = env->variant;
+    ss->shrunk[at].tasks = k;
+    if (at == ss->nshrunk)
+        ss->nshrunk++;
+    if (cfg.mode == MODE_PROCESSES)
+        note(ss, false, "%s x%d took %.2f s for %d tasks: its next runs measure %d",
+             plan_mode_name(cfg.mode), cfg.workers, stored->wall_s, stored->tasks, k);
+}
+
 static const char *verdict_text(char *buf, size_t len, plan_repeat_verdict v, int n,
                                 double precision, const plan_repeat_rule *rule)
 {
@@ -315,54 +368,9 @@ static void measure_config(session *ss, const runner_env *env, plan_config cfg, 
             failed = true;
             break;
         }
-        /* The warm-up's few tasks time a task, but not what the loop around it costs: the first
-         * real run of single, on its whole sample, tells the pass better. Where the sample it
-         * implies is more than 1.5 times off, later runs measure that one. */
-        if (adaptive_sample(ss) && cfg.mode == MODE_SINGLE && ran == 1 &&
-            results_run_counts(stored) && stored->tasks > 0) {
-            int tasks = ss->res->workload.tasks;
-            double pass = stored->wall_s * tasks / stored->tasks;
-            int k = plan_sample_tasks(tasks, pass, 1, ss->o->sample);
-            double q = (double)k / stored->tasks;
-            if (q > 1.5 || q < 1.0 / 1.5) {
-                char was[32], now[32];
-                note(ss, false, "one pass takes about %s, not %s: later runs measure %d tasks",
-                         util_fmt_seconds(now, sizeof(now), pass),
-                         util_fmt_seconds(was, sizeof(was), ss->pass_s), k);
-                for (int i = 0; i < ss->res->nplan; i++)
-                    if (ss->res->plan[i].action == PLAN_WARMUP) {
-                        plan_entry *e = &ss->res->plan[i];
-                        size_t len = strlen(e->why);
-                        util_fmt(e->why + len, sizeof(e->why) - len, "; single's first run "
-                                 "(%d tasks in %s) put a pass at %s: later runs measure %d",
-                                 stored->tasks, util_fmt_seconds(was, sizeof(was), stored->wall_s),
-                                 now, k);
-                    }
-                ss->pass_s = pass;
-            }
-        }
-        /* A sample run far slower than planned (a pool slower than single): fewer tasks next. */
-        if (adaptive_sample(ss) && stored->sample_of > 0) {
-            int k = plan_sample_shrink(stored->tasks, stored->wall_s, sample_takers(cfg, env));
-            int at = 0;
-            while (at < ss->nshrunk &&
-                   !(ss->shrunk[at].cfg.mode == cfg.mode &&
-                     ss->shrunk[at].cfg.workers == cfg.workers &&
-                     ss->shrunk[at].variant == env->variant))
-                at++;
-            if (k > 0 && at < (int)ARRAY_LEN(ss->shrunk) &&
-                (at == ss->nshrunk || k < ss->shrunk[at].tasks)) {
-                ss->shrunk[at].cfg = cfg;
-                ss->shrunk[at].variant = env->variant;
-                ss->shrunk[at].tasks = k;
-                if (at == ss->nshrunk)
-                    ss->nshrunk++;
-                if (cfg.mode == MODE_PROCESSES)
-                    note(ss, false, "%s x%d took %.2f s for %d tasks: its next runs measure %d",
-                             plan_mode_name(cfg.mode), cfg.workers, stored->wall_s,
-                             stored->tasks, k);
-            }
-        }
+        if (cfg.mode == MODE_SINGLE && ran == 1)
+            reestimate_pass(ss, stored);
+        note_sample_shrink(ss, env, cfg, stored);
         results_summarize(ss->res);
         s = env->variant ? results_find_variant(ss->res, cfg.mode, cfg.workers, env->chunksize > 1
                                                 ? env->chunksize : 1, stored->start_method)
