@@ -38,6 +38,9 @@ extern char **environ;
 #define PROBE_TIMEOUT_S 120.0
 /* The most of one core the thread-state sampler may use. */
 #define SAMPLER_MAX_CPU 0.01
+/* The last lines of a harness's stderr quoted when it died: how many, and at most how long. */
+#define LOG_TAIL_LINES 3
+#define LOG_TAIL_CHARS 360
 /* How long the tree gets to disappear after SIGKILL before concur says so. */
 #define KILL_WAIT_S 5.0
 
@@ -662,6 +665,7 @@ typedef struct {
     bool have_before;
     bool got_done;
     bool got_error;
+    bool channel_lost;      /* the harness said a task closed its control channel (kind channel) */
     double rss_workers_kb;  /* worker_exit reports */
     double read_workers, write_workers;
     double rss_main_kb, read_main, write_main;
@@ -796,6 +800,11 @@ static void on_error(run_ctx *x, const cJSON *j)
     const cJSON *tb = cJSON_GetObjectItemCaseSensitive(j, "traceback");
     if (cJSON_IsString(tb))
         tail_lines(tb->valuestring, 12, o->traceback, sizeof(o->traceback));
+    if (strcmp(kind, "channel") == 0) {
+        /* The harness exits at once: its death is explained from how it ended (explain_death). */
+        x->channel_lost = true;
+        return;
+    }
     x->got_error = true;
     if (strcmp(kind, "setup") == 0)
         o->status = RUN_SETUP_FAILED;
@@ -895,6 +904,85 @@ static void drop_if_empty(const char *dir, const char *name)
     snprintf(path, sizeof(path), "%s/%s", dir, name);
     if (stat(path, &st) == 0 && st.st_size == 0)
         unlink(path);
+}
+
+/* The last lines of the log file dir/name, on one line (" | " between them), at most len - 1
+ * characters from the end; "" when it is empty or cannot be read. */
+static void log_tail(const char *dir, const char *name, char *out, size_t len)
+{
+    out[0] = '\0';
+    char path[PATH_MAX];
+    snprintf(path, sizeof(path), "%s/%s", dir, name);
+    int fd = open(path, O_RDONLY | O_CLOEXEC);
+    if (fd < 0)
+        return;
+    char buf[2048];
+    struct stat st;
+    off_t from = fstat(fd, &st) == 0 && st.st_size > (off_t)sizeof(buf) - 1
+                     ? st.st_size - (off_t)sizeof(buf) + 1
+                     : 0;
+    ssize_t n = pread(fd, buf, sizeof(buf) - 1, from);
+    close(fd);
+    if (n <= 0)
+        return;
+    buf[n] = '\0';
+    for (ssize_t i = 0; i < n; i++)
+        if (buf[i] == '\0' || buf[i] == '\r' || buf[i] == '\t')
+            buf[i] = ' ';
+    char tail[2048];
+    tail_lines(buf, LOG_TAIL_LINES, tail, sizeof(tail));
+    size_t o = 0;
+    for (const char *p = tail; *p && o + 1 < sizeof(buf); p++) {
+        if (*p == '\n') {
+            if (o > 0 && o + 4 < sizeof(buf)) {
+                memcpy(buf + o, " | ", 3);
+                o += 3;
+            }
+            while (p[1] == '\n' || p[1] == ' ')
+                p++;
+        } else {
+            buf[o++] = *p;
+        }
+    }
+    buf[o] = '\0';
+    /* The end holds the last words (an exception, a fatal error): keep it. */
+    if (o + 1 > len)
+        snprintf(out, len, "...%s", buf + o - (len - 4));
+    else
+        snprintf(out, len, "%s", buf);
+}
+
+/* Why a harness ended without its done line, from what was observed: its exit status or the
+ * signal that killed it, whether it said its control channel was closed first, and the last lines
+ * it wrote to stderr (the log file is named; it exists, since it is not empty). */
+static void explain_death(run_result *out, const run_ctx *x, int st, const char *log_dir,
+                          const char *logname)
+{
+    char how[128], why[160], tail[LOG_TAIL_CHARS], err_end[LOG_TAIL_CHARS + PATH_MAX + 64];
+    if (WIFSIGNALED(st)) {
+        int sig = WTERMSIG(st);
+        snprintf(how, sizeof(how), "the harness was killed by signal %d (%s)", sig, strsignal(sig));
+    } else {
+        snprintf(how, sizeof(how), "the harness exited with status %d",
+                 WIFEXITED(st) ? WEXITSTATUS(st) : -1);
+    }
+    if (x->channel_lost)
+        snprintf(why, sizeof(why), "after its control channel closed early (a task or setup() "
+                                   "closed its file descriptors?)");
+    else if (WIFSIGNALED(st) && WTERMSIG(st) == SIGKILL)
+        snprintf(why, sizeof(why), "before it finished (killed from outside: the kernel's "
+                                   "out-of-memory killer, or a person?)");
+    else if (WIFSIGNALED(st))
+        snprintf(why, sizeof(why), "before it finished (a task crashed the interpreter?)");
+    else
+        snprintf(why, sizeof(why), "before it finished (a task or setup() called os._exit() or "
+                                   "sys.exit()?)");
+    log_tail(log_dir, logname, tail, sizeof(tail));
+    if (tail[0])
+        snprintf(err_end, sizeof(err_end), "; last stderr: %s (%s/%s)", tail, log_dir, logname);
+    else
+        snprintf(err_end, sizeof(err_end), "; it wrote nothing to stderr");
+    snprintf(out->error, sizeof(out->error), "%s %s%s", how, why, err_end);
 }
 
 /* What the sampler saw goes into the run as it is: counts per state, per worker and in total. */
@@ -1251,16 +1339,7 @@ int runner_run(const runner_env *env, run_mode mode, int workers, int repeat, ru
         /* status and message already set from the harness's error line */
     } else if (!x.got_done) {
         out->status = RUN_CRASHED;
-        if (WIFSIGNALED(st))
-            snprintf(out->error, sizeof(out->error),
-                     "the harness was killed by signal %d (%s) before it finished: a task crashed "
-                     "the interpreter (see %s/%s)",
-                     WTERMSIG(st), strsignal(WTERMSIG(st)), env->log_dir, logname[1]);
-        else
-            snprintf(out->error, sizeof(out->error),
-                     "the harness exited with status %d before it finished: a task or setup() "
-                     "called os._exit() or sys.exit() (see %s/%s)",
-                     out->exit_code, env->log_dir, logname[1]);
+        explain_death(out, &x, st, env->log_dir, logname[1]);
     } else if (out->tasks_failed > 0) {
         out->status = RUN_TASKS_FAILED;
         snprintf(out->error, sizeof(out->error), "%d of %d tasks raised an exception",

@@ -281,6 +281,11 @@ static const struct {
     {"worker_exit.py", MODE_THREADS, RUN_CRASHED, "status 7", NULL},
     {"segfault.py", MODE_THREADS, RUN_CRASHED, "signal 11", NULL},
     {"segfault.py", MODE_PROCESSES, RUN_WORKER_DIED, "", NULL},
+    {"closes_fds.py", MODE_SINGLE, RUN_CRASHED, "status 8 after its control channel closed early",
+     NULL},
+    {"closes_fds.py", MODE_THREADS, RUN_CRASHED, "status 8 after its control channel closed early",
+     NULL},
+    {"stderr_then_exit.py", MODE_THREADS, RUN_CRASHED, "status 3 before it finished", NULL},
 };
 
 START_TEST(test_faults)
@@ -297,6 +302,88 @@ START_TEST(test_faults)
     if (fault_cases[_i].in_traceback)
         ck_assert_msg(strstr(r.traceback, fault_cases[_i].in_traceback),
                       "traceback '%s' lacks '%s'", r.traceback, fault_cases[_i].in_traceback);
+    results_run_free(&r);
+}
+END_TEST
+
+/* A harness that ends without its done line is explained by what was seen: its exit status or
+ * signal, whether it said its control channel was closed first, and its last lines on stderr,
+ * quoted from the log file the error names (which exists). */
+static const struct {
+    const char *fixture;
+    run_mode mode;
+    int exit_code;           /* run_result.exit_code: the status, or -signal */
+    const char *in_error[2]; /* each in r.error */
+    const char *stderr_says; /* the last stderr line, quoted and in the named log; NULL: none */
+} death_cases[] = {
+    {"closes_fds.py", MODE_SINGLE, 8,
+     {"exited with status 8 after its control channel closed early", "file descriptors"},
+     "the control channel (fd 3) was closed while the run went on"},
+    {"closes_fds.py", MODE_THREADS, 8,
+     {"exited with status 8 after its control channel closed early", "file descriptors"},
+     "the control channel (fd 3) was closed while the run went on"},
+    {"stderr_then_exit.py", MODE_THREADS, 3, {"exited with status 3 before it finished", "os._exit"},
+     "giving up: no licence server at licence.invalid"},
+    {"worker_exit.py", MODE_SINGLE, 7, {"exited with status 7 before it finished", "os._exit"},
+     NULL},
+    {"segfault.py", MODE_SINGLE, -SIGSEGV, {"killed by signal 11", "crashed the interpreter"}, NULL},
+};
+
+START_TEST(test_death_explained)
+{
+    run_result r;
+    run(death_cases[_i].fixture, death_cases[_i].mode, 2, NULL, 60, 0, &r);
+    ck_assert_msg(r.status == RUN_CRASHED, "%s: status %s (%s)", death_cases[_i].fixture,
+                  results_status_name(r.status), r.error);
+    ck_assert_int_eq(r.exit_code, death_cases[_i].exit_code);
+    for (int k = 0; k < 2; k++)
+        ck_assert_msg(strstr(r.error, death_cases[_i].in_error[k]), "error '%s' lacks '%s'",
+                      r.error, death_cases[_i].in_error[k]);
+    char log[PATH_MAX];
+    snprintf(log, sizeof(log), "%s/%s-%d-r1.stderr", log_dir, plan_mode_name(r.mode), r.workers);
+    const char *says = death_cases[_i].stderr_says;
+    if (says == NULL) {
+        /* Nothing written: no log file is named, none is left. segfault.py may get a line from
+         * faulthandler where PYTHONFAULTHANDLER is set: then it is quoted as below. */
+        if (strstr(r.error, "; last stderr: ") == NULL) {
+            ck_assert_msg(strstr(r.error, "it wrote nothing to stderr"), "error '%s'", r.error);
+            ck_assert_int_ne(access(log, F_OK), 0);
+        }
+    } else {
+        ck_assert_msg(strstr(r.error, "; last stderr: "), "error '%s' quotes no stderr", r.error);
+        ck_assert_msg(strstr(r.error, says), "error '%s' lacks the last stderr line '%s'", r.error,
+                      says);
+        char named[PATH_MAX + 4];
+        snprintf(named, sizeof(named), "(%s)", log);
+        ck_assert_msg(strstr(r.error, named), "error '%s' does not name %s", r.error, log);
+        char *text = util_read_file(log, NULL);
+        ck_assert_msg(text != NULL, "%s, named in the error, is missing", log);
+        ck_assert_msg(strstr(text, says), "%s lacks '%s': %s", log, says, text);
+        free(text);
+    }
+    results_run_free(&r);
+}
+END_TEST
+
+/* A task that closes the control channel's fd and opens a file in its place (it gets fd 3): the
+ * harness writes no line into that file, and says the channel is gone. */
+START_TEST(test_reused_control_fd_untouched)
+{
+    char file[PATH_MAX];
+    snprintf(file, sizeof(file), "%s/fd3-file", log_dir);
+    setenv("CONCUR_FIXTURE_FILE", file, 1);
+    run_result r;
+    run("reuses_fd3.py", MODE_THREADS, 2, NULL, 60, 0, &r);
+    unsetenv("CONCUR_FIXTURE_FILE");
+    ck_assert_msg(r.status == RUN_CRASHED, "status %s (%s)", results_status_name(r.status),
+                  r.error);
+    ck_assert_int_eq(r.exit_code, 8);
+    ck_assert_msg(strstr(r.error, "control channel closed early"), "error '%s'", r.error);
+    ck_assert_msg(strstr(r.error, "now refers to another file"), "error '%s'", r.error);
+    struct stat st;
+    ck_assert_msg(stat(file, &st) == 0, "the task did not open %s", file);
+    ck_assert_msg(st.st_size == 0, "%lld bytes went into the workload's own file on fd 3",
+                  (long long)st.st_size);
     results_run_free(&r);
 }
 END_TEST
@@ -758,6 +845,8 @@ Suite *runner_suite(void)
     tcase_set_timeout(tc, 120);
     tcase_add_test(tc, test_some_tasks_fail);
     tcase_add_loop_test(tc, test_faults, 0, sizeof(fault_cases) / sizeof(fault_cases[0]));
+    tcase_add_loop_test(tc, test_death_explained, 0, sizeof(death_cases) / sizeof(death_cases[0]));
+    tcase_add_test(tc, test_reused_control_fd_untouched);
     tcase_add_test(tc, test_timeout_kills_tree);
     tcase_add_test(tc, test_escaped_grandchild_killed);
     suite_add_tcase(s, tc);

@@ -51,7 +51,7 @@ typedef struct run_result {
     bool variant;          /* a follow-up the advisor asked for (another chunksize or start
                               method), not part of the sweep: summarised apart */
     run_status status;
-    char error[512];       /* one line for humans, "" when ok */
+    char error[1024];      /* one line for humans, "" when ok */
     char traceback[2048];  /* last lines of the first traceback (task, setup or load), "" if none */
     int exit_code;         /* harness exit status, or -signal */
 
