@@ -690,6 +690,7 @@ static void write_run(cJSON *runs, const run_result *run)
     add_string_or_null(o, "error", run->error);
     add_string_or_null(o, "traceback", run->traceback);
     add_int(o, "exit_code", run->exit_code);
+    add_bool(o, "setup_hung", run->setup_hung);
     add_number(o, "wall_s", run->wall_s);
     add_number(o, "startup_s", run->startup_s);
     add_number(o, "teardown_s", run->teardown_s);
@@ -1395,6 +1396,8 @@ static void load_run(loader *ld, const cJSON *o, const char *w, run_result *run)
     get_string(ld, o, w, "error", run->error, sizeof(run->error));
     get_string(ld, o, w, "traceback", run->traceback, sizeof(run->traceback));
     get_int(ld, o, w, "exit_code", &run->exit_code);
+    if (has(o, "setup_hung")) /* older files do not have it */
+        get_bool(ld, o, w, "setup_hung", &run->setup_hung);
     get_double(ld, o, w, "wall_s", &run->wall_s);
     get_double(ld, o, w, "startup_s", &run->startup_s);
     run->teardown_s = NAN; /* older files do not have it */

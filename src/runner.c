@@ -669,6 +669,7 @@ typedef struct {
     double rss_workers_kb;  /* worker_exit reports */
     double read_workers, write_workers;
     double rss_main_kb, read_main, write_main;
+    bool *ready;            /* per placement entry: its worker sent `ready` (setup() returned) */
     char *line;             /* partial line buffer */
     size_t line_len, line_cap;
 } run_ctx;
@@ -677,6 +678,8 @@ static void add_placement(run_ctx *x, int worker, pid_t pid, pid_t tid, int pu_p
 {
     run_result *o = x->out;
     o->placement = xrealloc(o->placement, sizeof(run_placement) * (size_t)(o->nplacement + 1));
+    x->ready = xrealloc(x->ready, sizeof(bool) * (size_t)(o->nplacement + 1));
+    x->ready[o->nplacement] = false;
     run_placement *p = &o->placement[o->nplacement++];
     memset(p, 0, sizeof(*p));
     p->worker = worker;
@@ -730,6 +733,66 @@ static void on_worker(run_ctx *x, const cJSON *j)
             sampler_watch_thread(x->sampler, pid, tid, k % x->workers);
         }
     }
+}
+
+/* A worker finished setup(): the first announced worker with its pid and tid not yet ready. */
+static void on_ready(run_ctx *x, const cJSON *j)
+{
+    double pid = get_num(j, "pid"), tid = get_num(j, "tid");
+    const run_result *o = x->out;
+    for (int i = 0; i < o->nplacement; i++)
+        if (!x->ready[i] && o->placement[i].pid == (pid_t)pid && o->placement[i].tid == (pid_t)tid) {
+            x->ready[i] = true;
+            return;
+        }
+}
+
+/* At a timeout: the workers that announced themselves and never said `ready`, still in setup()
+ * (a spawn or forkserver worker also imports the workload in between). Sets out->setup_hung and
+ * its error; false when every announced worker was ready, or none announced. */
+static bool explain_setup_hang(run_ctx *x, double timeout_s)
+{
+    run_result *o = x->out;
+    char who[400] = "";
+    size_t len = 0;
+    int hung = 0;
+    for (int i = 0; i < o->nplacement; i++) {
+        if (x->ready[i])
+            continue;
+        const run_placement *p = &o->placement[i];
+        if (hung < 4 && len + 1 < sizeof(who)) {
+            int n;
+            if (x->mode == MODE_SINGLE)
+                n = snprintf(who + len, sizeof(who) - len, "the main thread (pid %d)", (int)p->pid);
+            else if (x->mode == MODE_THREADS)
+                n = snprintf(who + len, sizeof(who) - len, "%sworker %d (thread %d)",
+                             hung ? ", " : "", p->worker, (int)p->tid);
+            else
+                n = snprintf(who + len, sizeof(who) - len, "%sworker %d (pid %d)",
+                             hung ? ", " : "", p->worker, (int)p->pid);
+            if (n > 0)
+                len += (size_t)n;
+            if (len >= sizeof(who))
+                len = sizeof(who) - 1;
+        }
+        hung++;
+    }
+    if (hung == 0)
+        return false;
+    if (hung > 4)
+        snprintf(who + len, sizeof(who) - len, " and %d more", hung - 4);
+    bool imports = x->mode == MODE_PROCESSES && (strcmp(o->start_method, "spawn") == 0 ||
+                                                 strcmp(o->start_method, "forkserver") == 0);
+    o->setup_hung = true;
+    char of[32] = "";
+    if (x->mode != MODE_SINGLE)
+        snprintf(of, sizeof(of), " of %d", x->workers);
+    snprintf(o->error, sizeof(o->error),
+             "setup() did not finish within the --timeout of %g s in %s%s%s; the whole process "
+             "tree was killed",
+             timeout_s, who, of,
+             imports ? " (or there, the worker's import of the workload before it)" : "");
+    return true;
 }
 
 static void on_done(run_ctx *x, const cJSON *j)
@@ -846,6 +909,8 @@ static void handle_line(run_ctx *x, const char *line)
         while (w < 0 && errno == EINTR);
     } else if (strcmp(e, "worker") == 0) {
         on_worker(x, j);
+    } else if (strcmp(e, "ready") == 0) {
+        on_ready(x, j);
     } else if (strcmp(e, "worker_exit") == 0) {
         x->rss_workers_kb = nan_add(x->rss_workers_kb, get_num(j, "maxrss_kb"));
         x->read_workers = nan_add(x->read_workers, get_num(j, "read_bytes"));
@@ -1332,9 +1397,10 @@ int runner_run(const runner_env *env, run_mode mode, int workers, int repeat, ru
         snprintf(out->error, sizeof(out->error), "interrupted by %s", strsignal(stop_signal));
     } else if (timed_out) {
         out->status = RUN_TIMED_OUT;
-        snprintf(out->error, sizeof(out->error),
-                 "timed out after %.1f s (--timeout); the whole process tree was killed",
-                 env->timeout_s);
+        if (!explain_setup_hang(&x, env->timeout_s))
+            snprintf(out->error, sizeof(out->error),
+                     "timed out after %.1f s (--timeout); the whole process tree was killed",
+                     env->timeout_s);
     } else if (x.got_error) {
         /* status and message already set from the harness's error line */
     } else if (!x.got_done) {
@@ -1394,6 +1460,7 @@ cleanup:
         drop_if_empty(env->log_dir, logname[1]);
     }
     free(x.line);
+    free(x.ready);
     remove_dir(dir);
     return rc;
 }

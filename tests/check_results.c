@@ -244,7 +244,8 @@ static void fill_results(results *r)
     fill_run(&run, MODE_PROCESSES, 2, 3, RUN_TIMED_OUT, NAN);
     run.exit_code = -9;
     run.pickle_arg_bytes = 12.5;
-    util_fmt(run.error, sizeof(run.error), "timed out after 600.5 s");
+    util_fmt(run.error, sizeof(run.error), "setup() did not finish within the --timeout of 600.5 s");
+    run.setup_hung = true;
     results_add_run(r, &run);
 
     results_summarize(r);
@@ -311,6 +312,7 @@ static void same_run(const run_result *a, const run_result *b, int idx)
     SAME_S(error);
     SAME_S(traceback);
     SAME_I(exit_code);
+    SAME_I(setup_hung);
     SAME_D(wall_s);
     SAME_D(startup_s);
     SAME_D(harness_s);
@@ -461,7 +463,7 @@ static const char *const required_keys[] = {
     "counters.level", "counters.backend", "counters.events", "counters.why",
     "options.start_method", "options.repeat", "options.timeout_s",
     "runs.0.mode", "runs.0.workers", "runs.0.repeat", "runs.0.status", "runs.0.error", "runs.0.traceback",
-    "runs.0.exit_code", "runs.0.wall_s", "runs.0.startup_s", "runs.0.harness_s", "runs.0.cpu_s",
+    "runs.0.exit_code", "runs.0.setup_hung", "runs.0.wall_s", "runs.0.startup_s", "runs.0.harness_s", "runs.0.cpu_s",
     "runs.0.cpu_utilization", "runs.0.counters.task_clock_s", "runs.0.counters.context_switches",
     "runs.0.counters.voluntary_switches", "runs.0.counters.involuntary_switches",
     "runs.0.counters.cpu_migrations", "runs.0.counters.page_faults", "runs.0.counters.cycles",
@@ -514,6 +516,8 @@ START_TEST(test_json_has_required_keys)
     ck_assert(cJSON_IsNull(json_at(root, "runs.0.error")));
     ck_assert(cJSON_IsNull(json_at(root, "runs.0.traceback")));
     ck_assert(cJSON_IsNull(json_at(root, "runs.3.wall_s")));
+    ck_assert(cJSON_IsFalse(json_at(root, "runs.0.setup_hung")));
+    ck_assert(cJSON_IsTrue(json_at(root, "runs.3.setup_hung")));
     ck_assert(cJSON_IsObject(json_at(root, "runs.3.pickle")));
     ck_assert(json_at(root, "runs.0.wall_s")->valuedouble == 0.1 + 0.2);
     ck_assert_ptr_nonnull(strstr(text, "0.30000000000000004"));
@@ -1180,6 +1184,7 @@ static const struct {
     {"runs.0.other_states", NULL, "runs[0].other_states: missing"},
     {"runs.0.sampler.rounds", "1.5", "runs[0].sampler.rounds: expected an integer"},
     {"runs.1.sampler.gil_distinguished", "0", "runs[1].sampler.gil_distinguished: expected true or false"},
+    {"runs.3.setup_hung", "1", "runs[3].setup_hung: expected true or false"},
     {"summary.threads.2.gil_penalty", "\"2x\"", "summary.threads.2.gil_penalty: expected a number or null"},
     {"summary.single.1.io_wait_fraction", NULL, "summary.single.1.io_wait_fraction: missing"},
     {"summary.single.1.gil_distinguished", "null", "summary.single.1.gil_distinguished: expected true or false"},

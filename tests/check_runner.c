@@ -401,6 +401,56 @@ START_TEST(test_timeout_kills_tree)
 }
 END_TEST
 
+/* A setup() that never returns is named at the timeout (setup_hung, and which workers), in every
+ * mode; the measuring loop stops there rather than wait out --timeout for each configuration. */
+static const struct {
+    run_mode mode;
+    int workers;
+    const char *in_error; /* which worker the error names */
+} setup_hang_cases[] = {
+    {MODE_SINGLE, 1, "the main thread (pid "},
+    {MODE_THREADS, 2, "worker 0 (thread "},
+    {MODE_PROCESSES, 2, "worker 0 (pid "},
+};
+
+START_TEST(test_setup_hang_named)
+{
+    run_result r;
+    run("setup_hangs.py", setup_hang_cases[_i].mode, setup_hang_cases[_i].workers, "fork", 2, 0,
+        &r);
+    ck_assert_msg(r.status == RUN_TIMED_OUT, "status %s (%s)", results_status_name(r.status),
+                  r.error);
+    /* A machine so loaded that no worker announced itself within 2 s has nothing to say. */
+    if (r.nplacement == 0) {
+        results_run_free(&r);
+        SKIP_TEST("no worker announced itself within the 2 s timeout (loaded machine)");
+    }
+    ck_assert(r.setup_hung);
+    ck_assert_msg(strstr(r.error, "setup() did not finish within the --timeout of 2 s"),
+                  "error '%s'", r.error);
+    ck_assert_msg(strstr(r.error, setup_hang_cases[_i].in_error), "error '%s' lacks '%s'",
+                  r.error, setup_hang_cases[_i].in_error);
+    results_run_free(&r);
+}
+END_TEST
+
+/* Tasks that hang after setup() returned are a plain timeout: not setup_hung. */
+START_TEST(test_task_hang_not_setup)
+{
+    static const run_mode modes[] = {MODE_THREADS, MODE_PROCESSES};
+    for (size_t i = 0; i < ARRAY_LEN(modes); i++) {
+        run_result r;
+        run("hang.py", modes[i], 2, NULL, 3, 4, &r);
+        ck_assert_int_eq(r.status, RUN_TIMED_OUT);
+        ck_assert_msg(!r.setup_hung, "%s: setup_hung with hang.py (%s)",
+                      plan_mode_name(modes[i]), r.error);
+        ck_assert_ptr_nonnull(strstr(r.error, "timed out after"));
+        ck_assert_ptr_null(strstr(r.error, "setup()"));
+        results_run_free(&r);
+    }
+}
+END_TEST
+
 /* A task's child in a session of its own still dies with the run. */
 START_TEST(test_escaped_grandchild_killed)
 {
@@ -849,6 +899,9 @@ Suite *runner_suite(void)
     tcase_add_test(tc, test_reused_control_fd_untouched);
     tcase_add_test(tc, test_timeout_kills_tree);
     tcase_add_test(tc, test_escaped_grandchild_killed);
+    tcase_add_loop_test(tc, test_setup_hang_named, 0,
+                        sizeof(setup_hang_cases) / sizeof(setup_hang_cases[0]));
+    tcase_add_test(tc, test_task_hang_not_setup);
     suite_add_tcase(s, tc);
 
     tc = tcase_create("zygote");

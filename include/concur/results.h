@@ -54,6 +54,8 @@ typedef struct run_result {
     char error[1024];      /* one line for humans, "" when ok */
     char traceback[2048];  /* last lines of the first traceback (task, setup or load), "" if none */
     int exit_code;         /* harness exit status, or -signal */
+    bool setup_hung;       /* timed out while a worker that had announced itself was still in
+                              setup(): every configuration would wait out --timeout the same way */
 
     double wall_s;         /* pool created -> all tasks done and pool shut down (NAN if unknown) */
     double startup_s;      /* pool created -> every worker ready (setup done) */
