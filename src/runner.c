@@ -83,6 +83,10 @@ typedef struct {
     int status;     /* wait4 status once reaped */
     struct rusage ru;
     pid_t spare;    /* a child kill_tree leaves alone: the zygote that forks the next run */
+    /* What kill_tree found outside the run's process group and killed (run_result.escaped_*). */
+    int escaped;
+    int nescaped_commands;
+    char escaped_commands[RUN_ESCAPED_COMMANDS][RUN_COMMAND_LEN];
 } child_proc;
 
 static int pidfd_open_compat(pid_t pid)
@@ -156,13 +160,57 @@ static int list_own_children(pid_t *out, int max)
     return n;
 }
 
+/* The command name of process pid: the last part of its argv[0], else its comm (a zombie has no
+ * command line left); "?" when neither can be read. */
+static void command_name(pid_t pid, char *out, size_t len)
+{
+    char path[64], buf[256];
+    snprintf(out, len, "?");
+    snprintf(path, sizeof(path), "/proc/%d/cmdline", (int)pid);
+    int fd = open(path, O_RDONLY | O_CLOEXEC);
+    ssize_t n = fd >= 0 ? read(fd, buf, sizeof(buf) - 1) : -1;
+    if (fd >= 0)
+        close(fd);
+    if (n > 0) {
+        buf[n] = '\0'; /* argv[0] ends at the first NUL */
+        const char *slash = strrchr(buf, '/');
+        const char *name = slash ? slash + 1 : buf;
+        if (name[0]) {
+            snprintf(out, len, "%s", name);
+            return;
+        }
+    }
+    snprintf(path, sizeof(path), "/proc/%d/comm", (int)pid);
+    fd = open(path, O_RDONLY | O_CLOEXEC);
+    n = fd >= 0 ? read(fd, buf, sizeof(buf) - 1) : -1;
+    if (fd >= 0)
+        close(fd);
+    if (n > 0) {
+        buf[n] = '\0';
+        buf[strcspn(buf, "\n")] = '\0';
+        if (buf[0])
+            snprintf(out, len, "%s", buf);
+    }
+}
+
+/* Counts one escaped process killed, its command name kept once among the first few. */
+static void note_escaped(child_proc *c, const char *name)
+{
+    c->escaped++;
+    for (int i = 0; i < c->nescaped_commands; i++)
+        if (strcmp(c->escaped_commands[i], name) == 0)
+            return;
+    if (c->nescaped_commands < RUN_ESCAPED_COMMANDS)
+        snprintf(c->escaped_commands[c->nescaped_commands++], RUN_COMMAND_LEN, "%s", name);
+}
+
 /* Kills everything the run started: the harness's process group, and any descendant that left it
  * (setsid, start_new_session) and was re-parented to this subreaper when its parent died. Reaps
- * them all (the harness itself into c->status/ru). Returns the number of processes killed that had
- * left the group, or -1 when something was still alive after KILL_WAIT_S. */
+ * them all (the harness itself into c->status/ru). The processes killed that had left the group
+ * are counted in c->escaped, with their command names. Returns how many, or -1 when something was
+ * still alive after KILL_WAIT_S. */
 static int kill_tree(child_proc *c)
 {
-    int killed = 0;
     double deadline = util_now() + KILL_WAIT_S;
     kill(-c->pid, SIGKILL);
     for (;;) {
@@ -178,14 +226,17 @@ static int kill_tree(child_proc *c)
             /* Still in the run's group: the pool's own helpers (forkserver, resource tracker)
              * orphaned by the harness's exit. Elsewhere: it left the group on purpose. */
             bool escaped = getpgid(kids[i]) != c->pid;
+            char name[RUN_COMMAND_LEN] = "";
+            if (escaped)
+                command_name(kids[i], name, sizeof(name));
             kill(kids[i], SIGKILL);
             if (waitpid(kids[i], NULL, WNOHANG) == kids[i] && escaped)
-                killed++;
+                note_escaped(c, name);
             others++;
         }
         bool group_alive = kill(-c->pid, 0) == 0;
         if (c->reaped && others == 0 && !group_alive)
-            return killed;
+            return c->escaped;
         if (util_now() > deadline)
             return -1;
         if (group_alive)
@@ -1382,10 +1433,18 @@ int runner_run(const runner_env *env, run_mode mode, int workers, int repeat, ru
     }
 
     int left = kill_tree(&c); /* reaps the harness too */
-    if (left > 0)
-        log_warn("%s x%d: killed %d process(es) the workload started outside its process group",
-                 plan_mode_name(mode), x.workers, left);
-    else if (left < 0)
+    out->escaped_killed = c.escaped;
+    out->nescaped_commands = c.nescaped_commands;
+    memcpy(out->escaped_commands, c.escaped_commands, sizeof(out->escaped_commands));
+    if (c.escaped > 0) {
+        char names[RUN_ESCAPED_COMMANDS * (RUN_COMMAND_LEN + 2)] = "";
+        for (int i = 0; i < c.nescaped_commands; i++)
+            snprintf(names + strlen(names), sizeof(names) - strlen(names), "%s%s", i ? ", " : "",
+                     c.escaped_commands[i]);
+        log_warn("%s x%d: killed %d process(es) the workload started outside its process group "
+                 "(%s)", plan_mode_name(mode), x.workers, c.escaped, names);
+    }
+    if (left < 0)
         log_warn("%s x%d: some processes of the run did not die within %.0f s of SIGKILL",
                  plan_mode_name(mode), x.workers, KILL_WAIT_S);
     drain_control(&x, ctl_r);

@@ -670,6 +670,73 @@ START_TEST(test_markdown_escaping)
 }
 END_TEST
 
+/* The terminal report, as text. */
+static char *terminal_string(const results *r)
+{
+    char *buf = NULL;
+    size_t len = 0;
+    FILE *f = open_memstream(&buf, &len);
+    report_terminal(r, f);
+    fclose(f);
+    return buf;
+}
+
+/* Processes a run left outside its process group, which concur killed, are shown once per
+ * configuration where it happened, in every report, their command names escaped. */
+START_TEST(test_escaped_shown)
+{
+    results r;
+    build_results(&r, true, false);
+    run_result *t1 = &r.runs[2], *t2 = &r.runs[3], *p2 = &r.runs[5];
+    ck_assert(t1->mode == MODE_THREADS && t2->mode == MODE_THREADS && t1->workers == 2 &&
+              t2->workers == 2 && p2->mode == MODE_PROCESSES && p2->workers == 2);
+    t1->escaped_killed = 2;
+    t1->nescaped_commands = 1;
+    util_fmt(t1->escaped_commands[0], RUN_COMMAND_LEN, "sleep");
+    t2->escaped_killed = 1;
+    t2->nescaped_commands = 2;
+    util_fmt(t2->escaped_commands[0], RUN_COMMAND_LEN, "<evil>&");
+    util_fmt(t2->escaped_commands[1], RUN_COMMAND_LEN, "sleep");
+    p2->escaped_killed = 1;
+    p2->nescaped_commands = 1;
+    util_fmt(p2->escaped_commands[0], RUN_COMMAND_LEN, "daemon");
+
+    const char *threads_line = "threads x2: 2 of its 2 runs ended with processes the workload had "
+                               "started outside its process group still running (3 in all: ";
+    char *text = terminal_string(&r);
+    char *md = report_markdown_string(&r);
+    char *html = report_html_string(&r);
+    const char *const reports[] = {text, md, html};
+    const char *const names[] = {"(3 in all: sleep, <evil>&); concur killed them",
+                                 "(3 in all: sleep, \\<evil>&); concur killed them",
+                                 "(3 in all: sleep, &lt;evil&gt;&amp;); concur killed them"};
+    for (int i = 0; i < 3; i++) {
+        /* The terminal wraps its lines: compare with the spaces and line breaks squeezed. */
+        char *flat = xcalloc(strlen(reports[i]) + 1, 1);
+        size_t n = 0;
+        for (const char *c = reports[i]; *c; c++) {
+            bool space = *c == ' ' || *c == '\n';
+            if (space && (n == 0 || flat[n - 1] == ' '))
+                continue;
+            flat[n++] = space ? ' ' : *c;
+        }
+        ck_assert_msg(count_of(flat, threads_line) == 1, "report %d: threads x2 line %d times", i,
+                      count_of(flat, threads_line));
+        ck_assert_msg(count_of(flat, "processes x2: 1 of its 1 runs ended with processes") == 1,
+                      "report %d: no processes x2 line", i);
+        ck_assert_msg(strstr(flat, "(1 in all: daemon); concur killed it"), "report %d", i);
+        ck_assert_msg(count_of(flat, "runs ended with processes the workload") == 2,
+                      "report %d: a line for a configuration without escaped processes", i);
+        ck_assert_msg(strstr(flat, names[i]), "report %d lacks '%s'", i, names[i]);
+        free(flat);
+    }
+    free(text);
+    free(md);
+    free(html);
+    results_free(&r);
+}
+END_TEST
+
 /* Aligned tables: every row of a table as long as its header. */
 START_TEST(test_markdown_tables_aligned)
 {
@@ -1159,6 +1226,7 @@ Suite *report_suite(void)
     tcase_add_test(tc, test_markdown_nan_and_incomplete);
     tcase_add_test(tc, test_markdown_escaping);
     tcase_add_test(tc, test_markdown_tables_aligned);
+    tcase_add_test(tc, test_escaped_shown);
     tcase_add_test(tc, test_write_files);
     suite_add_tcase(s, tc);
 

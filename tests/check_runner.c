@@ -462,6 +462,39 @@ START_TEST(test_escaped_grandchild_killed)
 }
 END_TEST
 
+/* Processes a task started in a session of their own are counted in the run, with their command
+ * name, whether the run timed out or finished (the children outlive their tasks either way): as
+ * many as the tasks wrote to the pid file. */
+START_TEST(test_escaped_recorded)
+{
+    char pidfile[PATH_MAX];
+    snprintf(pidfile, sizeof(pidfile), "%s/escaped-pids", log_dir);
+    setenv("CONCUR_FIXTURE_PIDFILE", pidfile, 1);
+    bool finishes = _i == 1;
+    if (finishes)
+        setenv("SPAWNS_CHILD_SLEEP", "0.05", 1);
+    run_result r;
+    run("spawns_child.py", MODE_THREADS, 2, NULL, finishes ? 60 : 3, 2, &r);
+    unsetenv("CONCUR_FIXTURE_PIDFILE");
+    unsetenv("SPAWNS_CHILD_SLEEP");
+    ck_assert_msg(r.status == (finishes ? RUN_OK : RUN_TIMED_OUT), "status %s (%s)",
+                  results_status_name(r.status), r.error);
+    int started = 0;
+    char *text = util_read_file(pidfile, NULL);
+    for (char *p = text; p && *p; p++)
+        started += *p == '\n';
+    free(text);
+    if (started == 0) {
+        results_run_free(&r);
+        SKIP_TEST("no task started its child within the 3 s timeout (loaded machine)");
+    }
+    ck_assert_int_eq(r.escaped_killed, started);
+    ck_assert_int_eq(r.nescaped_commands, 1);
+    ck_assert_str_eq(r.escaped_commands[0], "sleep");
+    results_run_free(&r);
+}
+END_TEST
+
 /* The workload's own output goes to the log files, never to concur's. */
 START_TEST(test_workload_output_in_logs)
 {
@@ -899,6 +932,7 @@ Suite *runner_suite(void)
     tcase_add_test(tc, test_reused_control_fd_untouched);
     tcase_add_test(tc, test_timeout_kills_tree);
     tcase_add_test(tc, test_escaped_grandchild_killed);
+    tcase_add_loop_test(tc, test_escaped_recorded, 0, 2);
     tcase_add_loop_test(tc, test_setup_hang_named, 0,
                         sizeof(setup_hang_cases) / sizeof(setup_hang_cases[0]));
     tcase_add_test(tc, test_task_hang_not_setup);

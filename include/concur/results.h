@@ -41,6 +41,10 @@ const char *results_status_name(run_status s);
 /* Parses a status name. Returns 0 or -1. */
 int results_parse_status(const char *s, run_status *out);
 
+/* How many distinct command names of escaped processes a run keeps, and their length. */
+#define RUN_ESCAPED_COMMANDS 4
+#define RUN_COMMAND_LEN 32
+
 /* One run: one mode x worker count x repeat, one harness process. */
 typedef struct run_result {
     run_mode mode;
@@ -56,6 +60,10 @@ typedef struct run_result {
     int exit_code;         /* harness exit status, or -signal */
     bool setup_hung;       /* timed out while a worker that had announced itself was still in
                               setup(): every configuration would wait out --timeout the same way */
+    int escaped_killed;    /* processes the workload started outside the run's process group
+                              (setsid, start_new_session) still alive at its end: concur killed them */
+    int nescaped_commands; /* their distinct command names (argv[0]'s last part), the first few */
+    char escaped_commands[RUN_ESCAPED_COMMANDS][RUN_COMMAND_LEN];
 
     double wall_s;         /* pool created -> all tasks done and pool shut down (NAN if unknown) */
     double startup_s;      /* pool created -> every worker ready (setup done) */
