@@ -41,6 +41,11 @@ extern char **environ;
 /* The last lines of a harness's stderr quoted when it died: how many, and at most how long. */
 #define LOG_TAIL_LINES 3
 #define LOG_TAIL_CHARS 360
+/* How often the run's process tree is walked for the peak RSS of each process (VmHWM is a
+ * high-water mark: a process seen once keeps its peak until it is seen again). */
+#define RSS_WALK_S 0.2
+/* The most processes one walk follows. */
+#define TREE_MAX 512
 /* How long the tree gets to disappear after SIGKILL before concur says so. */
 #define KILL_WAIT_S 5.0
 
@@ -87,6 +92,12 @@ typedef struct {
     int escaped;
     int nescaped_commands;
     char escaped_commands[RUN_ESCAPED_COMMANDS][RUN_COMMAND_LEN];
+    /* Peak RSS (wait4's ru_maxrss) of the other processes kill_tree reaped, the first few. */
+    struct {
+        pid_t pid;
+        long maxrss_kb;
+    } reaped_rss[64];
+    int nreaped_rss;
 } child_proc;
 
 static int pidfd_open_compat(pid_t pid)
@@ -230,8 +241,15 @@ static int kill_tree(child_proc *c)
             if (escaped)
                 command_name(kids[i], name, sizeof(name));
             kill(kids[i], SIGKILL);
-            if (waitpid(kids[i], NULL, WNOHANG) == kids[i] && escaped)
-                note_escaped(c, name);
+            struct rusage ru;
+            if (wait4(kids[i], NULL, WNOHANG, &ru) == kids[i]) {
+                if (escaped)
+                    note_escaped(c, name);
+                if (c->nreaped_rss < (int)ARRAY_LEN(c->reaped_rss)) {
+                    c->reaped_rss[c->nreaped_rss].pid = kids[i];
+                    c->reaped_rss[c->nreaped_rss++].maxrss_kb = ru.ru_maxrss;
+                }
+            }
             others++;
         }
         bool group_alive = kill(-c->pid, 0) == 0;
@@ -717,13 +735,113 @@ typedef struct {
     bool got_done;
     bool got_error;
     bool channel_lost;      /* the harness said a task closed its control channel (kind channel) */
-    double rss_workers_kb;  /* worker_exit reports */
-    double read_workers, write_workers;
-    double rss_main_kb, read_main, write_main;
+    double read_workers, write_workers; /* worker_exit reports */
+    double read_main, write_main;       /* the done line's */
+    /* The peak RSS of every process of the run's tree: the largest of what it reported (done,
+     * worker_exit), the VmHWM walk_tree read while it ran, and wait4's ru_maxrss when concur
+     * reaped it. */
+    struct {
+        pid_t pid;
+        double kb;
+    } *peaks;
+    int npeaks, peaks_cap;
+    double next_walk;       /* util_now() of the next walk_tree */
+    pid_t spare;            /* the next zygote: not of this run */
     bool *ready;            /* per placement entry: its worker sent `ready` (setup() returned) */
     char *line;             /* partial line buffer */
     size_t line_len, line_cap;
 } run_ctx;
+
+/* Keeps kb as process pid's peak RSS when it is the largest seen for it. */
+static void peak_note(run_ctx *x, pid_t pid, double kb)
+{
+    if (pid <= 0 || !(kb > 0))
+        return;
+    for (int i = 0; i < x->npeaks; i++)
+        if (x->peaks[i].pid == pid) {
+            if (kb > x->peaks[i].kb)
+                x->peaks[i].kb = kb;
+            return;
+        }
+    if (x->npeaks == x->peaks_cap) {
+        x->peaks_cap = x->peaks_cap ? 2 * x->peaks_cap : 16;
+        x->peaks = xrealloc(x->peaks, sizeof(*x->peaks) * (size_t)x->peaks_cap);
+    }
+    x->peaks[x->npeaks].pid = pid;
+    x->peaks[x->npeaks++].kb = kb;
+}
+
+/* VmHWM of process pid in kB: its peak resident set so far. NAN when gone (a zombie has none). */
+static double read_hwm_kb(pid_t pid)
+{
+    char path[64], buf[4096];
+    snprintf(path, sizeof(path), "/proc/%d/status", (int)pid);
+    int fd = open(path, O_RDONLY | O_CLOEXEC);
+    if (fd < 0)
+        return NAN;
+    ssize_t n = read(fd, buf, sizeof(buf) - 1);
+    close(fd);
+    if (n <= 0)
+        return NAN;
+    buf[n] = '\0';
+    const char *p = strstr(buf, "\nVmHWM:");
+    return p ? strtod(p + 7, NULL) : NAN;
+}
+
+/* Appends to list (n entries, at most max) the children of every thread of process pid that are
+ * not in it yet. Returns the new count. */
+static int add_children(pid_t pid, pid_t *list, int n, int max)
+{
+    char path[64];
+    snprintf(path, sizeof(path), "/proc/%d/task", (int)pid);
+    DIR *d = opendir(path);
+    if (d == NULL)
+        return n;
+    struct dirent *e;
+    while ((e = readdir(d)) != NULL && n < max) {
+        if (e->d_name[0] < '0' || e->d_name[0] > '9')
+            continue;
+        char file[96], buf[4096];
+        snprintf(file, sizeof(file), "/proc/%d/task/%s/children", (int)pid, e->d_name);
+        int fd = open(file, O_RDONLY | O_CLOEXEC);
+        if (fd < 0)
+            continue;
+        ssize_t len = read(fd, buf, sizeof(buf) - 1);
+        close(fd);
+        if (len <= 0)
+            continue;
+        buf[len] = '\0';
+        char *p = buf, *end;
+        for (long v = strtol(p, &end, 10); end != p && n < max; v = strtol(p, &end, 10)) {
+            p = end;
+            bool known = false;
+            for (int i = 0; i < n && !known; i++)
+                known = list[i] == (pid_t)v;
+            if (!known)
+                list[n++] = (pid_t)v;
+        }
+    }
+    closedir(d);
+    return n;
+}
+
+/* Reads the peak RSS of every process of the run's tree: the harness and its descendants, and
+ * what was re-parented to concur (a worker whose harness was killed, a task's child that left the
+ * group), the next zygote aside. */
+static void walk_tree(run_ctx *x)
+{
+    pid_t list[TREE_MAX];
+    int n = 0;
+    if (x->harness_pid > 0)
+        list[n++] = x->harness_pid;
+    n = add_children(getpid(), list, n, TREE_MAX);
+    for (int i = 0; i < n; i++) {
+        if (list[i] == x->spare)
+            continue;
+        peak_note(x, list[i], read_hwm_kb(list[i]));
+        n = add_children(list[i], list, n, TREE_MAX);
+    }
+}
 
 static void add_placement(run_ctx *x, int worker, pid_t pid, pid_t tid, int pu_planned)
 {
@@ -900,7 +1018,7 @@ static void on_done(run_ctx *x, const cJSON *j)
     o->pickle_result_bytes = get_num(j, "pickle_result_bytes");
     v = get_num(j, "pickle_sampled");
     o->pickle_sampled = isnan(v) ? 0 : (int)v;
-    x->rss_main_kb = get_num(j, "maxrss_kb");
+    peak_note(x, x->harness_pid, get_num(j, "maxrss_kb"));
     x->read_main = get_num(j, "read_bytes");
     x->write_main = get_num(j, "write_bytes");
 }
@@ -963,7 +1081,7 @@ static void handle_line(run_ctx *x, const char *line)
     } else if (strcmp(e, "ready") == 0) {
         on_ready(x, j);
     } else if (strcmp(e, "worker_exit") == 0) {
-        x->rss_workers_kb = nan_add(x->rss_workers_kb, get_num(j, "maxrss_kb"));
+        peak_note(x, (pid_t)get_num(j, "pid"), get_num(j, "maxrss_kb"));
         x->read_workers = nan_add(x->read_workers, get_num(j, "read_bytes"));
         x->write_workers = nan_add(x->write_workers, get_num(j, "write_bytes"));
     } else if (strcmp(e, "done") == 0) {
@@ -1212,8 +1330,8 @@ int runner_run(const runner_env *env, run_mode mode, int workers, int repeat, ru
     x.out = out;
     x.mode = mode;
     x.workers = mode == MODE_SINGLE ? 1 : workers;
-    x.rss_workers_kb = x.read_workers = x.write_workers = NAN;
-    x.rss_main_kb = x.read_main = x.write_main = NAN;
+    x.read_workers = x.write_workers = NAN;
+    x.read_main = x.write_main = NAN;
     init_result(out, mode, x.workers, repeat);
     /* What was asked; the harness's done line says what the pool really used. */
     out->variant = env->variant;
@@ -1349,6 +1467,7 @@ int runner_run(const runner_env *env, run_mode mode, int workers, int repeat, ru
     }
     free(envp);
     c.spare = runner_zygote_alive(env->zygote) ? env->zygote->pid : 0;
+    x.spare = c.spare;
     x.harness_pid = c.pid;
     x.go_fd = go[1];
     close(ctl_w), ctl_w = -1;
@@ -1421,9 +1540,14 @@ int runner_run(const runner_env *env, run_mode mode, int workers, int repeat, ru
             drain_control(&x, ctl_r);
         if (c.pidfd < 0 || (r > 0 && (pfd[1].revents & POLLIN)))
             child_try_reap(&c, false);
+        if (util_now() >= x.next_walk) {
+            walk_tree(&x);
+            x.next_walk = util_now() + RSS_WALK_S;
+        }
     }
     out->harness_s = util_now() - t_fork;
     drain_control(&x, ctl_r);
+    walk_tree(&x); /* what is still alive, before it is killed */
     if (x.sampler) {
         sampler_report rep;
         sampler_stop(x.sampler, &rep);
@@ -1489,12 +1613,17 @@ int runner_run(const runner_env *env, run_mode mode, int workers, int repeat, ru
     if (out->wall_s > 0)
         out->cpu_utilization = out->cpu_s / (out->wall_s * x.workers);
 
+    /* Every process's own peak, summed; the harness's wait4 ru_maxrss also holds its reaped
+     * children's (the largest), so it stands in only when nothing else was seen. */
     const double kb = 1024.0;
-    out->peak_rss_bytes = nan_add(x.rss_main_kb, x.rss_workers_kb) * kb;
+    for (int i = 0; i < c.nreaped_rss; i++)
+        peak_note(&x, c.reaped_rss[i].pid, (double)c.reaped_rss[i].maxrss_kb);
+    double peak_kb = 0;
+    for (int i = 0; i < x.npeaks; i++)
+        peak_kb += x.peaks[i].kb;
+    out->peak_rss_bytes = (x.npeaks > 0 ? peak_kb : (double)c.ru.ru_maxrss) * kb;
     out->io_read_bytes = nan_add(x.read_main, x.read_workers);
     out->io_write_bytes = nan_add(x.write_main, x.write_workers);
-    if (isnan(out->peak_rss_bytes))
-        out->peak_rss_bytes = (double)c.ru.ru_maxrss * kb;
     rc = 0;
 
 cleanup:
@@ -1520,6 +1649,7 @@ cleanup:
     }
     free(x.line);
     free(x.ready);
+    free(x.peaks);
     remove_dir(dir);
     return rc;
 }

@@ -495,6 +495,52 @@ START_TEST(test_escaped_recorded)
 }
 END_TEST
 
+/* peak_rss_bytes covers every process of the run's tree: a pool worker that filled 200 MiB, killed
+ * at the timeout or not, and a task's child process. A lower bound: the run's other processes
+ * add their own, whatever the load. */
+static const struct {
+    run_mode mode;
+    const char *touch_in; /* NULL: the task's own process */
+    const char *sleep_s;  /* after filling: "0" finishes, "3600" only the timeout ends it */
+    double timeout_s;
+} rss_cases[] = {
+    {MODE_PROCESSES, NULL, "3600", 5},
+    {MODE_PROCESSES, NULL, "0", 60},
+    {MODE_THREADS, "child", "0.05", 5},
+};
+
+START_TEST(test_peak_rss_whole_tree)
+{
+    const double mib = 1024.0 * 1024.0, filled = 200 * mib;
+    char pidfile[PATH_MAX];
+    snprintf(pidfile, sizeof(pidfile), "%s/filled-pids", log_dir);
+    setenv("CONCUR_FIXTURE_PIDFILE", pidfile, 1);
+    setenv("TOUCH_MIB", "200", 1);
+    setenv("TOUCH_SLEEP", rss_cases[_i].sleep_s, 1);
+    if (rss_cases[_i].touch_in)
+        setenv("TOUCH_IN", rss_cases[_i].touch_in, 1);
+    run_result r;
+    run("touches_memory.py", rss_cases[_i].mode, 1, NULL, rss_cases[_i].timeout_s, 0, &r);
+    unsetenv("CONCUR_FIXTURE_PIDFILE");
+    unsetenv("TOUCH_MIB");
+    unsetenv("TOUCH_SLEEP");
+    unsetenv("TOUCH_IN");
+    char *text = util_read_file(pidfile, NULL);
+    bool touched = text != NULL && text[0] != '\0';
+    free(text);
+    if (!touched) {
+        results_run_free(&r);
+        SKIP_TEST("the memory was not filled within the %.0f s timeout (loaded machine)",
+                  rss_cases[_i].timeout_s);
+    }
+    ck_assert_msg(r.peak_rss_bytes >= filled,
+                  "case %d (%s): peak RSS %.1f MiB, the tree filled 200 MiB (status %s: %s)", _i,
+                  plan_mode_name(r.mode), r.peak_rss_bytes / mib, results_status_name(r.status),
+                  r.error);
+    results_run_free(&r);
+}
+END_TEST
+
 /* The workload's own output goes to the log files, never to concur's. */
 START_TEST(test_workload_output_in_logs)
 {
@@ -916,6 +962,7 @@ Suite *runner_suite(void)
                         sizeof(pinned_cases) / sizeof(pinned_cases[0]));
     tcase_add_test(tc, test_sleeping_low_utilization);
     tcase_add_test(tc, test_workload_output_in_logs);
+    tcase_add_loop_test(tc, test_peak_rss_whole_tree, 0, sizeof(rss_cases) / sizeof(rss_cases[0]));
     tcase_add_loop_test(tc, test_sample_of_runs_spread_indices, 0,
                         sizeof(sample_cases) / sizeof(sample_cases[0]));
     tcase_add_test(tc, test_no_sample_keeps_task_walls);

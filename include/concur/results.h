@@ -75,7 +75,9 @@ typedef struct run_result {
     double cpu_s;          /* task-clock (or rusage) over the window */
     double cpu_utilization;/* cpu_s / (wall_s * workers) */
 
-    double peak_rss_bytes; /* harness peak RSS + each worker process's peak RSS */
+    double peak_rss_bytes; /* the sum over every process of the run's tree (harness, workers,
+                              the pool's helpers, the tasks' children; killed at a timeout or
+                              not) of its own peak RSS */
     double io_read_bytes;  /* storage-level bytes read/written by the harness and its workers */
     double io_write_bytes;
 
