@@ -370,7 +370,9 @@ void report_terminal(const results *r, FILE *out)
                      s->speedup_high);
         util_fmt_bytes(rss, sizeof(rss), s->peak_rss_bytes);
         char cpu[16];
-        if (isnan(s->cpu_utilization))
+        if (s->runs_ok > 0 && isnan(s->cpu_utilization))
+            snprintf(cpu, sizeof(cpu), "short"); /* too short to measure: the legend says so */
+        else if (isnan(s->cpu_utilization))
             snprintf(cpu, sizeof(cpu), "-");
         else
             snprintf(cpu, sizeof(cpu), "%.2f", s->cpu_utilization);
@@ -384,6 +386,11 @@ void report_terminal(const results *r, FILE *out)
 
     fprintf(out, "\nwall: median of the runs; speedup: against single; cpu: CPU time / (wall x "
                  "workers),\n1.00 when every worker computes all the time.\n");
+    if (report_any_too_short(r)) {
+        char note[REPORT_LINE_LEN];
+        util_fmt(note, sizeof(note), "cpu short: %s", report_too_short_note);
+        print_wrapped(out, note, "", "", REPORT_WIDTH);
+    }
 
     report_states(r, out);
 

@@ -203,6 +203,16 @@ int results_cores(const results *r)
     return r->machine.allowed_cores > 0 ? r->machine.allowed_cores : r->machine.cores;
 }
 
+double results_cpu_utilization(double cpu_s, double wall_s, int workers, double outside_cpu_s)
+{
+    double capacity = wall_s * workers;
+    if (!(capacity > 0) || !isfinite(cpu_s) || !(outside_cpu_s < capacity))
+        return NAN;
+    if (cpu_s <= capacity)
+        return cpu_s / capacity;
+    return cpu_s - capacity <= fmax(outside_cpu_s, 0.0) ? 1.0 : NAN;
+}
+
 double results_run_wall(const run_result *run)
 {
     if (!isfinite(run->wall_s))

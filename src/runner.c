@@ -746,6 +746,7 @@ typedef struct {
     } *peaks;
     int npeaks, peaks_cap;
     double next_walk;       /* util_now() of the next walk_tree */
+    double counted_from;    /* util_now() once the counters were read at `start` */
     pid_t spare;            /* the next zygote: not of this run */
     bool *ready;            /* per placement entry: its worker sent `ready` (setup() returned) */
     char *line;             /* partial line buffer */
@@ -1069,8 +1070,10 @@ static void handle_line(run_ctx *x, const char *line)
         if (x->sampler && x->mode == MODE_PROCESSES)
             sampler_watch_process(x->sampler, x->harness_pid, -1);
     } else if (strcmp(e, "start") == 0) {
-        if (x->counters && counters_read(x->counters, x->harness_pid, &x->before) == 0)
+        if (x->counters && counters_read(x->counters, x->harness_pid, &x->before) == 0) {
             x->have_before = true;
+            x->counted_from = util_now();
+        }
         /* Counting of the measured window starts now: let the harness create its pool. */
         ssize_t w;
         do
@@ -1478,6 +1481,7 @@ int runner_run(const runner_env *env, run_mode mode, int workers, int repeat, ru
     close(err_fd), err_fd = -1;
     c.pidfd = pidfd_open_compat(c.pid);
 
+    int run_pus = 1; /* the CPUs the run's processes can use, for results_cpu_utilization */
     /* Bind the harness before it runs a single instruction of Python: single mode to its one PU,
      * pools to the union of their workers' PUs (each worker is narrowed as it announces). */
     {
@@ -1490,8 +1494,13 @@ int runner_run(const runner_env *env, run_mode mode, int workers, int repeat, ru
             if (!seen)
                 pus[npus++] = x.slots[i].pu;
         }
-        if (topology_bind_set(env->topo, c.pid, pus, npus, err, sizeof(err)) < 0)
+        run_pus = npus;
+        if (topology_bind_set(env->topo, c.pid, pus, npus, err, sizeof(err)) < 0) {
             log_warn("could not bind the harness: %s", err);
+            topology_info info;
+            topology_get_info(env->topo, &info);
+            run_pus = info.pus;
+        }
     }
     if (env->counters) {
         char err[256] = "";
@@ -1598,6 +1607,7 @@ int runner_run(const runner_env *env, run_mode mode, int workers, int repeat, ru
     /* Counters over the measured window: final totals minus what was counted before the pool. */
     counters_values after;
     bool have_after = false;
+    double counted_to = util_now();
     if (x.counters)
         have_after = counters_final(x.counters, &c.ru, &after) == 0;
     if (!have_after) {
@@ -1610,8 +1620,11 @@ int runner_run(const runner_env *env, run_mode mode, int workers, int repeat, ru
     else
         out->counters = after;
     out->cpu_s = out->counters.task_clock_s;
-    if (out->wall_s > 0)
-        out->cpu_utilization = out->cpu_s / (out->wall_s * x.workers);
+    /* What was counted outside the window: at most the time outside it within the counted span
+     * (from the read at `start`, else from the fork: attach or exec) on every CPU of the run. */
+    double counted_s = counted_to - (x.have_before ? x.counted_from : t_fork);
+    out->cpu_utilization = results_cpu_utilization(out->cpu_s, out->wall_s, x.workers,
+                                                   (counted_s - out->wall_s) * run_pus);
 
     /* Every process's own peak, summed; the harness's wait4 ru_maxrss also holds its reaped
      * children's (the largest), so it stands in only when nothing else was seen. */

@@ -671,7 +671,7 @@ START_TEST(test_markdown_escaping)
 END_TEST
 
 /* The terminal report, as text. */
-static char *terminal_string(const results *r)
+__attribute__((noinline)) static char *terminal_string(const results *r)
 {
     char *buf = NULL;
     size_t len = 0;
@@ -730,6 +730,60 @@ START_TEST(test_escaped_shown)
         ck_assert_msg(strstr(flat, names[i]), "report %d lacks '%s'", i, names[i]);
         free(flat);
     }
+    free(text);
+    free(md);
+    free(html);
+    results_free(&r);
+}
+END_TEST
+
+/* A configuration whose runs were too short to measure CPU utilization says so, in every report;
+ * one whose runs all failed shows "-"; nothing says "too short" where nothing was. */
+START_TEST(test_utilization_too_short_shown)
+{
+    results r;
+    build_results(&r, true, false);
+    char *text = terminal_string(&r), *md = report_markdown_string(&r),
+         *html = report_html_string(&r);
+    ck_assert_ptr_null(strstr(text, "short"));
+    ck_assert_ptr_null(strstr(md, "too short to measure"));
+    ck_assert_ptr_null(strstr(html, "too short to measure"));
+    free(text);
+    free(md);
+    free(html);
+
+    config_summary *t4 = NULL, *p2 = NULL;
+    for (int i = 0; i < r.nsummary; i++) {
+        config_summary *s = &r.summary[i];
+        if (s->mode == MODE_THREADS && s->workers == 4)
+            t4 = s;
+        if (s->mode == MODE_PROCESSES && s->workers == 2)
+            p2 = s;
+    }
+    ck_assert(t4 && t4->runs_ok > 0 && p2 && p2->runs_ok == 0);
+    t4->cpu_utilization = NAN; /* what results_cpu_utilization gives a run of no tasks */
+    text = terminal_string(&r);
+    md = report_markdown_string(&r);
+    html = report_html_string(&r);
+
+    /* Terminal: the cell says "short", the legend what that means; the failed row "-". */
+    const char *row = strstr(text, "\nthreads          4");
+    ck_assert_ptr_nonnull(row);
+    const char *eol = strchr(row + 1, '\n');
+    ck_assert_msg(strstr(row, " short ") && strstr(row, " short ") < eol, "row: %.*s",
+                  (int)(eol - row), row);
+    ck_assert_int_eq(count_of(text, "  short "), 1); /* the one cell, right-aligned */
+    ck_assert_ptr_nonnull(strstr(text, "cpu short: too short to measure: the counters count"));
+    row = strstr(text, "\nprocesses        2");
+    ck_assert_ptr_nonnull(row);
+    eol = strchr(row + 1, '\n');
+    ck_assert_msg(!strstr(row, "short") || strstr(row, "short") > eol, "failed row says short");
+
+    /* Markdown and HTML: the cell says it in full, once, with the legend under the table. */
+    ck_assert_int_eq(count_of(md, "| too short to measure |"), 1);
+    ck_assert_ptr_nonnull(strstr(md, "CPU util. too short to measure: the counters count"));
+    ck_assert_int_eq(count_of(html, ">too short to measure</td>"), 1);
+    ck_assert_ptr_nonnull(strstr(html, "CPU util. too short to measure: the counters count"));
     free(text);
     free(md);
     free(html);
@@ -1227,6 +1281,7 @@ Suite *report_suite(void)
     tcase_add_test(tc, test_markdown_escaping);
     tcase_add_test(tc, test_markdown_tables_aligned);
     tcase_add_test(tc, test_escaped_shown);
+    tcase_add_test(tc, test_utilization_too_short_shown);
     tcase_add_test(tc, test_write_files);
     suite_add_tcase(s, tc);
 

@@ -1345,6 +1345,42 @@ START_TEST(test_load_ignores_unknown_keys)
 }
 END_TEST
 
+/* CPU utilization is shown only where the window is long enough to measure it, and never above 1
+ * per worker: a value above is 1 within what the counters may have counted outside the window,
+ * else unknown. */
+START_TEST(test_cpu_utilization_bounded)
+{
+    const struct {
+        double cpu_s, wall_s;
+        int workers;
+        double outside_cpu_s, want; /* NAN: not measurable */
+    } cases[] = {
+        {0.8, 1.0, 1, 0.005, 0.8},         /* the ordinary case: the ratio */
+        {1.5, 1.0, 2, 0.005, 0.75},
+        {0.0, 1.0, 2, 0.005, 0.0},
+        {1.003, 1.0, 1, 0.005, 1.0},       /* above 1 by less than the counters' slack: 1 */
+        {2.009, 1.0, 2, 0.010, 1.0},
+        {1.2, 1.0, 1, 0.005, NAN},         /* above 1 by more: the counters are off */
+        {0.0029, 0.0001, 1, 0.007, NAN},   /* TASKS = 0: 29x, mostly the harness's own work */
+        {0.0011, 0.00056, 1, 0.006, NAN},  /* a tiny run: the slack outweighs the window */
+        {0.004, 0.004, 1, 0.004, NAN},     /* the slack as large as the window */
+        {0.5, NAN, 1, 0.005, NAN},         /* no wall time: a failed run */
+        {0.5, 0.0, 1, 0.0, NAN},
+        {NAN, 1.0, 1, 0.005, NAN},
+    };
+    for (size_t i = 0; i < ARRAY_LEN(cases); i++) {
+        double got = results_cpu_utilization(cases[i].cpu_s, cases[i].wall_s, cases[i].workers,
+                                             cases[i].outside_cpu_s);
+        if (isnan(cases[i].want))
+            ck_assert_msg(isnan(got), "case %zu: %.17g, expected NAN", i, got);
+        else
+            ck_assert_msg(fabs(got - cases[i].want) < 1e-12, "case %zu: %.17g, expected %.17g", i,
+                          got, cases[i].want);
+        ck_assert_msg(!(got > 1.0), "case %zu: %.17g above 1", i, got);
+    }
+}
+END_TEST
+
 /* A results.json from before a run recorded setup_hung and the escaped processes it killed loads
  * with none of them. */
 START_TEST(test_load_without_newer_run_keys)
@@ -1391,6 +1427,7 @@ Suite *results_suite(void)
     tcase_add_test(tc, test_json_has_required_keys);
     tcase_add_test(tc, test_round_trip);
     tcase_add_test(tc, test_load_without_newer_run_keys);
+    tcase_add_test(tc, test_cpu_utilization_bounded);
     tcase_add_test(tc, test_run_wall_scaling);
     tcase_add_test(tc, test_pooled_noise);
     tcase_add_test(tc, test_numbers_keep_every_bit);

@@ -202,6 +202,34 @@ START_TEST(test_single_cpu_bound)
 }
 END_TEST
 
+/* Runs of no tasks or tiny ones, whose CPU time is mostly the harness's own work around the
+ * window: their utilization is never shown above 1 per worker (NAN when too short to measure). */
+static const struct {
+    const char *fixture;
+    run_mode mode;
+    int workers;
+} short_cases[] = {
+    {"no_tasks.py", MODE_SINGLE, 1},
+    {"no_tasks.py", MODE_THREADS, 2},
+    {"no_tasks.py", MODE_PROCESSES, 2},
+    {"tiny.py", MODE_SINGLE, 1},
+    {"tiny.py", MODE_THREADS, 1},
+    {"tiny.py", MODE_PROCESSES, 1},
+};
+
+START_TEST(test_short_runs_utilization_bounded)
+{
+    run_result r;
+    run(short_cases[_i].fixture, short_cases[_i].mode, short_cases[_i].workers, NULL, 60, 0, &r);
+    ck_assert_msg(r.status == RUN_OK, "status %s: %s", results_status_name(r.status), r.error);
+    ck_assert(r.cpu_s > 0);
+    ck_assert_msg(isnan(r.cpu_utilization) || (r.cpu_utilization >= 0 && r.cpu_utilization <= 1),
+                  "%s %s: utilization %.2f (cpu %.6f s, wall %.6f s)", short_cases[_i].fixture,
+                  plan_mode_name(r.mode), r.cpu_utilization, r.cpu_s, r.wall_s);
+    results_run_free(&r);
+}
+END_TEST
+
 /* Each worker on its own PU, as planned, as the kernel reports it. */
 static const struct {
     run_mode mode;
@@ -961,6 +989,8 @@ Suite *runner_suite(void)
     tcase_add_loop_test(tc, test_pool_workers_pinned, 0,
                         sizeof(pinned_cases) / sizeof(pinned_cases[0]));
     tcase_add_test(tc, test_sleeping_low_utilization);
+    tcase_add_loop_test(tc, test_short_runs_utilization_bounded, 0,
+                        sizeof(short_cases) / sizeof(short_cases[0]));
     tcase_add_test(tc, test_workload_output_in_logs);
     tcase_add_loop_test(tc, test_peak_rss_whole_tree, 0, sizeof(rss_cases) / sizeof(rss_cases[0]));
     tcase_add_loop_test(tc, test_sample_of_runs_spread_indices, 0,

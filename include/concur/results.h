@@ -73,7 +73,8 @@ typedef struct run_result {
 
     counters_values counters; /* over the measured window */
     double cpu_s;          /* task-clock (or rusage) over the window */
-    double cpu_utilization;/* cpu_s / (wall_s * workers) */
+    double cpu_utilization;/* cpu_s / (wall_s * workers) where that can be measured
+                              (results_cpu_utilization): NAN for a run too short to measure it */
 
     double peak_rss_bytes; /* the sum over every process of the run's tree (harness, workers,
                               the pool's helpers, the tasks' children; killed at a timeout or
@@ -236,6 +237,16 @@ int results_cores(const results *r);
  * start-up - teardown) x scale + teardown: the pool's start and its shutdown are paid once
  * whatever the number of tasks. NAN without a wall time. */
 double results_run_wall(const run_result *run);
+
+/* A run's CPU utilization, cpu_s / (wall_s x workers), where it can be measured. The counters count
+ * from before the window opens to after it closes (the go byte, the done line, the harness's
+ * exit): outside_cpu_s is the most CPU time they may have counted outside the window (the time
+ * outside it within what was counted, times the CPUs the run could use), the counters'
+ * granularity for this run. NAN without a wall time, and when outside_cpu_s is as large as the
+ * window's capacity wall_s x workers: too short to measure (a run of no tasks or tiny ones, whose
+ * cpu_s is mostly the harness's own work around the window). Above 1 (impossible inside the
+ * window) it is 1 when the excess is within outside_cpu_s, else NAN: never shown above 1. */
+double results_cpu_utilization(double cpu_s, double wall_s, int workers, double outside_cpu_s);
 
 /* Recomputes r->summary from r->runs: per (mode, workers), the median of successful repeats, its
  * 95 % CI, and speedup = wall(single, 1) / wall(mode, N) with the conservative interval
