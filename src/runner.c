@@ -910,6 +910,8 @@ static void on_ready(run_ctx *x, const cJSON *j)
 {
     double pid = get_num(j, "pid"), tid = get_num(j, "tid");
     const run_result *o = x->out;
+    if (isnan(pid) || isnan(tid))
+        return;
     for (int i = 0; i < o->nplacement; i++)
         if (!x->ready[i] && o->placement[i].pid == (pid_t)pid && o->placement[i].tid == (pid_t)tid) {
             x->ready[i] = true;
@@ -1084,7 +1086,9 @@ static void handle_line(run_ctx *x, const char *line)
     } else if (strcmp(e, "ready") == 0) {
         on_ready(x, j);
     } else if (strcmp(e, "worker_exit") == 0) {
-        peak_note(x, (pid_t)get_num(j, "pid"), get_num(j, "maxrss_kb"));
+        double pid = get_num(j, "pid");
+        if (!isnan(pid))
+            peak_note(x, (pid_t)pid, get_num(j, "maxrss_kb"));
         x->read_workers = nan_add(x->read_workers, get_num(j, "read_bytes"));
         x->write_workers = nan_add(x->write_workers, get_num(j, "write_bytes"));
     } else if (strcmp(e, "done") == 0) {
