@@ -10,6 +10,7 @@ tasks over it, receive the results, shut the pool down. Everything concur needs 
 rest (argument parsing, loading the workload, reporting) happens outside the window.
 """
 
+import errno
 import json
 import os
 import sys
@@ -37,7 +38,7 @@ BIND_WAIT_S = 5.0
 BIND_POLL_S = 0.0005
 
 EXIT_OK, EXIT_USAGE, EXIT_WORKLOAD, EXIT_SETUP, EXIT_WORKER_DIED, EXIT_INTERNAL = 0, 2, 3, 4, 5, 6
-EXIT_PYTHON = 7
+EXIT_PYTHON, EXIT_CHANNEL = 7, 8
 
 # What the harness relies on: time.thread_time (3.7), threading.get_native_id (3.8), and the
 # concurrent.futures initializer and BrokenExecutor (3.7). This file stays parseable by older
@@ -72,6 +73,7 @@ class Workload:
 # replaces what must be its own (the channel and its lock) in its initializer.
 
 _chan = None            # _Channel for control lines
+_main_pid = None        # the harness's main process (run mode), to tell its workers from it
 _workload = None        # Workload, once loaded in this process
 _task = None            # _workload.task, bound here for the per-task wrappers
 _bind = False           # CONCUR_BIND=1: wait for the runner to bind each worker
@@ -85,23 +87,92 @@ _state_lock = threading.Lock()
 
 class _Channel:
     """One JSON object per line on an fd, each line written whole with one os.write under a lock
-    (threads of one process) and below PIPE_BUF (processes sharing the FIFO)."""
+    (threads of one process) and below PIPE_BUF (processes sharing the FIFO).
+
+    The workload can close the fd too (os.closerange(3, ...) in a task) and open a file of its own
+    in its place: before each line the channel checks that its fd is still the file it was given,
+    so that no line goes into the workload's file, and a lost channel is said (_lost) instead of
+    the run going on silently without one."""
 
     def __init__(self, fd):
         self.fd = fd
         self.lock = threading.Lock()
+        self.ident = _fd_ident(fd)
 
     def send(self, obj):
         if self.fd is None:
             return
         data = _encode(obj)
         with self.lock:
+            lost = self._write(data)
+            if lost is not None:
+                self._lost(lost, data)
+
+    def _write(self, data):
+        """Writes data; None when written (or the runner is gone: nobody is left to tell, and it
+        kills what remains), else how the fd was lost."""
+        now = _fd_ident(self.fd)
+        if self.ident is not None and now != self.ident:
+            return "was closed" if now is None else "was closed and now refers to another file"
+        try:
+            while data:
+                data = data[os.write(self.fd, data):]
+        except OSError as exc:
+            if exc.errno == errno.EBADF:
+                return "was closed"
+        return None
+
+    def _lost(self, lost, data):
+        """The workload closed this channel's fd. The reason goes to stderr (the run's log) first.
+        The main process then reports an `error` of kind `channel` on the FIFO opened again by
+        path and exits EXIT_CHANNEL: what else the workload closed or reused is unknown, so the run
+        stops rather than be measured on it. A worker process, whose channel is the FIFO opened by
+        path in the first place, opens it again and goes on."""
+        main = _main_pid is not None and os.getpid() == _main_pid
+        message = ("the control channel (fd %d) %s while the run went on: a task or setup() "
+                   "closed file descriptors it did not open" % (self.fd, lost))
+        if main:
+            then = "the run stops here (exit %d)" % EXIT_CHANNEL
+        else:
+            then = "worker process %d opens it again" % os.getpid()
+        _stderr_line("concur harness: %s; %s" % (message, then))
+        self.fd, self.ident = None, None
+        path = os.environ.get("CONCUR_CONTROL_PATH")
+        if path:
             try:
-                while data:
-                    data = data[os.write(self.fd, data):]
+                self.fd = os.open(path, os.O_WRONLY | os.O_NONBLOCK | os.O_CLOEXEC)
+                os.set_blocking(self.fd, True)
+                self.ident = _fd_ident(self.fd)
             except OSError:
-                # The runner went away: nobody is left to tell, and it kills what remains.
-                pass
+                self.fd = None
+        if main:
+            if self.fd is not None:
+                self._write(_encode({"ev": "error", "kind": "channel", "message": message,
+                                     "traceback": ""}))
+            _exit(EXIT_CHANNEL)
+        if self.fd is not None:
+            self._write(data)
+
+
+def _fd_ident(fd):
+    """(device, inode) of the file open on fd; None when fd is not open."""
+    try:
+        st = os.fstat(fd)
+    except (OSError, TypeError, ValueError):
+        return None
+    return (st.st_dev, st.st_ino)
+
+
+def _stderr_line(text):
+    """One line on stderr after what the workload wrote there, whatever became of sys.stderr."""
+    try:
+        sys.stderr.flush()
+    except Exception:
+        pass
+    try:
+        os.write(2, (text + "\n").encode("utf-8", "replace"))
+    except OSError:
+        pass
 
 
 def _encode(obj):
@@ -697,7 +768,8 @@ def _wait_for_go(go_fd):
 
 
 def run(args):
-    global _chan, _bind
+    global _chan, _bind, _main_pid
+    _main_pid = os.getpid()
     # The runner's fds stay ours: no task's child process inherits them (a grandchild holding
     # the control pipe open would keep the runner from ever seeing it close).
     for fd in (args.control_fd, args.go_fd):

@@ -156,6 +156,26 @@ void report_recommendation(const recommendation *rec, FILE *out)
         print_wrapped(out, rec->open_questions[i], "  ? ", "    ", REPORT_WIDTH);
 }
 
+/* Whether runs a and b are of the same configuration: the sweep's (mode, workers), or the same
+ * follow-up. */
+static bool same_configuration(const run_result *a, const run_result *b)
+{
+    if (a->mode != b->mode || a->workers != b->workers || a->variant != b->variant)
+        return false;
+    return !a->variant ||
+           (a->chunksize == b->chunksize && strcmp(a->start_method, b->start_method) == 0);
+}
+
+/* "threads x2", or for a follow-up "processes x2, chunksize 8, spawn". */
+static void run_configuration_name(char *buf, size_t len, const run_result *x)
+{
+    util_fmt(buf, len, "%s x%d", plan_mode_name(x->mode), x->workers);
+    if (x->variant && x->chunksize > 0)
+        util_fmt(buf + strlen(buf), len - strlen(buf), ", chunksize %d", x->chunksize);
+    if (x->variant && x->start_method[0])
+        util_fmt(buf + strlen(buf), len - strlen(buf), ", %s", x->start_method);
+}
+
 int report_measuring(const results *r, char (*lines)[REPORT_LINE_LEN], int max)
 {
     int n = 0;
@@ -256,6 +276,45 @@ int report_measuring(const results *r, char (*lines)[REPORT_LINE_LEN], int max)
              "interval", report_config_name(name, sizeof(name), s), s->noutliers > 1 ? "s" : "",
              reps, s->noutliers > 1 ? "s" : "");
     }
+    /* Processes the workload started outside its process group and left running: concur killed
+     * them at the end of the run. One line per configuration where it happened. */
+    for (int i = 0; i < r->nruns; i++) {
+        const run_result *x = &r->runs[i];
+        if (x->escaped_killed <= 0)
+            continue;
+        bool seen = false;
+        for (int k = 0; k < i && !seen; k++)
+            seen = r->runs[k].escaped_killed > 0 && same_configuration(&r->runs[k], x);
+        if (seen)
+            continue;
+        int killed = 0, runs = 0, of = 0, nnames = 0;
+        const char *names[RUN_ESCAPED_COMMANDS];
+        for (int k = 0; k < r->nruns; k++) {
+            const run_result *y = &r->runs[k];
+            if (!same_configuration(y, x))
+                continue;
+            of++;
+            if (y->escaped_killed <= 0)
+                continue;
+            killed += y->escaped_killed;
+            runs++;
+            for (int c = 0; c < y->nescaped_commands; c++) {
+                bool known = false;
+                for (int q = 0; q < nnames && !known; q++)
+                    known = strcmp(names[q], y->escaped_commands[c]) == 0;
+                if (!known && nnames < RUN_ESCAPED_COMMANDS)
+                    names[nnames++] = y->escaped_commands[c];
+            }
+        }
+        char name[96], list[RUN_ESCAPED_COMMANDS * (RUN_COMMAND_LEN + 2) + 8] = "";
+        run_configuration_name(name, sizeof(name), x);
+        for (int q = 0; q < nnames; q++)
+            util_fmt(list + strlen(list), sizeof(list) - strlen(list), "%s%s", q ? ", " : ": ",
+                     names[q]);
+        LINE("%s: %d of its %d runs ended with processes the workload had started outside its "
+             "process group still running (%d in all%s); concur killed %s", name, runs, of, killed,
+             list, killed == 1 ? "it" : "them");
+    }
     /* Tasks of very unequal cost, from the single runs' task times. */
     double ratio = NAN;
     for (int i = 0; i < r->nruns; i++) {
@@ -311,7 +370,9 @@ void report_terminal(const results *r, FILE *out)
                      s->speedup_high);
         util_fmt_bytes(rss, sizeof(rss), s->peak_rss_bytes);
         char cpu[16];
-        if (isnan(s->cpu_utilization))
+        if (s->runs_ok > 0 && isnan(s->cpu_utilization))
+            snprintf(cpu, sizeof(cpu), "short"); /* too short to measure: the legend says so */
+        else if (isnan(s->cpu_utilization))
             snprintf(cpu, sizeof(cpu), "-");
         else
             snprintf(cpu, sizeof(cpu), "%.2f", s->cpu_utilization);
@@ -325,6 +386,11 @@ void report_terminal(const results *r, FILE *out)
 
     fprintf(out, "\nwall: median of the runs; speedup: against single; cpu: CPU time / (wall x "
                  "workers),\n1.00 when every worker computes all the time.\n");
+    if (report_any_too_short(r)) {
+        char note[REPORT_LINE_LEN];
+        util_fmt(note, sizeof(note), "cpu short: %s", report_too_short_note);
+        print_wrapped(out, note, "", "", REPORT_WIDTH);
+    }
 
     report_states(r, out);
 

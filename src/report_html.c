@@ -725,7 +725,7 @@ static void config_cells(FILE *out, const config_summary *s)
                                    s->runs_ok >= 2 ? s->speedup_low : NAN,
                                    s->runs_ok >= 2 ? s->speedup_high : NAN));
     td_num(out, report_fmt_fixed(buf, sizeof(buf), s->efficiency, 2));
-    td_num(out, report_fmt_fixed(buf, sizeof(buf), s->cpu_utilization, 2));
+    td_num(out, report_fmt_utilization(buf, sizeof(buf), s));
     td_num(out, util_fmt_bytes(buf, sizeof(buf), s->peak_rss_bytes));
     td_num(out, util_fmt_bytes(buf, sizeof(buf), s->pickle_bytes_per_task));
 }
@@ -769,8 +769,13 @@ static void html_configurations(const results *r, FILE *out)
         "<p class=\"note\">wall: median of the successful runs, with its 95 % confidence interval; "
         "speedup: against single, with its interval; efficiency: speedup / workers; CPU util.: "
         "CPU time / (wall x workers); peak RSS: all processes of a run together (median); "
-        "pickled / task: argument and result of a task in a process pool (median).</p>\n",
+        "pickled / task: argument and result of a task in a process pool (median).",
         out);
+    if (report_any_too_short(r)) {
+        fputs(" CPU util. ", out);
+        h(out, report_too_short_note);
+    }
+    fputs("</p>\n", out);
 
     if (variants) {
         fputs("<h3>Follow-ups</h3>\n<p>Configurations measured after the sweep to settle the "

@@ -36,6 +36,28 @@ char *report_fmt_fixed(char *buf, size_t len, double v, int decimals)
     return buf;
 }
 
+char *report_fmt_utilization(char *buf, size_t len, const config_summary *s)
+{
+    if (s->runs_ok > 0 && !isfinite(s->cpu_utilization))
+        util_fmt(buf, len, "too short to measure");
+    else
+        report_fmt_fixed(buf, len, s->cpu_utilization, 2);
+    return buf;
+}
+
+bool report_any_too_short(const results *r)
+{
+    for (int i = 0; i < r->nsummary; i++)
+        if (r->summary[i].runs_ok > 0 && !isfinite(r->summary[i].cpu_utilization))
+            return true;
+    return false;
+}
+
+const char report_too_short_note[] =
+    "too short to measure: the counters count a little before and after the window (the "
+    "harness's own work around it), and here that could hold as much CPU time as the window "
+    "itself.";
+
 char *report_fmt_share(char *buf, size_t len, double f)
 {
     if (!isfinite(f))
@@ -432,7 +454,7 @@ static void config_cells(md_table *t, const config_summary *s)
                                      s->runs_ok >= 2 ? s->speedup_low : NAN,
                                      s->runs_ok >= 2 ? s->speedup_high : NAN));
     table_cell(t, report_fmt_fixed(buf, sizeof(buf), s->efficiency, 2));
-    table_cell(t, report_fmt_fixed(buf, sizeof(buf), s->cpu_utilization, 2));
+    table_cell(t, report_fmt_utilization(buf, sizeof(buf), s));
     table_cell(t, util_fmt_bytes(buf, sizeof(buf), s->peak_rss_bytes));
     table_cell(t, util_fmt_bytes(buf, sizeof(buf), s->pickle_bytes_per_task));
 }
@@ -469,8 +491,13 @@ static void md_configurations(const results *r, FILE *out)
         "wall: median of the successful runs, with its 95 % confidence interval; speedup: against "
         "single, with its interval; efficiency: speedup / workers; CPU util.: CPU time / (wall x "
         "workers); peak RSS: all processes of a run together (median); pickled / task: argument "
-        "and result of a task in a process pool (median).\n\n",
+        "and result of a task in a process pool (median).",
         out);
+    if (report_any_too_short(r)) {
+        fputs(" CPU util. ", out);
+        md_text(out, report_too_short_note, MD_INLINE);
+    }
+    fputs("\n\n", out);
 
     if (variants) {
         fputs("### Follow-ups\n\n", out);

@@ -205,6 +205,16 @@ int results_cores(const results *r)
     return r->machine.allowed_cores > 0 ? r->machine.allowed_cores : r->machine.cores;
 }
 
+double results_cpu_utilization(double cpu_s, double wall_s, int workers, double outside_cpu_s)
+{
+    double capacity = wall_s * workers;
+    if (!(capacity > 0) || !isfinite(cpu_s) || !(outside_cpu_s < capacity))
+        return NAN;
+    if (cpu_s <= capacity)
+        return cpu_s / capacity;
+    return cpu_s - capacity <= fmax(outside_cpu_s, 0.0) ? 1.0 : NAN;
+}
+
 double results_run_wall(const run_result *run)
 {
     if (!isfinite(run->wall_s))
@@ -694,6 +704,11 @@ static void write_run(cJSON *runs, const run_result *run)
     add_string_or_null(o, "error", run->error);
     add_string_or_null(o, "traceback", run->traceback);
     add_int(o, "exit_code", run->exit_code);
+    add_bool(o, "setup_hung", run->setup_hung);
+    add_int(o, "escaped_killed", run->escaped_killed);
+    cJSON *esc = add_array(o, "escaped_commands");
+    for (int i = 0; i < run->nescaped_commands; i++)
+        cJSON_AddItemToArray(esc, cJSON_CreateString(run->escaped_commands[i]));
     add_number(o, "wall_s", run->wall_s);
     add_number(o, "startup_s", run->startup_s);
     add_number(o, "teardown_s", run->teardown_s);
@@ -1390,6 +1405,26 @@ static void load_sampler(loader *ld, const cJSON *obj, const char *where, run_re
     get_bool(ld, sm, w, "gil_distinguished", &run->gil_distinguished);
 }
 
+/* The command names of the escaped processes a run killed: at most RUN_ESCAPED_COMMANDS strings of
+ * fewer than RUN_COMMAND_LEN bytes, as concur writes them. */
+static void load_escaped_commands(loader *ld, const cJSON *o, const char *w, run_result *run)
+{
+    int n;
+    const cJSON *a = get_array(ld, o, w, "escaped_commands", &n);
+    if (n > RUN_ESCAPED_COMMANDS)
+        fail(ld, w, "escaped_commands", "%d entries, more than the %d concur records", n,
+             RUN_ESCAPED_COMMANDS);
+    for (int i = 0; !ld->failed && i < n; i++) {
+        const cJSON *e = cJSON_GetArrayItem(a, i);
+        if (!cJSON_IsString(e) || strlen(e->valuestring) >= RUN_COMMAND_LEN) {
+            fail(ld, w, "escaped_commands", "entry %d is not a command name concur writes", i);
+            return;
+        }
+        memcpy(run->escaped_commands[i], e->valuestring, strlen(e->valuestring) + 1);
+        run->nescaped_commands = i + 1;
+    }
+}
+
 static void load_run(loader *ld, const cJSON *o, const char *w, run_result *run)
 {
     get_mode(ld, o, w, "mode", &run->mode);
@@ -1404,6 +1439,12 @@ static void load_run(loader *ld, const cJSON *o, const char *w, run_result *run)
     get_string(ld, o, w, "error", run->error, sizeof(run->error));
     get_string(ld, o, w, "traceback", run->traceback, sizeof(run->traceback));
     get_int(ld, o, w, "exit_code", &run->exit_code);
+    if (has(o, "setup_hung")) /* older files do not have it */
+        get_bool(ld, o, w, "setup_hung", &run->setup_hung);
+    if (has(o, "escaped_killed")) /* nor these */
+        get_int(ld, o, w, "escaped_killed", &run->escaped_killed);
+    if (has(o, "escaped_commands"))
+        load_escaped_commands(ld, o, w, run);
     get_double(ld, o, w, "wall_s", &run->wall_s);
     get_double(ld, o, w, "startup_s", &run->startup_s);
     run->teardown_s = NAN; /* older files do not have it */

@@ -38,6 +38,14 @@ extern char **environ;
 #define PROBE_TIMEOUT_S 120.0
 /* The most of one core the thread-state sampler may use. */
 #define SAMPLER_MAX_CPU 0.01
+/* The last lines of a harness's stderr quoted when it died: how many, and at most how long. */
+#define LOG_TAIL_LINES 3
+#define LOG_TAIL_CHARS 360
+/* How often the run's process tree is walked for the peak RSS of each process (VmHWM is a
+ * high-water mark: a process seen once keeps its peak until it is seen again). */
+#define RSS_WALK_S 0.2
+/* The most processes one walk follows. */
+#define TREE_MAX 512
 /* How long the tree gets to disappear after SIGKILL before concur says so. */
 #define KILL_WAIT_S 5.0
 
@@ -80,6 +88,16 @@ typedef struct {
     int status;     /* wait4 status once reaped */
     struct rusage ru;
     pid_t spare;    /* a child kill_tree leaves alone: the zygote that forks the next run */
+    /* What kill_tree found outside the run's process group and killed (run_result.escaped_*). */
+    int escaped;
+    int nescaped_commands;
+    char escaped_commands[RUN_ESCAPED_COMMANDS][RUN_COMMAND_LEN];
+    /* Peak RSS (wait4's ru_maxrss) of the other processes kill_tree reaped, the first few. */
+    struct {
+        pid_t pid;
+        long maxrss_kb;
+    } reaped_rss[64];
+    int nreaped_rss;
 } child_proc;
 
 static int pidfd_open_compat(pid_t pid)
@@ -153,13 +171,57 @@ static int list_own_children(pid_t *out, int max)
     return n;
 }
 
+/* The command name of process pid: the last part of its argv[0], else its comm (a zombie has no
+ * command line left); "?" when neither can be read. */
+static void command_name(pid_t pid, char *out, size_t len)
+{
+    char path[64], buf[256];
+    snprintf(out, len, "?");
+    snprintf(path, sizeof(path), "/proc/%d/cmdline", (int)pid);
+    int fd = open(path, O_RDONLY | O_CLOEXEC);
+    ssize_t n = fd >= 0 ? read(fd, buf, sizeof(buf) - 1) : -1;
+    if (fd >= 0)
+        close(fd);
+    if (n > 0) {
+        buf[n] = '\0'; /* argv[0] ends at the first NUL */
+        const char *slash = strrchr(buf, '/');
+        const char *name = slash ? slash + 1 : buf;
+        if (name[0]) {
+            snprintf(out, len, "%s", name);
+            return;
+        }
+    }
+    snprintf(path, sizeof(path), "/proc/%d/comm", (int)pid);
+    fd = open(path, O_RDONLY | O_CLOEXEC);
+    n = fd >= 0 ? read(fd, buf, sizeof(buf) - 1) : -1;
+    if (fd >= 0)
+        close(fd);
+    if (n > 0) {
+        buf[n] = '\0';
+        buf[strcspn(buf, "\n")] = '\0';
+        if (buf[0])
+            snprintf(out, len, "%s", buf);
+    }
+}
+
+/* Counts one escaped process killed, its command name kept once among the first few. */
+static void note_escaped(child_proc *c, const char *name)
+{
+    c->escaped++;
+    for (int i = 0; i < c->nescaped_commands; i++)
+        if (strcmp(c->escaped_commands[i], name) == 0)
+            return;
+    if (c->nescaped_commands < RUN_ESCAPED_COMMANDS)
+        snprintf(c->escaped_commands[c->nescaped_commands++], RUN_COMMAND_LEN, "%s", name);
+}
+
 /* Kills everything the run started: the harness's process group, and any descendant that left it
  * (setsid, start_new_session) and was re-parented to this subreaper when its parent died. Reaps
- * them all (the harness itself into c->status/ru). Returns the number of processes killed that had
- * left the group, or -1 when something was still alive after KILL_WAIT_S. */
+ * them all (the harness itself into c->status/ru). The processes killed that had left the group
+ * are counted in c->escaped, with their command names. Returns how many, or -1 when something was
+ * still alive after KILL_WAIT_S. */
 static int kill_tree(child_proc *c)
 {
-    int killed = 0;
     double deadline = util_now() + KILL_WAIT_S;
     kill(-c->pid, SIGKILL);
     for (;;) {
@@ -175,14 +237,24 @@ static int kill_tree(child_proc *c)
             /* Still in the run's group: the pool's own helpers (forkserver, resource tracker)
              * orphaned by the harness's exit. Elsewhere: it left the group on purpose. */
             bool escaped = getpgid(kids[i]) != c->pid;
+            char name[RUN_COMMAND_LEN] = "";
+            if (escaped)
+                command_name(kids[i], name, sizeof(name));
             kill(kids[i], SIGKILL);
-            if (waitpid(kids[i], NULL, WNOHANG) == kids[i] && escaped)
-                killed++;
+            struct rusage ru;
+            if (wait4(kids[i], NULL, WNOHANG, &ru) == kids[i]) {
+                if (escaped)
+                    note_escaped(c, name);
+                if (c->nreaped_rss < (int)ARRAY_LEN(c->reaped_rss)) {
+                    c->reaped_rss[c->nreaped_rss].pid = kids[i];
+                    c->reaped_rss[c->nreaped_rss++].maxrss_kb = ru.ru_maxrss;
+                }
+            }
             others++;
         }
         bool group_alive = kill(-c->pid, 0) == 0;
         if (c->reaped && others == 0 && !group_alive)
-            return killed;
+            return c->escaped;
         if (util_now() > deadline)
             return -1;
         if (group_alive)
@@ -662,17 +734,122 @@ typedef struct {
     bool have_before;
     bool got_done;
     bool got_error;
-    double rss_workers_kb;  /* worker_exit reports */
-    double read_workers, write_workers;
-    double rss_main_kb, read_main, write_main;
+    bool channel_lost;      /* the harness said a task closed its control channel (kind channel) */
+    double read_workers, write_workers; /* worker_exit reports */
+    double read_main, write_main;       /* the done line's */
+    /* The peak RSS of every process of the run's tree: the largest of what it reported (done,
+     * worker_exit), the VmHWM walk_tree read while it ran, and wait4's ru_maxrss when concur
+     * reaped it. */
+    struct {
+        pid_t pid;
+        double kb;
+    } *peaks;
+    int npeaks, peaks_cap;
+    double next_walk;       /* util_now() of the next walk_tree */
+    double counted_from;    /* util_now() once the counters were read at `start` */
+    pid_t spare;            /* the next zygote: not of this run */
+    bool *ready;            /* per placement entry: its worker sent `ready` (setup() returned) */
     char *line;             /* partial line buffer */
     size_t line_len, line_cap;
 } run_ctx;
+
+/* Keeps kb as process pid's peak RSS when it is the largest seen for it. */
+static void peak_note(run_ctx *x, pid_t pid, double kb)
+{
+    if (pid <= 0 || !(kb > 0))
+        return;
+    for (int i = 0; i < x->npeaks; i++)
+        if (x->peaks[i].pid == pid) {
+            if (kb > x->peaks[i].kb)
+                x->peaks[i].kb = kb;
+            return;
+        }
+    if (x->npeaks == x->peaks_cap) {
+        x->peaks_cap = x->peaks_cap ? 2 * x->peaks_cap : 16;
+        x->peaks = xrealloc(x->peaks, sizeof(*x->peaks) * (size_t)x->peaks_cap);
+    }
+    x->peaks[x->npeaks].pid = pid;
+    x->peaks[x->npeaks++].kb = kb;
+}
+
+/* VmHWM of process pid in kB: its peak resident set so far. NAN when gone (a zombie has none). */
+static double read_hwm_kb(pid_t pid)
+{
+    char path[64], buf[4096];
+    snprintf(path, sizeof(path), "/proc/%d/status", (int)pid);
+    int fd = open(path, O_RDONLY | O_CLOEXEC);
+    if (fd < 0)
+        return NAN;
+    ssize_t n = read(fd, buf, sizeof(buf) - 1);
+    close(fd);
+    if (n <= 0)
+        return NAN;
+    buf[n] = '\0';
+    const char *p = strstr(buf, "\nVmHWM:");
+    return p ? strtod(p + 7, NULL) : NAN;
+}
+
+/* Appends to list (n entries, at most max) the children of every thread of process pid that are
+ * not in it yet. Returns the new count. */
+static int add_children(pid_t pid, pid_t *list, int n, int max)
+{
+    char path[64];
+    snprintf(path, sizeof(path), "/proc/%d/task", (int)pid);
+    DIR *d = opendir(path);
+    if (d == NULL)
+        return n;
+    struct dirent *e;
+    while ((e = readdir(d)) != NULL && n < max) {
+        if (e->d_name[0] < '0' || e->d_name[0] > '9')
+            continue;
+        char file[96], buf[4096];
+        snprintf(file, sizeof(file), "/proc/%d/task/%s/children", (int)pid, e->d_name);
+        int fd = open(file, O_RDONLY | O_CLOEXEC);
+        if (fd < 0)
+            continue;
+        ssize_t len = read(fd, buf, sizeof(buf) - 1);
+        close(fd);
+        if (len <= 0)
+            continue;
+        buf[len] = '\0';
+        char *p = buf, *end;
+        for (long v = strtol(p, &end, 10); end != p && n < max; v = strtol(p, &end, 10)) {
+            p = end;
+            bool known = false;
+            for (int i = 0; i < n && !known; i++)
+                known = list[i] == (pid_t)v;
+            if (!known)
+                list[n++] = (pid_t)v;
+        }
+    }
+    closedir(d);
+    return n;
+}
+
+/* Reads the peak RSS of every process of the run's tree: the harness and its descendants, and
+ * what was re-parented to concur (a worker whose harness was killed, a task's child that left the
+ * group), the next zygote aside. */
+static void walk_tree(run_ctx *x)
+{
+    pid_t list[TREE_MAX];
+    int n = 0;
+    if (x->harness_pid > 0)
+        list[n++] = x->harness_pid;
+    n = add_children(getpid(), list, n, TREE_MAX);
+    for (int i = 0; i < n; i++) {
+        if (list[i] == x->spare)
+            continue;
+        peak_note(x, list[i], read_hwm_kb(list[i]));
+        n = add_children(list[i], list, n, TREE_MAX);
+    }
+}
 
 static void add_placement(run_ctx *x, int worker, pid_t pid, pid_t tid, int pu_planned)
 {
     run_result *o = x->out;
     o->placement = xrealloc(o->placement, sizeof(run_placement) * (size_t)(o->nplacement + 1));
+    x->ready = xrealloc(x->ready, sizeof(bool) * (size_t)(o->nplacement + 1));
+    x->ready[o->nplacement] = false;
     run_placement *p = &o->placement[o->nplacement++];
     memset(p, 0, sizeof(*p));
     p->worker = worker;
@@ -726,6 +903,68 @@ static void on_worker(run_ctx *x, const cJSON *j)
             sampler_watch_thread(x->sampler, pid, tid, k % x->workers);
         }
     }
+}
+
+/* A worker finished setup(): the first announced worker with its pid and tid not yet ready. */
+static void on_ready(run_ctx *x, const cJSON *j)
+{
+    double pid = get_num(j, "pid"), tid = get_num(j, "tid");
+    const run_result *o = x->out;
+    if (isnan(pid) || isnan(tid))
+        return;
+    for (int i = 0; i < o->nplacement; i++)
+        if (!x->ready[i] && o->placement[i].pid == (pid_t)pid && o->placement[i].tid == (pid_t)tid) {
+            x->ready[i] = true;
+            return;
+        }
+}
+
+/* At a timeout: the workers that announced themselves and never said `ready`, still in setup()
+ * (a spawn or forkserver worker also imports the workload in between). Sets out->setup_hung and
+ * its error; false when every announced worker was ready, or none announced. */
+static bool explain_setup_hang(run_ctx *x, double timeout_s)
+{
+    run_result *o = x->out;
+    char who[400] = "";
+    size_t len = 0;
+    int hung = 0;
+    for (int i = 0; i < o->nplacement; i++) {
+        if (x->ready[i])
+            continue;
+        const run_placement *p = &o->placement[i];
+        if (hung < 4 && len + 1 < sizeof(who)) {
+            int n;
+            if (x->mode == MODE_SINGLE)
+                n = snprintf(who + len, sizeof(who) - len, "the main thread (pid %d)", (int)p->pid);
+            else if (x->mode == MODE_THREADS)
+                n = snprintf(who + len, sizeof(who) - len, "%sworker %d (thread %d)",
+                             hung ? ", " : "", p->worker, (int)p->tid);
+            else
+                n = snprintf(who + len, sizeof(who) - len, "%sworker %d (pid %d)",
+                             hung ? ", " : "", p->worker, (int)p->pid);
+            if (n > 0)
+                len += (size_t)n;
+            if (len >= sizeof(who))
+                len = sizeof(who) - 1;
+        }
+        hung++;
+    }
+    if (hung == 0)
+        return false;
+    if (hung > 4)
+        snprintf(who + len, sizeof(who) - len, " and %d more", hung - 4);
+    bool imports = x->mode == MODE_PROCESSES && (strcmp(o->start_method, "spawn") == 0 ||
+                                                 strcmp(o->start_method, "forkserver") == 0);
+    o->setup_hung = true;
+    char of[32] = "";
+    if (x->mode != MODE_SINGLE)
+        snprintf(of, sizeof(of), " of %d", x->workers);
+    snprintf(o->error, sizeof(o->error),
+             "setup() did not finish within the --timeout of %g s in %s%s%s; the whole process "
+             "tree was killed",
+             timeout_s, who, of,
+             imports ? " (or there, the worker's import of the workload before it)" : "");
+    return true;
 }
 
 static void on_done(run_ctx *x, const cJSON *j)
@@ -782,7 +1021,7 @@ static void on_done(run_ctx *x, const cJSON *j)
     o->pickle_result_bytes = get_num(j, "pickle_result_bytes");
     v = get_num(j, "pickle_sampled");
     o->pickle_sampled = isnan(v) ? 0 : (int)v;
-    x->rss_main_kb = get_num(j, "maxrss_kb");
+    peak_note(x, x->harness_pid, get_num(j, "maxrss_kb"));
     x->read_main = get_num(j, "read_bytes");
     x->write_main = get_num(j, "write_bytes");
 }
@@ -796,6 +1035,11 @@ static void on_error(run_ctx *x, const cJSON *j)
     const cJSON *tb = cJSON_GetObjectItemCaseSensitive(j, "traceback");
     if (cJSON_IsString(tb))
         tail_lines(tb->valuestring, 12, o->traceback, sizeof(o->traceback));
+    if (strcmp(kind, "channel") == 0) {
+        /* The harness exits at once: its death is explained from how it ended (explain_death). */
+        x->channel_lost = true;
+        return;
+    }
     x->got_error = true;
     if (strcmp(kind, "setup") == 0)
         o->status = RUN_SETUP_FAILED;
@@ -828,8 +1072,10 @@ static void handle_line(run_ctx *x, const char *line)
         if (x->sampler && x->mode == MODE_PROCESSES)
             sampler_watch_process(x->sampler, x->harness_pid, -1);
     } else if (strcmp(e, "start") == 0) {
-        if (x->counters && counters_read(x->counters, x->harness_pid, &x->before) == 0)
+        if (x->counters && counters_read(x->counters, x->harness_pid, &x->before) == 0) {
             x->have_before = true;
+            x->counted_from = util_now();
+        }
         /* Counting of the measured window starts now: let the harness create its pool. */
         ssize_t w;
         do
@@ -837,8 +1083,12 @@ static void handle_line(run_ctx *x, const char *line)
         while (w < 0 && errno == EINTR);
     } else if (strcmp(e, "worker") == 0) {
         on_worker(x, j);
+    } else if (strcmp(e, "ready") == 0) {
+        on_ready(x, j);
     } else if (strcmp(e, "worker_exit") == 0) {
-        x->rss_workers_kb = nan_add(x->rss_workers_kb, get_num(j, "maxrss_kb"));
+        double pid = get_num(j, "pid");
+        if (!isnan(pid))
+            peak_note(x, (pid_t)pid, get_num(j, "maxrss_kb"));
         x->read_workers = nan_add(x->read_workers, get_num(j, "read_bytes"));
         x->write_workers = nan_add(x->write_workers, get_num(j, "write_bytes"));
     } else if (strcmp(e, "done") == 0) {
@@ -895,6 +1145,85 @@ static void drop_if_empty(const char *dir, const char *name)
     snprintf(path, sizeof(path), "%s/%s", dir, name);
     if (stat(path, &st) == 0 && st.st_size == 0)
         unlink(path);
+}
+
+/* The last lines of the log file dir/name, on one line (" | " between them), at most len - 1
+ * characters from the end; "" when it is empty or cannot be read. */
+static void log_tail(const char *dir, const char *name, char *out, size_t len)
+{
+    out[0] = '\0';
+    char path[PATH_MAX];
+    snprintf(path, sizeof(path), "%s/%s", dir, name);
+    int fd = open(path, O_RDONLY | O_CLOEXEC);
+    if (fd < 0)
+        return;
+    char buf[2048];
+    struct stat st;
+    off_t from = fstat(fd, &st) == 0 && st.st_size > (off_t)sizeof(buf) - 1
+                     ? st.st_size - (off_t)sizeof(buf) + 1
+                     : 0;
+    ssize_t n = pread(fd, buf, sizeof(buf) - 1, from);
+    close(fd);
+    if (n <= 0)
+        return;
+    buf[n] = '\0';
+    for (ssize_t i = 0; i < n; i++)
+        if (buf[i] == '\0' || buf[i] == '\r' || buf[i] == '\t')
+            buf[i] = ' ';
+    char tail[2048];
+    tail_lines(buf, LOG_TAIL_LINES, tail, sizeof(tail));
+    size_t o = 0;
+    for (const char *p = tail; *p && o + 1 < sizeof(buf); p++) {
+        if (*p == '\n') {
+            if (o > 0 && o + 4 < sizeof(buf)) {
+                memcpy(buf + o, " | ", 3);
+                o += 3;
+            }
+            while (p[1] == '\n' || p[1] == ' ')
+                p++;
+        } else {
+            buf[o++] = *p;
+        }
+    }
+    buf[o] = '\0';
+    /* The end holds the last words (an exception, a fatal error): keep it. */
+    if (o + 1 > len)
+        snprintf(out, len, "...%s", buf + o - (len - 4));
+    else
+        snprintf(out, len, "%s", buf);
+}
+
+/* Why a harness ended without its done line, from what was observed: its exit status or the
+ * signal that killed it, whether it said its control channel was closed first, and the last lines
+ * it wrote to stderr (the log file is named; it exists, since it is not empty). */
+static void explain_death(run_result *out, const run_ctx *x, int st, const char *log_dir,
+                          const char *logname)
+{
+    char how[128], why[160], tail[LOG_TAIL_CHARS], err_end[LOG_TAIL_CHARS + PATH_MAX + 64];
+    if (WIFSIGNALED(st)) {
+        int sig = WTERMSIG(st);
+        snprintf(how, sizeof(how), "the harness was killed by signal %d (%s)", sig, strsignal(sig));
+    } else {
+        snprintf(how, sizeof(how), "the harness exited with status %d",
+                 WIFEXITED(st) ? WEXITSTATUS(st) : -1);
+    }
+    if (x->channel_lost)
+        snprintf(why, sizeof(why), "after its control channel closed early (a task or setup() "
+                                   "closed its file descriptors?)");
+    else if (WIFSIGNALED(st) && WTERMSIG(st) == SIGKILL)
+        snprintf(why, sizeof(why), "before it finished (killed from outside: the kernel's "
+                                   "out-of-memory killer, or a person?)");
+    else if (WIFSIGNALED(st))
+        snprintf(why, sizeof(why), "before it finished (a task crashed the interpreter?)");
+    else
+        snprintf(why, sizeof(why), "before it finished (a task or setup() called os._exit() or "
+                                   "sys.exit()?)");
+    log_tail(log_dir, logname, tail, sizeof(tail));
+    if (tail[0])
+        snprintf(err_end, sizeof(err_end), "; last stderr: %s (%s/%s)", tail, log_dir, logname);
+    else
+        snprintf(err_end, sizeof(err_end), "; it wrote nothing to stderr");
+    snprintf(out->error, sizeof(out->error), "%s %s%s", how, why, err_end);
 }
 
 /* What the sampler saw goes into the run as it is: counts per state, per worker and in total. */
@@ -1008,8 +1337,8 @@ int runner_run(const runner_env *env, run_mode mode, int workers, int repeat, ru
     x.out = out;
     x.mode = mode;
     x.workers = mode == MODE_SINGLE ? 1 : workers;
-    x.rss_workers_kb = x.read_workers = x.write_workers = NAN;
-    x.rss_main_kb = x.read_main = x.write_main = NAN;
+    x.read_workers = x.write_workers = NAN;
+    x.read_main = x.write_main = NAN;
     init_result(out, mode, x.workers, repeat);
     /* What was asked; the harness's done line says what the pool really used. */
     out->variant = env->variant;
@@ -1145,6 +1474,7 @@ int runner_run(const runner_env *env, run_mode mode, int workers, int repeat, ru
     }
     free(envp);
     c.spare = runner_zygote_alive(env->zygote) ? env->zygote->pid : 0;
+    x.spare = c.spare;
     x.harness_pid = c.pid;
     x.go_fd = go[1];
     close(ctl_w), ctl_w = -1;
@@ -1155,6 +1485,7 @@ int runner_run(const runner_env *env, run_mode mode, int workers, int repeat, ru
     close(err_fd), err_fd = -1;
     c.pidfd = pidfd_open_compat(c.pid);
 
+    int run_pus = 1; /* the CPUs the run's processes can use, for results_cpu_utilization */
     /* Bind the harness before it runs a single instruction of Python: single mode to its one PU,
      * pools to the union of their workers' PUs (each worker is narrowed as it announces). */
     {
@@ -1167,8 +1498,13 @@ int runner_run(const runner_env *env, run_mode mode, int workers, int repeat, ru
             if (!seen)
                 pus[npus++] = x.slots[i].pu;
         }
-        if (topology_bind_set(env->topo, c.pid, pus, npus, err, sizeof(err)) < 0)
+        run_pus = npus;
+        if (topology_bind_set(env->topo, c.pid, pus, npus, err, sizeof(err)) < 0) {
             log_warn("could not bind the harness: %s", err);
+            topology_info info;
+            topology_get_info(env->topo, &info);
+            run_pus = info.pus;
+        }
     }
     if (env->counters) {
         char err[256] = "";
@@ -1217,9 +1553,14 @@ int runner_run(const runner_env *env, run_mode mode, int workers, int repeat, ru
             drain_control(&x, ctl_r);
         if (c.pidfd < 0 || (r > 0 && (pfd[1].revents & POLLIN)))
             child_try_reap(&c, false);
+        if (util_now() >= x.next_walk) {
+            walk_tree(&x);
+            x.next_walk = util_now() + RSS_WALK_S;
+        }
     }
     out->harness_s = util_now() - t_fork;
     drain_control(&x, ctl_r);
+    walk_tree(&x); /* what is still alive, before it is killed */
     if (x.sampler) {
         sampler_report rep;
         sampler_stop(x.sampler, &rep);
@@ -1229,10 +1570,18 @@ int runner_run(const runner_env *env, run_mode mode, int workers, int repeat, ru
     }
 
     int left = kill_tree(&c); /* reaps the harness too */
-    if (left > 0)
-        log_warn("%s x%d: killed %d process(es) the workload started outside its process group",
-                 plan_mode_name(mode), x.workers, left);
-    else if (left < 0)
+    out->escaped_killed = c.escaped;
+    out->nescaped_commands = c.nescaped_commands;
+    memcpy(out->escaped_commands, c.escaped_commands, sizeof(out->escaped_commands));
+    if (c.escaped > 0) {
+        char names[RUN_ESCAPED_COMMANDS * (RUN_COMMAND_LEN + 2)] = "";
+        for (int i = 0; i < c.nescaped_commands; i++)
+            snprintf(names + strlen(names), sizeof(names) - strlen(names), "%s%s", i ? ", " : "",
+                     c.escaped_commands[i]);
+        log_warn("%s x%d: killed %d process(es) the workload started outside its process group "
+                 "(%s)", plan_mode_name(mode), x.workers, c.escaped, names);
+    }
+    if (left < 0)
         log_warn("%s x%d: some processes of the run did not die within %.0f s of SIGKILL",
                  plan_mode_name(mode), x.workers, KILL_WAIT_S);
     drain_control(&x, ctl_r);
@@ -1244,23 +1593,15 @@ int runner_run(const runner_env *env, run_mode mode, int workers, int repeat, ru
         snprintf(out->error, sizeof(out->error), "interrupted by %s", strsignal(stop_signal));
     } else if (timed_out) {
         out->status = RUN_TIMED_OUT;
-        snprintf(out->error, sizeof(out->error),
-                 "timed out after %.1f s (--timeout); the whole process tree was killed",
-                 env->timeout_s);
+        if (!explain_setup_hang(&x, env->timeout_s))
+            snprintf(out->error, sizeof(out->error),
+                     "timed out after %.1f s (--timeout); the whole process tree was killed",
+                     env->timeout_s);
     } else if (x.got_error) {
         /* status and message already set from the harness's error line */
     } else if (!x.got_done) {
         out->status = RUN_CRASHED;
-        if (WIFSIGNALED(st))
-            snprintf(out->error, sizeof(out->error),
-                     "the harness was killed by signal %d (%s) before it finished: a task crashed "
-                     "the interpreter (see %s/%s)",
-                     WTERMSIG(st), strsignal(WTERMSIG(st)), env->log_dir, logname[1]);
-        else
-            snprintf(out->error, sizeof(out->error),
-                     "the harness exited with status %d before it finished: a task or setup() "
-                     "called os._exit() or sys.exit() (see %s/%s)",
-                     out->exit_code, env->log_dir, logname[1]);
+        explain_death(out, &x, st, env->log_dir, logname[1]);
     } else if (out->tasks_failed > 0) {
         out->status = RUN_TASKS_FAILED;
         snprintf(out->error, sizeof(out->error), "%d of %d tasks raised an exception",
@@ -1270,6 +1611,7 @@ int runner_run(const runner_env *env, run_mode mode, int workers, int repeat, ru
     /* Counters over the measured window: final totals minus what was counted before the pool. */
     counters_values after;
     bool have_after = false;
+    double counted_to = util_now();
     if (x.counters)
         have_after = counters_final(x.counters, &c.ru, &after) == 0;
     if (!have_after) {
@@ -1282,15 +1624,23 @@ int runner_run(const runner_env *env, run_mode mode, int workers, int repeat, ru
     else
         out->counters = after;
     out->cpu_s = out->counters.task_clock_s;
-    if (out->wall_s > 0)
-        out->cpu_utilization = out->cpu_s / (out->wall_s * x.workers);
+    /* What was counted outside the window: at most the time outside it within the counted span
+     * (from the read at `start`, else from the fork: attach or exec) on every CPU of the run. */
+    double counted_s = counted_to - (x.have_before ? x.counted_from : t_fork);
+    out->cpu_utilization = results_cpu_utilization(out->cpu_s, out->wall_s, x.workers,
+                                                   (counted_s - out->wall_s) * run_pus);
 
+    /* Every process's own peak, summed; the harness's wait4 ru_maxrss also holds its reaped
+     * children's (the largest), so it stands in only when nothing else was seen. */
     const double kb = 1024.0;
-    out->peak_rss_bytes = nan_add(x.rss_main_kb, x.rss_workers_kb) * kb;
+    for (int i = 0; i < c.nreaped_rss; i++)
+        peak_note(&x, c.reaped_rss[i].pid, (double)c.reaped_rss[i].maxrss_kb);
+    double peak_kb = 0;
+    for (int i = 0; i < x.npeaks; i++)
+        peak_kb += x.peaks[i].kb;
+    out->peak_rss_bytes = (x.npeaks > 0 ? peak_kb : (double)c.ru.ru_maxrss) * kb;
     out->io_read_bytes = nan_add(x.read_main, x.read_workers);
     out->io_write_bytes = nan_add(x.write_main, x.write_workers);
-    if (isnan(out->peak_rss_bytes))
-        out->peak_rss_bytes = (double)c.ru.ru_maxrss * kb;
     rc = 0;
 
 cleanup:
@@ -1317,6 +1667,8 @@ cleanup:
             drop_if_empty(env->log_dir, logname[1]);
     }
     free(x.line);
+    free(x.ready);
+    free(x.peaks);
     remove_dir(dir);
     return rc;
 }

@@ -335,6 +335,27 @@ START_TEST(test_killed_run_is_not_in_progress)
 }
 END_TEST
 
+/* A setup() that never returns is named once: one run waits out the --timeout, no other. */
+START_TEST(test_setup_hang_costs_one_timeout)
+{
+    const char *args[] = {"run", fixture("setup_hangs.py"), "--timeout", "2", "--out",
+                          in_tmp("sh"), "-q", NULL};
+    outcome r = run_concur(tmp, args);
+    ck_assert_msg(r.code == CONCUR_EXIT_RUN_FAILED || r.code == CONCUR_EXIT_NO_ANSWER,
+                  "exit %d: %s", r.code, r.err);
+    cJSON *root = load_json(in_tmp("sh/results.json"));
+    ck_assert_int_eq(cJSON_GetArraySize(item(root, "runs")), 1);
+    const cJSON *run = cJSON_GetArrayItem(item(root, "runs"), 0);
+    ck_assert(cJSON_IsTrue(item(run, "setup_hung")));
+    ck_assert_ptr_nonnull(strstr(item(run, "error")->valuestring, "setup() did not finish"));
+    ck_assert(!cJSON_IsTrue(item(root, "complete")));
+    ck_assert_ptr_nonnull(strstr(item(root, "incomplete_reason")->valuestring,
+                                 "setup() never finished"));
+    cJSON_Delete(root);
+    outcome_free(&r);
+}
+END_TEST
+
 /* results.json that cannot be written stops the run at once with exit 4, before any run. */
 START_TEST(test_results_unwritable)
 {
@@ -365,6 +386,7 @@ Suite *faults_suite(void)
     tcase_add_test(tc, test_out_dir_locked);
     tcase_add_test(tc, test_killed_run_is_not_in_progress);
     tcase_add_test(tc, test_results_unwritable);
+    tcase_add_test(tc, test_setup_hang_costs_one_timeout);
     suite_add_tcase(s, tc);
     return s;
 }

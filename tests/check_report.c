@@ -670,6 +670,127 @@ START_TEST(test_markdown_escaping)
 }
 END_TEST
 
+/* The terminal report, as text. */
+__attribute__((noinline)) static char *terminal_string(const results *r)
+{
+    char *buf = NULL;
+    size_t len = 0;
+    FILE *f = open_memstream(&buf, &len);
+    report_terminal(r, f);
+    fclose(f);
+    return buf;
+}
+
+/* Processes a run left outside its process group, which concur killed, are shown once per
+ * configuration where it happened, in every report, their command names escaped. */
+START_TEST(test_escaped_shown)
+{
+    results r;
+    build_results(&r, true, false);
+    run_result *t1 = &r.runs[2], *t2 = &r.runs[3], *p2 = &r.runs[5];
+    ck_assert(t1->mode == MODE_THREADS && t2->mode == MODE_THREADS && t1->workers == 2 &&
+              t2->workers == 2 && p2->mode == MODE_PROCESSES && p2->workers == 2);
+    t1->escaped_killed = 2;
+    t1->nescaped_commands = 1;
+    util_fmt(t1->escaped_commands[0], RUN_COMMAND_LEN, "sleep");
+    t2->escaped_killed = 1;
+    t2->nescaped_commands = 2;
+    util_fmt(t2->escaped_commands[0], RUN_COMMAND_LEN, "<evil>&");
+    util_fmt(t2->escaped_commands[1], RUN_COMMAND_LEN, "sleep");
+    p2->escaped_killed = 1;
+    p2->nescaped_commands = 1;
+    util_fmt(p2->escaped_commands[0], RUN_COMMAND_LEN, "daemon");
+
+    const char *threads_line = "threads x2: 2 of its 2 runs ended with processes the workload had "
+                               "started outside its process group still running (3 in all: ";
+    char *text = terminal_string(&r);
+    char *md = report_markdown_string(&r);
+    char *html = report_html_string(&r);
+    const char *const reports[] = {text, md, html};
+    const char *const names[] = {"(3 in all: sleep, <evil>&); concur killed them",
+                                 "(3 in all: sleep, \\<evil>&); concur killed them",
+                                 "(3 in all: sleep, &lt;evil&gt;&amp;); concur killed them"};
+    for (int i = 0; i < 3; i++) {
+        /* The terminal wraps its lines: compare with the spaces and line breaks squeezed. */
+        char *flat = xcalloc(strlen(reports[i]) + 1, 1);
+        size_t n = 0;
+        for (const char *c = reports[i]; *c; c++) {
+            bool space = *c == ' ' || *c == '\n';
+            if (space && (n == 0 || flat[n - 1] == ' '))
+                continue;
+            flat[n++] = space ? ' ' : *c;
+        }
+        ck_assert_msg(count_of(flat, threads_line) == 1, "report %d: threads x2 line %d times", i,
+                      count_of(flat, threads_line));
+        ck_assert_msg(count_of(flat, "processes x2: 1 of its 1 runs ended with processes") == 1,
+                      "report %d: no processes x2 line", i);
+        ck_assert_msg(strstr(flat, "(1 in all: daemon); concur killed it"), "report %d", i);
+        ck_assert_msg(count_of(flat, "runs ended with processes the workload") == 2,
+                      "report %d: a line for a configuration without escaped processes", i);
+        ck_assert_msg(strstr(flat, names[i]), "report %d lacks '%s'", i, names[i]);
+        free(flat);
+    }
+    free(text);
+    free(md);
+    free(html);
+    results_free(&r);
+}
+END_TEST
+
+/* A configuration whose runs were too short to measure CPU utilization says so, in every report;
+ * one whose runs all failed shows "-"; nothing says "too short" where nothing was. */
+START_TEST(test_utilization_too_short_shown)
+{
+    results r;
+    build_results(&r, true, false);
+    char *text = terminal_string(&r), *md = report_markdown_string(&r),
+         *html = report_html_string(&r);
+    ck_assert_ptr_null(strstr(text, "short"));
+    ck_assert_ptr_null(strstr(md, "too short to measure"));
+    ck_assert_ptr_null(strstr(html, "too short to measure"));
+    free(text);
+    free(md);
+    free(html);
+
+    config_summary *t4 = NULL, *p2 = NULL;
+    for (int i = 0; i < r.nsummary; i++) {
+        config_summary *s = &r.summary[i];
+        if (s->mode == MODE_THREADS && s->workers == 4)
+            t4 = s;
+        if (s->mode == MODE_PROCESSES && s->workers == 2)
+            p2 = s;
+    }
+    ck_assert(t4 && t4->runs_ok > 0 && p2 && p2->runs_ok == 0);
+    t4->cpu_utilization = NAN; /* what results_cpu_utilization gives a run of no tasks */
+    text = terminal_string(&r);
+    md = report_markdown_string(&r);
+    html = report_html_string(&r);
+
+    /* Terminal: the cell says "short", the legend what that means; the failed row "-". */
+    const char *row = strstr(text, "\nthreads          4");
+    ck_assert_ptr_nonnull(row);
+    const char *eol = strchr(row + 1, '\n');
+    ck_assert_msg(strstr(row, " short ") && strstr(row, " short ") < eol, "row: %.*s",
+                  (int)(eol - row), row);
+    ck_assert_int_eq(count_of(text, "  short "), 1); /* the one cell, right-aligned */
+    ck_assert_ptr_nonnull(strstr(text, "cpu short: too short to measure: the counters count"));
+    row = strstr(text, "\nprocesses        2");
+    ck_assert_ptr_nonnull(row);
+    eol = strchr(row + 1, '\n');
+    ck_assert_msg(!strstr(row, "short") || strstr(row, "short") > eol, "failed row says short");
+
+    /* Markdown and HTML: the cell says it in full, once, with the legend under the table. */
+    ck_assert_int_eq(count_of(md, "| too short to measure |"), 1);
+    ck_assert_ptr_nonnull(strstr(md, "CPU util. too short to measure: the counters count"));
+    ck_assert_int_eq(count_of(html, ">too short to measure</td>"), 1);
+    ck_assert_ptr_nonnull(strstr(html, "CPU util. too short to measure: the counters count"));
+    free(text);
+    free(md);
+    free(html);
+    results_free(&r);
+}
+END_TEST
+
 /* Aligned tables: every row of a table as long as its header. */
 START_TEST(test_markdown_tables_aligned)
 {
@@ -1159,6 +1280,8 @@ Suite *report_suite(void)
     tcase_add_test(tc, test_markdown_nan_and_incomplete);
     tcase_add_test(tc, test_markdown_escaping);
     tcase_add_test(tc, test_markdown_tables_aligned);
+    tcase_add_test(tc, test_escaped_shown);
+    tcase_add_test(tc, test_utilization_too_short_shown);
     tcase_add_test(tc, test_write_files);
     suite_add_tcase(s, tc);
 

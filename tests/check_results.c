@@ -244,7 +244,12 @@ static void fill_results(results *r)
     fill_run(&run, MODE_PROCESSES, 2, 3, RUN_TIMED_OUT, NAN);
     run.exit_code = -9;
     run.pickle_arg_bytes = 12.5;
-    util_fmt(run.error, sizeof(run.error), "timed out after 600.5 s");
+    util_fmt(run.error, sizeof(run.error), "setup() did not finish within the --timeout of 600.5 s");
+    run.setup_hung = true;
+    run.escaped_killed = 3;
+    run.nescaped_commands = 2;
+    util_fmt(run.escaped_commands[0], RUN_COMMAND_LEN, "sleep");
+    util_fmt(run.escaped_commands[1], RUN_COMMAND_LEN, "my \"daemon\" ✓");
     results_add_run(r, &run);
 
     results_summarize(r);
@@ -311,6 +316,11 @@ static void same_run(const run_result *a, const run_result *b, int idx)
     SAME_S(error);
     SAME_S(traceback);
     SAME_I(exit_code);
+    SAME_I(setup_hung);
+    SAME_I(escaped_killed);
+    SAME_I(nescaped_commands);
+    for (int i = 0; i < a->nescaped_commands; i++)
+        SAME_S(escaped_commands[i]);
     SAME_D(wall_s);
     SAME_D(startup_s);
     SAME_D(harness_s);
@@ -461,7 +471,8 @@ static const char *const required_keys[] = {
     "counters.level", "counters.backend", "counters.events", "counters.why",
     "options.start_method", "options.repeat", "options.timeout_s",
     "runs.0.mode", "runs.0.workers", "runs.0.repeat", "runs.0.status", "runs.0.error", "runs.0.traceback",
-    "runs.0.exit_code", "runs.0.wall_s", "runs.0.startup_s", "runs.0.harness_s", "runs.0.cpu_s",
+    "runs.0.exit_code", "runs.0.setup_hung", "runs.0.escaped_killed",
+    "runs.0.escaped_commands", "runs.0.wall_s", "runs.0.startup_s", "runs.0.harness_s", "runs.0.cpu_s",
     "runs.0.cpu_utilization", "runs.0.counters.task_clock_s", "runs.0.counters.context_switches",
     "runs.0.counters.voluntary_switches", "runs.0.counters.involuntary_switches",
     "runs.0.counters.cpu_migrations", "runs.0.counters.page_faults", "runs.0.counters.cycles",
@@ -514,6 +525,12 @@ START_TEST(test_json_has_required_keys)
     ck_assert(cJSON_IsNull(json_at(root, "runs.0.error")));
     ck_assert(cJSON_IsNull(json_at(root, "runs.0.traceback")));
     ck_assert(cJSON_IsNull(json_at(root, "runs.3.wall_s")));
+    ck_assert(cJSON_IsFalse(json_at(root, "runs.0.setup_hung")));
+    ck_assert(cJSON_IsTrue(json_at(root, "runs.3.setup_hung")));
+    ck_assert_int_eq(json_at(root, "runs.0.escaped_killed")->valueint, 0);
+    ck_assert_int_eq(cJSON_GetArraySize(json_at(root, "runs.0.escaped_commands")), 0);
+    ck_assert_int_eq(json_at(root, "runs.3.escaped_killed")->valueint, 3);
+    ck_assert_str_eq(json_at(root, "runs.3.escaped_commands.0")->valuestring, "sleep");
     ck_assert(cJSON_IsObject(json_at(root, "runs.3.pickle")));
     ck_assert(json_at(root, "runs.0.wall_s")->valuedouble == 0.1 + 0.2);
     ck_assert_ptr_nonnull(strstr(text, "0.30000000000000004"));
@@ -1180,6 +1197,12 @@ static const struct {
     {"runs.0.other_states", NULL, "runs[0].other_states: missing"},
     {"runs.0.sampler.rounds", "1.5", "runs[0].sampler.rounds: expected an integer"},
     {"runs.1.sampler.gil_distinguished", "0", "runs[1].sampler.gil_distinguished: expected true or false"},
+    {"runs.3.setup_hung", "1", "runs[3].setup_hung: expected true or false"},
+    {"runs.3.escaped_killed", "1.5", "runs[3].escaped_killed: expected an integer"},
+    {"runs.3.escaped_commands", "\"sleep\"", "runs[3].escaped_commands: expected an array"},
+    {"runs.3.escaped_commands", "[\"a\", \"b\", \"c\", \"d\", \"e\"]",
+     "runs[3].escaped_commands: 5 entries, more than the 4 concur records"},
+    {"runs.3.escaped_commands", "[1]", "runs[3].escaped_commands: entry 0 is not a command name"},
     {"summary.threads.2.gil_penalty", "\"2x\"", "summary.threads.2.gil_penalty: expected a number or null"},
     {"summary.single.1.io_wait_fraction", NULL, "summary.single.1.io_wait_fraction: missing"},
     {"summary.single.1.gil_distinguished", "null", "summary.single.1.gil_distinguished: expected true or false"},
@@ -1322,6 +1345,79 @@ START_TEST(test_load_ignores_unknown_keys)
 }
 END_TEST
 
+/* CPU utilization is shown only where the window is long enough to measure it, and never above 1
+ * per worker: a value above is 1 within what the counters may have counted outside the window,
+ * else unknown. */
+START_TEST(test_cpu_utilization_bounded)
+{
+    const struct {
+        double cpu_s, wall_s;
+        int workers;
+        double outside_cpu_s, want; /* NAN: not measurable */
+    } cases[] = {
+        {0.8, 1.0, 1, 0.005, 0.8},         /* the ordinary case: the ratio */
+        {1.5, 1.0, 2, 0.005, 0.75},
+        {0.0, 1.0, 2, 0.005, 0.0},
+        {1.003, 1.0, 1, 0.005, 1.0},       /* above 1 by less than the counters' slack: 1 */
+        {2.009, 1.0, 2, 0.010, 1.0},
+        {1.2, 1.0, 1, 0.005, NAN},         /* above 1 by more: the counters are off */
+        {0.0029, 0.0001, 1, 0.007, NAN},   /* TASKS = 0: 29x, mostly the harness's own work */
+        {0.0011, 0.00056, 1, 0.006, NAN},  /* a tiny run: the slack outweighs the window */
+        {0.004, 0.004, 1, 0.004, NAN},     /* the slack as large as the window */
+        {0.5, NAN, 1, 0.005, NAN},         /* no wall time: a failed run */
+        {0.5, 0.0, 1, 0.0, NAN},
+        {NAN, 1.0, 1, 0.005, NAN},
+    };
+    for (size_t i = 0; i < ARRAY_LEN(cases); i++) {
+        double got = results_cpu_utilization(cases[i].cpu_s, cases[i].wall_s, cases[i].workers,
+                                             cases[i].outside_cpu_s);
+        if (isnan(cases[i].want))
+            ck_assert_msg(isnan(got), "case %zu: %.17g, expected NAN", i, got);
+        else
+            ck_assert_msg(fabs(got - cases[i].want) < 1e-12, "case %zu: %.17g, expected %.17g", i,
+                          got, cases[i].want);
+        ck_assert_msg(!(got > 1.0), "case %zu: %.17g above 1", i, got);
+    }
+}
+END_TEST
+
+/* A results.json from before a run recorded setup_hung and the escaped processes it killed loads
+ * with none of them. */
+START_TEST(test_load_without_newer_run_keys)
+{
+    results a, b;
+    char path[PATH_MAX], err[1024];
+    fill_results(&a);
+    char *text = results_to_json(&a);
+    cJSON *root = cJSON_Parse(text);
+    free(text);
+    static const char *const newer[] = {"setup_hung", "escaped_killed", "escaped_commands"};
+    cJSON *runs = cJSON_GetObjectItemCaseSensitive(root, "runs");
+    cJSON *run;
+    cJSON_ArrayForEach(run, runs)
+    {
+        for (size_t k = 0; k < ARRAY_LEN(newer); k++)
+            cJSON_DeleteItemFromObjectCaseSensitive(run, newer[k]);
+    }
+    keep_precision(root);
+    text = cJSON_Print(root);
+    tmp_path(path, sizeof(path), "results.json");
+    write_text(path, text);
+    cJSON_free(text);
+    cJSON_Delete(root);
+
+    ck_assert_msg(results_load(path, &b, err, sizeof(err)) == 0, "%s", err);
+    ck_assert_int_eq(b.nruns, a.nruns);
+    for (int i = 0; i < b.nruns; i++) {
+        ck_assert(!b.runs[i].setup_hung);
+        ck_assert_int_eq(b.runs[i].escaped_killed, 0);
+        ck_assert_int_eq(b.runs[i].nescaped_commands, 0);
+    }
+    results_free(&a);
+    results_free(&b);
+}
+END_TEST
+
 Suite *results_suite(void)
 {
     Suite *s = suite_create("results");
@@ -1330,6 +1426,8 @@ Suite *results_suite(void)
     tcase_add_checked_fixture(tc, tmpdir_setup, tmpdir_teardown);
     tcase_add_test(tc, test_json_has_required_keys);
     tcase_add_test(tc, test_round_trip);
+    tcase_add_test(tc, test_load_without_newer_run_keys);
+    tcase_add_test(tc, test_cpu_utilization_bounded);
     tcase_add_test(tc, test_run_wall_scaling);
     tcase_add_test(tc, test_pooled_noise);
     tcase_add_test(tc, test_numbers_keep_every_bit);

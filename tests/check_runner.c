@@ -202,6 +202,34 @@ START_TEST(test_single_cpu_bound)
 }
 END_TEST
 
+/* Runs of no tasks or tiny ones, whose CPU time is mostly the harness's own work around the
+ * window: their utilization is never shown above 1 per worker (NAN when too short to measure). */
+static const struct {
+    const char *fixture;
+    run_mode mode;
+    int workers;
+} short_cases[] = {
+    {"no_tasks.py", MODE_SINGLE, 1},
+    {"no_tasks.py", MODE_THREADS, 2},
+    {"no_tasks.py", MODE_PROCESSES, 2},
+    {"tiny.py", MODE_SINGLE, 1},
+    {"tiny.py", MODE_THREADS, 1},
+    {"tiny.py", MODE_PROCESSES, 1},
+};
+
+START_TEST(test_short_runs_utilization_bounded)
+{
+    run_result r;
+    run(short_cases[_i].fixture, short_cases[_i].mode, short_cases[_i].workers, NULL, 60, 0, &r);
+    ck_assert_msg(r.status == RUN_OK, "status %s: %s", results_status_name(r.status), r.error);
+    ck_assert(r.cpu_s > 0);
+    ck_assert_msg(isnan(r.cpu_utilization) || (r.cpu_utilization >= 0 && r.cpu_utilization <= 1),
+                  "%s %s: utilization %.2f (cpu %.6f s, wall %.6f s)", short_cases[_i].fixture,
+                  plan_mode_name(r.mode), r.cpu_utilization, r.cpu_s, r.wall_s);
+    results_run_free(&r);
+}
+END_TEST
+
 /* Each worker on its own PU, as planned, as the kernel reports it. */
 static const struct {
     run_mode mode;
@@ -281,6 +309,11 @@ static const struct {
     {"worker_exit.py", MODE_THREADS, RUN_CRASHED, "status 7", NULL},
     {"segfault.py", MODE_THREADS, RUN_CRASHED, "signal 11", NULL},
     {"segfault.py", MODE_PROCESSES, RUN_WORKER_DIED, "", NULL},
+    {"closes_fds.py", MODE_SINGLE, RUN_CRASHED, "status 8 after its control channel closed early",
+     NULL},
+    {"closes_fds.py", MODE_THREADS, RUN_CRASHED, "status 8 after its control channel closed early",
+     NULL},
+    {"stderr_then_exit.py", MODE_THREADS, RUN_CRASHED, "status 3 before it finished", NULL},
 };
 
 START_TEST(test_faults)
@@ -301,6 +334,88 @@ START_TEST(test_faults)
 }
 END_TEST
 
+/* A harness that ends without its done line is explained by what was seen: its exit status or
+ * signal, whether it said its control channel was closed first, and its last lines on stderr,
+ * quoted from the log file the error names (which exists). */
+static const struct {
+    const char *fixture;
+    run_mode mode;
+    int exit_code;           /* run_result.exit_code: the status, or -signal */
+    const char *in_error[2]; /* each in r.error */
+    const char *stderr_says; /* the last stderr line, quoted and in the named log; NULL: none */
+} death_cases[] = {
+    {"closes_fds.py", MODE_SINGLE, 8,
+     {"exited with status 8 after its control channel closed early", "file descriptors"},
+     "the control channel (fd 3) was closed while the run went on"},
+    {"closes_fds.py", MODE_THREADS, 8,
+     {"exited with status 8 after its control channel closed early", "file descriptors"},
+     "the control channel (fd 3) was closed while the run went on"},
+    {"stderr_then_exit.py", MODE_THREADS, 3, {"exited with status 3 before it finished", "os._exit"},
+     "giving up: no licence server at licence.invalid"},
+    {"worker_exit.py", MODE_SINGLE, 7, {"exited with status 7 before it finished", "os._exit"},
+     NULL},
+    {"segfault.py", MODE_SINGLE, -SIGSEGV, {"killed by signal 11", "crashed the interpreter"}, NULL},
+};
+
+START_TEST(test_death_explained)
+{
+    run_result r;
+    run(death_cases[_i].fixture, death_cases[_i].mode, 2, NULL, 60, 0, &r);
+    ck_assert_msg(r.status == RUN_CRASHED, "%s: status %s (%s)", death_cases[_i].fixture,
+                  results_status_name(r.status), r.error);
+    ck_assert_int_eq(r.exit_code, death_cases[_i].exit_code);
+    for (int k = 0; k < 2; k++)
+        ck_assert_msg(strstr(r.error, death_cases[_i].in_error[k]), "error '%s' lacks '%s'",
+                      r.error, death_cases[_i].in_error[k]);
+    char log[PATH_MAX];
+    snprintf(log, sizeof(log), "%s/%s-%d-r1.stderr", log_dir, plan_mode_name(r.mode), r.workers);
+    const char *says = death_cases[_i].stderr_says;
+    if (says == NULL) {
+        /* Nothing written: no log file is named, none is left. segfault.py may get a line from
+         * faulthandler where PYTHONFAULTHANDLER is set: then it is quoted as below. */
+        if (strstr(r.error, "; last stderr: ") == NULL) {
+            ck_assert_msg(strstr(r.error, "it wrote nothing to stderr"), "error '%s'", r.error);
+            ck_assert_int_ne(access(log, F_OK), 0);
+        }
+    } else {
+        ck_assert_msg(strstr(r.error, "; last stderr: "), "error '%s' quotes no stderr", r.error);
+        ck_assert_msg(strstr(r.error, says), "error '%s' lacks the last stderr line '%s'", r.error,
+                      says);
+        char named[PATH_MAX + 4];
+        snprintf(named, sizeof(named), "(%s)", log);
+        ck_assert_msg(strstr(r.error, named), "error '%s' does not name %s", r.error, log);
+        char *text = util_read_file(log, NULL);
+        ck_assert_msg(text != NULL, "%s, named in the error, is missing", log);
+        ck_assert_msg(strstr(text, says), "%s lacks '%s': %s", log, says, text);
+        free(text);
+    }
+    results_run_free(&r);
+}
+END_TEST
+
+/* A task that closes the control channel's fd and opens a file in its place (it gets fd 3): the
+ * harness writes no line into that file, and says the channel is gone. */
+START_TEST(test_reused_control_fd_untouched)
+{
+    char file[PATH_MAX];
+    snprintf(file, sizeof(file), "%s/fd3-file", log_dir);
+    setenv("CONCUR_FIXTURE_FILE", file, 1);
+    run_result r;
+    run("reuses_fd3.py", MODE_THREADS, 2, NULL, 60, 0, &r);
+    unsetenv("CONCUR_FIXTURE_FILE");
+    ck_assert_msg(r.status == RUN_CRASHED, "status %s (%s)", results_status_name(r.status),
+                  r.error);
+    ck_assert_int_eq(r.exit_code, 8);
+    ck_assert_msg(strstr(r.error, "control channel closed early"), "error '%s'", r.error);
+    ck_assert_msg(strstr(r.error, "now refers to another file"), "error '%s'", r.error);
+    struct stat st;
+    ck_assert_msg(stat(file, &st) == 0, "the task did not open %s", file);
+    ck_assert_msg(st.st_size == 0, "%lld bytes went into the workload's own file on fd 3",
+                  (long long)st.st_size);
+    results_run_free(&r);
+}
+END_TEST
+
 START_TEST(test_timeout_kills_tree)
 {
     run_result r;
@@ -314,6 +429,56 @@ START_TEST(test_timeout_kills_tree)
 }
 END_TEST
 
+/* A setup() that never returns is named at the timeout (setup_hung, and which workers), in every
+ * mode; the measuring loop stops there rather than wait out --timeout for each configuration. */
+static const struct {
+    run_mode mode;
+    int workers;
+    const char *in_error; /* which worker the error names */
+} setup_hang_cases[] = {
+    {MODE_SINGLE, 1, "the main thread (pid "},
+    {MODE_THREADS, 2, "worker 0 (thread "},
+    {MODE_PROCESSES, 2, "worker 0 (pid "},
+};
+
+START_TEST(test_setup_hang_named)
+{
+    run_result r;
+    run("setup_hangs.py", setup_hang_cases[_i].mode, setup_hang_cases[_i].workers, "fork", 2, 0,
+        &r);
+    ck_assert_msg(r.status == RUN_TIMED_OUT, "status %s (%s)", results_status_name(r.status),
+                  r.error);
+    /* A machine so loaded that no worker announced itself within 2 s has nothing to say. */
+    if (r.nplacement == 0) {
+        results_run_free(&r);
+        SKIP_TEST("no worker announced itself within the 2 s timeout (loaded machine)");
+    }
+    ck_assert(r.setup_hung);
+    ck_assert_msg(strstr(r.error, "setup() did not finish within the --timeout of 2 s"),
+                  "error '%s'", r.error);
+    ck_assert_msg(strstr(r.error, setup_hang_cases[_i].in_error), "error '%s' lacks '%s'",
+                  r.error, setup_hang_cases[_i].in_error);
+    results_run_free(&r);
+}
+END_TEST
+
+/* Tasks that hang after setup() returned are a plain timeout: not setup_hung. */
+START_TEST(test_task_hang_not_setup)
+{
+    static const run_mode modes[] = {MODE_THREADS, MODE_PROCESSES};
+    for (size_t i = 0; i < ARRAY_LEN(modes); i++) {
+        run_result r;
+        run("hang.py", modes[i], 2, NULL, 3, 4, &r);
+        ck_assert_int_eq(r.status, RUN_TIMED_OUT);
+        ck_assert_msg(!r.setup_hung, "%s: setup_hung with hang.py (%s)",
+                      plan_mode_name(modes[i]), r.error);
+        ck_assert_ptr_nonnull(strstr(r.error, "timed out after"));
+        ck_assert_ptr_null(strstr(r.error, "setup()"));
+        results_run_free(&r);
+    }
+}
+END_TEST
+
 /* A task's child in a session of its own still dies with the run. */
 START_TEST(test_escaped_grandchild_killed)
 {
@@ -321,6 +486,85 @@ START_TEST(test_escaped_grandchild_killed)
     run("spawns_child.py", MODE_THREADS, 2, NULL, 3, 2, &r);
     ck_assert_int_eq(r.status, RUN_TIMED_OUT);
     ck_assert_int_eq(count_processes_with("sleep 3600"), 0);
+    results_run_free(&r);
+}
+END_TEST
+
+/* Processes a task started in a session of their own are counted in the run, with their command
+ * name, whether the run timed out or finished (the children outlive their tasks either way): as
+ * many as the tasks wrote to the pid file. */
+START_TEST(test_escaped_recorded)
+{
+    char pidfile[PATH_MAX];
+    snprintf(pidfile, sizeof(pidfile), "%s/escaped-pids", log_dir);
+    setenv("CONCUR_FIXTURE_PIDFILE", pidfile, 1);
+    bool finishes = _i == 1;
+    if (finishes)
+        setenv("SPAWNS_CHILD_SLEEP", "0.05", 1);
+    run_result r;
+    run("spawns_child.py", MODE_THREADS, 2, NULL, finishes ? 60 : 3, 2, &r);
+    unsetenv("CONCUR_FIXTURE_PIDFILE");
+    unsetenv("SPAWNS_CHILD_SLEEP");
+    ck_assert_msg(r.status == (finishes ? RUN_OK : RUN_TIMED_OUT), "status %s (%s)",
+                  results_status_name(r.status), r.error);
+    int started = 0;
+    char *text = util_read_file(pidfile, NULL);
+    for (char *p = text; p && *p; p++)
+        started += *p == '\n';
+    free(text);
+    if (started == 0) {
+        results_run_free(&r);
+        SKIP_TEST("no task started its child within the 3 s timeout (loaded machine)");
+    }
+    ck_assert_int_eq(r.escaped_killed, started);
+    ck_assert_int_eq(r.nescaped_commands, 1);
+    ck_assert_str_eq(r.escaped_commands[0], "sleep");
+    results_run_free(&r);
+}
+END_TEST
+
+/* peak_rss_bytes covers every process of the run's tree: a pool worker that filled 200 MiB, killed
+ * at the timeout or not, and a task's child process. A lower bound: the run's other processes
+ * add their own, whatever the load. */
+static const struct {
+    run_mode mode;
+    const char *touch_in; /* NULL: the task's own process */
+    const char *sleep_s;  /* after filling: "0" finishes, "3600" only the timeout ends it */
+    double timeout_s;
+} rss_cases[] = {
+    {MODE_PROCESSES, NULL, "3600", 5},
+    {MODE_PROCESSES, NULL, "0", 60},
+    {MODE_THREADS, "child", "0.05", 5},
+};
+
+START_TEST(test_peak_rss_whole_tree)
+{
+    const double mib = 1024.0 * 1024.0, filled = 200 * mib;
+    char pidfile[PATH_MAX];
+    snprintf(pidfile, sizeof(pidfile), "%s/filled-pids", log_dir);
+    setenv("CONCUR_FIXTURE_PIDFILE", pidfile, 1);
+    setenv("TOUCH_MIB", "200", 1);
+    setenv("TOUCH_SLEEP", rss_cases[_i].sleep_s, 1);
+    if (rss_cases[_i].touch_in)
+        setenv("TOUCH_IN", rss_cases[_i].touch_in, 1);
+    run_result r;
+    run("touches_memory.py", rss_cases[_i].mode, 1, NULL, rss_cases[_i].timeout_s, 0, &r);
+    unsetenv("CONCUR_FIXTURE_PIDFILE");
+    unsetenv("TOUCH_MIB");
+    unsetenv("TOUCH_SLEEP");
+    unsetenv("TOUCH_IN");
+    char *text = util_read_file(pidfile, NULL);
+    bool touched = text != NULL && text[0] != '\0';
+    free(text);
+    if (!touched) {
+        results_run_free(&r);
+        SKIP_TEST("the memory was not filled within the %.0f s timeout (loaded machine)",
+                  rss_cases[_i].timeout_s);
+    }
+    ck_assert_msg(r.peak_rss_bytes >= filled,
+                  "case %d (%s): peak RSS %.1f MiB, the tree filled 200 MiB (status %s: %s)", _i,
+                  plan_mode_name(r.mode), r.peak_rss_bytes / mib, results_status_name(r.status),
+                  r.error);
     results_run_free(&r);
 }
 END_TEST
@@ -823,7 +1067,10 @@ Suite *runner_suite(void)
     tcase_add_loop_test(tc, test_pool_workers_pinned, 0,
                         sizeof(pinned_cases) / sizeof(pinned_cases[0]));
     tcase_add_test(tc, test_sleeping_low_utilization);
+    tcase_add_loop_test(tc, test_short_runs_utilization_bounded, 0,
+                        sizeof(short_cases) / sizeof(short_cases[0]));
     tcase_add_test(tc, test_workload_output_in_logs);
+    tcase_add_loop_test(tc, test_peak_rss_whole_tree, 0, sizeof(rss_cases) / sizeof(rss_cases[0]));
     tcase_add_loop_test(tc, test_sample_of_runs_spread_indices, 0,
                         sizeof(sample_cases) / sizeof(sample_cases[0]));
     tcase_add_test(tc, test_no_sample_keeps_task_walls);
@@ -836,8 +1083,14 @@ Suite *runner_suite(void)
     tcase_set_timeout(tc, 120);
     tcase_add_test(tc, test_some_tasks_fail);
     tcase_add_loop_test(tc, test_faults, 0, sizeof(fault_cases) / sizeof(fault_cases[0]));
+    tcase_add_loop_test(tc, test_death_explained, 0, sizeof(death_cases) / sizeof(death_cases[0]));
+    tcase_add_test(tc, test_reused_control_fd_untouched);
     tcase_add_test(tc, test_timeout_kills_tree);
     tcase_add_test(tc, test_escaped_grandchild_killed);
+    tcase_add_loop_test(tc, test_escaped_recorded, 0, 2);
+    tcase_add_loop_test(tc, test_setup_hang_named, 0,
+                        sizeof(setup_hang_cases) / sizeof(setup_hang_cases[0]));
+    tcase_add_test(tc, test_task_hang_not_setup);
     suite_add_tcase(s, tc);
 
     tc = tcase_create("zygote");

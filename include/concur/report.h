@@ -68,5 +68,12 @@ char *report_option_model(char *buf, size_t len, const advise_option *o);
 char *report_fmt_wall_ci(char *buf, size_t len, const config_summary *s);
 /* Successful runs, "3", and the failed ones: "2 (1 failed)". */
 char *report_fmt_runs(char *buf, size_t len, const config_summary *s);
+/* CPU utilization, "0.95"; "too short to measure" where runs succeeded and none could measure it
+ * (results_cpu_utilization); "-" where none succeeded. */
+char *report_fmt_utilization(char *buf, size_t len, const config_summary *s);
+/* Whether some configuration's CPU utilization was too short to measure; the sentence that says
+ * what that means, for under the tables. */
+bool report_any_too_short(const results *r);
+extern const char report_too_short_note[];
 
 #endif

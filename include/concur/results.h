@@ -41,6 +41,10 @@ const char *results_status_name(run_status s);
 /* Parses a status name. Returns 0 or -1. */
 int results_parse_status(const char *s, run_status *out);
 
+/* How many distinct command names of escaped processes a run keeps, and their length. */
+#define RUN_ESCAPED_COMMANDS 4
+#define RUN_COMMAND_LEN 32
+
 /* One run: one mode x worker count x repeat, one harness process. */
 typedef struct run_result {
     run_mode mode;
@@ -51,9 +55,15 @@ typedef struct run_result {
     bool variant;          /* a follow-up the advisor asked for (another chunksize or start
                               method), not part of the sweep: summarised apart */
     run_status status;
-    char error[512];       /* one line for humans, "" when ok */
+    char error[1024];      /* one line for humans, "" when ok */
     char traceback[2048];  /* last lines of the first traceback (task, setup or load), "" if none */
     int exit_code;         /* harness exit status, or -signal */
+    bool setup_hung;       /* timed out while a worker that had announced itself was still in
+                              setup(): every configuration would wait out --timeout the same way */
+    int escaped_killed;    /* processes the workload started outside the run's process group
+                              (setsid, start_new_session) still alive at its end: concur killed them */
+    int nescaped_commands; /* their distinct command names (argv[0]'s last part), the first few */
+    char escaped_commands[RUN_ESCAPED_COMMANDS][RUN_COMMAND_LEN];
 
     double wall_s;         /* pool created -> all tasks done and pool shut down (NAN if unknown) */
     double startup_s;      /* pool created -> every worker ready (setup done) */
@@ -63,9 +73,12 @@ typedef struct run_result {
 
     counters_values counters; /* over the measured window */
     double cpu_s;          /* task-clock (or rusage) over the window */
-    double cpu_utilization;/* cpu_s / (wall_s * workers) */
+    double cpu_utilization;/* cpu_s / (wall_s * workers) where that can be measured
+                              (results_cpu_utilization): NAN for a run too short to measure it */
 
-    double peak_rss_bytes; /* harness peak RSS + each worker process's peak RSS */
+    double peak_rss_bytes; /* the sum over every process of the run's tree (harness, workers,
+                              the pool's helpers, the tasks' children; killed at a timeout or
+                              not) of its own peak RSS */
     double io_read_bytes;  /* storage-level bytes read/written by the harness and its workers */
     double io_write_bytes;
 
@@ -235,6 +248,16 @@ int results_cores(const results *r);
  * start-up - teardown) x scale + teardown: the pool's start and its shutdown are paid once
  * whatever the number of tasks. NAN without a wall time. */
 double results_run_wall(const run_result *run);
+
+/* A run's CPU utilization, cpu_s / (wall_s x workers), where it can be measured. The counters count
+ * from before the window opens to after it closes (the go byte, the done line, the harness's
+ * exit): outside_cpu_s is the most CPU time they may have counted outside the window (the time
+ * outside it within what was counted, times the CPUs the run could use), the counters'
+ * granularity for this run. NAN without a wall time, and when outside_cpu_s is as large as the
+ * window's capacity wall_s x workers: too short to measure (a run of no tasks or tiny ones, whose
+ * cpu_s is mostly the harness's own work around the window). Above 1 (impossible inside the
+ * window) it is 1 when the excess is within outside_cpu_s, else NAN: never shown above 1. */
+double results_cpu_utilization(double cpu_s, double wall_s, int workers, double outside_cpu_s);
 
 /* Recomputes r->summary from r->runs: per (mode, workers), the median of successful repeats, its
  * 95 % CI, and speedup = wall(single, 1) / wall(mode, N) with the conservative interval

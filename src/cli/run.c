@@ -178,9 +178,12 @@ static void on_run_done(void *ctx, const run_result *r, int i, int total, int re
         util_fmt(rep, sizeof(rep), "run %d", r->repeat);
     if (r->sample_of > 0)
         util_fmt(sample, sizeof(sample), "  (%d of %d tasks)", r->tasks, r->sample_of);
+    char cpu[16] = "-";
+    if (isfinite(r->cpu_utilization))
+        util_fmt(cpu, sizeof(cpu), "%.2f", r->cpu_utilization);
     if (r->status == RUN_OK || r->status == RUN_TASKS_FAILED)
-        log_info("%s %-9s x%-3d %-9s %8.3f s  cpu %.2f%s%s", head, plan_mode_name(r->mode),
-                 r->workers, rep, r->wall_s, r->cpu_utilization, sample,
+        log_info("%s %-9s x%-3d %-9s %8.3f s  cpu %s%s%s", head, plan_mode_name(r->mode),
+                 r->workers, rep, r->wall_s, cpu, sample,
                  r->status == RUN_TASKS_FAILED ? "  (some tasks raised)" : "");
     else
         log_info("%s %-9s x%-3d %-9s %s: %s", head, plan_mode_name(r->mode), r->workers, rep,

@@ -356,6 +356,10 @@ static int run_finish(run_state *st, const measure_outcome *m)
     else if (m->write_failed)
         util_fmt(res->incomplete_reason, sizeof(res->incomplete_reason), "results.json could "
                  "not be rewritten after run %d: measuring stopped there", m->runs);
+    else if (m->setup_hung)
+        util_fmt(res->incomplete_reason, sizeof(res->incomplete_reason), "setup() never "
+                 "finished (see the run marked setup_hung): the configurations after it were not "
+                 "measured");
     else if (m->ceiling_reached)
         util_fmt(res->incomplete_reason, sizeof(res->incomplete_reason), "stopped after %d "
                  "runs, the most these options allow: the runs kept failing", m->runs);

@@ -242,6 +242,12 @@ static const run_result *run_once(session *ss, const runner_env *base, plan_conf
     results_add_run(ss->res, &r);
     results_run_free(&r);
     const run_result *stored = &ss->res->runs[ss->res->nruns - 1];
+    if (stored->setup_hung && !ss->setup_hung) {
+        ss->setup_hung = true;
+        note(ss, true, "%s x%d: setup() never finished: measuring stops here, as every other "
+             "configuration would wait out the same --timeout", plan_mode_name(cfg.mode),
+             cfg.workers);
+    }
     ++ss->done;
     if (obs && obs->run_done)
         obs->run_done(obs->ctx, stored, ss->done, ss->total_runs, repeat_total);
