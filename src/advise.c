@@ -112,7 +112,7 @@ static char *config_name(char *buf, size_t len, const results *r, const config_s
         util_fmt(extra + strlen(extra), sizeof(extra) - strlen(extra), " %s", s->start_method);
     if (s->mode == MODE_SINGLE)
         return util_fmt(buf, len, "single");
-    return util_fmt(buf, len, "%s x%d%s", plan_mode_name(s->mode), s->workers, extra);
+    return util_fmt(buf, len, "%s x%d%s", mode_name(s->mode), s->workers, extra);
 }
 
 /* "1.94x [1.80-2.05]", or "1.94x" without an interval. */
@@ -125,7 +125,7 @@ static char *fmt_speedup(char *buf, size_t len, const config_summary *s)
 
 static int mode_cost(run_mode m)
 {
-    return m == MODE_SINGLE ? 0 : m == MODE_THREADS ? 1 : 2;
+    return mode_get(m)->cost_rank;
 }
 
 /* Whether a is cheaper to run than b: single < threads < processes, then fewer workers, then the
@@ -531,9 +531,9 @@ static void fill_option(advise_option *o, const config_summary *s)
 {
     o->mode = s->mode;
     o->workers = s->workers;
-    o->chunksize = s->mode == MODE_PROCESSES ? (s->chunksize > 0 ? s->chunksize : 1) : 0;
+    o->chunksize = mode_get(s->mode)->pickles ? (s->chunksize > 0 ? s->chunksize : 1) : 0;
     snprintf(o->start_method, sizeof(o->start_method), "%s",
-             s->mode == MODE_PROCESSES ? s->start_method : "");
+             mode_get(s->mode)->pickles ? s->start_method : "");
     o->speedup = s->speedup;
     o->ci_low = s->speedup_low;
     o->ci_high = s->speedup_high;
@@ -620,7 +620,8 @@ static void memory(recommendation *rec, const results *r, const config_summary *
         note(rec, "memory: %s peak RSS over all processes", peak);
     }
     /* Each worker process holds a copy; threads share one. */
-    if (c->mode == MODE_PROCESSES && target > c->workers && isfinite(rec->machine_memory_bytes)) {
+    if (!mode_get(c->mode)->shares_memory && target > c->workers &&
+        isfinite(rec->machine_memory_bytes)) {
         double per = rec->peak_rss_bytes / (c->workers + 1);
         double need = per * (target + 1);
         if (need > limits.memory_warn_share * rec->machine_memory_bytes) {
@@ -654,27 +655,21 @@ static void scaling(advise_scaling *sc, const results *r, int target)
     sc->predicted = NAN;
     if (!sc->fit.fitted) {
         util_fmt(sc->note, sizeof(sc->note), "%s: no prediction for %d cores: %s",
-                 plan_mode_name(sc->mode), target, sc->fit.note);
+                 mode_name(sc->mode), target, sc->fit.note);
         return;
     }
     char why[160];
     if (!usl_can_extrapolate(&sc->fit, target, why, sizeof(why))) {
         util_fmt(sc->note, sizeof(sc->note), "%s: no prediction for %d cores: %s",
-                 plan_mode_name(sc->mode), target, why);
+                 mode_name(sc->mode), target, why);
         return;
     }
     sc->predicted = usl_predict(&sc->fit, target);
     util_fmt(sc->note, sizeof(sc->note),
              "%s: %.2fx predicted at %d workers on %d cores (scalability law fitted to %d worker "
              "counts up to %d, R^2 %.3f)",
-             plan_mode_name(sc->mode), sc->predicted, target, target, sc->fit.npoints,
+             mode_name(sc->mode), sc->predicted, target, target, sc->fit.npoints,
              sc->fit.max_workers, sc->fit.r_squared);
-}
-
-const char *advise_model_title(run_mode m)
-{
-    return m == MODE_PROCESSES ? "ProcessPoolExecutor" : m == MODE_THREADS ? "ThreadPoolExecutor"
-                                                                           : "a plain loop";
 }
 
 static void explain_single(recommendation *rec, const results *r, const config_summary *single,
@@ -685,12 +680,12 @@ static void explain_single(recommendation *rec, const results *r, const config_s
     fmt_speedup(sp, sizeof(sp), ch->fastest);
     double work = work_per_task(r, single);
     double cost = NAN;
-    const char *pool = "process";
-    for (int m = MODE_THREADS; m <= MODE_PROCESSES; m++) {
-        double c = pool_cost_per_task(r, (run_mode)m);
+    const char *pool = mode_get(MODE_PROCESSES)->pool_noun;
+    for (int m = 0; m < MODE_COUNT; m++) {
+        double c = mode_get((run_mode)m)->pool ? pool_cost_per_task(r, (run_mode)m) : NAN;
         if (isfinite(c) && (!isfinite(cost) || c > cost)) {
             cost = c;
-            pool = m == MODE_THREADS ? "thread" : "process";
+            pool = mode_get((run_mode)m)->pool_noun;
         }
     }
     if (ch->fastest == ch->choice) {
@@ -735,9 +730,9 @@ static void explain_choice(recommendation *out, const results *r, const choice *
         explain_single(out, r, single, &ch);
     } else {
         char extra[96] = "";
-        if (c->mode == MODE_PROCESSES && c->chunksize > 1)
+        if (mode_get(c->mode)->pickles && c->chunksize > 1)
             util_fmt(extra, sizeof(extra), ", chunksize %d", c->chunksize);
-        if (c->mode == MODE_PROCESSES && c->start_method[0])
+        if (mode_get(c->mode)->pickles && c->start_method[0])
             util_fmt(extra + strlen(extra), sizeof(extra) - strlen(extra), ", %s", c->start_method);
         char why[160] = "";
         if (c->mode == MODE_PROCESSES && threads) {
@@ -751,7 +746,7 @@ static void explain_choice(recommendation *out, const results *r, const choice *
             util_fmt(why, sizeof(why), "; the work releases the GIL");
         }
         util_fmt(out->headline, sizeof(out->headline), "%s, %d worker%s%s: %s on this machine%s",
-                 advise_model_title(c->mode), c->workers, c->workers == 1 ? "" : "s", extra, sp, why);
+                 mode_get(c->mode)->title, c->workers, c->workers == 1 ? "" : "s", extra, sp, why);
 
         /* The configuration chosen before the start method was: spawn may stand in for it. */
         const config_summary *k = ch.choice;
@@ -766,7 +761,7 @@ static void explain_choice(recommendation *out, const results *r, const choice *
                    kn, ksp, config_name(fast, sizeof(fast), r, ch.fastest),
                    fmt_speedup(fsp, sizeof(fsp), ch.fastest));
         }
-        const char *pool = k->mode == MODE_THREADS ? "thread pool" : "process pool";
+        const char *pool = mode_get(k->mode)->pool_noun;
         char best[64], bsp[48];
         config_name(best, sizeof(best), r, ch.mode_best);
         fmt_speedup(bsp, sizeof(bsp), ch.mode_best);
@@ -912,7 +907,7 @@ static void open_questions(recommendation *out, const results *r, const choice *
             continue;
         if (e->workers > 0)
             open_question(out, "%s x%d: not measured, the budget ran out before it",
-                          plan_mode_name(e->mode), e->workers);
+                          mode_name(e->mode), e->workers);
         else
             open_question(out, "%s; larger worker counts and follow-up measurements (chunksize, "
                           "start method, more runs of close calls) may change the advice", e->why);

@@ -334,7 +334,7 @@ static bool overhead_bound(ctx *c, const config_summary *single, double *gate)
     char sp[64];
     fmt_speedup(sp, sizeof(sp), best);
     evidence(c, "best pool %s x%d: %s, no faster than single (a pool gains from %.2fx)",
-             plan_mode_name(best->mode), best->workers, sp, limits.pool_gain_min);
+             mode_name(best->mode), best->workers, sp, limits.pool_gain_min);
 
     double tasks = r->workload.tasks > 0 ? r->workload.tasks : run_median(r, MODE_SINGLE, 1, get_tasks);
     double work = run_median(r, MODE_SINGLE, 1, get_task_wall);
@@ -368,7 +368,7 @@ static bool overhead_bound(ctx *c, const config_summary *single, double *gate)
         char t[32];
         util_fmt_seconds(t, sizeof(t), per_task);
         util_fmt(part, sizeof(part), "%s%s x%d %s (%.2f of the work)", line[0] ? ", " : "",
-                 plan_mode_name(pools[m]), one->workers, t, ratio);
+                 mode_name(pools[m]), one->workers, t, ratio);
         strncat(line, part, sizeof(line) - strlen(line) - 1);
     }
     if (!isfinite(worst)) {
@@ -713,7 +713,7 @@ static void memory_hint(ctx *c, const config_summary *single)
     c->out->memory_bound = mem ? 1 : 0;
     evidence(c, "IPC %.2f and %.1f LLC misses per 1000 instructions (%s x%d): %s (memory-bound "
              "takes IPC below %.2f and MPKI above %.1f)", s->ipc, s->llc_mpki,
-             plan_mode_name(s->mode), s->workers,
+             mode_name(s->mode), s->workers,
              mem ? "memory-bound, more workers would share one memory bus" : "not memory-bound",
              limits.memory_bound_ipc, limits.memory_bound_mpki);
 }

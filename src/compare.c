@@ -304,7 +304,7 @@ static void fmt_p(char *buf, size_t len, double p)
 
 static void fmt_config(char *buf, size_t len, const compare_row *row)
 {
-    snprintf(buf, len, "%s x%d", plan_mode_name(row->mode), row->workers);
+    snprintf(buf, len, "%s x%d", mode_name(row->mode), row->workers);
 }
 
 /* "5" for 0.05: percentages without trailing zeros. */
@@ -448,7 +448,7 @@ static void add_side(cJSON *obj, const char *key, int n, double wall, double low
 static cJSON *row_to_json(const compare_row *row)
 {
     cJSON *o = cJSON_CreateObject();
-    cJSON_AddStringToObject(o, "mode", plan_mode_name(row->mode));
+    cJSON_AddStringToObject(o, "mode", mode_name(row->mode));
     cJSON_AddNumberToObject(o, "workers", row->workers);
     cJSON_AddStringToObject(o, "verdict", verdict_id(row->verdict));
     add_side(o, "old", row->n_old, row->old_wall_s, row->old_low_s, row->old_high_s,

@@ -6,8 +6,6 @@
 #include <stdio.h>
 #include <string.h>
 
-static const char *const mode_names[MODE_COUNT] = {"single", "threads", "processes"};
-
 /* A step is worth taking again when the last one gained at least this much (and more than its
  * own noise): below it, more workers only cost memory and start-up time. */
 #define PLAN_GROW_MIN_GAIN 1.10
@@ -18,47 +16,6 @@ static const char *const mode_names[MODE_COUNT] = {"single", "threads", "process
 #define PLAN_GROW_MAX_PER_CORE 32
 
 static const char *const action_names[] = {"ran", "warm-up", "skipped", "stopped", "budget"};
-
-const char *plan_mode_name(run_mode m)
-{
-    return (m >= 0 && m < MODE_COUNT) ? mode_names[m] : "?";
-}
-
-int plan_parse_mode(const char *s, run_mode *out)
-{
-    for (int m = 0; m < MODE_COUNT; m++) {
-        if (strcmp(s, mode_names[m]) == 0) {
-            *out = (run_mode)m;
-            return 0;
-        }
-    }
-    return -1;
-}
-
-int plan_parse_modes(const char *s, unsigned *mask, char *err, size_t errlen)
-{
-    char buf[256];
-    if (snprintf(buf, sizeof(buf), "%s", s) >= (int)sizeof(buf) || buf[0] == '\0') {
-        snprintf(err, errlen, "empty or too long list of modes");
-        return -1;
-    }
-    unsigned m = 0;
-    char *save = NULL;
-    for (char *w = strtok_r(buf, ",", &save); w; w = strtok_r(NULL, ",", &save)) {
-        run_mode mode;
-        if (plan_parse_mode(w, &mode) < 0) {
-            snprintf(err, errlen, "unknown mode '%s' (expected single, threads, processes)", w);
-            return -1;
-        }
-        m |= MODE_BIT(mode);
-    }
-    if (m == 0) {
-        snprintf(err, errlen, "no mode given (expected single, threads, processes)");
-        return -1;
-    }
-    *mask = m;
-    return 0;
-}
 
 /* 1, 2, 4, ... up to cores, with cores itself last when it is not a power of two. */
 static int sweep_counts(int cores, int *out)
@@ -171,7 +128,7 @@ bool plan_step_unsettled(const plan_step *s)
 
 int plan_grow(const plan_step *s, char *why, size_t len)
 {
-    const char *mode = plan_mode_name(s->mode);
+    const char *mode = mode_name(s->mode);
     if (!isfinite(s->speedup) || !isfinite(s->prev_speedup)) {
         snprintf(why, len, "%s x%d has no speedup to judge a next step by", mode, s->workers);
         return 0;

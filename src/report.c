@@ -106,7 +106,7 @@ static void report_states(const results *r, FILE *out)
             snprintf(n, sizeof(n), "-");
         char workers[32];
         config_workers(workers, sizeof(workers), s);
-        fprintf(out, "%-10s %7s %8s %8s %8s %7s %7s %7s %7s %7s\n", plan_mode_name(s->mode),
+        fprintf(out, "%-10s %7s %8s %8s %8s %7s %7s %7s %7s %7s\n", mode_name(s->mode),
                 workers, n, v[0], v[1], v[2], v[3], v[4], v[5], v[6]);
     }
     fprintf(out, "\nrunning: on a CPU; runnable: waiting for one; gil/lock: in futex on the GIL or "
@@ -169,7 +169,7 @@ static bool same_configuration(const run_result *a, const run_result *b)
 /* "threads x2", or for a follow-up "processes x2, chunksize 8, spawn". */
 static void run_configuration_name(char *buf, size_t len, const run_result *x)
 {
-    util_fmt(buf, len, "%s x%d", plan_mode_name(x->mode), x->workers);
+    util_fmt(buf, len, "%s x%d", mode_name(x->mode), x->workers);
     if (x->variant && x->chunksize > 0)
         util_fmt(buf + strlen(buf), len - strlen(buf), ", chunksize %d", x->chunksize);
     if (x->variant && x->start_method[0])
@@ -254,11 +254,11 @@ int report_measuring(const results *r, char (*lines)[REPORT_LINE_LEN], int max)
         if (e->action == PLAN_RAN)
             continue;
         char name[48];
-        util_fmt(name, sizeof(name), "%s x%d", plan_mode_name(e->mode), e->workers);
+        util_fmt(name, sizeof(name), "%s x%d", mode_name(e->mode), e->workers);
         size_t nl = strlen(name);
         if (e->workers > 0 && e->action == PLAN_STOPPED && strncmp(e->why, name, nl) == 0 &&
             e->why[nl] == ':') /* the reason names the step: "threads stopped at x8: ..." */
-            LINE("%s stopped at x%d:%s", plan_mode_name(e->mode), e->workers, e->why + nl + 1);
+            LINE("%s stopped at x%d:%s", mode_name(e->mode), e->workers, e->why + nl + 1);
         else if (e->workers > 0)
             LINE("%s, %s: %s", name, plan_action_name(e->action), e->why);
         else
@@ -378,7 +378,7 @@ void report_terminal(const results *r, FILE *out)
             snprintf(cpu, sizeof(cpu), "%.2f", s->cpu_utilization);
         char workers[32];
         config_workers(workers, sizeof(workers), s);
-        fprintf(out, "%-10s %7s %11s  %-21s %-20s %6s %10s\n", plan_mode_name(s->mode), workers,
+        fprintf(out, "%-10s %7s %11s  %-21s %-20s %6s %10s\n", mode_name(s->mode), workers,
                 s->runs_ok ? wall : "-", ci, sp, cpu, rss);
     }
     if (any_variant(r))
@@ -420,7 +420,7 @@ void report_terminal(const results *r, FILE *out)
             fprintf(out, "\nProblems:\n");
             header = true;
         }
-        fprintf(out, "  %s x%d run %d: %s: %s\n", plan_mode_name(x->mode), x->workers, x->repeat,
+        fprintf(out, "  %s x%d run %d: %s: %s\n", mode_name(x->mode), x->workers, x->repeat,
                 results_status_name(x->status), x->error);
         if (x->traceback[0]) {
             /* Last line of the traceback: the exception itself. */

@@ -255,17 +255,17 @@ static void marker(FILE *out, const sp_scale *k, const point *p, run_mode m, boo
     if (m == MODE_THREADS)
         fprintf(out, "<circle class=\"%s%s\" cx=\"%.1f\" cy=\"%.1f\" r=\"4.5\" fill=\"%s\" "
                      "stroke=\"%s\" stroke-width=\"1.5\">",
-                cls, plan_mode_name(m), x, y, fill, mode_color[m]);
+                cls, mode_name(m), x, y, fill, mode_color[m]);
     else if (m == MODE_PROCESSES)
         fprintf(out,
                 "<rect class=\"%s%s\" x=\"%.1f\" y=\"%.1f\" width=\"9\" height=\"9\" fill=\"%s\" "
                 "stroke=\"%s\" stroke-width=\"1.5\">",
-                cls, plan_mode_name(m), x - 4.5, y - 4.5, fill, mode_color[m]);
+                cls, mode_name(m), x - 4.5, y - 4.5, fill, mode_color[m]);
     else
         fprintf(out,
                 "<path class=\"%s%s\" d=\"M%.1f %.1fL%.1f %.1fL%.1f %.1fL%.1f %.1fZ\" "
                 "fill=\"%s\" stroke=\"%s\" stroke-width=\"1.5\">",
-                cls, plan_mode_name(m), x, y - 6, x + 6, y, x, y + 6, x - 6, y, fill,
+                cls, mode_name(m), x, y - 6, x + 6, y, x, y + 6, x - 6, y, fill,
                 mode_color[m]);
     point_title(out, p);
     fputs(m == MODE_THREADS ? "</circle>\n" : m == MODE_PROCESSES ? "</rect>\n" : "</path>\n", out);
@@ -289,11 +289,11 @@ static void bands(FILE *out, const sp_scale *k, const point *p, int n, run_mode 
                     "<path class=\"band band-%s\" d=\"M%.1f %.1fL%.1f %.1fM%.1f %.1fL%.1f "
                     "%.1fM%.1f %.1fL%.1f %.1f\" fill=\"none\" stroke=\"%s\" stroke-opacity=\"0.6\" "
                     "stroke-width=\"1.5\"/>\n",
-                    plan_mode_name(m), x, sy(k, p[i].lo), x, sy(k, p[i].hi), x - 4, sy(k, p[i].lo),
+                    mode_name(m), x, sy(k, p[i].lo), x, sy(k, p[i].hi), x - 4, sy(k, p[i].lo),
                     x + 4, sy(k, p[i].lo), x - 4, sy(k, p[i].hi), x + 4, sy(k, p[i].hi),
                     mode_color[m]);
         } else {
-            fprintf(out, "<polygon class=\"band band-%s\" points=\"", plan_mode_name(m));
+            fprintf(out, "<polygon class=\"band band-%s\" points=\"", mode_name(m));
             for (int a = i; a <= j; a++)
                 fprintf(out, "%s%.1f,%.1f", a == i ? "" : " ", sx(k, p[a].w), sy(k, p[a].hi));
             for (int a = j; a >= i; a--)
@@ -463,7 +463,7 @@ static void chart_speedup(const results *r, FILE *out)
     for (int m = MODE_THREADS; m < MODE_COUNT; m++) {
         if (npts[m] < 2)
             continue;
-        fprintf(out, "<path class=\"series series-%s\" d=\"", plan_mode_name((run_mode)m));
+        fprintf(out, "<path class=\"series series-%s\" d=\"", mode_name((run_mode)m));
         for (int i = 0; i < npts[m]; i++)
             fprintf(out, "%s%.1f %.1f", i == 0 ? "M" : "L", sx(&k, pts[m][i].w),
                     sy(&k, pts[m][i].s));
@@ -485,7 +485,7 @@ static void chart_speedup(const results *r, FILE *out)
     for (int m = 0; m < MODE_COUNT; m++) {
         if (npts[m] == 0)
             continue;
-        legend_entry(out, lx, y, plan_mode_name((run_mode)m), (run_mode)m, labels[m]);
+        legend_entry(out, lx, y, mode_name((run_mode)m), (run_mode)m, labels[m]);
         y += 18;
     }
     if (nvar > 0) {
@@ -631,11 +631,11 @@ static void html_recommendation(const results *r, FILE *out)
 
     const advise_option *c = &rec->choice;
     char sp[64], conf[32], rss[32], mem[32];
-    fprintf(out, "<li><strong>Model:</strong> %s (%s), %d worker%s", plan_mode_name(c->mode),
-            advise_model_title(c->mode), c->workers, c->workers == 1 ? "" : "s");
-    if (c->mode == MODE_PROCESSES && c->chunksize > 0)
+    fprintf(out, "<li><strong>Model:</strong> %s (%s), %d worker%s", mode_name(c->mode),
+            mode_get(c->mode)->title, c->workers, c->workers == 1 ? "" : "s");
+    if (mode_get(c->mode)->pickles && c->chunksize > 0)
         fprintf(out, ", chunksize %d", c->chunksize);
-    if (c->mode == MODE_PROCESSES && c->start_method[0]) {
+    if (mode_get(c->mode)->pickles && c->start_method[0]) {
         fputs(", start method ", out);
         h(out, c->start_method);
     }
@@ -758,7 +758,7 @@ static void html_configurations(const results *r, FILE *out)
         sweep = true;
         char w[16];
         fputs("<tr>", out);
-        td(out, plan_mode_name(s->mode));
+        td(out, mode_name(s->mode));
         td_num(out, util_fmt(w, sizeof(w), "%d", s->workers));
         config_cells(out, s);
         fputs("</tr>\n", out);
@@ -792,7 +792,7 @@ static void html_configurations(const results *r, FILE *out)
                 continue;
             char w[16], c[16];
             fputs("<tr>", out);
-            td(out, plan_mode_name(s->mode));
+            td(out, mode_name(s->mode));
             td_num(out, util_fmt(w, sizeof(w), "%d", s->workers));
             td_num(out, s->chunksize > 0 ? util_fmt(c, sizeof(c), "%d", s->chunksize) : "-");
             td(out, s->start_method[0] ? s->start_method : "-");
@@ -865,7 +865,7 @@ static void html_beyond(const recommendation *rec, FILE *out)
         const usl_fit *f = &sc->fit;
         char buf[64];
         fputs("<tr>", out);
-        td(out, plan_mode_name(sc->mode));
+        td(out, mode_name(sc->mode));
         if (f->fitted)
             util_fmt(buf, sizeof(buf), "%d worker count%s up to %d", f->npoints,
                      f->npoints == 1 ? "" : "s", f->max_workers);
@@ -971,7 +971,7 @@ static void html_failures(const results *r, FILE *out)
             fputs("<section id=\"failures\">\n<h2>Runs that failed</h2>\n<ul>\n", out);
             header = true;
         }
-        fprintf(out, "<li>%s x%d", plan_mode_name(x->mode), x->workers);
+        fprintf(out, "<li>%s x%d", mode_name(x->mode), x->workers);
         if (x->variant) {
             if (x->chunksize > 0)
                 fprintf(out, ", chunksize %d", x->chunksize);

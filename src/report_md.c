@@ -69,7 +69,7 @@ char *report_fmt_share(char *buf, size_t len, double f)
 
 char *report_config_name(char *buf, size_t len, const config_summary *s)
 {
-    util_fmt(buf, len, "%s x%d", plan_mode_name(s->mode), s->workers);
+    util_fmt(buf, len, "%s x%d", mode_name(s->mode), s->workers);
     if (s->variant && s->chunksize > 0)
         util_fmt(buf + strlen(buf), len - strlen(buf), ", chunksize %d", s->chunksize);
     if (s->variant && s->start_method[0])
@@ -79,10 +79,10 @@ char *report_config_name(char *buf, size_t len, const config_summary *s)
 
 char *report_option_model(char *buf, size_t len, const advise_option *o)
 {
-    util_fmt(buf, len, "%s", plan_mode_name(o->mode));
-    if (o->mode == MODE_PROCESSES && o->chunksize > 0)
+    util_fmt(buf, len, "%s", mode_name(o->mode));
+    if (mode_get(o->mode)->pickles && o->chunksize > 0)
         util_fmt(buf + strlen(buf), len - strlen(buf), ", chunksize %d", o->chunksize);
-    if (o->mode == MODE_PROCESSES && o->start_method[0])
+    if (mode_get(o->mode)->pickles && o->start_method[0])
         util_fmt(buf + strlen(buf), len - strlen(buf), ", %s", o->start_method);
     return buf;
 }
@@ -366,11 +366,11 @@ static void md_recommendation(const results *r, FILE *out)
 
     const advise_option *c = &rec->choice;
     char buf[96], sp[64], conf[32], rss[32], mem[32];
-    fprintf(out, "- Model: %s (%s), %d worker%s", plan_mode_name(c->mode), advise_model_title(c->mode),
+    fprintf(out, "- Model: %s (%s), %d worker%s", mode_name(c->mode), mode_get(c->mode)->title,
             c->workers, c->workers == 1 ? "" : "s");
-    if (c->mode == MODE_PROCESSES && c->chunksize > 0)
+    if (mode_get(c->mode)->pickles && c->chunksize > 0)
         fprintf(out, ", chunksize %d", c->chunksize);
-    if (c->mode == MODE_PROCESSES && c->start_method[0]) {
+    if (mode_get(c->mode)->pickles && c->start_method[0]) {
         fputs(", start method ", out);
         md_text(out, c->start_method, MD_INLINE);
     }
@@ -479,7 +479,7 @@ static void md_configurations(const results *r, FILE *out)
             continue;
         }
         char w[16];
-        table_cell(&t, plan_mode_name(s->mode));
+        table_cell(&t, mode_name(s->mode));
         table_cell(&t, util_fmt(w, sizeof(w), "%d", s->workers));
         config_cells(&t, s);
     }
@@ -515,7 +515,7 @@ static void md_configurations(const results *r, FILE *out)
             if (!s->variant)
                 continue;
             char w[16], c[16];
-            table_cell(&v, plan_mode_name(s->mode));
+            table_cell(&v, mode_name(s->mode));
             table_cell(&v, util_fmt(w, sizeof(w), "%d", s->workers));
             table_cell(&v, s->chunksize > 0 ? util_fmt(c, sizeof(c), "%d", s->chunksize) : "-");
             table_cell(&v, s->start_method[0] ? s->start_method : "-");
@@ -585,7 +585,7 @@ static void md_beyond(const recommendation *rec, FILE *out)
         const advise_scaling *sc = &rec->scaling[i];
         const usl_fit *f = &sc->fit;
         char buf[64];
-        table_cell(&t, plan_mode_name(sc->mode));
+        table_cell(&t, mode_name(sc->mode));
         if (f->fitted)
             util_fmt(buf, sizeof(buf), "%d worker count%s up to %d", f->npoints,
                      f->npoints == 1 ? "" : "s", f->max_workers);
@@ -679,7 +679,7 @@ static void md_failures(const results *r, FILE *out)
             fputs("## Runs that failed\n\n", out);
             header = true;
         }
-        fprintf(out, "- %s x%d", plan_mode_name(x->mode), x->workers);
+        fprintf(out, "- %s x%d", mode_name(x->mode), x->workers);
         if (x->variant) {
             if (x->chunksize > 0)
                 fprintf(out, ", chunksize %d", x->chunksize);

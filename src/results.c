@@ -454,7 +454,7 @@ void results_summarize(results *r)
         config_summary *s = &list[c];
         s->efficiency = ratio(s->speedup, (double)s->workers);
         s->gil_penalty = NAN;
-        if (s->variant || (s->mode != MODE_THREADS && s->mode != MODE_PROCESSES))
+        if (s->variant || !mode_get(s->mode)->pool)
             continue;
         const config_summary *t = find_config(list, n, MODE_THREADS, s->workers);
         const config_summary *p = find_config(list, n, MODE_PROCESSES, s->workers);
@@ -693,7 +693,7 @@ static void write_run(cJSON *runs, const run_result *run)
 {
     cJSON *o = cJSON_CreateObject();
     cJSON_AddItemToArray(runs, o);
-    add_string(o, "mode", plan_mode_name(run->mode));
+    add_string(o, "mode", mode_name(run->mode));
     add_int(o, "workers", run->workers);
     add_int(o, "repeat", run->repeat);
     add_int(o, "chunksize", run->chunksize);
@@ -820,7 +820,7 @@ static void write_summary(cJSON *root, const results *r)
             if ((int)s->mode != m || s->variant)
                 continue;
             if (!mode)
-                mode = add_object(o, plan_mode_name((run_mode)m));
+                mode = add_object(o, mode_name((run_mode)m));
             char key[16];
             util_fmt(key, sizeof(key), "%d", s->workers);
             write_config(add_object(mode, key), s);
@@ -833,7 +833,7 @@ static void write_summary(cJSON *root, const results *r)
             continue;
         cJSON *c = cJSON_CreateObject();
         cJSON_AddItemToArray(v, c);
-        add_string(c, "mode", plan_mode_name(s->mode));
+        add_string(c, "mode", mode_name(s->mode));
         add_int(c, "workers", s->workers);
         write_config(c, s);
     }
@@ -869,7 +869,7 @@ static void add_strings(cJSON *obj, const char *key, const char (*list)[ADVISE_T
 
 static void write_option(cJSON *o, const advise_option *opt)
 {
-    add_string(o, "model", plan_mode_name(opt->mode));
+    add_string(o, "model", mode_name(opt->mode));
     add_int(o, "workers", opt->workers);
     add_int(o, "chunksize", opt->chunksize);
     add_string_or_null(o, "start_method", opt->start_method);
@@ -931,7 +931,7 @@ static void write_recommendation(cJSON *root, const recommendation *rec)
         cJSON *t = add_object(o, "target");
         add_int(t, "cores", rec->target_cores);
         for (int i = 0; i < 2; i++)
-            write_scaling(add_object(t, plan_mode_name(rec->scaling[i].mode)), &rec->scaling[i]);
+            write_scaling(add_object(t, mode_name(rec->scaling[i].mode)), &rec->scaling[i]);
     }
     add_strings(o, "open_questions", rec->open_questions, rec->nopen);
 }
@@ -990,7 +990,7 @@ static char *format_json(const results *r, const char *suffix)
         cJSON *p = cJSON_CreateObject();
         cJSON_AddItemToArray(decisions, p);
         add_string(p, "action", plan_action_name(e->action));
-        add_string(p, "mode", plan_mode_name(e->mode));
+        add_string(p, "mode", mode_name(e->mode));
         add_int(p, "workers", e->workers);
         add_bool(p, "variant", e->variant);
         add_int(p, "runs", e->runs);
@@ -1170,7 +1170,7 @@ static void get_mode(loader *ld, const cJSON *obj, const char *where, const char
 {
     char name[32] = "";
     get_string(ld, obj, where, key, name, sizeof(name));
-    if (!ld->failed && plan_parse_mode(name, out) < 0)
+    if (!ld->failed && mode_parse(name, out) < 0)
         fail(ld, where, key, "unknown mode '%s' (expected single, threads or processes)", name);
 }
 
@@ -1597,7 +1597,7 @@ static void load_summary(loader *ld, const cJSON *root, results *r)
 
     cJSON_ArrayForEach(mode_obj, o) {
         run_mode mode;
-        if (plan_parse_mode(mode_obj->string, &mode) < 0 || !cJSON_IsObject(mode_obj))
+        if (mode_parse(mode_obj->string, &mode) < 0 || !cJSON_IsObject(mode_obj))
             continue; /* a mode or a note a later version added */
         const cJSON *c;
         cJSON_ArrayForEach(c, mode_obj) {
@@ -1781,9 +1781,9 @@ static void load_recommendation(loader *ld, const cJSON *root, recommendation *r
         const run_mode modes[2] = {MODE_THREADS, MODE_PROCESSES};
         for (int i = 0; i < 2; i++) {
             char wt[48];
-            util_fmt(wt, sizeof(wt), "recommendation.target.%s", plan_mode_name(modes[i]));
+            util_fmt(wt, sizeof(wt), "recommendation.target.%s", mode_name(modes[i]));
             rec->scaling[i].mode = modes[i];
-            const cJSON *x = get_object(ld, t, "recommendation.target", plan_mode_name(modes[i]));
+            const cJSON *x = get_object(ld, t, "recommendation.target", mode_name(modes[i]));
             if (x)
                 load_scaling(ld, x, wt, &rec->scaling[i]);
         }

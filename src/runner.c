@@ -885,18 +885,18 @@ static void on_worker(run_ctx *x, const cJSON *j)
     const topology_slot *s = &x->slots[k % x->workers];
     char err[256] = "";
     int rc;
-    if (x->mode == MODE_PROCESSES)
+    if (mode_get(x->mode)->placement == PLACE_PROCESS)
         rc = topology_bind(x->env->topo, pid, false, s->pu, err, sizeof(err));
     else
         rc = topology_bind(x->env->topo, tid, true, s->pu, err, sizeof(err));
     if (rc < 0)
         log_warn("%s x%d: could not bind worker %d (tid %d) to PU %d: %s",
-                 plan_mode_name(x->mode), x->workers, k, (int)tid, s->pu, err);
+                 mode_name(x->mode), x->workers, k, (int)tid, s->pu, err);
     add_placement(x, k, pid, tid, s->pu);
     if (x->sampler) {
         /* A worker process is watched whole (its pool threads are its own); a thread-pool worker
          * or single's main thread is one thread of the harness. */
-        if (x->mode == MODE_PROCESSES) {
+        if (mode_get(x->mode)->placement == PLACE_PROCESS) {
             set_gil_range(x, j, pid);
             sampler_watch_process(x->sampler, pid, k % x->workers);
         } else {
@@ -934,9 +934,10 @@ static bool explain_setup_hang(run_ctx *x, double timeout_s)
         const run_placement *p = &o->placement[i];
         if (hung < 4 && len + 1 < sizeof(who)) {
             int n;
-            if (x->mode == MODE_SINGLE)
+            mode_placement place = mode_get(x->mode)->placement;
+            if (place == PLACE_HARNESS)
                 n = snprintf(who + len, sizeof(who) - len, "the main thread (pid %d)", (int)p->pid);
-            else if (x->mode == MODE_THREADS)
+            else if (place == PLACE_THREAD)
                 n = snprintf(who + len, sizeof(who) - len, "%sworker %d (thread %d)",
                              hung ? ", " : "", p->worker, (int)p->tid);
             else
@@ -953,11 +954,11 @@ static bool explain_setup_hang(run_ctx *x, double timeout_s)
         return false;
     if (hung > 4)
         snprintf(who + len, sizeof(who) - len, " and %d more", hung - 4);
-    bool imports = x->mode == MODE_PROCESSES && (strcmp(o->start_method, "spawn") == 0 ||
+    bool imports = mode_get(x->mode)->pickles && (strcmp(o->start_method, "spawn") == 0 ||
                                                  strcmp(o->start_method, "forkserver") == 0);
     o->setup_hung = true;
     char of[32] = "";
-    if (x->mode != MODE_SINGLE)
+    if (mode_get(x->mode)->pool)
         snprintf(of, sizeof(of), " of %d", x->workers);
     snprintf(o->error, sizeof(o->error),
              "setup() did not finish within the --timeout of %g s in %s%s%s; the whole process "
@@ -1069,7 +1070,7 @@ static void handle_line(run_ctx *x, const char *line)
         set_gil_range(x, j, x->harness_pid);
         /* In a process pool the harness's own threads (feeding and managing the pool) are
          * watched as non-workers; in the other modes its workers are its threads. */
-        if (x->sampler && x->mode == MODE_PROCESSES)
+        if (x->sampler && mode_get(x->mode)->placement == PLACE_PROCESS)
             sampler_watch_process(x->sampler, x->harness_pid, -1);
     } else if (strcmp(e, "start") == 0) {
         if (x->counters && counters_read(x->counters, x->harness_pid, &x->before) == 0) {
@@ -1098,7 +1099,7 @@ static void handle_line(run_ctx *x, const char *line)
     } else if (strcmp(e, "warn") == 0) {
         char msg[512] = "";
         copy_str(msg, sizeof(msg), j, "message");
-        log_warn("%s x%d: %s", plan_mode_name(x->mode), x->workers, msg);
+        log_warn("%s x%d: %s", mode_name(x->mode), x->workers, msg);
     }
     cJSON_Delete(j);
 }
@@ -1336,13 +1337,13 @@ int runner_run(const runner_env *env, run_mode mode, int workers, int repeat, ru
     x.env = env;
     x.out = out;
     x.mode = mode;
-    x.workers = mode == MODE_SINGLE ? 1 : workers;
+    x.workers = mode_get(mode)->pool ? workers : 1;
     x.read_workers = x.write_workers = NAN;
     x.read_main = x.write_main = NAN;
     init_result(out, mode, x.workers, repeat);
     /* What was asked; the harness's done line says what the pool really used. */
     out->variant = env->variant;
-    if (mode == MODE_PROCESSES) {
+    if (mode_get(mode)->pickles) {
         out->chunksize = env->chunksize > 1 ? env->chunksize : 1;
         if (env->start_method)
             snprintf(out->start_method, sizeof(out->start_method), "%s", env->start_method);
@@ -1390,9 +1391,9 @@ int runner_run(const runner_env *env, run_mode mode, int workers, int repeat, ru
         out->status = RUN_ERROR;
         goto cleanup;
     }
-    snprintf(logname[0], sizeof(logname[0]), "%s-%d-r%d.stdout", plan_mode_name(mode), x.workers,
+    snprintf(logname[0], sizeof(logname[0]), "%s-%d-r%d.stdout", mode_name(mode), x.workers,
              repeat);
-    snprintf(logname[1], sizeof(logname[1]), "%s-%d-r%d.stderr", plan_mode_name(mode), x.workers,
+    snprintf(logname[1], sizeof(logname[1]), "%s-%d-r%d.stderr", mode_name(mode), x.workers,
              repeat);
     out_fd = open_log(env->log_dir, logname[0]);
     err_fd = open_log(env->log_dir, logname[1]);
@@ -1417,7 +1418,7 @@ int runner_run(const runner_env *env, run_mode mode, int workers, int repeat, ru
     argv[a++] = "--workload";
     argv[a++] = env->workload;
     argv[a++] = "--mode";
-    argv[a++] = plan_mode_name(mode);
+    argv[a++] = mode_name(mode);
     argv[a++] = "--workers";
     argv[a++] = workers_s;
     if (env->tasks > 0) {
@@ -1432,7 +1433,7 @@ int runner_run(const runner_env *env, run_mode mode, int workers, int repeat, ru
         argv[a++] = "--start-method";
         argv[a++] = env->start_method;
     }
-    if (mode == MODE_PROCESSES && env->chunksize > 1) {
+    if (mode_get(mode)->pickles && env->chunksize > 1) {
         argv[a++] = "--chunksize";
         argv[a++] = chunk_s;
     }
@@ -1579,11 +1580,11 @@ int runner_run(const runner_env *env, run_mode mode, int workers, int repeat, ru
             snprintf(names + strlen(names), sizeof(names) - strlen(names), "%s%s", i ? ", " : "",
                      c.escaped_commands[i]);
         log_warn("%s x%d: killed %d process(es) the workload started outside its process group "
-                 "(%s)", plan_mode_name(mode), x.workers, c.escaped, names);
+                 "(%s)", mode_name(mode), x.workers, c.escaped, names);
     }
     if (left < 0)
         log_warn("%s x%d: some processes of the run did not die within %.0f s of SIGKILL",
-                 plan_mode_name(mode), x.workers, KILL_WAIT_S);
+                 mode_name(mode), x.workers, KILL_WAIT_S);
     drain_control(&x, ctl_r);
 
     int st = c.status;

@@ -213,7 +213,7 @@ static void dump(const recommendation *rec)
     for (int i = 0; i < rec->nnotes; i++)
         fprintf(stderr, "  note: %s\n", rec->notes[i]);
     for (int i = 0; i < rec->nalternatives; i++)
-        fprintf(stderr, "  alternative: %s x%d: %s\n", plan_mode_name(rec->alternatives[i].mode),
+        fprintf(stderr, "  alternative: %s x%d: %s\n", mode_name(rec->alternatives[i].mode),
                 rec->alternatives[i].workers, rec->alternatives[i].why);
     for (int i = 0; i < rec->nopen; i++)
         fprintf(stderr, "  open: %s\n", rec->open_questions[i]);
@@ -231,7 +231,7 @@ START_TEST(test_table)
         dump(&rec);
     ck_assert_msg(rec.made, "%s: no recommendation", name);
     ck_assert_msg(rec.choice.mode == table[_i].model, "%s: model %s, want %s", name,
-                  plan_mode_name(rec.choice.mode), plan_mode_name(table[_i].model));
+                  mode_name(rec.choice.mode), mode_name(table[_i].model));
     ck_assert_msg(rec.choice.workers == table[_i].workers, "%s: %d workers, want %d", name,
                   rec.choice.workers, table[_i].workers);
     ck_assert_msg(rec.parallelize == (table[_i].model != MODE_SINGLE), "%s: parallelize", name);

@@ -269,7 +269,7 @@ START_TEST(test_configurations_on_one_side)
         const compare_row *row = &rep.rows[i];
         ck_assert_msg(row->mode == want[i].mode && row->workers == want[i].workers &&
                           row->verdict == want[i].verdict,
-                      "row %d: %s x%d %s", i, plan_mode_name(row->mode), row->workers,
+                      "row %d: %s x%d %s", i, mode_name(row->mode), row->workers,
                       compare_verdict_name(row->verdict));
     }
     ck_assert_int_eq(rep.rows[1].n_old, 5);

@@ -36,7 +36,7 @@ START_TEST(test_build_table)
     char got[512] = "";
     for (int i = 0; i < p.n; i++) {
         char one[32];
-        snprintf(one, sizeof(one), "%s%s:%d", i ? " " : "", plan_mode_name(p.configs[i].mode),
+        snprintf(one, sizeof(one), "%s%s:%d", i ? " " : "", mode_name(p.configs[i].mode),
                  p.configs[i].workers);
         strcat(got, one);
     }
@@ -66,14 +66,14 @@ START_TEST(test_parse_modes)
 {
     unsigned m;
     char err[128];
-    ck_assert_int_eq(plan_parse_modes("threads,processes", &m, err, sizeof(err)), 0);
+    ck_assert_int_eq(mode_parse_list("threads,processes", &m, err, sizeof(err)), 0);
     ck_assert_uint_eq(m, MODE_BIT(MODE_THREADS) | MODE_BIT(MODE_PROCESSES));
-    ck_assert_int_eq(plan_parse_modes("single", &m, err, sizeof(err)), 0);
+    ck_assert_int_eq(mode_parse_list("single", &m, err, sizeof(err)), 0);
     ck_assert_uint_eq(m, MODE_BIT(MODE_SINGLE));
-    ck_assert_int_eq(plan_parse_modes("threads,asyncio", &m, err, sizeof(err)), -1);
+    ck_assert_int_eq(mode_parse_list("threads,asyncio", &m, err, sizeof(err)), -1);
     ck_assert_ptr_nonnull(strstr(err, "asyncio"));
-    ck_assert_int_eq(plan_parse_modes("", &m, err, sizeof(err)), -1);
-    ck_assert_int_eq(plan_parse_modes(",", &m, err, sizeof(err)), -1);
+    ck_assert_int_eq(mode_parse_list("", &m, err, sizeof(err)), -1);
+    ck_assert_int_eq(mode_parse_list(",", &m, err, sizeof(err)), -1);
 }
 END_TEST
 
@@ -332,6 +332,28 @@ START_TEST(test_pass_reestimate)
 }
 END_TEST
 
+/* The mode table: every row named and parsed back, cost ranks in order, and the properties code
+ * asks instead of the mode agreeing with each other. */
+START_TEST(test_mode_table)
+{
+    for (int m = 0; m < MODE_COUNT; m++) {
+        const mode_info *mi = mode_get((run_mode)m);
+        run_mode back;
+        ck_assert_int_eq(mode_parse(mi->name, &back), 0);
+        ck_assert_int_eq(back, m);
+        ck_assert_str_eq(mode_name((run_mode)m), mi->name);
+        ck_assert_ptr_nonnull(mi->title);
+        ck_assert(!(mi->pickles && mi->shares_memory));
+        ck_assert_int_eq(mi->placement == PLACE_HARNESS, !mi->pool);
+        for (int k = 0; k < m; k++)
+            ck_assert_int_lt(mode_get((run_mode)k)->cost_rank, mi->cost_rank);
+    }
+    ck_assert_str_eq(mode_name((run_mode)MODE_COUNT), "?");
+    run_mode x;
+    ck_assert_int_eq(mode_parse("asyncio?", &x), -1);
+}
+END_TEST
+
 Suite *plan_suite(void)
 {
     Suite *s = suite_create("plan");
@@ -339,6 +361,7 @@ Suite *plan_suite(void)
     tcase_add_loop_test(tc, test_build_table, 0, sizeof(build_cases) / sizeof(build_cases[0]));
     tcase_add_test(tc, test_build_rejects);
     tcase_add_test(tc, test_parse_modes);
+    tcase_add_test(tc, test_mode_table);
     suite_add_tcase(s, tc);
     tc = tcase_create("stopping");
     tcase_add_loop_test(tc, test_repeat_table, 0, sizeof(repeat_cases) / sizeof(repeat_cases[0]));

@@ -973,7 +973,7 @@ START_TEST(test_summarize)
     for (int i = 0; i < r.nsummary; i++) {
         const config_summary *s = &r.summary[i];
         ck_assert_msg(s->mode == synthetic_want[i].mode && s->workers == synthetic_want[i].workers,
-                      "config %d is %s %d: not in mode, then worker order", i, plan_mode_name(s->mode), s->workers);
+                      "config %d is %s %d: not in mode, then worker order", i, mode_name(s->mode), s->workers);
         ck_assert_ptr_eq(results_find_summary(&r, s->mode, s->workers), s);
         ck_assert_int_eq(s->runs_ok, synthetic_want[i].runs_ok);
         ck_assert_int_eq(s->runs_failed, synthetic_want[i].runs_failed);

@@ -225,7 +225,7 @@ START_TEST(test_short_runs_utilization_bounded)
     ck_assert(r.cpu_s > 0);
     ck_assert_msg(isnan(r.cpu_utilization) || (r.cpu_utilization >= 0 && r.cpu_utilization <= 1),
                   "%s %s: utilization %.2f (cpu %.6f s, wall %.6f s)", short_cases[_i].fixture,
-                  plan_mode_name(r.mode), r.cpu_utilization, r.cpu_s, r.wall_s);
+                  mode_name(r.mode), r.cpu_utilization, r.cpu_s, r.wall_s);
     results_run_free(&r);
 }
 END_TEST
@@ -321,7 +321,7 @@ START_TEST(test_faults)
     run_result r;
     run(fault_cases[_i].fixture, fault_cases[_i].mode, 2, NULL, 60, 0, &r);
     ck_assert_msg(r.status == fault_cases[_i].status, "%s %s: status %s (%s), expected %s",
-                  fault_cases[_i].fixture, plan_mode_name(fault_cases[_i].mode),
+                  fault_cases[_i].fixture, mode_name(fault_cases[_i].mode),
                   results_status_name(r.status), r.error,
                   results_status_name(fault_cases[_i].status));
     ck_assert_msg(strstr(r.error, fault_cases[_i].in_error), "error '%s' lacks '%s'", r.error,
@@ -368,7 +368,7 @@ START_TEST(test_death_explained)
         ck_assert_msg(strstr(r.error, death_cases[_i].in_error[k]), "error '%s' lacks '%s'",
                       r.error, death_cases[_i].in_error[k]);
     char log[PATH_MAX];
-    snprintf(log, sizeof(log), "%s/%s-%d-r1.stderr", log_dir, plan_mode_name(r.mode), r.workers);
+    snprintf(log, sizeof(log), "%s/%s-%d-r1.stderr", log_dir, mode_name(r.mode), r.workers);
     const char *says = death_cases[_i].stderr_says;
     if (says == NULL) {
         /* Nothing written: no log file is named, none is left. segfault.py may get a line from
@@ -471,7 +471,7 @@ START_TEST(test_task_hang_not_setup)
         run("hang.py", modes[i], 2, NULL, 3, 4, &r);
         ck_assert_int_eq(r.status, RUN_TIMED_OUT);
         ck_assert_msg(!r.setup_hung, "%s: setup_hung with hang.py (%s)",
-                      plan_mode_name(modes[i]), r.error);
+                      mode_name(modes[i]), r.error);
         ck_assert_ptr_nonnull(strstr(r.error, "timed out after"));
         ck_assert_ptr_null(strstr(r.error, "setup()"));
         results_run_free(&r);
@@ -563,7 +563,7 @@ START_TEST(test_peak_rss_whole_tree)
     }
     ck_assert_msg(r.peak_rss_bytes >= filled,
                   "case %d (%s): peak RSS %.1f MiB, the tree filled 200 MiB (status %s: %s)", _i,
-                  plan_mode_name(r.mode), r.peak_rss_bytes / mib, results_status_name(r.status),
+                  mode_name(r.mode), r.peak_rss_bytes / mib, results_status_name(r.status),
                   r.error);
     results_run_free(&r);
 }
@@ -759,7 +759,7 @@ START_TEST(test_zygote_runs)
     pid_t z = runner_zygote_pid(zy);
     run_result r;
     run_from(zy, "quick.py", mode, workers, method, 60, 0, &r);
-    ck_assert_msg(r.status == RUN_OK, "%s %s: status %s: %s", plan_mode_name(mode),
+    ck_assert_msg(r.status == RUN_OK, "%s %s: status %s: %s", mode_name(mode),
                   method ? method : "", results_status_name(r.status), r.error);
     ck_assert_int_eq(r.exit_code, 0);
     ck_assert_int_eq(r.tasks_ok, 8);
@@ -970,7 +970,7 @@ START_TEST(test_zygote_fault_statuses)
     run_result r;
     run_from(zy, fault_cases[_i].fixture, fault_cases[_i].mode, 2, NULL, 60, 0, &r);
     ck_assert_msg(r.status == fault_cases[_i].status, "%s %s: status %s (%s), expected %s",
-                  fault_cases[_i].fixture, plan_mode_name(fault_cases[_i].mode),
+                  fault_cases[_i].fixture, mode_name(fault_cases[_i].mode),
                   results_status_name(r.status), r.error,
                   results_status_name(fault_cases[_i].status));
     ck_assert_msg(strstr(r.error, fault_cases[_i].in_error), "error '%s' lacks '%s'", r.error,

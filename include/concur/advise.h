@@ -81,8 +81,6 @@ typedef struct {
 /* results.h defines it; a repeated typedef is valid C11. */
 typedef struct results results;
 
-/* What a model is called in Python: "ThreadPoolExecutor", "ProcessPoolExecutor", "a plain loop". */
-const char *advise_model_title(run_mode m);
 
 /* Leaves rec as "no recommendation yet". Can't fail. */
 void advise_init(recommendation *rec);

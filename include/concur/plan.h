@@ -5,17 +5,11 @@
 #include <stdbool.h>
 #include <stddef.h>
 
-typedef enum { MODE_SINGLE = 0, MODE_THREADS = 1, MODE_PROCESSES = 2, MODE_COUNT = 3 } run_mode;
+#include "concur/mode.h"
 
-#define MODE_BIT(m) (1u << (m))
 #define PLAN_MAX_WORKERS 32   /* distinct worker counts per mode */
 #define PLAN_WORKER_CAP 256   /* the most workers one configuration may have */
 
-const char *plan_mode_name(run_mode m);
-/* Parses "single", "threads", "processes". Returns 0 or -1. */
-int plan_parse_mode(const char *s, run_mode *out);
-/* Parses "single,threads,processes" into a bit mask. Returns 0 or -1 with the bad word in err. */
-int plan_parse_modes(const char *s, unsigned *mask, char *err, size_t errlen);
 
 typedef struct {
     run_mode mode;

@@ -155,7 +155,7 @@ static void on_run_starting(void *ctx, run_mode mode, int workers, int rep, int 
     char of[32] = "";
     if (repeat_total > 0)
         util_fmt(of, sizeof(of), "/%d", repeat_total);
-    fprintf(stderr, "\r\033[K  %s x%d, run %d%s; %.0f s elapsed%s", plan_mode_name(mode),
+    fprintf(stderr, "\r\033[K  %s x%d, run %d%s; %.0f s elapsed%s", mode_name(mode),
             workers, rep, of, elapsed, left);
     pg->status_shown = true;
 }
@@ -182,11 +182,11 @@ static void on_run_done(void *ctx, const run_result *r, int i, int total, int re
     if (isfinite(r->cpu_utilization))
         util_fmt(cpu, sizeof(cpu), "%.2f", r->cpu_utilization);
     if (r->status == RUN_OK || r->status == RUN_TASKS_FAILED)
-        log_info("%s %-9s x%-3d %-9s %8.3f s  cpu %s%s%s", head, plan_mode_name(r->mode),
+        log_info("%s %-9s x%-3d %-9s %8.3f s  cpu %s%s%s", head, mode_name(r->mode),
                  r->workers, rep, r->wall_s, cpu, sample,
                  r->status == RUN_TASKS_FAILED ? "  (some tasks raised)" : "");
     else
-        log_info("%s %-9s x%-3d %-9s %s: %s", head, plan_mode_name(r->mode), r->workers, rep,
+        log_info("%s %-9s x%-3d %-9s %s: %s", head, mode_name(r->mode), r->workers, rep,
                  results_status_name(r->status), r->error);
 }
 
@@ -415,7 +415,7 @@ static int run_command(int argc, char **argv, bool classify)
             if (classify)
                 return usage_error(cmd, "classify measures single and threads at the core count; "
                                         "use 'concur run --modes' for other configurations");
-            if (plan_parse_modes(optarg, &o.s.modes, err, sizeof(err)) < 0)
+            if (mode_parse_list(optarg, &o.s.modes, err, sizeof(err)) < 0)
                 return usage_error(cmd, "--modes: %s", err);
             break;
         case 'w':

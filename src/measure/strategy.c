@@ -245,7 +245,7 @@ static const run_result *run_once(session *ss, const runner_env *base, plan_conf
     if (stored->setup_hung && !ss->setup_hung) {
         ss->setup_hung = true;
         note(ss, true, "%s x%d: setup() never finished: measuring stops here, as every other "
-             "configuration would wait out the same --timeout", plan_mode_name(cfg.mode),
+             "configuration would wait out the same --timeout", mode_name(cfg.mode),
              cfg.workers);
     }
     ++ss->done;
@@ -307,7 +307,7 @@ static void note_sample_shrink(session *ss, const runner_env *env, plan_config c
         ss->nshrunk++;
     if (cfg.mode == MODE_PROCESSES)
         note(ss, false, "%s x%d took %.2f s for %d tasks: its next runs measure %d",
-             plan_mode_name(cfg.mode), cfg.workers, stored->wall_s, stored->tasks, k);
+             mode_name(cfg.mode), cfg.workers, stored->wall_s, stored->tasks, k);
 }
 
 static const char *verdict_text(char *buf, size_t len, plan_repeat_verdict v, int n,
@@ -368,7 +368,7 @@ static void measure_config(session *ss, const runner_env *env, plan_config cfg, 
         if (run_failed_hard(stored)) {
             if (stored->status != RUN_INTERRUPTED && !ss->res->budget_reached) {
                 ss->failed_configs++;
-                note(ss, false, "not running %s x%d again: it failed", plan_mode_name(cfg.mode),
+                note(ss, false, "not running %s x%d again: it failed", mode_name(cfg.mode),
                          cfg.workers);
             }
             failed = true;
@@ -542,8 +542,8 @@ static void sweep_mode(session *ss, const runner_env *env, run_mode mode)
                 break;
             plan_config cfg = {more->mode, more->workers};
             note(ss, false, "%s x%d: %.2fx after %.2fx, within the noise so far: one more run of "
-                     "%s x%d", plan_mode_name(mode), n, step.speedup, step.prev_speedup,
-                     plan_mode_name(cfg.mode), cfg.workers);
+                     "%s x%d", mode_name(mode), n, step.speedup, step.prev_speedup,
+                     mode_name(cfg.mode), cfg.workers);
             const run_result *x = run_once(ss, env, cfg,
                                            next_repeat(res, cfg.mode, cfg.workers, false, 0, ""),
                                            0, false);
