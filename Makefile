@@ -3,7 +3,7 @@
 #   make            build build/concur
 #   make deps       install the Debian packages that are missing (needs root or sudo)
 #   make deps-browser  install chromium, for the test that opens report.html in a browser
-#   make test       build and run the test suites (Check)
+#   make test       build and run the test suites (Check), after make check-layers
 #   make demo       build and run a bundled workload; the report lands in reports/
 #   make bench      concur's own overhead against bare Python, as ratios; then its time to a
 #                   recommendation against each workload's serial time and a full sweep
@@ -57,7 +57,7 @@ BIN     := $(BUILD)/concur
 HARNESS := $(BUILD)/harness.py
 CHECK   := $(BUILD)/check_concur
 
-.PHONY: all deps deps-browser test demo bench install uninstall clean check-deps format
+.PHONY: all deps deps-browser test demo bench install uninstall clean check-deps check-layers format
 
 all: check-deps $(BIN) $(HARNESS)
 
@@ -106,8 +106,12 @@ $(BUILD)/obj/tests/%.o: tests/%.c
 $(CHECK): $(TEST_OBJS) $(LIB_OBJS)
 	$(CC) $(ALL_CFLAGS) $(LDFLAGS) -o $@ $^ $(PKG_LIBS) $(CHECK_LIBS)
 
+# No #include goes up the layers of docs/architecture.md (tools/check-layers says which would).
+check-layers:
+	@tools/check-layers
+
 # The suites run in one process each (CK_FORK); CK_RUN_SUITE=topology runs one of them.
-test: deps
+test: deps check-layers
 	@$(MAKE) --no-print-directory all $(CHECK)
 	CONCUR_BIN=$(abspath $(BIN)) CONCUR_HARNESS=$(abspath $(HARNESS)) CONCUR_SRC=$(CURDIR) $(CHECK)
 
@@ -134,6 +138,6 @@ clean:
 	rm -rf $(BUILD)
 
 format:
-	clang-format -i src/*.c include/concur/*.h tests/*.c
+	clang-format -i src/*.c src/*/*.c include/concur/*.h tests/*.c
 
 -include $(OBJS:.o=.d) $(TEST_OBJS:.o=.d)

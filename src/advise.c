@@ -2,6 +2,7 @@
  * noise of it, at the knee of its mode's curve; the chunksize and start method it should use, both
  * measured; what it costs in memory; and what the scalability law predicts for a bigger machine. */
 #include "concur/advise.h"
+#include "concur/classify.h"
 
 #include <math.h>
 #include <stdarg.h>
@@ -514,19 +515,6 @@ bool advise_followup_settled(const results *r, const advise_followup *f, const r
 
 /* ---- the recommendation ----------------------------------------------------------------------- */
 
-void advise_init(recommendation *rec)
-{
-    memset(rec, 0, sizeof(*rec));
-    rec->confidence = NAN;
-    rec->choice.speedup = rec->choice.ci_low = rec->choice.ci_high = NAN;
-    rec->peak_rss_bytes = rec->machine_memory_bytes = NAN;
-    rec->memory_fits = true;
-    rec->scaling[0].mode = MODE_THREADS;
-    rec->scaling[1].mode = MODE_PROCESSES;
-    for (int i = 0; i < 2; i++)
-        rec->scaling[i].predicted = NAN;
-}
-
 static void fill_option(advise_option *o, const config_summary *s)
 {
     o->mode = s->mode;
@@ -936,7 +924,7 @@ static void open_questions(recommendation *out, const results *r, const choice *
 
 void advise_recommend(const results *r, int target_cores, recommendation *out)
 {
-    advise_init(out);
+    recommendation_init(out);
     out->target_cores = target_cores > 0 ? target_cores : 0;
     const config_summary *single = results_find_summary(r, MODE_SINGLE, 1);
     choice ch;

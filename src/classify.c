@@ -133,16 +133,6 @@ int classify_parse_gil(const char *s, classify_gil *out)
 }
 
 /* Can't fail. */
-void classify_init(classification *c)
-{
-    memset(c, 0, sizeof(*c));
-    c->kind = KIND_UNKNOWN;
-    c->gil = GIL_UNKNOWN;
-    c->confidence = NAN;
-    c->memory_bound = -1;
-}
-
-/* Can't fail. */
 bool classify_is_empty(const classification *c)
 {
     return c->kind == KIND_UNKNOWN && c->gil == GIL_UNKNOWN && isnan(c->confidence) &&
@@ -727,7 +717,7 @@ static void memory_hint(ctx *c, const config_summary *single)
  * speedups and the samples disagree on the GIL, the surer of the two, times disagree_factor. */
 void classify_results(const results *r, classification *out)
 {
-    classify_init(out);
+    classification_init(out);
     ctx c = {r, out, NAN, NAN};
     const config_summary *single = results_find_summary(r, MODE_SINGLE, 1);
 

@@ -11,6 +11,7 @@
 #include "concur/advise.h"
 #include "concur/classify.h"
 #include "concur/results.h"
+#include "concur/results_json.h"
 #include "concur/util.h"
 
 #define MAXC 16

@@ -351,7 +351,7 @@ START_TEST(test_empty_results)
     ck_assert(!classify_is_empty(&c));
     results_free(&r);
 
-    classify_init(&c);
+    classification_init(&c);
     ck_assert(classify_is_empty(&c));
     ck_assert(isnan(c.confidence));
     ck_assert_int_eq(c.memory_bound, -1);

@@ -15,6 +15,7 @@
 #include "concur/compare.h"
 #include "concur/concur.h"
 #include "concur/results.h"
+#include "concur/results_json.h"
 #include "concur/util.h"
 
 /* ---- synthetic results ------------------------------------------------------------------------ */

@@ -28,8 +28,10 @@
 
 #include "check_concur.h"
 #include "concur/concur.h"
+#include "concur/classify.h"
 #include "concur/report.h"
 #include "concur/results.h"
+#include "concur/results_json.h"
 #include "concur/util.h"
 
 #define FIXTURE "tests/fixtures/results/tiny_tasks.json"
@@ -258,7 +260,7 @@ static void build_results(results *r, bool complete, bool single_only)
     results_summarize(r);
 
     classification *c = &r->classification;
-    classify_init(c);
+    classification_init(c);
     c->kind = KIND_CPU_BOUND;
     c->gil = GIL_HOLDS;
     c->confidence = NAN;
@@ -268,7 +270,7 @@ static void build_results(results *r, bool complete, bool single_only)
     util_fmt(c->evidence[1], sizeof(c->evidence[1]), "1. looks like a numbered list");
 
     recommendation *rec = &r->recommendation;
-    advise_init(rec);
+    recommendation_init(rec);
     rec->made = false;
     rec->nreasons = 2;
     util_fmt(rec->reasons[0], sizeof(rec->reasons[0]),

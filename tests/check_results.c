@@ -13,6 +13,7 @@
 #include "check_concur.h"
 #include "concur/concur.h"
 #include "concur/results.h"
+#include "concur/results_json.h"
 #include "concur/util.h"
 
 #define EPS 1e-12
@@ -563,7 +564,7 @@ START_TEST(test_json_has_required_keys)
 
     /* Not classified yet: null; without hardware counters memory_bound is null. */
     classification saved = r.classification;
-    classify_init(&r.classification);
+    classification_init(&r.classification);
     text = results_to_json(&r);
     root = cJSON_Parse(text);
     ck_assert(cJSON_IsNull(json_at(root, "classification")));

@@ -9,59 +9,10 @@
 
 #include "concur/plan.h"
 #include "concur/usl.h"
+#include "concur/verdict.h"
 
-#define ADVISE_MAX_REASONS 10
-#define ADVISE_MAX_ALTERNATIVES 8
-#define ADVISE_MAX_NOTES 8
 #define ADVISE_MAX_FOLLOWUPS 4
-#define ADVISE_TEXT_LEN 320
 
-/* One configuration as the advisor speaks of it: the chosen one, or an alternative with why it was
- * not chosen. */
-typedef struct {
-    run_mode mode;
-    int workers;
-    int chunksize;          /* processes: what map() was given (1 = the default); 0 otherwise */
-    char start_method[16];  /* processes: fork, spawn or forkserver; "" otherwise */
-    double speedup, ci_low, ci_high; /* measured against single; NAN where not measured */
-    char why[ADVISE_TEXT_LEN];       /* alternatives: why not this one; "" for the choice */
-} advise_option;
-
-/* What the scalability law says about one mode beyond the worker counts measured. */
-typedef struct {
-    run_mode mode;
-    usl_fit fit;              /* fit.fitted false: fit.note says why there is none */
-    double predicted;         /* speedup at the target core count; NAN when not predicted */
-    char note[ADVISE_TEXT_LEN];/* the prediction, or why it is refused */
-} advise_scaling;
-
-typedef struct {
-    bool made;                /* false: nothing to recommend from (reasons[0] says why) */
-    advise_option choice;     /* model = choice.mode ("single" = do not parallelize) */
-    bool parallelize;         /* false: the advice is not to parallelize this job */
-    double confidence;        /* [0, 1]: the classification's, lowered where the choice was close */
-    char headline[ADVISE_TEXT_LEN]; /* the recommendation in one sentence, with its number */
-
-    int nreasons;
-    char reasons[ADVISE_MAX_REASONS][ADVISE_TEXT_LEN]; /* most important first, each with its number */
-    int nalternatives;
-    advise_option alternatives[ADVISE_MAX_ALTERNATIVES];
-    int nnotes;               /* asyncio, start method, chunksize, memory: things to know */
-    char notes[ADVISE_MAX_NOTES][ADVISE_TEXT_LEN];
-
-    /* Memory: peak RSS of the chosen configuration (the main process and every worker process),
-     * against this machine's memory. NAN where not measured. */
-    double peak_rss_bytes;
-    double machine_memory_bytes;
-    bool memory_fits;         /* peak_rss_bytes below the machine's memory (true when unknown) */
-
-    /* Beyond this machine (--target-cores); target_cores 0 when not asked. */
-    int target_cores;
-    advise_scaling scaling[2]; /* threads, processes */
-
-    int nopen;                /* questions the measurements left open (a budget cut, failures) */
-    char open_questions[ADVISE_MAX_NOTES][ADVISE_TEXT_LEN];
-} recommendation;
 
 /* A measurement the advisor wants before it decides: more repeats of two configurations the
  * noise cannot tell apart, a larger chunksize, or the other start method for the process pool it
@@ -80,10 +31,6 @@ typedef struct {
 
 /* results.h defines it; a repeated typedef is valid C11. */
 typedef struct results results;
-
-
-/* Leaves rec as "no recommendation yet". Can't fail. */
-void advise_init(recommendation *rec);
 
 /* The follow-up measurements worth making now that the sweep is done (r summarised and
  * classified), at most max of them, none already measured. Returns how many were written. */

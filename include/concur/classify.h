@@ -6,40 +6,11 @@
 #include <stdbool.h>
 #include <stddef.h>
 
-typedef enum {
-    KIND_UNKNOWN = 0,    /* the measurements needed are missing (the evidence says which) */
-    KIND_CPU_BOUND,      /* a worker computes nearly all of its time */
-    KIND_IO_BOUND,       /* a worker waits (I/O, sleep, a child) most of its time */
-    KIND_MIXED,          /* between the two */
-    KIND_OVERHEAD_BOUND, /* no pool beats single, and a pool's cost per task is of the order of the
-                            task itself: tiny tasks, huge results */
-} classify_kind;
+#include "concur/verdict.h"
 
-typedef enum {
-    GIL_UNKNOWN = 0, /* not measured, or the measurements cannot tell (the evidence says why) */
-    GIL_HOLDS,       /* threads take turns: computing (or waiting) is serialised by the GIL */
-    GIL_RELEASES,    /* threads run at once: the work releases the GIL, or waiting does */
-    GIL_NONE,        /* the interpreter has no GIL (a free-threaded build) */
-} classify_gil;
-
-#define CLASSIFY_MAX_EVIDENCE 16
-#define CLASSIFY_EVIDENCE_LEN 200
-
-typedef struct {
-    classify_kind kind;
-    classify_gil gil;
-    double confidence;  /* [0, 1]; NAN before the classification is made */
-    int memory_bound;   /* 1: IPC and cache misses say memory-bound, 0: they say not, -1: no
-                           hardware counters */
-    int nevidence;
-    char evidence[CLASSIFY_MAX_EVIDENCE][CLASSIFY_EVIDENCE_LEN]; /* short sentences with their numbers */
-} classification;
 
 /* results.h defines it; a repeated typedef is valid C11. */
 typedef struct results results;
-
-/* Leaves c as "not classified yet": kind and gil unknown, confidence NAN, no evidence. Can't fail. */
-void classify_init(classification *c);
 
 /* True when c was never filled by classify_results (what results_init leaves). */
 bool classify_is_empty(const classification *c);

@@ -7,13 +7,12 @@
 #include <stddef.h>
 #include <sys/types.h>
 
-#include "concur/advise.h"
-#include "concur/classify.h"
 #include "concur/counters.h"
 #include "concur/plan.h"
 #include "concur/sampler.h"
 #include "concur/stats.h"
 #include "concur/topology.h"
+#include "concur/verdict.h"
 
 /* Where one worker actually ran, read back from the kernel after it was bound. */
 typedef struct {
@@ -264,6 +263,8 @@ double results_cpu_utilization(double cpu_s, double wall_s, int workers, double 
  * [single_lo / hi, single_hi / lo]; the pooled sampler states, efficiency, gil_penalty, IPC and
  * LLC MPKI. r->classification is left as it is. */
 void results_summarize(results *r);
+/* The pooled share of the worker threads' samples in state, of s (NAN when nothing was sampled). */
+double *results_fraction(config_summary *s, thread_state state);
 /* The sweep's configuration (mode, workers); NULL when it was not summarised. */
 const config_summary *results_find_summary(const results *r, run_mode mode, int workers);
 /* A follow-up's configuration; NULL when it was not measured. */
@@ -292,13 +293,5 @@ int results_compare_walls(const results *r, const config_summary *a, const confi
 /* The median over the successful runs of s of get(run), leaving out NAN; NAN when none has it. */
 double results_config_median(const results *r, const config_summary *s,
                              double (*get)(const run_result *run));
-
-/* JSON text of the whole results (caller frees). Never NULL. */
-char *results_to_json(const results *r);
-/* Writes results_to_json atomically to path. Returns 0 or -1 with errno set. */
-int results_write(const results *r, const char *path);
-/* Loads a results.json written by results_write. Returns 0, or -1 with a reason in err (the file,
- * what was wrong). r is initialised either way and must be freed. */
-int results_load(const char *path, results *r, char *err, size_t errlen);
 
 #endif

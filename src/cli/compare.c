@@ -9,6 +9,7 @@
 
 #include "concur/compare.h"
 #include "concur/results.h"
+#include "concur/results_json.h"
 
 #include "cli_int.h"
 

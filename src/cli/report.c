@@ -9,6 +9,7 @@
 
 #include "concur/report.h"
 #include "concur/results.h"
+#include "concur/results_json.h"
 
 #include "cli_int.h"
 

@@ -15,6 +15,7 @@
 #include "concur/plan.h"
 #include "concur/report.h"
 #include "concur/results.h"
+#include "concur/results_json.h"
 #include "concur/runner.h"
 #include "concur/topology.h"
 #include "cli_int.h"

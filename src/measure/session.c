@@ -19,6 +19,7 @@
 #include "concur/report.h"
 #include "concur/topology.h"
 #include "concur/util.h"
+#include "concur/results_json.h"
 
 static void utc_stamp(char *buf, size_t len, bool compact)
 {

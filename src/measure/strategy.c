@@ -16,6 +16,7 @@
 #include "concur/log.h"
 #include "concur/stats.h"
 #include "concur/util.h"
+#include "concur/results_json.h"
 
 
 /* A run that measured nothing of the job: it failed, or every one of its tasks raised. A run
