@@ -95,41 +95,33 @@ static const char *const gil_names[] = {
 /* Never NULL: "unknown" out of range. */
 const char *classify_kind_name(classify_kind k)
 {
-    if ((int)k < 0 || (size_t)k >= ARRAY_LEN(kind_names))
-        return "unknown";
-    return kind_names[k];
+    return util_enum_name(kind_names, ARRAY_LEN(kind_names), (int)k, "unknown");
 }
 
 /* -1 with *out unchanged when s is no kind name. */
 int classify_parse_kind(const char *s, classify_kind *out)
 {
-    for (size_t i = 0; i < ARRAY_LEN(kind_names); i++) {
-        if (strcmp(s, kind_names[i]) == 0) {
-            *out = (classify_kind)i;
-            return 0;
-        }
-    }
-    return -1;
+    int v = util_enum_parse(kind_names, ARRAY_LEN(kind_names), s);
+    if (v < 0)
+        return -1;
+    *out = (classify_kind)v;
+    return 0;
 }
 
 /* Never NULL: "unknown" out of range. */
 const char *classify_gil_name(classify_gil g)
 {
-    if ((int)g < 0 || (size_t)g >= ARRAY_LEN(gil_names))
-        return "unknown";
-    return gil_names[g];
+    return util_enum_name(gil_names, ARRAY_LEN(gil_names), (int)g, "unknown");
 }
 
 /* -1 with *out unchanged when s is no GIL behaviour name. */
 int classify_parse_gil(const char *s, classify_gil *out)
 {
-    for (size_t i = 0; i < ARRAY_LEN(gil_names); i++) {
-        if (strcmp(s, gil_names[i]) == 0) {
-            *out = (classify_gil)i;
-            return 0;
-        }
-    }
-    return -1;
+    int v = util_enum_parse(gil_names, ARRAY_LEN(gil_names), s);
+    if (v < 0)
+        return -1;
+    *out = (classify_gil)v;
+    return 0;
 }
 
 /* Can't fail. */

@@ -47,52 +47,31 @@ static const counters_ops *ops_for(counters_backend b)
     return NULL;
 }
 
+static const char *const level_names[] = {
+    [COUNTERS_KERNEL] = "kernel", [COUNTERS_SOFTWARE] = "software", [COUNTERS_HARDWARE] = "hardware"};
+static const char *const backend_names[] = {
+    [COUNTERS_BACKEND_RUSAGE] = "rusage", [COUNTERS_BACKEND_PERF] = "perf",
+    [COUNTERS_BACKEND_PAPI] = "papi"};
+
 const char *counters_level_name(counters_level l)
 {
-    switch (l) {
-    case COUNTERS_KERNEL:
-        return "kernel";
-    case COUNTERS_SOFTWARE:
-        return "software";
-    case COUNTERS_HARDWARE:
-        return "hardware";
-    }
-    return "unknown";
+    return util_enum_name(level_names, ARRAY_LEN(level_names), (int)l, "unknown");
 }
 
 const char *counters_backend_name(counters_backend b)
 {
-    switch (b) {
-    case COUNTERS_BACKEND_RUSAGE:
-        return "rusage";
-    case COUNTERS_BACKEND_PERF:
-        return "perf";
-    case COUNTERS_BACKEND_PAPI:
-        return "papi";
-    }
-    return "unknown";
+    return util_enum_name(backend_names, ARRAY_LEN(backend_names), (int)b, "unknown");
 }
 
 int counters_parse_level(const char *s, counters_level *out)
 {
-    static const struct {
-        const char *name;
-        counters_level level;
-    } names[] = {
-        {"auto", COUNTERS_HARDWARE},
-        {"hardware", COUNTERS_HARDWARE},
-        {"software", COUNTERS_SOFTWARE},
-        {"kernel", COUNTERS_KERNEL},
-    };
-    if (!s)
+    /* auto: the highest level that works here, which detection steps down from */
+    int v = s && strcmp(s, "auto") == 0 ? COUNTERS_HARDWARE
+                                        : util_enum_parse(level_names, ARRAY_LEN(level_names), s);
+    if (v < 0)
         return -1;
-    for (size_t i = 0; i < ARRAY_LEN(names); i++) {
-        if (strcmp(s, names[i].name) == 0) {
-            *out = names[i].level;
-            return 0;
-        }
-    }
-    return -1;
+    *out = (counters_level)v;
+    return 0;
 }
 
 void counters_values_clear(counters_values *v)

@@ -1,6 +1,7 @@
 /* plan.c - which configurations a run measures: modes x worker counts x repeats. */
 #include "concur/plan.h"
 #include "concur/stats.h"
+#include "concur/util.h"
 
 #include <math.h>
 #include <stdio.h>
@@ -252,19 +253,16 @@ double plan_sample_se(int k, int n, double cv)
 
 const char *plan_action_name(plan_action a)
 {
-    return (a >= 0 && a < (int)(sizeof(action_names) / sizeof(action_names[0]))) ? action_names[a]
-                                                                                 : "?";
+    return util_enum_name(action_names, ARRAY_LEN(action_names), (int)a, "?");
 }
 
 int plan_parse_action(const char *s, plan_action *out)
 {
-    for (int a = 0; a < (int)(sizeof(action_names) / sizeof(action_names[0])); a++) {
-        if (strcmp(s, action_names[a]) == 0) {
-            *out = (plan_action)a;
-            return 0;
-        }
-    }
-    return -1;
+    int v = util_enum_parse(action_names, ARRAY_LEN(action_names), s);
+    if (v < 0)
+        return -1;
+    *out = (plan_action)v;
+    return 0;
 }
 
 bool plan_pass_reestimate(int tasks, int run_tasks, double run_wall_s, int sample, double *pass_s,

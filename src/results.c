@@ -56,21 +56,17 @@ double *results_fraction(config_summary *s, thread_state state)
 /* Never NULL: "unknown" for a value outside the enum. */
 const char *results_status_name(run_status s)
 {
-    if ((int)s < 0 || (size_t)s >= ARRAY_LEN(status_names))
-        return "unknown";
-    return status_names[s];
+    return util_enum_name(status_names, ARRAY_LEN(status_names), (int)s, "unknown");
 }
 
 /* Returns -1 and leaves *out unchanged when s is no status name. */
 int results_parse_status(const char *s, run_status *out)
 {
-    for (size_t i = 0; i < ARRAY_LEN(status_names); i++) {
-        if (strcmp(s, status_names[i]) == 0) {
-            *out = (run_status)i;
-            return 0;
-        }
-    }
-    return -1;
+    int v = util_enum_parse(status_names, ARRAY_LEN(status_names), s);
+    if (v < 0)
+        return -1;
+    *out = (run_status)v;
+    return 0;
 }
 
 /* Can't fail. */
@@ -109,6 +105,23 @@ void results_free(results *r)
 }
 
 /* Can't fail: aborts when memory is exhausted, like xmalloc. */
+run_result *results_take_run(results *r, run_result *run)
+{
+    if (r->nruns == r->runs_cap) {
+        r->runs_cap = r->runs_cap ? 2 * r->runs_cap : 8;
+        r->runs = xrealloc(r->runs, (size_t)r->runs_cap * sizeof(*r->runs));
+    }
+    run_result *dst = &r->runs[r->nruns++];
+    *dst = *run;
+    run->placement = NULL;
+    run->nplacement = 0;
+    run->worker_states = NULL;
+    run->nworker_states = 0;
+    run->task_walls = NULL;
+    run->ntask_walls = 0;
+    return dst;
+}
+
 run_result *results_add_run(results *r, const run_result *run)
 {
     if (r->nruns == r->runs_cap) {

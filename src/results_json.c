@@ -720,15 +720,8 @@ static void get_ci_method(loader *ld, const cJSON *obj, const char *where, const
     get_string(ld, obj, where, key, name, sizeof(name));
     if (ld->failed)
         return;
-    const stats_ci_method methods[] = {STATS_CI_NONE, STATS_CI_SINGLE, STATS_CI_ORDER, STATS_CI_NORMAL,
-                                       STATS_CI_LOG_NORMAL};
-    for (size_t i = 0; i < ARRAY_LEN(methods); i++) {
-        if (strcmp(name, stats_ci_method_name(methods[i])) == 0) {
-            *out = methods[i];
-            return;
-        }
-    }
-    fail(ld, where, key, "unknown interval method '%s'", name);
+    if (stats_parse_ci_method(name, out) < 0)
+        fail(ld, where, key, "unknown interval method '%s'", name);
 }
 
 static void load_stats_summary(loader *ld, const cJSON *obj, const char *where, const char *key,

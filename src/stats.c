@@ -210,21 +210,23 @@ int stats_mad_outliers(const double *x, int n, double threshold, int *flags)
 }
 
 /* Never NULL: "unknown" for a value outside the enum. */
+static const char *const ci_method_names[] = {
+    [STATS_CI_NONE] = "none",     [STATS_CI_SINGLE] = "single",         [STATS_CI_ORDER] = "order",
+    [STATS_CI_NORMAL] = "normal", [STATS_CI_LOG_NORMAL] = "log-normal",
+};
+
 const char *stats_ci_method_name(stats_ci_method m)
 {
-    switch (m) {
-    case STATS_CI_NONE:
-        return "none";
-    case STATS_CI_SINGLE:
-        return "single";
-    case STATS_CI_ORDER:
-        return "order";
-    case STATS_CI_NORMAL:
-        return "normal";
-    case STATS_CI_LOG_NORMAL:
-        return "log-normal";
-    }
-    return "unknown";
+    return util_enum_name(ci_method_names, ARRAY_LEN(ci_method_names), (int)m, "unknown");
+}
+
+int stats_parse_ci_method(const char *s, stats_ci_method *out)
+{
+    int v = util_enum_parse(ci_method_names, ARRAY_LEN(ci_method_names), s);
+    if (v < 0)
+        return -1;
+    *out = (stats_ci_method)v;
+    return 0;
 }
 
 /* NAN for df < 1. Beyond the table, the Cornish-Fisher expansion of t around the normal quantile,

@@ -225,3 +225,16 @@ char *util_fmt_bytes(char *buf, size_t len, double b)
     }
     return util_fmt(buf, len, u ? "%.1f %s" : "%.0f %s", b, unit[u]);
 }
+
+const char *util_enum_name(const char *const *names, size_t n, int v, const char *fallback)
+{
+    return v >= 0 && (size_t)v < n && names[v] ? names[v] : fallback;
+}
+
+int util_enum_parse(const char *const *names, size_t n, const char *s)
+{
+    for (size_t i = 0; s && i < n; i++)
+        if (names[i] && strcmp(s, names[i]) == 0)
+            return (int)i;
+    return -1;
+}

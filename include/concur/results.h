@@ -234,6 +234,9 @@ void results_free(results *r);
 
 /* Appends a copy of run (placement and worker_states are copied too). Returns the stored run. */
 run_result *results_add_run(results *r, const run_result *run);
+/* Appends run itself: what it owns moves into r, and run is left owning nothing. Returns the stored
+ * run. */
+run_result *results_take_run(results *r, run_result *run);
 void results_run_free(run_result *run);
 
 /* Appends a decision to r->plan (why is formatted). */

@@ -32,6 +32,8 @@ typedef enum {
 } stats_ci_method;
 stats_ci_method stats_median_ci(const double *x, int n, double *lo, double *hi);
 const char *stats_ci_method_name(stats_ci_method m);
+/* Returns 0, or -1 with *out unchanged when s names no method. */
+int stats_parse_ci_method(const char *s, stats_ci_method *out);
 
 /* The precision of a median: the larger of hi / median - 1 and 1 - lo / median for the 95 %
  * interval stats_median_ci gives (0.05: the interval lies within +-5 % of the median). INFINITY

@@ -44,4 +44,11 @@ int util_exe_dir(char *buf, size_t len);
  * malformed list; at most max values are stored. */
 int util_parse_int_list(const char *s, int *out, int max);
 
+/* An enum's names, as an array indexed by its values (from 0): the name of v, or fallback for a
+ * value outside it. Every enum that results.json or a command line names uses these, so that a
+ * name and its parse cannot drift apart. */
+const char *util_enum_name(const char *const *names, size_t n, int v, const char *fallback);
+/* The value named s, or -1. */
+int util_enum_parse(const char *const *names, size_t n, const char *s);
+
 #endif

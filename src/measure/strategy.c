@@ -240,8 +240,7 @@ static const run_result *run_once(session *ss, const runner_env *base, plan_conf
         util_fmt(r.error, sizeof(r.error), "stopped when the --budget of %g s ran out",
                  ss->o->budget_s);
     }
-    results_add_run(ss->res, &r);
-    results_run_free(&r);
+    results_take_run(ss->res, &r);
     const run_result *stored = &ss->res->runs[ss->res->nruns - 1];
     if (stored->setup_hung && !ss->setup_hung) {
         ss->setup_hung = true;
