@@ -291,14 +291,9 @@ static double run_overhead_per_task(const run_result *run)
  * error. The medians
  * of cpu_utilization, startup_s, IPC and LLC MPKI, and the pooled sampler states, come from the same
  * runs, leaving out values not measured. */
-void results_summarize(results *r)
+/* Every configuration with a run (the warm-up apart), in results.json's order. */
+static config_summary *list_configs(const results *r, int *count)
 {
-    free(r->summary);
-    r->summary = NULL;
-    r->nsummary = 0;
-    if (r->nruns == 0)
-        return;
-
     config_summary *list = xcalloc((size_t)r->nruns, sizeof(*list));
     int n = 0;
     for (int i = 0; i < r->nruns; i++) {
@@ -318,99 +313,90 @@ void results_summarize(results *r)
         n++;
     }
     qsort(list, (size_t)n, sizeof(*list), cmp_config);
+    *count = n;
+    return list;
 
-    double *wall = xmalloc((size_t)r->nruns * sizeof(*wall));
-    double *util = xmalloc((size_t)r->nruns * sizeof(*util));
-    double *startup = xmalloc((size_t)r->nruns * sizeof(*startup));
-    double *ipc = xmalloc((size_t)r->nruns * sizeof(*ipc));
-    double *mpki = xmalloc((size_t)r->nruns * sizeof(*mpki));
-    double *over = xmalloc((size_t)r->nruns * sizeof(*over));
-    double *pick = xmalloc((size_t)r->nruns * sizeof(*pick));
-    double *rss = xmalloc((size_t)r->nruns * sizeof(*rss));
-    double *ntasks = xmalloc((size_t)r->nruns * sizeof(*ntasks));
-    double *se = xmalloc((size_t)r->nruns * sizeof(*se));
-    int *repeats = xmalloc((size_t)r->nruns * sizeof(*repeats));
-    int *flags = xmalloc((size_t)r->nruns * sizeof(*flags));
-    for (int c = 0; c < n; c++) {
-        config_summary *s = &list[c];
-        int nwall = 0, nutil = 0, nstartup = 0, nipc = 0, nmpki = 0, nover = 0, npick = 0, nrss = 0;
-        state_hist pooled = {{0}, 0};
-        bool distinguished = true;
-        for (int i = 0; i < r->nruns; i++) {
-            const run_result *run = &r->runs[i];
-            if (!same_config(s, run))
-                continue;
-            /* A sweep's runs agree on these; a run that failed early may not know them. */
-            if (s->chunksize == 0)
-                s->chunksize = run->chunksize;
-            if (!s->start_method[0])
-                snprintf(s->start_method, sizeof(s->start_method), "%s", run->start_method);
-            if (!results_run_counts(run)) {
-                s->runs_failed++;
-                continue;
-            }
-            ntasks[nwall] = run->tasks;
-            se[nwall] = isfinite(run->scale_se) ? run->scale_se : 0.0;
-            repeats[nwall] = run->repeat;
-            wall[nwall++] = results_run_wall(run);
-            if (isfinite(run->cpu_utilization))
-                util[nutil++] = run->cpu_utilization;
-            if (isfinite(run->startup_s))
-                startup[nstartup++] = run->startup_s;
-            pool_states(&pooled, &run->states);
-            distinguished = distinguished && run->gil_distinguished;
-            double v0 = run_overhead_per_task(run);
-            if (isfinite(v0))
-                over[nover++] = v0;
-            if (!isnan(run->pickle_arg_bytes) || !isnan(run->pickle_result_bytes))
-                pick[npick++] = (isnan(run->pickle_arg_bytes) ? 0 : run->pickle_arg_bytes) +
-                                (isnan(run->pickle_result_bytes) ? 0 : run->pickle_result_bytes);
-            if (isfinite(run->peak_rss_bytes))
-                rss[nrss++] = run->peak_rss_bytes;
-            double v = ratio(run->counters.instructions, run->counters.cycles);
-            if (isfinite(v))
-                ipc[nipc++] = v;
-            v = ratio(run->counters.llc_misses, run->counters.instructions / 1000.0);
-            if (isfinite(v))
-                mpki[nmpki++] = v;
+}
+
+/* One value per run of a configuration, for its medians: room for every run of the results. */
+typedef struct {
+    double *wall, *util, *startup, *ipc, *mpki, *over, *pick, *rss, *ntasks, *se;
+    int *repeats, *flags;
+} summary_scratch;
+
+/* s's medians, interval, outliers and pooled states from the runs that count
+ * (results_run_counts); the others count in runs_failed. */
+static void summarize_config(const results *r, config_summary *s, const summary_scratch *k)
+{
+    int nwall = 0, nutil = 0, nstartup = 0, nipc = 0, nmpki = 0, nover = 0, npick = 0, nrss = 0;
+    state_hist pooled = {{0}, 0};
+    bool distinguished = true;
+    for (int i = 0; i < r->nruns; i++) {
+        const run_result *run = &r->runs[i];
+        if (!same_config(s, run))
+            continue;
+        /* A sweep's runs agree on these; a run that failed early may not know them. */
+        if (s->chunksize == 0)
+            s->chunksize = run->chunksize;
+        if (!s->start_method[0])
+            snprintf(s->start_method, sizeof(s->start_method), "%s", run->start_method);
+        if (!results_run_counts(run)) {
+            s->runs_failed++;
+            continue;
         }
-        s->runs_ok = nwall;
-        s->wall_s = stats_median(wall, nwall);
-        s->ci_method = stats_median_ci(wall, nwall, &s->ci_low_s, &s->ci_high_s);
-        s->precision = stats_median_precision(wall, nwall);
-        s->sample_tasks = nwall > 0 ? (int)stats_median(ntasks, nwall) : 0;
-        s->sample_se = nwall > 0 ? stats_median(se, nwall) : 0.0;
-        s->noutliers = 0;
-        if (stats_mad_outliers(wall, nwall, STATS_OUTLIER_Z, flags) > 0)
-            for (int i = 0; i < nwall; i++)
-                if (flags[i] && s->noutliers < (int)ARRAY_LEN(s->outliers))
-                    s->outliers[s->noutliers++] = repeats[i];
-        s->cpu_utilization = stats_median(util, nutil);
-        s->startup_s = stats_median(startup, nstartup);
-        s->state_samples = pooled.total;
-        for (int st = 0; st < TS_COUNT; st++)
-            *fraction_field(s, st) = pooled.total > 0 ? pooled.counts[st] / pooled.total : NAN;
-        s->gil_distinguished = nwall > 0 && distinguished;
-        s->ipc = stats_median(ipc, nipc);
-        s->llc_mpki = stats_median(mpki, nmpki);
-        s->pool_overhead_per_task = stats_median(over, nover);
-        s->pickle_bytes_per_task = stats_median(pick, npick);
-        s->peak_rss_bytes = stats_median(rss, nrss);
+        k->ntasks[nwall] = run->tasks;
+        k->se[nwall] = isfinite(run->scale_se) ? run->scale_se : 0.0;
+        k->repeats[nwall] = run->repeat;
+        k->wall[nwall++] = results_run_wall(run);
+        if (isfinite(run->cpu_utilization))
+            k->util[nutil++] = run->cpu_utilization;
+        if (isfinite(run->startup_s))
+            k->startup[nstartup++] = run->startup_s;
+        pool_states(&pooled, &run->states);
+        distinguished = distinguished && run->gil_distinguished;
+        double v0 = run_overhead_per_task(run);
+        if (isfinite(v0))
+            k->over[nover++] = v0;
+        if (!isnan(run->pickle_arg_bytes) || !isnan(run->pickle_result_bytes))
+            k->pick[npick++] = (isnan(run->pickle_arg_bytes) ? 0 : run->pickle_arg_bytes) +
+                            (isnan(run->pickle_result_bytes) ? 0 : run->pickle_result_bytes);
+        if (isfinite(run->peak_rss_bytes))
+            k->rss[nrss++] = run->peak_rss_bytes;
+        double v = ratio(run->counters.instructions, run->counters.cycles);
+        if (isfinite(v))
+            k->ipc[nipc++] = v;
+        v = ratio(run->counters.llc_misses, run->counters.instructions / 1000.0);
+        if (isfinite(v))
+            k->mpki[nmpki++] = v;
     }
-    free(over);
-    free(pick);
-    free(rss);
-    free(ntasks);
-    free(se);
-    free(repeats);
-    free(flags);
-    free(wall);
-    free(util);
-    free(startup);
-    free(ipc);
-    free(mpki);
+    s->runs_ok = nwall;
+    s->wall_s = stats_median(k->wall, nwall);
+    s->ci_method = stats_median_ci(k->wall, nwall, &s->ci_low_s, &s->ci_high_s);
+    s->precision = stats_median_precision(k->wall, nwall);
+    s->sample_tasks = nwall > 0 ? (int)stats_median(k->ntasks, nwall) : 0;
+    s->sample_se = nwall > 0 ? stats_median(k->se, nwall) : 0.0;
+    s->noutliers = 0;
+    if (stats_mad_outliers(k->wall, nwall, STATS_OUTLIER_Z, k->flags) > 0)
+        for (int i = 0; i < nwall; i++)
+            if (k->flags[i] && s->noutliers < (int)ARRAY_LEN(s->outliers))
+                s->outliers[s->noutliers++] = k->repeats[i];
+    s->cpu_utilization = stats_median(k->util, nutil);
+    s->startup_s = stats_median(k->startup, nstartup);
+    s->state_samples = pooled.total;
+    for (int st = 0; st < TS_COUNT; st++)
+        *fraction_field(s, st) = pooled.total > 0 ? pooled.counts[st] / pooled.total : NAN;
+    s->gil_distinguished = nwall > 0 && distinguished;
+    s->ipc = stats_median(k->ipc, nipc);
+    s->llc_mpki = stats_median(k->mpki, nmpki);
+    s->pool_overhead_per_task = stats_median(k->over, nover);
+    s->pickle_bytes_per_task = stats_median(k->pick, npick);
+    s->peak_rss_bytes = stats_median(k->rss, nrss);
+}
 
-    /* Speedup against single with one worker; its interval pairs the extremes of both intervals. */
+/* Speedup against single with one worker; its interval pairs the extremes of both intervals.
+ * Efficiency per row; the GIL penalty on both rows of a worker count that has both pools. */
+static void add_speedups(config_summary *list, int n)
+{
     const config_summary *base = find_config(list, n, MODE_SINGLE, 1);
     if (base && base->runs_ok == 0)
         base = NULL;
@@ -438,6 +424,30 @@ void results_summarize(results *r)
             s->gil_penalty = ratio(p->speedup, t->speedup);
     }
 
+}
+
+void results_summarize(results *r)
+{
+    free(r->summary);
+    r->summary = NULL;
+    r->nsummary = 0;
+    if (r->nruns == 0)
+        return;
+    int n = 0;
+    config_summary *list = list_configs(r, &n);
+    size_t d = (size_t)r->nruns * sizeof(double), i = (size_t)r->nruns * sizeof(int);
+    summary_scratch k = {.wall = xmalloc(d), .util = xmalloc(d), .startup = xmalloc(d),
+                         .ipc = xmalloc(d), .mpki = xmalloc(d), .over = xmalloc(d),
+                         .pick = xmalloc(d), .rss = xmalloc(d), .ntasks = xmalloc(d),
+                         .se = xmalloc(d), .repeats = xmalloc(i), .flags = xmalloc(i)};
+    for (int c = 0; c < n; c++)
+        summarize_config(r, &list[c], &k);
+    double *ds[] = {k.wall, k.util, k.startup, k.ipc, k.mpki, k.over, k.pick, k.rss, k.ntasks, k.se};
+    for (size_t j = 0; j < ARRAY_LEN(ds); j++)
+        free(ds[j]);
+    free(k.repeats);
+    free(k.flags);
+    add_speedups(list, n);
     r->summary = list;
     r->nsummary = n;
 }
