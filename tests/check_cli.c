@@ -467,36 +467,52 @@ static const int stop_signals[] = {SIGINT, SIGTERM};
 
 START_TEST(test_signal_mid_run)
 {
-    char out[PATH_MAX], path[PATH_MAX];
+    char out[PATH_MAX], path[PATH_MAX], started[PATH_MAX], err_path[PATH_MAX];
     snprintf(out, sizeof(out), "%s/sig", tmp);
     snprintf(path, sizeof(path), "%s/results.json", out);
-    const char *hang = fixture("hang.py");
+    snprintf(err_path, sizeof(err_path), "%s/sig.stderr", tmp);
+    /* hang.py's tasks create this file before they hang: a run of the sweep has really started,
+     * past the probe (which loads the workload in a harness too, but runs no task). */
+    snprintf(started, sizeof(started), "%s/started", tmp);
+    ck_assert_int_eq(setenv("CONCUR_TEST_STARTED", started, 1), 0);
     pid_t pid = fork();
     ck_assert_int_ge(pid, 0);
     if (pid == 0) {
         int devnull = open("/dev/null", O_WRONLY);
+        int e = open(err_path, O_WRONLY | O_CREAT | O_TRUNC, 0644);
         dup2(devnull, 1);
-        dup2(devnull, 2);
-        execl(concur_bin(), concur_bin(), "run", hang, "--tasks", "4", "--timeout", "0", "--out", out,
-              (char *)NULL);
+        dup2(e, 2);
+        execl(concur_bin(), concur_bin(), "run", fixture("hang.py"), "--tasks", "4", "--timeout",
+              "0", "--out", out, (char *)NULL);
         _exit(127);
     }
-    /* Wait until the workload is really running: a harness with hang.py in its command line. */
-    double deadline = util_now() + 30;
-    while (count_processes_with(hang) < 1 && util_now() < deadline)
-        usleep(20000);
-    ck_assert_msg(count_processes_with(hang) >= 1, "the run never started");
-    usleep(300000);
-    kill(pid, stop_signals[_i]);
+    unsetenv("CONCUR_TEST_STARTED");
+    /* The deadline only keeps a broken run from hanging the test. */
+    double deadline = util_now() + 120;
     int st;
+    bool exited = false;
+    while (access(started, F_OK) != 0 && !exited && util_now() < deadline) {
+        exited = waitpid(pid, &st, WNOHANG) == pid;
+        usleep(20000);
+    }
+    if (access(started, F_OK) != 0) {
+        if (!exited) {
+            kill(pid, SIGKILL);
+            waitpid(pid, &st, 0);
+        }
+        char *err = util_read_file(err_path, NULL);
+        ck_abort_msg("no task of the run started (concur %s); its stderr:\n%s",
+                     exited ? "exited" : "killed after 120 s", err ? err : "");
+    }
+    kill(pid, stop_signals[_i]);
     ck_assert_int_eq(waitpid(pid, &st, 0), pid);
     ck_assert(WIFEXITED(st));
     ck_assert_int_eq(WEXITSTATUS(st), 128 + stop_signals[_i]);
-    ck_assert_int_eq(count_processes_with(hang), 0);
+    ck_assert_int_eq(count_processes_with(fixture("hang.py")), 0);
     /* The run itself, forked from the zygote, has the zygote's command line. */
     ck_assert_int_eq(count_processes_with("--zygote"), 0);
     char *text = util_read_file(path, NULL);
-    ck_assert_ptr_nonnull(text);
+    ck_assert_msg(text != NULL, "no %s after the signal", path);
     cJSON *j = cJSON_Parse(text);
     ck_assert_ptr_nonnull(j);
     ck_assert(cJSON_IsFalse(cJSON_GetObjectItemCaseSensitive(j, "complete")));
