@@ -28,12 +28,21 @@ typedef struct {
 /* The concur binary under test: $CONCUR_BIN, else build/concur. */
 const char *concur_bin(void);
 /* Runs concur with args (NULL-terminated, without the program name), stdout and stderr captured
- * through files in dir. */
+ * through files in dir, under a new mark (test_mark_new). */
 outcome run_concur(const char *dir, const char *const *args);
 void outcome_free(outcome *r);
 
-/* Processes other than this one whose command line contains needle (check_procs.c). */
-int count_processes_with(const char *needle);
+/* Every process a test starts carries its mark: CONCUR_TEST_MARK=<pid>-<n> in the environment,
+ * which concur passes on to the harness, its workers and what the tasks start. What is left of a
+ * test's runs is then found among every process on the machine, other people's concur included,
+ * without mistaking theirs for its own (check_procs.c). */
+#define TEST_MARK_ENV "CONCUR_TEST_MARK"
+/* Gives this process a new mark, set in its environment for every process it starts from now on,
+ * and returns it. */
+const char *test_mark_new(void);
+/* Processes other than this one that carry its current mark; where their number is not
+ * `expected`, each one found is printed on stderr. */
+int count_marked_processes(int expected);
 /* Children of this process, reaped or not yet: none may remain after a run. */
 int count_own_children(void);
 

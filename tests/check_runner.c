@@ -37,6 +37,8 @@ static const char *fixture(const char *name)
 static void setup(void)
 {
     char err[1024];
+    /* Every process the runner starts from here on carries this test's mark. */
+    test_mark_new();
     ck_assert_msg(runner_find_harness(harness, sizeof(harness), err, sizeof(err)) == 0, "%s", err);
     topo = topology_load(NULL, err, sizeof(err));
     ck_assert_msg(topo != NULL, "%s", err);
@@ -77,8 +79,7 @@ static void run_sampled(const char *name, run_mode mode, int workers, const char
     };
     ck_assert_int_eq(runner_run(&env, mode, workers, 1, out), 0);
     ck_assert_msg(count_own_children() == 0, "a process of the run is still a child of concur");
-    ck_assert_msg(count_processes_with(fixture(name)) == 0,
-                  "a process of the run outlived it (%s)", name);
+    ck_assert_msg(count_marked_processes(0) == 0, "a process of the run outlived it (%s)", name);
 }
 
 static void run(const char *name, run_mode mode, int workers, const char *start_method,
@@ -320,7 +321,7 @@ START_TEST(test_escaped_grandchild_killed)
     run_result r;
     run("spawns_child.py", MODE_THREADS, 2, NULL, 3, 2, &r);
     ck_assert_int_eq(r.status, RUN_TIMED_OUT);
-    ck_assert_int_eq(count_processes_with("sleep 3600"), 0);
+    /* run() found no process of the run left, the escaped `sleep 3600` included. */
     results_run_free(&r);
 }
 END_TEST
@@ -452,9 +453,8 @@ static runner_zygote *start_zygote(void)
     return zy;
 }
 
-/* Like run(), from zy. A run from a zygote has the zygote's command line, not the workload's: what
- * is left of it shows as a process with --zygote beyond the next zygote, or as a child of concur
- * (the subreaper) beyond it. */
+/* Like run(), from zy. Of the processes that carry the test's mark, only the next zygote may be
+ * left, and it is the only child of concur (the subreaper). */
 static void run_from(runner_zygote *zy, const char *name, run_mode mode, int workers,
                      const char *start_method, double timeout_s, int tasks, run_result *out)
 {
@@ -475,19 +475,17 @@ static void run_from(runner_zygote *zy, const char *name, run_mode mode, int wor
     ck_assert_msg(count_own_children() == zygotes,
                   "%d children of concur after the run, expected %d (the next zygote)",
                   count_own_children(), zygotes);
-    ck_assert_msg(count_processes_with("--zygote") == zygotes,
-                  "%d processes with --zygote after the run, expected %d",
-                  count_processes_with("--zygote"), zygotes);
-    ck_assert_msg(count_processes_with(fixture(name)) == 0,
-                  "a process of the run outlived it (%s)", name);
+    int left = count_marked_processes(zygotes);
+    ck_assert_msg(left == zygotes, "%d processes of the test after the run (%s), expected %d "
+                  "(the next zygote)", left, name, zygotes);
 }
 
-/* Stopping the zygote leaves nothing: no child, no interpreter in zygote mode anywhere. */
+/* Stopping the zygote leaves nothing: no child, no process of the test anywhere. */
 static void stop_zygote(runner_zygote *zy)
 {
     runner_zygote_stop(zy);
     ck_assert_msg(count_own_children() == 0, "a child of concur outlived the zygote");
-    ck_assert_msg(count_processes_with("--zygote") == 0, "a zygote outlived runner_zygote_stop");
+    ck_assert_msg(count_marked_processes(0) == 0, "a zygote outlived runner_zygote_stop");
 }
 
 static const struct {
@@ -600,7 +598,6 @@ START_TEST(test_zygote_faults_kill_tree)
     ck_assert_ptr_nonnull(strstr(r.error, "timed out"));
     ck_assert_msg(took < zygote_fault_cases[_i].timeout_s + 8.5, "the timeout took %.1f s to act",
                   took);
-    ck_assert_int_eq(count_processes_with("sleep 3600"), 0);
     results_run_free(&r);
 
     ck_assert(runner_zygote_alive(zy));
@@ -720,7 +717,7 @@ START_TEST(test_zygote_start_fails)
     ck_assert_msg(err[0] != '\0', "no reason given");
     ck_assert_msg(took < 10, "failing to start took %.1f s", took);
     ck_assert_int_eq(count_own_children(), 0);
-    ck_assert_int_eq(count_processes_with("--zygote"), 0);
+    ck_assert_int_eq(count_marked_processes(0), 0);
     ck_assert(!runner_zygote_alive(NULL));
     ck_assert_int_eq(runner_zygote_pid(NULL), -1);
     runner_zygote_stop(NULL);
