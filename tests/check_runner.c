@@ -88,6 +88,29 @@ static void run(const char *name, run_mode mode, int workers, const char *start_
     run_sampled(name, mode, workers, start_method, timeout_s, tasks, 0, out);
 }
 
+/* The CPU time of a run of CPU-bound tasks adds up, whatever else the machine runs (a busy
+ * machine only stretches the walls): each task's CPU time fits in its wall, the run's CPU time
+ * covers its tasks' (the run's may come in clock ticks of 10 ms), and a run pinned to one PU used
+ * no more than that PU could give (the slack is for the harness's own threads). */
+static void assert_single_cpu_adds_up(const run_result *r, const char *what)
+{
+    double tasks_cpu = r->task_cpu.mean * r->task_cpu.n;
+    ck_assert_msg(r->task_cpu.n == r->task_wall.n && r->task_cpu.min > 0,
+                  "%s: %d task CPU times, %d task walls, the least CPU %.6f s", what,
+                  r->task_cpu.n, r->task_wall.n, r->task_cpu.min);
+    ck_assert_msg(r->task_cpu.max <= r->task_wall.max * 1.01 + 1e-4,
+                  "%s: a task took %.6f s of CPU, the longest wall was %.6f s", what,
+                  r->task_cpu.max, r->task_wall.max);
+    ck_assert_msg(r->cpu_s >= tasks_cpu * 0.99 - 0.02,
+                  "%s: the run's CPU %.3f s is less than its tasks' %.3f s", what, r->cpu_s,
+                  tasks_cpu);
+    ck_assert_msg(r->cpu_utilization > 0 && r->cpu_utilization <= 1.25,
+                  "%s: utilization %.2f on one PU (cpu %.3f s, wall %.3f s)", what,
+                  r->cpu_utilization, r->cpu_s, r->wall_s);
+    ck_assert_msg(r->wall_s >= r->task_wall.max, "%s: run wall %.3f s, a task took %.3f s", what,
+                  r->wall_s, r->task_wall.max);
+}
+
 /* Runs the harness directly with args (NULL-terminated, after the interpreter and harness.py),
  * its stderr captured into err. Returns its exit status, or -1. */
 static int run_harness(const char *const *args, char *err, size_t errlen)
@@ -176,7 +199,7 @@ START_TEST(test_probe_missing_interpreter)
 }
 END_TEST
 
-/* single: one PU, read back from the kernel; task-clock close to wall time for CPU work. */
+/* single: one PU, read back from the kernel; its CPU time adds up. */
 START_TEST(test_single_cpu_bound)
 {
     run_result r;
@@ -190,11 +213,8 @@ START_TEST(test_single_cpu_bound)
     char buf[16];
     snprintf(buf, sizeof(buf), "%d", r.placement[0].pu);
     ck_assert_str_eq(r.placement[0].cpus_allowed, buf);
-    ck_assert(r.wall_s > 0.05 && r.wall_s < 30);
-    ck_assert_msg(r.cpu_utilization > 0.75 && r.cpu_utilization < 1.25,
-                  "CPU-bound single run: utilization %.2f (cpu %.3f s, wall %.3f s)",
-                  r.cpu_utilization, r.cpu_s, r.wall_s);
     ck_assert_int_eq(r.task_wall.n, 8);
+    assert_single_cpu_adds_up(&r, "CPU-bound single run");
     ck_assert(r.task_wall.min > 0 && r.task_wall.median <= r.task_wall.p95);
     ck_assert(r.task_cpu.median > 0);
     ck_assert(r.peak_rss_bytes > 1e6);
@@ -248,9 +268,14 @@ START_TEST(test_sleeping_low_utilization)
     run_result r;
     run("sleepy.py", MODE_THREADS, 2, NULL, 60, 0, &r);
     ck_assert_msg(r.status == RUN_OK, "status %s: %s", results_status_name(r.status), r.error);
-    ck_assert_msg(r.cpu_utilization < 0.3, "sleeping tasks: utilization %.2f", r.cpu_utilization);
-    /* 8 tasks of 50 ms on 2 threads: about 0.2 s, certainly under the serial 0.4 s */
-    ck_assert_msg(r.wall_s > 0.19 && r.wall_s < 0.39, "wall %.3f", r.wall_s);
+    ck_assert_int_eq(r.task_wall.n, 8);
+    /* time.sleep never returns early, and a task that sleeps hardly uses a CPU: a busy machine
+     * makes the walls longer, not the CPU time. */
+    ck_assert_msg(r.task_wall.min >= 0.0499, "a task of 50 ms took %.4f s", r.task_wall.min);
+    ck_assert_msg(r.task_cpu.max < 0.01, "a task that sleeps 50 ms used %.4f s of CPU",
+                  r.task_cpu.max);
+    /* 8 tasks of 50 ms on 2 threads cannot end sooner than 0.2 s. */
+    ck_assert_msg(r.wall_s > 0.19, "wall %.3f", r.wall_s);
     results_run_free(&r);
 }
 END_TEST
@@ -305,12 +330,11 @@ END_TEST
 START_TEST(test_timeout_kills_tree)
 {
     run_result r;
-    double t0 = util_now();
+    /* Tasks of an hour: only the timeout ends the run (the case's own timeout is the safety net),
+     * and run() finds no process of it left. */
     run("hang.py", MODE_PROCESSES, 2, NULL, 1.5, 4, &r);
-    double took = util_now() - t0;
     ck_assert_int_eq(r.status, RUN_TIMED_OUT);
     ck_assert_ptr_nonnull(strstr(r.error, "timed out"));
-    ck_assert_msg(took < 10, "the timeout took %.1f s to act", took);
     results_run_free(&r);
 }
 END_TEST
@@ -539,9 +563,7 @@ START_TEST(test_zygote_runs)
     ck_assert_int_gt(runner_zygote_pid(zy), 0);
     ck_assert_int_ne(runner_zygote_pid(zy), z);
     if (mode == MODE_SINGLE)
-        ck_assert_msg(r.cpu_utilization > 0.75 && r.cpu_utilization < 1.25,
-                      "CPU-bound single run from the zygote: utilization %.2f (cpu %.3f s, wall "
-                      "%.3f s)", r.cpu_utilization, r.cpu_s, r.wall_s);
+        assert_single_cpu_adds_up(&r, "CPU-bound single run from the zygote");
     results_run_free(&r);
     stop_zygote(zy);
 }
@@ -589,15 +611,11 @@ START_TEST(test_zygote_faults_kill_tree)
 {
     runner_zygote *zy = start_zygote();
     run_result r;
-    double t0 = util_now();
     run_from(zy, zygote_fault_cases[_i].fixture, zygote_fault_cases[_i].mode, 2, NULL,
              zygote_fault_cases[_i].timeout_s, zygote_fault_cases[_i].tasks, &r);
-    double took = util_now() - t0;
     ck_assert_msg(r.status == RUN_TIMED_OUT, "%s: status %s: %s", zygote_fault_cases[_i].fixture,
                   results_status_name(r.status), r.error);
     ck_assert_ptr_nonnull(strstr(r.error, "timed out"));
-    ck_assert_msg(took < zygote_fault_cases[_i].timeout_s + 8.5, "the timeout took %.1f s to act",
-                  took);
     results_run_free(&r);
 
     ck_assert(runner_zygote_alive(zy));
@@ -683,9 +701,7 @@ START_TEST(test_zygote_killed_falls_back)
         ck_assert_int_eq(r.nplacement, 1);
         ck_assert_int_ne(r.placement[0].pid, z);
         ck_assert_int_eq(r.placement[0].pu, r.placement[0].pu_planned);
-        ck_assert_msg(r.cpu_utilization > 0.75 && r.cpu_utilization < 1.25,
-                      "CPU-bound single run in an interpreter of its own: utilization %.2f (cpu "
-                      "%.3f s, wall %.3f s)", r.cpu_utilization, r.cpu_s, r.wall_s);
+        assert_single_cpu_adds_up(&r, "CPU-bound single run in an interpreter of its own");
         ck_assert(!runner_zygote_alive(zy));
         ck_assert_int_eq(runner_zygote_pid(zy), -1);
         results_run_free(&r);
@@ -715,7 +731,10 @@ START_TEST(test_zygote_start_fails)
     double took = util_now() - t0;
     ck_assert_ptr_null(zy);
     ck_assert_msg(err[0] != '\0', "no reason given");
-    ck_assert_msg(took < 10, "failing to start took %.1f s", took);
+    /* At once: not after waiting out the 60 s a zygote may take to say hello. Half of that is
+     * only a safety net; an interpreter that cannot exec fails in milliseconds. */
+    ck_assert_msg(took < 30, "failing to start took %.1f s: it waited for a hello that could not "
+                  "come", took);
     ck_assert_int_eq(count_own_children(), 0);
     ck_assert_int_eq(count_marked_processes(0), 0);
     ck_assert(!runner_zygote_alive(NULL));
