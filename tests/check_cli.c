@@ -4,6 +4,7 @@
 #include <dirent.h>
 #include <fcntl.h>
 #include <limits.h>
+#include <math.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -333,15 +334,37 @@ START_TEST(test_run_sample)
         ck_assert_int_eq(cJSON_GetObjectItemCaseSensitive(run, "sample_of")->valueint, 40);
         ck_assert_double_eq(cJSON_GetObjectItemCaseSensitive(run, "scale")->valuedouble, 5.0);
     }
-    /* The summary is the whole job's estimate: start-up + 5 x the rest, well above any run. */
+    /* The summary is the whole job's estimate: each single run's start-up and teardown once, the
+     * rest of its wall 5 times, the median (of two runs: the mean) over the runs. Whatever the
+     * machine's load did to the runs, the estimate is that arithmetic on them. */
     const cJSON *single = cJSON_GetObjectItemCaseSensitive(
         cJSON_GetObjectItemCaseSensitive(cJSON_GetObjectItemCaseSensitive(j, "summary"),
                                          "single"), "1");
     double wall = cJSON_GetObjectItemCaseSensitive(single, "wall_s")->valuedouble;
-    double first = cJSON_GetObjectItemCaseSensitive(cJSON_GetArrayItem(runs, 0), "wall_s")
-                       ->valuedouble;
-    ck_assert_msg(wall > 3 * first, "whole-job estimate %.3f s from sample runs of %.3f s", wall,
-                  first);
+    double scaled = 0, raw = 0;
+    int nsingle = 0;
+    cJSON_ArrayForEach(run, runs)
+    {
+        if (strcmp(cJSON_GetObjectItemCaseSensitive(run, "mode")->valuestring, "single") != 0)
+            continue;
+        double w = cJSON_GetObjectItemCaseSensitive(run, "wall_s")->valuedouble;
+        const cJSON *st = cJSON_GetObjectItemCaseSensitive(run, "startup_s");
+        const cJSON *td = cJSON_GetObjectItemCaseSensitive(run, "teardown_s");
+        double start = cJSON_IsNumber(st) && st->valuedouble < w ? st->valuedouble : 0.0;
+        double end = cJSON_IsNumber(td) && td->valuedouble > 0 && start + td->valuedouble < w
+                         ? td->valuedouble
+                         : 0.0;
+        scaled += start + (w - start - end) * 5.0 + end;
+        raw += w;
+        nsingle++;
+    }
+    ck_assert_int_eq(nsingle, 2);
+    scaled /= nsingle;
+    raw /= nsingle;
+    ck_assert_msg(fabs(wall - scaled) <= 1e-9 * scaled,
+                  "whole-job estimate %.6f s, the sample runs scaled give %.6f s", wall, scaled);
+    ck_assert_msg(wall > raw, "whole-job estimate %.6f s, no more than the sample runs' %.6f s",
+                  wall, raw);
     ck_assert_int_eq(cJSON_GetObjectItemCaseSensitive(single, "sample_tasks")->valueint, 8);
     cJSON_Delete(j);
     outcome_free(&r);
@@ -382,13 +405,10 @@ START_TEST(test_run_budget)
     /* sleepy.py: 8 tasks of 50 ms; 64 of them make a 3.2 s pass on one thread */
     const char *args[] = {"run", fixture("sleepy.py"), "--tasks", "64", "--sample", "all",
                           "--budget", "4", "--out", out, "--json", "-q", NULL};
-    double t0 = util_now();
+    /* The whole sweep takes minutes: concur stopping at the budget is what ends it in time for
+     * the case's timeout, and what results.json says below. */
     outcome r = run_concur(tmp, args);
-    double took = util_now() - t0;
     ck_assert_msg(r.code == 0, "exit %d: %s", r.code, r.err);
-    /* the budget, plus the probe, the last run being stopped and the reports: far below the
-     * minutes the whole sweep takes */
-    ck_assert_msg(took < 4 + 6, "took %.1f s with a budget of 4 s", took);
     ck_assert_int_eq(count_marked_processes(0), 0);
     cJSON *j = cJSON_Parse(r.out);
     ck_assert_ptr_nonnull(j);
