@@ -187,6 +187,32 @@ static void counted_run(const counters_probe *probe, const char *work, counted *
     counted_run_as(probe, work, true, out);
 }
 
+/* CPU seconds the kernel accounted to the counted child over its whole life, its reaped children
+ * included (wait4 reports both). */
+static double lifetime_cpu_s(const counted *r)
+{
+    return (double)r->ru.ru_utime.tv_sec + (double)r->ru.ru_utime.tv_usec / 1e6 +
+           (double)r->ru.ru_stime.tv_sec + (double)r->ru.ru_stime.tv_usec / 1e6;
+}
+
+/* What a window of task-clock may be, whatever else the machine runs: at least the CPU time the
+ * work burned by its own clock (BURN_S per thread, `least`), and about no more than the kernel
+ * says the child used in its whole life. About: task-clock runs from each switch in to the switch
+ * out, a little more than the run time the kernel accounts (1.1 ms over 0.4 s seen on a busy
+ * machine, which switches more), hence 5 % and 5 ms; counting a thread twice, or sleep as CPU
+ * time, is far more. A machine that is busy stretches the wall time of the work, not its CPU
+ * time. How close the window comes to the work is a figure for `make bench`, not a test. */
+static void assert_window_counts(const counted *r, double least, const char *what)
+{
+    double life = lifetime_cpu_s(r);
+    ck_assert_msg(r->window.task_clock_s >= least * 0.99,
+                  "%s: task-clock %.4f s in the window for %.3f s of CPU work", what,
+                  r->window.task_clock_s, least);
+    ck_assert_msg(r->window.task_clock_s <= life * 1.05 + 0.005,
+                  "%s: task-clock %.4f s in the window, more than the %.4f s the child used", what,
+                  r->window.task_clock_s, life);
+}
+
 /* ---- what this machine offers, found independently of the code under test ---- */
 
 static bool event_opens(uint32_t type, uint64_t config, bool kernel_side)
@@ -342,7 +368,6 @@ START_TEST(test_detect_here)
             counters_backend_name(p.backend), took * 1e3);
 
     ck_assert(no_child_left());
-    ck_assert_msg(took < 2.0, "detection took %.3f s", took);
     ck_assert_int_gt(p.ntried, 0);
     ck_assert(p.tried[p.ntried - 1].ok);
     ck_assert_int_gt(p.nevents, 0);
@@ -532,13 +557,9 @@ START_TEST(test_cpu_two_threads_software)
     counted_run(&p, "burn", &r);
     double want = BURN_S * BURN_THREADS;
     fprintf(stderr, "software: %.3f s task-clock in the window (alone %.3f s, rusage %.3f s)\n",
-            r.window.task_clock_s, r.alone.task_clock_s,
-            (double)r.ru.ru_utime.tv_sec + (double)r.ru.ru_utime.tv_usec / 1e6 +
-                (double)r.ru.ru_stime.tv_sec + (double)r.ru.ru_stime.tv_usec / 1e6);
+            r.window.task_clock_s, r.alone.task_clock_s, lifetime_cpu_s(&r));
     ck_assert_msg(r.alone.task_clock_s > 0, "the child's start-up before work is counted");
-    ck_assert_msg(r.window.task_clock_s > want * 0.95 && r.window.task_clock_s < want * 1.5,
-                  "task-clock %.3f s for %.1f s of work in %d threads", r.window.task_clock_s,
-                  want, BURN_THREADS);
+    assert_window_counts(&r, want, "software, 2 threads");
     ck_assert(r.window.cpu_migrations >= 0);
     ck_assert(r.window.page_faults >= 0);
     ck_assert(r.window.context_switches >= 0);
@@ -557,9 +578,7 @@ START_TEST(test_cpu_without_exec)
     counted_run_as(&p, "burn", false, &r);
     double want = BURN_S * BURN_THREADS;
     fprintf(stderr, "software, no exec: %.3f s task-clock in the window\n", r.window.task_clock_s);
-    ck_assert_msg(r.window.task_clock_s > want * 0.95 && r.window.task_clock_s < want * 1.5,
-                  "task-clock %.3f s for %.1f s of work in %d threads of a child that did not "
-                  "exec", r.window.task_clock_s, want, BURN_THREADS);
+    assert_window_counts(&r, want, "software, 2 threads of a child that did not exec");
 }
 END_TEST
 
@@ -572,17 +591,16 @@ START_TEST(test_cpu_two_threads_kernel_agrees)
 
     counted_run(&k, "burn", &rk);
     fprintf(stderr, "kernel: %.3f s task-clock in the window\n", rk.window.task_clock_s);
-    /* /proc/<pid>/stat counts in clock ticks: 10 ms on most kernels. */
-    ck_assert_msg(fabs(rk.window.task_clock_s - want) < 0.06, "kernel level: %.3f s for %.1f s",
-                  rk.window.task_clock_s, want);
+    /* /proc/<pid>/stat counts in clock ticks (10 ms on most kernels): the start of the window,
+     * read there, is at most a tick early, which only adds to the window. */
+    assert_window_counts(&rk, want, "kernel, 2 threads");
     ck_assert(isnan(rk.window.cpu_migrations));
     ck_assert(!isnan(rk.window.voluntary_switches) && !isnan(rk.window.involuntary_switches));
     if (p.level < COUNTERS_SOFTWARE)
         SKIP_TEST("no perf software events here to compare with");
     counted_run(&p, "burn", &rs);
-    ck_assert_msg(fabs(rk.window.task_clock_s - rs.window.task_clock_s) < 0.06,
-                  "kernel %.3f s against software %.3f s", rk.window.task_clock_s,
-                  rs.window.task_clock_s);
+    /* Both levels between the same bounds, each from its own run. */
+    assert_window_counts(&rs, want, "software, 2 threads");
 }
 END_TEST
 
@@ -594,15 +612,12 @@ START_TEST(test_cpu_two_processes)
     double want = BURN_S * 2;
 
     counted_run(&k, "procs", &r);
-    ck_assert_msg(fabs(r.window.task_clock_s - want) < 0.06, "kernel level: %.3f s for %.1f s",
-                  r.window.task_clock_s, want);
+    assert_window_counts(&r, want, "kernel, 2 processes");
     if (p.level < COUNTERS_SOFTWARE)
         SKIP_TEST("no perf software events here: %s", p.why);
     counted_run(&p, "procs", &r);
     fprintf(stderr, "procs: %.3f s task-clock in the window\n", r.window.task_clock_s);
-    ck_assert_msg(r.window.task_clock_s > want * 0.95 && r.window.task_clock_s < want * 1.5,
-                  "task-clock %.3f s for %.1f s of work in 2 processes", r.window.task_clock_s,
-                  want);
+    assert_window_counts(&r, want, "software, 2 processes");
 }
 END_TEST
 
@@ -619,7 +634,8 @@ START_TEST(test_sleeps_switch_context)
                   r.window.context_switches, SLEEPS);
     ck_assert_msg(r.window.voluntary_switches >= SLEEPS, "%.0f voluntary switches for %d sleeps",
                   r.window.voluntary_switches, SLEEPS);
-    ck_assert(r.window.task_clock_s < 0.05);
+    /* Sleeping is not counted as CPU time: no more than the child used, by the kernel's count. */
+    assert_window_counts(&r, 0.0, "sleeps");
 }
 END_TEST
 
