@@ -692,7 +692,20 @@ START_TEST(test_zygote_killed_falls_back)
     pid_t z = runner_zygote_pid(zy);
     ck_assert_int_gt(z, 0);
     ck_assert_int_eq(kill(z, SIGKILL), 0);
-    usleep(200000);
+    /* Dead, a zombie for the runner to reap, before the next run asks it for one. */
+    double deadline = util_now() + 20;
+    for (;;) {
+        char path[64], *stat;
+        snprintf(path, sizeof(path), "/proc/%d/stat", (int)z);
+        stat = util_read_file(path, NULL);
+        const char *rp = stat ? strrchr(stat, ')') : NULL;
+        bool dead = !rp || rp[1] != ' ' || rp[2] == 'Z' || rp[2] == 'X';
+        free(stat);
+        if (dead)
+            break;
+        ck_assert_msg(util_now() < deadline, "zygote %d still alive after SIGKILL", (int)z);
+        usleep(5000);
+    }
     for (int k = 0; k < 2; k++) {
         run_from(zy, "quick.py", MODE_SINGLE, 1, NULL, 60, 0, &r);
         ck_assert_msg(r.status == RUN_OK, "run %d after the kill: status %s: %s", k,
