@@ -5,8 +5,9 @@
 #   make deps-browser  install chromium, for the test that opens report.html in a browser
 #   make test       build and run the test suites (Check), after make check-layers
 #   make demo       build and run a bundled workload; the report lands in reports/
-#   make bench      concur's own overhead against bare Python, as ratios; then its time to a
-#                   recommendation against each workload's serial time and a full sweep
+#   make bench      what concur's instruments cost and how close they come (sampler, counters,
+#                   capacity probe); its own overhead against bare Python, as ratios; then its
+#                   time to a recommendation against each workload's serial time and a full sweep
 #   make install PREFIX=/usr/local DESTDIR=
 #   make SANITIZER=address|undefined test
 
@@ -56,6 +57,7 @@ TEST_OBJS := $(TEST_SRCS:tests/%.c=$(BUILD)/obj/tests/%.o)
 BIN     := $(BUILD)/concur
 HARNESS := $(BUILD)/harness.py
 CHECK   := $(BUILD)/check_concur
+BENCH_INSTRUMENTS := $(BUILD)/bench-instruments
 
 .PHONY: all deps deps-browser test demo bench install uninstall clean check-deps check-layers format
 
@@ -110,6 +112,13 @@ $(CHECK): $(TEST_OBJS) $(LIB_OBJS)
 check-layers:
 	@tools/check-layers
 
+$(BUILD)/obj/bench/%.o: bench/%.c
+	@mkdir -p $(@D)
+	$(CC) $(CPPFLAGS) $(PKG_CFLAGS) $(ALL_CFLAGS) -MMD -MP -c -o $@ $<
+
+$(BENCH_INSTRUMENTS): $(BUILD)/obj/bench/instruments.o $(LIB_OBJS)
+	$(CC) $(ALL_CFLAGS) $(LDFLAGS) -o $@ $^ $(PKG_LIBS)
+
 # The suites run in one process each (CK_FORK); CK_RUN_SUITE=topology runs one of them.
 test: deps check-layers
 	@$(MAKE) --no-print-directory all $(CHECK)
@@ -120,7 +129,8 @@ demo: deps
 	$(BIN) run workloads/cpu_bound.py
 
 bench: deps
-	@$(MAKE) --no-print-directory all
+	@$(MAKE) --no-print-directory all $(BENCH_INSTRUMENTS)
+	$(BENCH_INSTRUMENTS) $(PYTHON)
 	bench/overhead.sh $(BIN) $(PYTHON)
 	CONCUR=$(BIN) PYTHON=$(PYTHON) bench/time_to_answer.sh
 
@@ -138,6 +148,6 @@ clean:
 	rm -rf $(BUILD)
 
 format:
-	clang-format -i src/*.c src/*/*.c include/concur/*.h tests/*.c
+	clang-format -i src/*.c src/*/*.c include/concur/*.h tests/*.c bench/*.c
 
--include $(OBJS:.o=.d) $(TEST_OBJS:.o=.d)
+-include $(OBJS:.o=.d) $(TEST_OBJS:.o=.d) $(BUILD)/obj/bench/instruments.d

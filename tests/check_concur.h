@@ -30,23 +30,32 @@ typedef struct {
 /* The concur binary under test: $CONCUR_BIN, else build/concur. */
 const char *concur_bin(void);
 /* Runs concur with args (NULL-terminated, without the program name), stdout and stderr captured
- * through files in dir. */
+ * through files in dir, under a new mark (test_mark_new). */
 outcome run_concur(const char *dir, const char *const *args);
 void outcome_free(outcome *r);
 
-/* Processes other than this one whose command line contains needle (check_procs.c). */
-int count_processes_with(const char *needle);
+/* Every process a test starts carries its mark: CONCUR_TEST_MARK=<pid>-<n> in the environment,
+ * which concur passes on to the harness, its workers and what the tasks start. What is left of a
+ * test's runs is then found among every process on the machine, other people's concur included,
+ * without mistaking theirs for its own (check_procs.c). */
+#define TEST_MARK_ENV "CONCUR_TEST_MARK"
+/* Gives this process a new mark, set in its environment for every process it starts from now on,
+ * and returns it. */
+const char *test_mark_new(void);
+/* Processes other than this one that carry its current mark; where their number is not
+ * `expected`, each one found is printed on stderr. */
+int count_marked_processes(int expected);
 /* Children of this process, reaped or not yet: none may remain after a run. */
 int count_own_children(void);
 
 /* Skips the rest of a test with a printed reason (the machine lacks what it needs). Check 0.15
- * has no skip status, so the reason goes to stderr and the test returns early without asserting
- * anything it cannot measure. */
+ * has no skip status: test_skipped (check_main.c) prints the reason and records the skip for the
+ * closing count, and the test returns without asserting anything it cannot measure. */
+void test_skipped(const char *file, const char *func, int iteration, const char *fmt, ...)
+    __attribute__((format(printf, 4, 5)));
 #define SKIP_TEST(...)                                                                              \
     do {                                                                                            \
-        fprintf(stderr, "SKIP %s: ", __func__);                                                     \
-        fprintf(stderr, __VA_ARGS__);                                                               \
-        fprintf(stderr, "\n");                                                                      \
+        test_skipped(__FILE__, __func__, _i, __VA_ARGS__);                                          \
         return;                                                                                     \
     } while (0)
 

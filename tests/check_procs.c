@@ -1,9 +1,10 @@
 /* check_procs.c - running the concur binary from a test, and what the "no process outlives its
- * run" tests look for in /proc. */
+ * run" tests look for in /proc: the processes that carry the test's mark. */
 #include <check.h>
 #include <dirent.h>
 #include <fcntl.h>
 #include <limits.h>
+#include <stdbool.h>
 #include <sys/wait.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -19,8 +20,18 @@ const char *concur_bin(void)
     return b ? b : "build/concur";
 }
 
+const char *test_mark_new(void)
+{
+    static char mark[64];
+    static unsigned n;
+    snprintf(mark, sizeof(mark), "%d-%u", (int)getpid(), ++n);
+    ck_assert_int_eq(setenv(TEST_MARK_ENV, mark, 1), 0);
+    return mark;
+}
+
 outcome run_concur(const char *dir, const char *const *args)
 {
+    test_mark_new();
     char out_path[PATH_MAX], err_path[PATH_MAX];
     snprintf(out_path, sizeof(out_path), "%s/concur.stdout", dir);
     snprintf(err_path, sizeof(err_path), "%s/concur.stderr", dir);
@@ -57,32 +68,52 @@ void outcome_free(outcome *r)
     free(r->err);
 }
 
-/* Every process whose command line mentions `needle`, other than this test process. */
-int count_processes_with(const char *needle)
+/* Every process other than this one whose environment holds this process's mark, as the entry
+ * TEST_MARK_ENV=<mark> exactly. A process that changes its environment later (putenv) still
+ * shows the one it started with, the one its exec was given or its parent's when it only forked.
+ * Zombies show none: reaping them is count_own_children's business. Where their number is not
+ * `expected`, each one found is printed on stderr. */
+int count_marked_processes(int expected)
 {
+    const char *mark = getenv(TEST_MARK_ENV);
+    ck_assert_msg(mark != NULL, "no %s in this process's environment", TEST_MARK_ENV);
+    char want[128];
+    int wlen = snprintf(want, sizeof(want), "%s=%s", TEST_MARK_ENV, mark);
     DIR *d = opendir("/proc");
-    int n = 0;
+    ck_assert_ptr_nonnull(d);
+    int n = 0, found_pids[64];
     struct dirent *e;
     while ((e = readdir(d)) != NULL) {
         if (e->d_name[0] < '0' || e->d_name[0] > '9' || atoi(e->d_name) == getpid())
             continue;
-        char path[300], buf[4096];
-        snprintf(path, sizeof(path), "/proc/%s/cmdline", e->d_name);
-        int fd = open(path, O_RDONLY);
-        if (fd < 0)
+        char path[300];
+        snprintf(path, sizeof(path), "/proc/%s/environ", e->d_name);
+        size_t len = 0;
+        char *env = util_read_file(path, &len);
+        if (env == NULL)
             continue;
-        ssize_t len = read(fd, buf, sizeof(buf) - 1);
-        close(fd);
-        if (len <= 0)
+        bool found = false;
+        for (size_t i = 0; i < len && !found; i += strlen(env + i) + 1)
+            found = strncmp(env + i, want, (size_t)wlen + 1) == 0;
+        free(env);
+        if (!found)
             continue;
-        for (ssize_t i = 0; i < len; i++)
-            if (buf[i] == '\0')
-                buf[i] = ' ';
-        buf[len] = '\0';
-        if (strstr(buf, needle))
-            n++;
+        found_pids[n < 64 ? n : 63] = atoi(e->d_name);
+        n++;
     }
     closedir(d);
+    /* What was found, where that is not what the test expects. */
+    for (int i = 0; n != expected && i < n && i < 64; i++) {
+        char path[64];
+        size_t len = 0;
+        snprintf(path, sizeof(path), "/proc/%d/cmdline", found_pids[i]);
+        char *cmd = util_read_file(path, &len);
+        for (size_t k = 0; cmd && k + 1 < len; k++)
+            if (cmd[k] == '\0')
+                cmd[k] = ' ';
+        fprintf(stderr, "process %d carries %s: %s\n", found_pids[i], want, cmd ? cmd : "?");
+        free(cmd);
+    }
     return n;
 }
 

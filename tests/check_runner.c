@@ -37,6 +37,8 @@ static const char *fixture(const char *name)
 static void setup(void)
 {
     char err[1024];
+    /* Every process the runner starts from here on carries this test's mark. */
+    test_mark_new();
     ck_assert_msg(runner_find_harness(harness, sizeof(harness), err, sizeof(err)) == 0, "%s", err);
     topo = topology_load(NULL, err, sizeof(err));
     ck_assert_msg(topo != NULL, "%s", err);
@@ -77,14 +79,36 @@ static void run_sampled(const char *name, run_mode mode, int workers, const char
     };
     ck_assert_int_eq(runner_run(&env, mode, workers, 1, out), 0);
     ck_assert_msg(count_own_children() == 0, "a process of the run is still a child of concur");
-    ck_assert_msg(count_processes_with(fixture(name)) == 0,
-                  "a process of the run outlived it (%s)", name);
+    ck_assert_msg(count_marked_processes(0) == 0, "a process of the run outlived it (%s)", name);
 }
 
 static void run(const char *name, run_mode mode, int workers, const char *start_method,
                 double timeout_s, int tasks, run_result *out)
 {
     run_sampled(name, mode, workers, start_method, timeout_s, tasks, 0, out);
+}
+
+/* The CPU time of a run of CPU-bound tasks adds up, whatever else the machine runs (a busy
+ * machine only stretches the walls): each task's CPU time fits in its wall, the run's CPU time
+ * covers its tasks' (the run's may come in clock ticks of 10 ms), and a run pinned to one PU used
+ * no more than that PU could give (the slack is for the harness's own threads). */
+static void assert_single_cpu_adds_up(const run_result *r, const char *what)
+{
+    double tasks_cpu = r->task_cpu.mean * r->task_cpu.n;
+    ck_assert_msg(r->task_cpu.n == r->task_wall.n && r->task_cpu.min > 0,
+                  "%s: %d task CPU times, %d task walls, the least CPU %.6f s", what,
+                  r->task_cpu.n, r->task_wall.n, r->task_cpu.min);
+    ck_assert_msg(r->task_cpu.max <= r->task_wall.max * 1.01 + 1e-4,
+                  "%s: a task took %.6f s of CPU, the longest wall was %.6f s", what,
+                  r->task_cpu.max, r->task_wall.max);
+    ck_assert_msg(r->cpu_s >= tasks_cpu * 0.99 - 0.02,
+                  "%s: the run's CPU %.3f s is less than its tasks' %.3f s", what, r->cpu_s,
+                  tasks_cpu);
+    ck_assert_msg(r->cpu_utilization > 0 && r->cpu_utilization <= 1.25,
+                  "%s: utilization %.2f on one PU (cpu %.3f s, wall %.3f s)", what,
+                  r->cpu_utilization, r->cpu_s, r->wall_s);
+    ck_assert_msg(r->wall_s >= r->task_wall.max, "%s: run wall %.3f s, a task took %.3f s", what,
+                  r->wall_s, r->task_wall.max);
 }
 
 /* Runs the harness directly with args (NULL-terminated, after the interpreter and harness.py),
@@ -175,7 +199,7 @@ START_TEST(test_probe_missing_interpreter)
 }
 END_TEST
 
-/* single: one PU, read back from the kernel; task-clock close to wall time for CPU work. */
+/* single: one PU, read back from the kernel; its CPU time adds up. */
 START_TEST(test_single_cpu_bound)
 {
     run_result r;
@@ -189,11 +213,8 @@ START_TEST(test_single_cpu_bound)
     char buf[16];
     snprintf(buf, sizeof(buf), "%d", r.placement[0].pu);
     ck_assert_str_eq(r.placement[0].cpus_allowed, buf);
-    ck_assert(r.wall_s > 0.05 && r.wall_s < 30);
-    ck_assert_msg(r.cpu_utilization > 0.75 && r.cpu_utilization < 1.25,
-                  "CPU-bound single run: utilization %.2f (cpu %.3f s, wall %.3f s)",
-                  r.cpu_utilization, r.cpu_s, r.wall_s);
     ck_assert_int_eq(r.task_wall.n, 8);
+    assert_single_cpu_adds_up(&r, "CPU-bound single run");
     ck_assert(r.task_wall.min > 0 && r.task_wall.median <= r.task_wall.p95);
     ck_assert(r.task_cpu.median > 0);
     ck_assert(r.peak_rss_bytes > 1e6);
@@ -275,9 +296,14 @@ START_TEST(test_sleeping_low_utilization)
     run_result r;
     run("sleepy.py", MODE_THREADS, 2, NULL, 60, 0, &r);
     ck_assert_msg(r.status == RUN_OK, "status %s: %s", results_status_name(r.status), r.error);
-    ck_assert_msg(r.cpu_utilization < 0.3, "sleeping tasks: utilization %.2f", r.cpu_utilization);
-    /* 8 tasks of 50 ms on 2 threads: about 0.2 s, certainly under the serial 0.4 s */
-    ck_assert_msg(r.wall_s > 0.19 && r.wall_s < 0.39, "wall %.3f", r.wall_s);
+    ck_assert_int_eq(r.task_wall.n, 8);
+    /* time.sleep never returns early, and a task that sleeps hardly uses a CPU: a busy machine
+     * makes the walls longer, not the CPU time. */
+    ck_assert_msg(r.task_wall.min >= 0.0499, "a task of 50 ms took %.4f s", r.task_wall.min);
+    ck_assert_msg(r.task_cpu.max < 0.01, "a task that sleeps 50 ms used %.4f s of CPU",
+                  r.task_cpu.max);
+    /* 8 tasks of 50 ms on 2 threads cannot end sooner than 0.2 s. */
+    ck_assert_msg(r.wall_s > 0.19, "wall %.3f", r.wall_s);
     results_run_free(&r);
 }
 END_TEST
@@ -419,12 +445,11 @@ END_TEST
 START_TEST(test_timeout_kills_tree)
 {
     run_result r;
-    double t0 = util_now();
+    /* Tasks of an hour: only the timeout ends the run (the case's own timeout is the safety net),
+     * and run() finds no process of it left. */
     run("hang.py", MODE_PROCESSES, 2, NULL, 1.5, 4, &r);
-    double took = util_now() - t0;
     ck_assert_int_eq(r.status, RUN_TIMED_OUT);
     ck_assert_ptr_nonnull(strstr(r.error, "timed out"));
-    ck_assert_msg(took < 10, "the timeout took %.1f s to act", took);
     results_run_free(&r);
 }
 END_TEST
@@ -485,7 +510,7 @@ START_TEST(test_escaped_grandchild_killed)
     run_result r;
     run("spawns_child.py", MODE_THREADS, 2, NULL, 3, 2, &r);
     ck_assert_int_eq(r.status, RUN_TIMED_OUT);
-    ck_assert_int_eq(count_processes_with("sleep 3600"), 0);
+    /* run() found no process of the run left, the escaped `sleep 3600` included. */
     results_run_free(&r);
 }
 END_TEST
@@ -696,9 +721,8 @@ static runner_zygote *start_zygote(void)
     return zy;
 }
 
-/* Like run(), from zy. A run from a zygote has the zygote's command line, not the workload's: what
- * is left of it shows as a process with --zygote beyond the next zygote, or as a child of concur
- * (the subreaper) beyond it. */
+/* Like run(), from zy. Of the processes that carry the test's mark, only the next zygote may be
+ * left, and it is the only child of concur (the subreaper). */
 static void run_from(runner_zygote *zy, const char *name, run_mode mode, int workers,
                      const char *start_method, double timeout_s, int tasks, run_result *out)
 {
@@ -719,19 +743,17 @@ static void run_from(runner_zygote *zy, const char *name, run_mode mode, int wor
     ck_assert_msg(count_own_children() == zygotes,
                   "%d children of concur after the run, expected %d (the next zygote)",
                   count_own_children(), zygotes);
-    ck_assert_msg(count_processes_with("--zygote") == zygotes,
-                  "%d processes with --zygote after the run, expected %d",
-                  count_processes_with("--zygote"), zygotes);
-    ck_assert_msg(count_processes_with(fixture(name)) == 0,
-                  "a process of the run outlived it (%s)", name);
+    int left = count_marked_processes(zygotes);
+    ck_assert_msg(left == zygotes, "%d processes of the test after the run (%s), expected %d "
+                  "(the next zygote)", left, name, zygotes);
 }
 
-/* Stopping the zygote leaves nothing: no child, no interpreter in zygote mode anywhere. */
+/* Stopping the zygote leaves nothing: no child, no process of the test anywhere. */
 static void stop_zygote(runner_zygote *zy)
 {
     runner_zygote_stop(zy);
     ck_assert_msg(count_own_children() == 0, "a child of concur outlived the zygote");
-    ck_assert_msg(count_processes_with("--zygote") == 0, "a zygote outlived runner_zygote_stop");
+    ck_assert_msg(count_marked_processes(0) == 0, "a zygote outlived runner_zygote_stop");
 }
 
 static const struct {
@@ -785,9 +807,7 @@ START_TEST(test_zygote_runs)
     ck_assert_int_gt(runner_zygote_pid(zy), 0);
     ck_assert_int_ne(runner_zygote_pid(zy), z);
     if (mode == MODE_SINGLE)
-        ck_assert_msg(r.cpu_utilization > 0.75 && r.cpu_utilization < 1.25,
-                      "CPU-bound single run from the zygote: utilization %.2f (cpu %.3f s, wall "
-                      "%.3f s)", r.cpu_utilization, r.cpu_s, r.wall_s);
+        assert_single_cpu_adds_up(&r, "CPU-bound single run from the zygote");
     results_run_free(&r);
     stop_zygote(zy);
 }
@@ -835,16 +855,11 @@ START_TEST(test_zygote_faults_kill_tree)
 {
     runner_zygote *zy = start_zygote();
     run_result r;
-    double t0 = util_now();
     run_from(zy, zygote_fault_cases[_i].fixture, zygote_fault_cases[_i].mode, 2, NULL,
              zygote_fault_cases[_i].timeout_s, zygote_fault_cases[_i].tasks, &r);
-    double took = util_now() - t0;
     ck_assert_msg(r.status == RUN_TIMED_OUT, "%s: status %s: %s", zygote_fault_cases[_i].fixture,
                   results_status_name(r.status), r.error);
     ck_assert_ptr_nonnull(strstr(r.error, "timed out"));
-    ck_assert_msg(took < zygote_fault_cases[_i].timeout_s + 8.5, "the timeout took %.1f s to act",
-                  took);
-    ck_assert_int_eq(count_processes_with("sleep 3600"), 0);
     results_run_free(&r);
 
     ck_assert(runner_zygote_alive(zy));
@@ -999,7 +1014,20 @@ START_TEST(test_zygote_killed_falls_back)
     pid_t z = runner_zygote_pid(zy);
     ck_assert_int_gt(z, 0);
     ck_assert_int_eq(kill(z, SIGKILL), 0);
-    usleep(200000);
+    /* Dead, a zombie for the runner to reap, before the next run asks it for one. */
+    double deadline = util_now() + 20;
+    for (;;) {
+        char path[64], *stat;
+        snprintf(path, sizeof(path), "/proc/%d/stat", (int)z);
+        stat = util_read_file(path, NULL);
+        const char *rp = stat ? strrchr(stat, ')') : NULL;
+        bool dead = !rp || rp[1] != ' ' || rp[2] == 'Z' || rp[2] == 'X';
+        free(stat);
+        if (dead)
+            break;
+        ck_assert_msg(util_now() < deadline, "zygote %d still alive after SIGKILL", (int)z);
+        usleep(5000);
+    }
     for (int k = 0; k < 2; k++) {
         run_from(zy, "quick.py", MODE_SINGLE, 1, NULL, 60, 0, &r);
         ck_assert_msg(r.status == RUN_OK, "run %d after the kill: status %s: %s", k,
@@ -1008,9 +1036,7 @@ START_TEST(test_zygote_killed_falls_back)
         ck_assert_int_eq(r.nplacement, 1);
         ck_assert_int_ne(r.placement[0].pid, z);
         ck_assert_int_eq(r.placement[0].pu, r.placement[0].pu_planned);
-        ck_assert_msg(r.cpu_utilization > 0.75 && r.cpu_utilization < 1.25,
-                      "CPU-bound single run in an interpreter of its own: utilization %.2f (cpu "
-                      "%.3f s, wall %.3f s)", r.cpu_utilization, r.cpu_s, r.wall_s);
+        assert_single_cpu_adds_up(&r, "CPU-bound single run in an interpreter of its own");
         ck_assert(!runner_zygote_alive(zy));
         ck_assert_int_eq(runner_zygote_pid(zy), -1);
         results_run_free(&r);
@@ -1040,9 +1066,12 @@ START_TEST(test_zygote_start_fails)
     double took = util_now() - t0;
     ck_assert_ptr_null(zy);
     ck_assert_msg(err[0] != '\0', "no reason given");
-    ck_assert_msg(took < 10, "failing to start took %.1f s", took);
+    /* At once: not after waiting out the 60 s a zygote may take to say hello. Half of that is
+     * only a safety net; an interpreter that cannot exec fails in milliseconds. */
+    ck_assert_msg(took < 30, "failing to start took %.1f s: it waited for a hello that could not "
+                  "come", took);
     ck_assert_int_eq(count_own_children(), 0);
-    ck_assert_int_eq(count_processes_with("--zygote"), 0);
+    ck_assert_int_eq(count_marked_processes(0), 0);
     ck_assert(!runner_zygote_alive(NULL));
     ck_assert_int_eq(runner_zygote_pid(NULL), -1);
     runner_zygote_stop(NULL);
