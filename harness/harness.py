@@ -547,7 +547,8 @@ def _failure(exc):
 
 
 def _call(i):
-    """single and threads: (result, wall_s, cpu_s, error)."""
+    """The task, timed: (result, wall_s, cpu_s, error). single and threads map it as it is;
+    processes map _call_in_process, which adds to it."""
     w0 = time.perf_counter()
     c0 = time.thread_time()
     try:
@@ -567,17 +568,8 @@ def _call_in_process(i):
     of i and result is the task's result already pickled, with the pickler the pool uses; the
     main process unpickles it. The result is still pickled once, so sampling costs only copies
     of the pickled bytes."""
+    r, wall, cpu, err = _call(i)
     state = _state
-    w0 = time.perf_counter()
-    c0 = time.thread_time()
-    try:
-        r = state.task(i)
-        err = None
-    except Exception as exc:
-        r = None
-        err = _failure(exc)
-    c1 = time.thread_time()
-    w1 = time.perf_counter()
     ready = state.ready_unsent
     state.ready_unsent = None
     arg_bytes = None
@@ -589,7 +581,7 @@ def _call_in_process(i):
             # The pool could not have sent this result back either: a failed task.
             r = None
             err = _failure(exc)
-    return (r, w1 - w0, c1 - c0, err, ready, arg_bytes)
+    return (r, wall, cpu, err, ready, arg_bytes)
 
 
 # ---------------------------------------------------------------------------------------------
