@@ -69,20 +69,52 @@ class Workload:
 
 
 # ---------------------------------------------------------------------------------------------
-# Per-process state. A forked worker inherits the main process's copy; every worker process
-# replaces what must be its own (the channel and its lock) in its initializer.
+# Per-process state
 
-_chan = None            # _Channel for control lines
-_main_pid = None        # the harness's main process (run mode), to tell its workers from it
-_workload = None        # Workload, once loaded in this process
-_task = None            # _workload.task, bound here for the per-task wrappers
-_bind = False           # CONCUR_BIND=1: wait for the runner to bind each worker
-_ready_times = []       # single/threads: monotonic time each worker finished setup()
-_ready_unsent = None    # processes: this worker's ready time, sent back with its first result
-_tb_sent = False        # a formatted traceback already went back from this process
-_setup_error = None     # threads: (kind, message, traceback) of the first failing initializer
-_pickler = None         # processes: multiprocessing's ForkingPickler, the pool's own pickler
-_state_lock = threading.Lock()
+class _State:
+    """What one process of a run holds, in the one instance `_state`, which is never rebound. A
+    forked worker inherits the main process's copy: its initializer (_State.become_worker)
+    replaces what must be its own. A spawn or forkserver worker imports this file afresh and
+    starts from a new instance. The zygote never loads a workload or opens a channel, so a run
+    forked from it starts as fresh as a started harness, with the GIL range already found."""
+
+    # Slots: the per-task wrappers read `task` on every task.
+    __slots__ = ("chan", "main_pid", "workload", "task", "bind", "ready_times", "ready_unsent",
+                 "tb_sent", "setup_error", "pickler", "lock", "gil_range")
+
+    def __init__(self):
+        self.chan = None            # _Channel for control lines
+        self.main_pid = None        # the harness's main process (run mode), to tell its workers
+        self.workload = None        # Workload, once loaded in this process
+        self.task = None            # workload.task, bound here for the per-task wrappers
+        self.bind = False           # CONCUR_BIND=1: wait for the runner to bind each worker
+        self.ready_times = []       # single/threads: monotonic time each worker finished setup()
+        self.ready_unsent = None    # processes: this worker's ready time, sent with its 1st result
+        self.tb_sent = False        # a formatted traceback already went back from this process
+        self.setup_error = None     # threads: (kind, message, traceback) of the 1st failing init
+        self.pickler = None         # processes: multiprocessing's ForkingPickler, the pool's own
+        self.lock = threading.Lock()    # threads: guards setup_error
+        # (lo, hi) of this address space's GIL range, computed once (_gil_range): a forked
+        # process inherits the value and the mappings it describes; a spawned one starts without
+        # it and computes its own.
+        self.gil_range = None
+
+    def become_worker(self, bind):
+        """A pool worker process's own state, first thing in its initializer. The workload, its
+        task and the GIL range a forked worker inherits stay; the channel is replaced by the
+        initializer once it has opened the worker's own."""
+        from multiprocessing.reduction import ForkingPickler
+        self.pickler = ForkingPickler
+        self.bind = bind
+        self.tb_sent = False
+        self.ready_unsent = None
+        self.ready_times = []
+        self.setup_error = None
+        # A lock copied by fork in whatever state another thread of the parent held it.
+        self.lock = threading.Lock()
+
+
+_state = _State()
 
 
 class _Channel:
@@ -128,7 +160,7 @@ class _Channel:
         path and exits EXIT_CHANNEL: what else the workload closed or reused is unknown, so the run
         stops rather than be measured on it. A worker process, whose channel is the FIFO opened by
         path in the first place, opens it again and goes on."""
-        main = _main_pid is not None and os.getpid() == _main_pid
+        main = _state.main_pid is not None and os.getpid() == _state.main_pid
         message = ("the control channel (fd %d) %s while the run went on: a task or setup() "
                    "closed file descriptors it did not open" % (self.fd, lost))
         if main:
@@ -198,8 +230,9 @@ def _encode(obj):
 
 
 def _send(obj):
-    if _chan is not None:
-        _chan.send(obj)
+    chan = _state.chan
+    if chan is not None:
+        chan.send(obj)
 
 
 def _warn(message):
@@ -259,7 +292,6 @@ def _exception_line(exc):
 def load_workload(spec):
     """Loads SPEC (a .py path, or package.module:function) in this process. Raises LoadError for
     a spec that names nothing usable, and whatever importing the workload raised otherwise."""
-    global _workload, _task
     import importlib
     import importlib.util
 
@@ -314,9 +346,10 @@ def load_workload(spec):
     doc = (getattr(module, "__doc__", None) or "").strip()
     description = doc.splitlines()[0].strip() if doc else ""
 
-    _workload = Workload(spec, path, name, description, tasks, task, setup)
-    _task = task
-    return _workload
+    wl = Workload(spec, path, name, description, tasks, task, setup)
+    _state.workload = wl
+    _state.task = task
+    return wl
 
 
 # ---------------------------------------------------------------------------------------------
@@ -349,22 +382,17 @@ def _interpreter():
             "implementation": sys.implementation.name, "gil": _gil()}
 
 
-# (lo, hi) of this address space's GIL range, computed once: a forked process inherits the
-# value and the mappings it describes; a spawned one starts without it and computes its own.
-_gil_range_cache = None
-
-
 def _gil_range():
     """(lo, hi): the address range, from /proc/self/maps, of the interpreter's static data that
     holds _PyRuntime. A thread waiting for the GIL blocks in futex on a word of the GIL's
     condition variable or mutex, which CPython 3.8-3.13 keep inside _PyRuntime (3.12 and 3.13 in
     the main interpreter state embedded there); concur's sampler tells GIL waits from other lock
     waits by that address. (None, None) where the symbol is missing (PyPy, stripped builds) or
-    there is no GIL (a free-threaded build running without it)."""
-    global _gil_range_cache
-    if _gil_range_cache is None:
-        _gil_range_cache = _find_gil_range()
-    return _gil_range_cache
+    there is no GIL (a free-threaded build running without it). Computed once per address space
+    (see _State.gil_range)."""
+    if _state.gil_range is None:
+        _state.gil_range = _find_gil_range()
+    return _state.gil_range
 
 
 def _find_gil_range():
@@ -442,7 +470,7 @@ def _worker_start():
     tid = _native_id()
     # A worker that starts on a single CPU (single mode pinned by the runner, a one-CPU machine)
     # has nothing to wait for: the runner may leave it where it is.
-    must_wait = _bind and (_affinity_count() or 1) > 1
+    must_wait = _state.bind and (_affinity_count() or 1) > 1
     gil_lo, gil_hi = _gil_range()
     _send({"ev": "worker", "pid": pid, "tid": tid, "t": time.monotonic(),
            "gil_lo": gil_lo, "gil_hi": gil_hi})
@@ -454,7 +482,7 @@ def _worker_start():
                       % (pid, tid, BIND_WAIT_S))
                 break
             time.sleep(BIND_POLL_S)
-    setup = _workload.setup
+    setup = _state.workload.setup
     t0 = time.monotonic()
     if setup is not None:
         setup()
@@ -466,29 +494,24 @@ def _worker_start():
 def _thread_init():
     """ThreadPoolExecutor initializer. A failure is kept for the main process before re-raising
     it: the pool itself only reports BrokenThreadPool."""
-    global _setup_error
     try:
         t = _worker_start()
     except BaseException as exc:
-        with _state_lock:
-            if _setup_error is None:
-                _setup_error = ("setup", "setup() raised " + _exception_line(exc),
-                                _format_exception(exc))
+        with _state.lock:
+            if _state.setup_error is None:
+                _state.setup_error = ("setup", "setup() raised " + _exception_line(exc),
+                                      _format_exception(exc))
         raise
-    _ready_times.append(t)
+    _state.ready_times.append(t)
 
 
 def _process_init(spec, control_fd, start_method, bind, parent_pid, failure_path):
     """ProcessPoolExecutor initializer, first thing in every worker process."""
-    global _chan, _bind, _ready_unsent, _tb_sent, _pickler
     _die_with_parent(parent_pid)
-    from multiprocessing.reduction import ForkingPickler
-    _pickler = ForkingPickler
-    _bind = bind
-    _tb_sent = False
+    _state.become_worker(bind)
     kind = "internal"
     try:
-        _chan = _worker_channel(control_fd, start_method)
+        _state.chan = _worker_channel(control_fd, start_method)
         from multiprocessing.util import Finalize
         # multiprocessing's process bootstrap runs registered finalizers as the worker exits;
         # the lowest priority runs last, after the pool's own queues are closed.
@@ -497,10 +520,10 @@ def _process_init(spec, control_fd, start_method, bind, parent_pid, failure_path
         # A forked worker inherits it loaded. Spawn and forkserver workers re-import the harness
         # as their main module (CPython 3.8-3.13's forkserver does not preload it either) and
         # load the workload here, as a user's worker imports the job module with their main.
-        if _workload is None:
+        if _state.workload is None:
             load_workload(spec)
         kind = "setup"
-        _ready_unsent = _worker_start()
+        _state.ready_unsent = _worker_start()
     except BaseException as exc:
         # The pool will only say BrokenProcessPool: leave the real reason where the main process
         # looks for it. The first failing worker wins.
@@ -565,14 +588,27 @@ def _die_with_parent(parent_pid):
 
 
 def _record_failure(path, kind, message, tb):
+    # Written whole under a name of its own, then linked into place: the first worker to link
+    # wins, and the file is never seen empty (a worker killed between creating the file and
+    # writing it would leave a failure with no reason).
+    tmp = "%s.%d" % (path, os.getpid())
     try:
-        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_CLOEXEC, 0o600)
+        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC | os.O_CLOEXEC, 0o600)
     except OSError:
         return
     try:
-        os.write(fd, json.dumps({"kind": kind, "message": message, "traceback": tb}).encode())
+        try:
+            os.write(fd, json.dumps({"kind": kind, "message": message, "traceback": tb}).encode())
+        finally:
+            os.close(fd)
+        os.link(tmp, path)
+    except OSError:
+        pass
     finally:
-        os.close(fd)
+        try:
+            os.unlink(tmp)
+        except OSError:
+            pass
 
 
 def _report_exit():
@@ -588,19 +624,19 @@ def _report_exit():
 # failure in the same process, whose traceback nobody will read).
 
 def _failure(exc):
-    global _tb_sent
-    if _tb_sent:
+    if _state.tb_sent:
         return ""
-    _tb_sent = True
+    _state.tb_sent = True
     return _format_exception(exc)
 
 
 def _call(i):
-    """single and threads: (result, wall_s, cpu_s, error)."""
+    """The task, timed: (result, wall_s, cpu_s, error). single and threads map it as it is;
+    processes map _call_in_process, which adds to it."""
     w0 = time.perf_counter()
     c0 = time.thread_time()
     try:
-        r = _task(i)
+        r = _state.task(i)
         err = None
     except Exception as exc:
         r = None
@@ -616,29 +652,20 @@ def _call_in_process(i):
     of i and result is the task's result already pickled, with the pickler the pool uses; the
     main process unpickles it. The result is still pickled once, so sampling costs only copies
     of the pickled bytes."""
-    global _ready_unsent
-    w0 = time.perf_counter()
-    c0 = time.thread_time()
-    try:
-        r = _task(i)
-        err = None
-    except Exception as exc:
-        r = None
-        err = _failure(exc)
-    c1 = time.thread_time()
-    w1 = time.perf_counter()
-    ready = _ready_unsent
-    _ready_unsent = None
+    r, wall, cpu, err = _call(i)
+    state = _state
+    ready = state.ready_unsent
+    state.ready_unsent = None
     arg_bytes = None
     if err is None and (i < SAMPLE_FIRST or i % SAMPLE_EVERY == 0):
         try:
-            r = bytes(_pickler.dumps(r))
-            arg_bytes = len(_pickler.dumps(i))
+            r = bytes(state.pickler.dumps(r))
+            arg_bytes = len(state.pickler.dumps(i))
         except Exception as exc:
             # The pool could not have sent this result back either: a failed task.
             r = None
             err = _failure(exc)
-    return (r, w1 - w0, c1 - c0, err, ready, arg_bytes)
+    return (r, wall, cpu, err, ready, arg_bytes)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -678,7 +705,7 @@ class _Tally:
             self.arg_bytes.append(out[5])
             self.result_bytes.append(len(out[0]))
             # The result as the user receives it: unpickled in the main process.
-            _pickler.loads(out[0])
+            _state.pickler.loads(out[0])
 
 
 def _parse_args(argv):
@@ -768,8 +795,7 @@ def _wait_for_go(go_fd):
 
 
 def run(args):
-    global _chan, _bind, _main_pid
-    _main_pid = os.getpid()
+    _state.main_pid = os.getpid()
     # The runner's fds stay ours: no task's child process inherits them (a grandchild holding
     # the control pipe open would keep the runner from ever seeing it close).
     for fd in (args.control_fd, args.go_fd):
@@ -780,8 +806,8 @@ def run(args):
                 pass
     # Without --control-fd (by hand), lines go to stderr.
     control_fd = args.control_fd if args.control_fd is not None else 2
-    _chan = _Channel(control_fd)
-    _bind = os.environ.get("CONCUR_BIND") == "1"
+    _state.chan = _Channel(control_fd)
+    _state.bind = os.environ.get("CONCUR_BIND") == "1"
 
     wl = _load_or_report(args.workload, _send)
     ntasks = wl.tasks if args.tasks is None else args.tasks
@@ -878,8 +904,8 @@ def _run_threads(args, wl, indices, control_fd, tally):
     executor = ThreadPoolExecutor(max_workers=args.workers, initializer=_thread_init)
 
     def broken(exc):
-        if _setup_error is not None:
-            kind, message, tb = _setup_error
+        if _state.setup_error is not None:
+            kind, message, tb = _state.setup_error
             _fail(kind, message, tb, EXIT_SETUP)
         _fail("internal", _exception_line(exc), _format_exception(exc), EXIT_INTERNAL)
 
@@ -888,16 +914,15 @@ def _run_threads(args, wl, indices, control_fd, tally):
     executor.shutdown(wait=True)
     t1 = time.monotonic()
     tally.teardown = t1 - t_last
-    tally.ready.extend(_ready_times)
+    tally.ready.extend(_state.ready_times)
     return t0, t1
 
 
 def _run_processes(args, wl, indices, control_fd, tally):
-    global _pickler
     import multiprocessing
     from concurrent.futures import ProcessPoolExecutor
     from multiprocessing.reduction import ForkingPickler
-    _pickler = ForkingPickler
+    _state.pickler = ForkingPickler
     # Imported outside the window, so that forked workers inherit them for _die_with_parent
     # instead of each importing them on its own start-up.
     import ctypes  # noqa: F401
@@ -912,7 +937,7 @@ def _run_processes(args, wl, indices, control_fd, tally):
     failure_path = os.path.join(base, "concur-init-failure-%d-%s"
                                 % (os.getpid(), os.urandom(4).hex()))
     parent_pid = os.getpid() if start_method in ("fork", "spawn") else None
-    initargs = (wl.spec if wl.path == "" else wl.path, control_fd, start_method, _bind,
+    initargs = (wl.spec if wl.path == "" else wl.path, control_fd, start_method, _state.bind,
                 parent_pid, failure_path)
 
     _send({"ev": "start", "t": time.monotonic()})
