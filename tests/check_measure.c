@@ -8,6 +8,8 @@
 #include <string.h>
 
 #include "check_concur.h"
+#include "concur/advise.h"
+#include "concur/classify.h"
 #include "concur/log.h"
 #include "concur/measure.h"
 #include "concur/stats.h"
@@ -126,7 +128,13 @@ typedef struct {
     unsigned long long seed;
     double noise;
     int calls;
+    double clock; /* seconds the runs so far took: the strategy's clock (measure_io.now) */
 } profile;
+
+static double profile_now(void *ctx)
+{
+    return ((profile *)ctx)->clock;
+}
 
 static int profile_run(void *ctx, const runner_env *env, run_mode mode, int workers, int repeat,
                        run_result *out)
@@ -152,6 +160,7 @@ static int profile_run(void *ctx, const runner_env *env, run_mode mode, int work
     out->teardown_s = 0.0;
     out->wall_s = out->startup_s + wall * noise;
     out->harness_s = out->wall_s + 0.02;
+    pr->clock += out->harness_s;
     int nw = mode == MODE_SINGLE ? 1 : workers;
     out->cpu_s = n * c;
     out->cpu_utilization = out->cpu_s / (out->wall_s * nw);
@@ -213,6 +222,15 @@ static int max_workers(const results *r, run_mode mode)
         if (r->runs[i].mode == mode && !r->runs[i].variant && r->runs[i].workers > most)
             most = r->runs[i].workers;
     return most;
+}
+
+static bool measured_start_method(const results *r)
+{
+    for (int i = 0; i < r->nruns; i++)
+        if (r->runs[i].variant && r->runs[i].chunksize <= 1 &&
+            strcmp(r->runs[i].start_method, "fork") != 0)
+            return true;
+    return false;
 }
 
 static bool measured_variant(const results *r)
@@ -409,6 +427,65 @@ START_TEST(test_sweep_rules)
 }
 END_TEST
 
+/* A process pool chosen: the other start method is measured against it. */
+START_TEST(test_start_method_followup)
+{
+    fixture f;
+    fixture_init(&f, 256, 2);
+    profile pr = {.compute_s = 0.004, .holds_gil = true, .cores = 2, .ipc_s = 0.00005,
+                  .seed = 3, .noise = 0.01};
+    measure_io io = {.run = profile_run, .ctx = &pr};
+    measure_strategy(&f.res, &f.p, &f.env, &f.o, &io, &f.out);
+    results_summarize(&f.res);
+    classify_results(&f.res, &f.res.classification);
+    advise_recommend(&f.res, 0, &f.res.recommendation);
+    ck_assert(f.res.recommendation.made);
+    ck_assert_int_eq(f.res.recommendation.choice.mode, MODE_PROCESSES);
+    ck_assert(measured_start_method(&f.res));
+    results_free(&f.res);
+}
+END_TEST
+
+/* --budget: no run starts that would not fit, the strategy stops and says what it left. The
+ * clock is the synthetic runs' own. */
+START_TEST(test_budget_rule)
+{
+    /* The whole strategy's time without a budget, then budgets that cut it at a fifth, half and
+     * four fifths. */
+    fixture whole;
+    fixture_init(&whole, 256, 2);
+    profile wp = {.compute_s = 0.004, .holds_gil = true, .cores = 2, .ipc_s = 0.00005, .seed = 9,
+                  .noise = 0.01};
+    measure_io wio = {.run = profile_run, .ctx = &wp, .now = profile_now};
+    measure_strategy(&whole.res, &whole.p, &whole.env, &whole.o, &wio, &whole.out);
+    ck_assert(!whole.res.budget_reached);
+    results_free(&whole.res);
+    for (int b = 0; b < 3; b++) {
+        double budget = wp.clock * (double[]){0.2, 0.5, 0.8}[b];
+        fixture f;
+        fixture_init(&f, 256, 2);
+        f.o.budget_s = budget;
+        profile pr = {.compute_s = 0.004, .holds_gil = true, .cores = 2, .ipc_s = 0.00005,
+                      .seed = 9, .noise = 0.01};
+        measure_io io = {.run = profile_run, .ctx = &pr, .now = profile_now};
+        measure_strategy(&f.res, &f.p, &f.env, &f.o, &io, &f.out);
+        ck_assert_msg(f.res.budget_reached, "budget %.1f s: not reached after %.2f s", budget,
+                      pr.clock);
+        /* A run is started only where it fits: the last may overrun by its own length alone. */
+        double longest = 0;
+        for (int i = 0; i < f.res.nruns; i++)
+            longest = fmax(longest, f.res.runs[i].harness_s);
+        ck_assert_msg(pr.clock <= budget + longest, "budget %.1f s: %.2f s of runs", budget,
+                      pr.clock);
+        bool said = false;
+        for (int i = 0; i < f.res.nplan; i++)
+            said = said || f.res.plan[i].action == PLAN_BUDGET;
+        ck_assert_msg(said || f.res.nruns > 0, "budget %.1f s: nothing in the plan", budget);
+        results_free(&f.res);
+    }
+}
+END_TEST
+
 /* Repeats: a quiet job's configurations stop at 3 runs; a noisy one's the choice turns on run
  * again, and no configuration passes the cap. */
 START_TEST(test_repeat_rules)
@@ -443,6 +520,8 @@ Suite *measure_suite(void)
     tcase_add_test(tc, test_run_ceiling);
     tcase_add_loop_test(tc, test_sweep_rules, 0, (int)(sizeof(sweeps) / sizeof(sweeps[0])));
     tcase_add_test(tc, test_repeat_rules);
+    tcase_add_test(tc, test_start_method_followup);
+    tcase_add_test(tc, test_budget_rule);
     suite_add_tcase(s, tc);
     return s;
 }

@@ -60,6 +60,8 @@ typedef struct {
     void *ctx;
     const char *json_path; /* results.json, rewritten after every run; NULL: not written */
     const measure_observer *obs;
+    double (*now)(void *ctx); /* the clock --budget is kept by; NULL: the monotonic clock (a test
+                                 gives the time its synthetic runs took) */
 } measure_io;
 
 /* How the strategy ended. */

@@ -48,7 +48,7 @@ typedef struct {
     plan_repeat_rule rule;
     double pass_s;     /* one pass over every task on one thread, from the warm-up (NAN: unknown) */
     double task_cv;    /* coefficient of variation of the tasks' wall times in single runs */
-    double deadline;   /* util_now() by which --budget ends; 0: none */
+    double deadline;   /* now() by which --budget ends; 0: none */
     struct {           /* configurations whose runs were too slow (plan_sample_shrink): the */
         plan_config cfg;   /* tasks their later runs measure */
         bool variant;
@@ -56,6 +56,12 @@ typedef struct {
     } shrunk[16];
     int nshrunk;
 } session;
+
+/* The strategy's clock: the caller's (measure_io.now), else the monotonic clock. */
+static double now(const session *ss)
+{
+    return ss->io->now ? ss->io->now(ss->io->ctx) : util_now();
+}
 
 /* A line for whoever shows the progress: a decision and why, or a warning. */
 static void note(const session *ss, bool warning, const char *fmt, ...) CONCUR_PRINTF(3, 4);
@@ -120,7 +126,7 @@ static bool budget_allows(session *ss, double est)
         return true;
     if (ss->res->budget_reached)
         return false;
-    if (util_now() + (isfinite(est) ? est : 0.0) <= ss->deadline)
+    if (now(ss) + (isfinite(est) ? est : 0.0) <= ss->deadline)
         return true;
     ss->res->budget_reached = true;
     return false;
@@ -216,7 +222,7 @@ static const run_result *run_once(session *ss, const runner_env *base, plan_conf
     }
     if (ss->deadline > 0) {
         /* A run that outlives the budget is stopped with it. */
-        double left = ss->deadline - util_now();
+        double left = ss->deadline - now(ss);
         if (left < 1.0)
             left = 1.0;
         if (env.timeout_s <= 0 || left < env.timeout_s)
@@ -225,7 +231,7 @@ static const run_result *run_once(session *ss, const runner_env *base, plan_conf
     const measure_observer *obs = ss->io->obs;
     if (obs && obs->run_starting)
         obs->run_starting(obs->ctx, cfg.mode, cfg.workers, rep, repeat_total, ss->done,
-                          ss->total_runs, util_now() - ss->t0);
+                          ss->total_runs, now(ss) - ss->t0);
     run_result r;
     ss->io->run(ss->io->ctx, &env, cfg.mode, cfg.workers, rep, &r);
     r.warmup = warmup;
@@ -235,7 +241,7 @@ static const run_result *run_once(session *ss, const runner_env *base, plan_conf
         r.scale = (double)tasks / r.tasks;
         r.scale_se = plan_sample_se(r.tasks, tasks, cv);
     }
-    if (r.status == RUN_TIMED_OUT && ss->deadline > 0 && util_now() >= ss->deadline - 0.05) {
+    if (r.status == RUN_TIMED_OUT && ss->deadline > 0 && now(ss) >= ss->deadline - 0.05) {
         ss->res->budget_reached = true;
         util_fmt(r.error, sizeof(r.error), "stopped when the --budget of %g s ran out",
                  ss->o->budget_s);
@@ -738,12 +744,13 @@ void measure_strategy(results *res, const plan *p, const runner_env *env,
                       const measure_options *o, const measure_io *io, measure_outcome *out)
 {
     bool adaptive = !o->classify && !o->fixed;
-    session ss = {.res = res, .o = o, .io = io, .plan = p, .t0 = util_now(),
+    session ss = {.res = res, .o = o, .io = io, .plan = p,
                   .total_runs = adaptive ? 0 : p->n * p->repeat, .total_configs = p->n,
                   .pass_s = NAN, .task_cv = NAN, .ceiling = measure_run_ceiling(p, o),
                   .rule = {.min_runs = o->repeat_given ? o->repeat : PLAN_MIN_RUNS,
                            .max_runs = o->repeat_given ? o->repeat : o->max_repeat,
                            .precision = o->repeat_given ? 0.0 : o->precision}};
+    ss.t0 = now(&ss);
     if (o->budget_s > 0)
         ss.deadline = ss.t0 + o->budget_s;
     if (!adaptive) {
@@ -765,5 +772,5 @@ void measure_strategy(results *res, const plan *p, const runner_env *env,
                              .ceiling_reached = ss.ceiling_reached,
                              .failed_configs = ss.failed_configs, .setup_hung = ss.setup_hung,
                              .write_failed = ss.write_failed,
-                             .elapsed_s = util_now() - ss.t0};
+                             .elapsed_s = now(&ss) - ss.t0};
 }
