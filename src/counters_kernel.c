@@ -2,10 +2,9 @@
  * /proc/<pid>/status while the child runs, the wait4 rusage once it has been reaped. */
 #include <errno.h>
 #include <stdio.h>
-#include <stdlib.h>
-#include <string.h>
 #include <unistd.h>
 
+#include "concur/proc.h"
 #include "concur/util.h"
 #include "counters_impl.h"
 
@@ -21,70 +20,34 @@ static double tv_seconds(struct timeval tv)
     return (double)tv.tv_sec + (double)tv.tv_usec / 1e6;
 }
 
-/* Finds "key:\t<number>" in a /proc status text. Returns 0, or -1 when the key is missing. */
-static int status_field(const char *text, const char *key, unsigned long *out)
-{
-    size_t klen = strlen(key);
-    for (const char *line = text; line && *line; line = strchr(line, '\n')) {
-        if (*line == '\n')
-            line++;
-        if (strncmp(line, key, klen) == 0 && line[klen] == ':')
-            return sscanf(line + klen + 1, "%lu", out) == 1 ? 0 : -1;
-    }
-    return -1;
-}
-
 /* Reads /proc/<pid>/stat and /proc/<pid>/status. /proc/<pid>/stat counts CPU time in clock ticks
  * (1/100 s on most kernels), the resolution of this level while the child runs; the final
  * reading from rusage is in microseconds. The status switch counts are the main thread's, which
  * is the whole process while it is alone, the only time counters_read may be called. */
 int counters_kernel_proc(pid_t pid, counters_values *out)
 {
-    char path[64], *stat = NULL, *status = NULL;
-    unsigned long minflt, cminflt, majflt, cmajflt, utime, stime, vol, invol;
-    long cutime, cstime;
-    int rc = -1, saved;
-
-    snprintf(path, sizeof path, "/proc/%ld/stat", (long)pid);
-    stat = util_read_file(path, NULL);
-    if (!stat)
-        goto out;
-    snprintf(path, sizeof path, "/proc/%ld/status", (long)pid);
-    status = util_read_file(path, NULL);
-    if (!status)
-        goto out;
-
-    /* The command name (field 2) may hold spaces and parentheses: parse after the last ')'. */
-    const char *p = strrchr(stat, ')');
-    if (!p || sscanf(p + 1, " %*c %*d %*d %*d %*d %*d %*u %lu %lu %lu %lu %lu %lu %ld %ld",
-                     &minflt, &cminflt, &majflt, &cmajflt, &utime, &stime, &cutime,
-                     &cstime) != 8) {
+    proc_stat st;
+    proc_status status;
+    if (proc_read_stat(pid, 0, &st) < 0 || proc_read_status(pid, &status) < 0)
+        return -1;
+    if (status.voluntary_ctxt_switches < 0 || status.nonvoluntary_ctxt_switches < 0) {
         errno = EPROTO;
-        goto out;
-    }
-    if (status_field(status, "voluntary_ctxt_switches", &vol) < 0 ||
-        status_field(status, "nonvoluntary_ctxt_switches", &invol) < 0) {
-        errno = EPROTO;
-        goto out;
+        return -1;
     }
     long ticks = sysconf(_SC_CLK_TCK);
     if (ticks <= 0)
         ticks = 100;
 
     /* Children the child has waited for count too, as they do in its wait4 rusage. */
-    out->task_clock_s = (double)(utime + stime + (unsigned long)cutime + (unsigned long)cstime) /
+    out->task_clock_s = (double)(st.utime + st.stime + (unsigned long long)st.cutime +
+                                 (unsigned long long)st.cstime) /
                         (double)ticks;
-    out->voluntary_switches = (double)vol;
-    out->involuntary_switches = (double)invol;
-    out->context_switches = (double)(vol + invol);
-    out->page_faults = (double)(minflt + majflt + cminflt + cmajflt);
-    rc = 0;
-out:
-    saved = errno;
-    free(stat);
-    free(status);
-    errno = saved;
-    return rc;
+    out->voluntary_switches = (double)status.voluntary_ctxt_switches;
+    out->involuntary_switches = (double)status.nonvoluntary_ctxt_switches;
+    out->context_switches =
+        (double)(status.voluntary_ctxt_switches + status.nonvoluntary_ctxt_switches);
+    out->page_faults = (double)(st.minflt + st.majflt + st.cminflt + st.cmajflt);
+    return 0;
 }
 
 void counters_kernel_rusage(const struct rusage *ru, counters_values *out)

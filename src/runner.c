@@ -24,6 +24,7 @@
 #include <unistd.h>
 
 #include "concur/concur.h"
+#include "concur/proc.h"
 #include "concur/sampler.h"
 #include "concur/util.h"
 
@@ -133,77 +134,6 @@ static bool child_try_reap(child_proc *c, bool block)
     }
 }
 
-/* Children of this process other than `keep` (the subreaper collects orphans of the run here). */
-static int list_own_children(pid_t *out, int max)
-{
-    DIR *d = opendir("/proc");
-    if (d == NULL)
-        return 0;
-    pid_t self = getpid();
-    int n = 0;
-    struct dirent *e;
-    while ((e = readdir(d)) != NULL && n < max) {
-        if (e->d_name[0] < '0' || e->d_name[0] > '9')
-            continue;
-        char path[64], buf[512];
-        snprintf(path, sizeof(path), "/proc/%s/stat", e->d_name);
-        int fd = open(path, O_RDONLY | O_CLOEXEC);
-        if (fd < 0)
-            continue;
-        ssize_t len = read(fd, buf, sizeof(buf) - 1);
-        close(fd);
-        if (len <= 0)
-            continue;
-        buf[len] = '\0';
-        /* pid (comm) state ppid ...: comm may hold spaces and parentheses, so parse after the
-         * last ')'. */
-        char *rp = strrchr(buf, ')');
-        if (rp == NULL)
-            continue;
-        char state;
-        int ppid;
-        if (sscanf(rp + 1, " %c %d", &state, &ppid) != 2)
-            continue;
-        if (ppid == self)
-            out[n++] = (pid_t)atoi(e->d_name);
-    }
-    closedir(d);
-    return n;
-}
-
-/* The command name of process pid: the last part of its argv[0], else its comm (a zombie has no
- * command line left); "?" when neither can be read. */
-static void command_name(pid_t pid, char *out, size_t len)
-{
-    char path[64], buf[256];
-    snprintf(out, len, "?");
-    snprintf(path, sizeof(path), "/proc/%d/cmdline", (int)pid);
-    int fd = open(path, O_RDONLY | O_CLOEXEC);
-    ssize_t n = fd >= 0 ? read(fd, buf, sizeof(buf) - 1) : -1;
-    if (fd >= 0)
-        close(fd);
-    if (n > 0) {
-        buf[n] = '\0'; /* argv[0] ends at the first NUL */
-        const char *slash = strrchr(buf, '/');
-        const char *name = slash ? slash + 1 : buf;
-        if (name[0]) {
-            snprintf(out, len, "%s", name);
-            return;
-        }
-    }
-    snprintf(path, sizeof(path), "/proc/%d/comm", (int)pid);
-    fd = open(path, O_RDONLY | O_CLOEXEC);
-    n = fd >= 0 ? read(fd, buf, sizeof(buf) - 1) : -1;
-    if (fd >= 0)
-        close(fd);
-    if (n > 0) {
-        buf[n] = '\0';
-        buf[strcspn(buf, "\n")] = '\0';
-        if (buf[0])
-            snprintf(out, len, "%s", buf);
-    }
-}
-
 /* Counts one escaped process killed, its command name kept once among the first few. */
 static void note_escaped(child_proc *c, const char *name)
 {
@@ -228,8 +158,9 @@ static int kill_tree(child_proc *c)
         if (!c->reaped && kill(c->pid, 0) == 0)
             kill(c->pid, SIGKILL);
         child_try_reap(c, false);
+        /* This process's children, by a scan of /proc: the orphans it collects as subreaper too. */
         pid_t kids[256];
-        int n = list_own_children(kids, (int)ARRAY_LEN(kids));
+        int n = proc_find_children(getpid(), kids, (int)ARRAY_LEN(kids));
         int others = 0;
         for (int i = 0; i < n; i++) {
             if (kids[i] == c->pid || (c->spare > 0 && kids[i] == c->spare))
@@ -238,8 +169,8 @@ static int kill_tree(child_proc *c)
              * orphaned by the harness's exit. Elsewhere: it left the group on purpose. */
             bool escaped = getpgid(kids[i]) != c->pid;
             char name[RUN_COMMAND_LEN] = "";
-            if (escaped)
-                command_name(kids[i], name, sizeof(name));
+            if (escaped && proc_read_name(kids[i], name, sizeof(name)) < 0)
+                snprintf(name, sizeof(name), "?");
             kill(kids[i], SIGKILL);
             struct rusage ru;
             if (wait4(kids[i], NULL, WNOHANG, &ru) == kids[i]) {
@@ -775,51 +706,29 @@ static void peak_note(run_ctx *x, pid_t pid, double kb)
 /* VmHWM of process pid in kB: its peak resident set so far. NAN when gone (a zombie has none). */
 static double read_hwm_kb(pid_t pid)
 {
-    char path[64], buf[4096];
-    snprintf(path, sizeof(path), "/proc/%d/status", (int)pid);
-    int fd = open(path, O_RDONLY | O_CLOEXEC);
-    if (fd < 0)
+    proc_status st;
+    if (proc_read_status(pid, &st) < 0 || st.vm_hwm_kb < 0)
         return NAN;
-    ssize_t n = read(fd, buf, sizeof(buf) - 1);
-    close(fd);
-    if (n <= 0)
-        return NAN;
-    buf[n] = '\0';
-    const char *p = strstr(buf, "\nVmHWM:");
-    return p ? strtod(p + 7, NULL) : NAN;
+    return (double)st.vm_hwm_kb;
 }
 
 /* Appends to list (n entries, at most max) the children of every thread of process pid that are
  * not in it yet. Returns the new count. */
 static int add_children(pid_t pid, pid_t *list, int n, int max)
 {
-    char path[64];
-    snprintf(path, sizeof(path), "/proc/%d/task", (int)pid);
-    DIR *d = opendir(path);
+    DIR *d = proc_open_tasks(pid);
     if (d == NULL)
         return n;
-    struct dirent *e;
-    while ((e = readdir(d)) != NULL && n < max) {
-        if (e->d_name[0] < '0' || e->d_name[0] > '9')
-            continue;
-        char file[96], buf[4096];
-        snprintf(file, sizeof(file), "/proc/%d/task/%s/children", (int)pid, e->d_name);
-        int fd = open(file, O_RDONLY | O_CLOEXEC);
-        if (fd < 0)
-            continue;
-        ssize_t len = read(fd, buf, sizeof(buf) - 1);
-        close(fd);
-        if (len <= 0)
-            continue;
-        buf[len] = '\0';
-        char *p = buf, *end;
-        for (long v = strtol(p, &end, 10); end != p && n < max; v = strtol(p, &end, 10)) {
-            p = end;
+    pid_t tid;
+    while (n < max && proc_next_task(d, &tid) > 0) {
+        pid_t kids[TREE_MAX];
+        int k = proc_read_children(pid, tid, kids, (int)ARRAY_LEN(kids));
+        for (int j = 0; j < k && n < max; j++) {
             bool known = false;
             for (int i = 0; i < n && !known; i++)
-                known = list[i] == (pid_t)v;
+                known = list[i] == kids[j];
             if (!known)
-                list[n++] = (pid_t)v;
+                list[n++] = kids[j];
         }
     }
     closedir(d);

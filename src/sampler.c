@@ -4,7 +4,6 @@
 
 #include <dirent.h>
 #include <errno.h>
-#include <fcntl.h>
 #include <math.h>
 #include <pthread.h>
 #include <signal.h>
@@ -15,6 +14,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "concur/proc.h"
 #include "concur/util.h"
 
 /* The interval between rounds adapts to the sampler's own CPU time, within these bounds. */
@@ -377,13 +377,6 @@ static void thread_close(thread_entry *t)
     close_fd(&t->fd_sched);
 }
 
-static int open_task_file(pid_t pid, pid_t tid, const char *name)
-{
-    char path[96];
-    snprintf(path, sizeof path, "/proc/%ld/task/%ld/%s", (long)pid, (long)tid, name);
-    return open(path, O_RDONLY | O_CLOEXEC);
-}
-
 /* Opens the three files of a thread, kept open for its lifetime. Returns 0, or -1 with errno
  * set when stat cannot be opened (the thread is gone). A syscall file that cannot be read (no
  * permission to trace the process) or a missing schedstat only makes the samples coarser. */
@@ -395,11 +388,11 @@ static int thread_open(thread_entry *t, pid_t pid, pid_t tid, int worker, bool e
     t->worker = worker;
     t->explicit_watch = explicit_watch;
     t->fd_syscall = t->fd_sched = -1;
-    t->fd_stat = open_task_file(pid, tid, "stat");
+    t->fd_stat = proc_open(pid, tid, "stat");
     if (t->fd_stat < 0)
         return -1;
-    t->fd_syscall = open_task_file(pid, tid, "syscall");
-    t->fd_sched = open_task_file(pid, tid, "schedstat");
+    t->fd_syscall = proc_open(pid, tid, "syscall");
+    t->fd_sched = proc_open(pid, tid, "schedstat");
     return 0;
 }
 
@@ -474,15 +467,14 @@ static void schedstat_delta(thread_entry *t, uint64_t *dcpu, uint64_t *dwait)
 static int thread_sample(sampler *s, thread_entry *t)
 {
     char buf[1024];
-    ssize_t n = pread(t->fd_stat, buf, sizeof buf - 1, 0);
+    ssize_t n = pread(t->fd_stat, buf, sizeof buf, 0);
     if (n <= 0)
         return -1;
-    buf[n] = '\0';
-    /* The command name may hold spaces and parentheses: the state follows the last ')'. */
-    const char *p = strrchr(buf, ')');
-    if (!p || p[1] != ' ' || p[2] == '\0')
+    /* Only the state is needed here: the head of the line, not the full parse. */
+    proc_stat ps;
+    if (proc_parse_stat_head(buf, (size_t)n, &ps) < 0)
         return 0;
-    char st = p[2];
+    char st = ps.state;
     if (st == 'Z' || st == 'X') {
         t->zombie = true;
         return -1;
@@ -544,11 +536,8 @@ static int proc_scan(sampler *s, proc_entry *p, bool *reaped)
         if (s->threads[i].pid == p->pid)
             s->threads[i].listed = false;
     rewinddir(p->dir);
-    struct dirent *e;
-    while ((e = readdir(p->dir)) != NULL) {
-        if (e->d_name[0] < '0' || e->d_name[0] > '9')
-            continue;
-        pid_t tid = (pid_t)strtol(e->d_name, NULL, 10);
+    pid_t tid;
+    while (proc_next_task(p->dir, &tid) > 0) {
         found++;
         thread_entry *known = thread_find(s, p->pid, tid);
         if (known) {
@@ -926,11 +915,9 @@ void sampler_set_gil_range(sampler *s, pid_t pid, uint64_t lo, uint64_t hi)
 
 int sampler_watch_process(sampler *s, pid_t pid, int worker)
 {
-    char path[64];
     if (!s || pid <= 0)
         return -1;
-    snprintf(path, sizeof path, "/proc/%ld/task", (long)pid);
-    DIR *dir = opendir(path);
+    DIR *dir = proc_open_tasks(pid);
     if (!dir)
         return -1;
     pending_watch w = {.dir = dir};

@@ -19,6 +19,7 @@ Suite *report_suite(void);
 Suite *advise_suite(void);
 Suite *measure_suite(void);
 Suite *faults_suite(void);
+Suite *proc_suite(void);
 
 /* What concur printed and how it ended (check_procs.c). */
 typedef struct {
