@@ -20,6 +20,7 @@
 #include "concur/advise.h"
 #include "concur/classify.h"
 #include "concur/concur.h"
+#include "concur/proc.h"
 #include "concur/util.h"
 
 /* What every loader error ends with: the file is not one this concur wrote unchanged. */
@@ -1368,16 +1369,8 @@ static bool writer_alive(int pid)
 {
     if (pid <= 0 || (kill(pid, 0) < 0 && errno == ESRCH))
         return false;
-    char path[64], cmd[256] = "";
-    snprintf(path, sizeof(path), "/proc/%d/cmdline", pid);
-    FILE *f = fopen(path, "r");
-    if (!f)
-        return false;
-    size_t n = fread(cmd, 1, sizeof(cmd) - 1, f);
-    fclose(f);
-    cmd[n] = '\0';
-    const char *base = strrchr(cmd, '/');
-    return strstr(base ? base + 1 : cmd, "concur") != NULL;
+    char name[256];
+    return proc_read_name((pid_t)pid, name, sizeof(name)) == 0 && strstr(name, "concur") != NULL;
 }
 
 /* A file still marked running was left by a concur that may have died (kill -9, a crash, the
