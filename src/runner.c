@@ -498,6 +498,53 @@ static int get_gil(const cJSON *obj)
 }
 
 /* Runs the harness in probe mode with stdout and stderr captured. */
+/* Reads two descriptors into two NUL-terminated buffers (bufs, xmalloc'd) until both reach EOF,
+ * the deadline passes (returns true), or a signal asks concur to stop. */
+static bool read_both(const int fds[2], double deadline, char *bufs[2])
+{
+    bufs[0] = bufs[1] = NULL;
+    size_t lens[2] = {0, 0}, caps[2] = {0, 0};
+    bool open_fd[2] = {true, true};
+    bool timed_out = false;
+    while ((open_fd[0] || open_fd[1]) && !stop_signal) {
+        struct pollfd pfd[2];
+        int np = 0, map[2];
+        for (int i = 0; i < 2; i++)
+            if (open_fd[i]) {
+                pfd[np] = (struct pollfd){.fd = fds[i], .events = POLLIN};
+                map[np++] = i;
+            }
+        double left = deadline - util_now();
+        if (left <= 0) {
+            timed_out = true;
+            break;
+        }
+        int r = poll(pfd, (nfds_t)np, (int)(left * 1000) + 1);
+        if (r < 0 && errno == EINTR)
+            continue;
+        for (int k = 0; k < np; k++) {
+            if (!(pfd[k].revents & (POLLIN | POLLHUP | POLLERR)))
+                continue;
+            int i = map[k];
+            if (caps[i] - lens[i] < 4096) {
+                caps[i] = caps[i] ? caps[i] * 2 : 8192;
+                bufs[i] = xrealloc(bufs[i], caps[i]);
+            }
+            ssize_t n = read(fds[i], bufs[i] + lens[i], caps[i] - lens[i] - 1);
+            if (n <= 0)
+                open_fd[i] = false;
+            else
+                lens[i] += (size_t)n;
+        }
+    }
+    for (int i = 0; i < 2; i++) {
+        if (bufs[i] == NULL)
+            bufs[i] = xcalloc(1, 1);
+        bufs[i][lens[i]] = '\0';
+    }
+    return timed_out;
+}
+
 int runner_probe(const char *python, const char *harness, const char *workload, python_info *py,
                  workload_info *wl, char *err, size_t errlen)
 {
@@ -533,50 +580,11 @@ int runner_probe(const char *python, const char *harness, const char *workload, 
     close(errp[1]);
 
     /* Both pipes are small; read them until EOF or the deadline. */
-    char *bufs[2] = {NULL, NULL};
-    size_t lens[2] = {0, 0}, caps[2] = {0, 0};
+    char *bufs[2];
     int fds[2] = {out[0], errp[0]};
-    bool open_fd[2] = {true, true};
-    double deadline = util_now() + PROBE_TIMEOUT_S;
-    bool timed_out = false;
-    while ((open_fd[0] || open_fd[1]) && !stop_signal) {
-        struct pollfd pfd[2];
-        int np = 0, map[2];
-        for (int i = 0; i < 2; i++)
-            if (open_fd[i]) {
-                pfd[np] = (struct pollfd){.fd = fds[i], .events = POLLIN};
-                map[np++] = i;
-            }
-        double left = deadline - util_now();
-        if (left <= 0) {
-            timed_out = true;
-            break;
-        }
-        int r = poll(pfd, (nfds_t)np, (int)(left * 1000) + 1);
-        if (r < 0 && errno == EINTR)
-            continue;
-        for (int k = 0; k < np; k++) {
-            if (!(pfd[k].revents & (POLLIN | POLLHUP | POLLERR)))
-                continue;
-            int i = map[k];
-            if (caps[i] - lens[i] < 4096) {
-                caps[i] = caps[i] ? caps[i] * 2 : 8192;
-                bufs[i] = xrealloc(bufs[i], caps[i]);
-            }
-            ssize_t n = read(fds[i], bufs[i] + lens[i], caps[i] - lens[i] - 1);
-            if (n <= 0)
-                open_fd[i] = false;
-            else
-                lens[i] += (size_t)n;
-        }
-    }
+    bool timed_out = read_both(fds, util_now() + PROBE_TIMEOUT_S, bufs);
     close(out[0]);
     close(errp[0]);
-    for (int i = 0; i < 2; i++) {
-        if (bufs[i] == NULL)
-            bufs[i] = xcalloc(1, 1);
-        bufs[i][lens[i]] = '\0';
-    }
     kill_tree(&c);
     child_try_reap(&c, true);
 
@@ -1239,88 +1247,15 @@ static void exec_harness(const runner_env *env, const char *const argv[], char *
     _exit(127);
 }
 
-int runner_run(const runner_env *env, run_mode mode, int workers, int repeat, run_result *out)
+/* The harness's command line for one run (argv[0] the interpreter); nums holds its numbers. */
+static void harness_argv(const runner_env *env, run_mode mode, int workers, bool sampled,
+                         char nums[4][16], const char **argv)
 {
-    run_ctx x;
-    memset(&x, 0, sizeof(x));
-    x.env = env;
-    x.out = out;
-    x.mode = mode;
-    x.workers = mode_get(mode)->pool ? workers : 1;
-    x.read_workers = x.write_workers = NAN;
-    x.read_main = x.write_main = NAN;
-    init_result(out, mode, x.workers, repeat);
-    /* What was asked; the harness's done line says what the pool really used. */
-    out->variant = env->variant;
-    if (mode_get(mode)->pickles) {
-        out->chunksize = env->chunksize > 1 ? env->chunksize : 1;
-        if (env->start_method)
-            snprintf(out->start_method, sizeof(out->start_method), "%s", env->start_method);
-    }
-    out->tasks = env->tasks;
-    bool sampled = env->tasks > 0 && env->sample_of > env->tasks;
-    out->sample_of = sampled ? env->sample_of : 0;
-
-    if (x.workers < 1 || x.workers > PLAN_WORKER_CAP ||
-        topology_place(env->topo, x.workers, x.slots) < 0) {
-        out->status = RUN_ERROR;
-        snprintf(out->error, sizeof(out->error), "cannot place %d workers", x.workers);
-        return -1;
-    }
-
-    /* Private directory for the control FIFO that worker processes open by path. */
-    char dir[] = "/tmp/concur-XXXXXX";
-    char fifo[PATH_MAX];
-    int ctl_r = -1, ctl_w = -1, go[2] = {-1, -1}, sync_p[2] = {-1, -1}, exec_err[2] = {-1, -1};
-    int out_fd = -1, err_fd = -1;
-    int rc = -1;
-    child_proc c = {.pid = -1, .pidfd = -1};
-    char logname[2][64];
-
-    if (mkdtemp(dir) == NULL) {
-        snprintf(out->error, sizeof(out->error), "cannot create a directory in /tmp: %s",
-                 strerror(errno));
-        out->status = RUN_ERROR;
-        return -1;
-    }
-    snprintf(fifo, sizeof(fifo), "%s/control", dir);
-    if (mkfifo(fifo, 0600) < 0) {
-        snprintf(out->error, sizeof(out->error), "mkfifo %s: %s", fifo, strerror(errno));
-        out->status = RUN_ERROR;
-        goto cleanup;
-    }
-    /* Read end opened read-write: the open does not block, and there is no EOF in between two
-     * writers (the end of the run is told by the harness's exit, not by the FIFO). */
-    ctl_r = open(fifo, O_RDWR | O_NONBLOCK | O_CLOEXEC);
-    ctl_w = open(fifo, O_WRONLY | O_CLOEXEC);
-    if (ctl_r < 0 || ctl_w < 0 || pipe2(go, O_CLOEXEC) < 0 || pipe2(sync_p, O_CLOEXEC) < 0 ||
-        pipe2(exec_err, O_CLOEXEC) < 0) {
-        snprintf(out->error, sizeof(out->error), "cannot set up the control channel: %s",
-                 strerror(errno));
-        out->status = RUN_ERROR;
-        goto cleanup;
-    }
-    snprintf(logname[0], sizeof(logname[0]), "%s-%d-r%d.stdout", mode_name(mode), x.workers,
-             repeat);
-    snprintf(logname[1], sizeof(logname[1]), "%s-%d-r%d.stderr", mode_name(mode), x.workers,
-             repeat);
-    out_fd = open_log(env->log_dir, logname[0]);
-    err_fd = open_log(env->log_dir, logname[1]);
-    if (out_fd < 0 || err_fd < 0) {
-        snprintf(out->error, sizeof(out->error), "cannot write the workload's logs in %s: %s",
-                 env->log_dir, strerror(errno));
-        out->status = RUN_ERROR;
-        goto cleanup;
-    }
-
-    /* Everything the child needs is prepared before fork: it only calls async-signal-safe
-     * functions. */
-    char workers_s[16], tasks_s[16], chunk_s[16], sample_s[16];
-    snprintf(workers_s, sizeof(workers_s), "%d", x.workers);
-    snprintf(chunk_s, sizeof(chunk_s), "%d", env->chunksize);
-    snprintf(tasks_s, sizeof(tasks_s), "%d", env->tasks);
-    snprintf(sample_s, sizeof(sample_s), "%d", env->sample_of);
-    const char *argv[32];
+    char *workers_s = nums[0], *chunk_s = nums[1], *tasks_s = nums[2], *sample_s = nums[3];
+    snprintf(workers_s, 16, "%d", workers);
+    snprintf(chunk_s, 16, "%d", env->chunksize);
+    snprintf(tasks_s, 16, "%d", env->tasks);
+    snprintf(sample_s, 16, "%d", env->sample_of);
     int a = 0;
     argv[a++] = env->python;
     argv[a++] = env->harness;
@@ -1351,38 +1286,350 @@ int runner_run(const runner_env *env, run_mode mode, int workers, int repeat, ru
     argv[a++] = "--go-fd";
     argv[a++] = "4";
     argv[a] = NULL;
+}
 
+/* Binds the harness before it runs a single instruction of Python: single mode to its one PU,
+ * pools to the union of their workers' PUs (each worker is narrowed as it announces). Returns the
+ * CPUs the run's processes can use. */
+static int bind_harness(const run_ctx *x, pid_t pid)
+{
+    const runner_env *env = x->env;
+    char err[256] = "";
+    int pus[PLAN_WORKER_CAP], npus = 0;
+    for (int i = 0; i < x->workers; i++) {
+        bool seen = false;
+        for (int k = 0; k < npus; k++)
+            seen |= pus[k] == x->slots[i].pu;
+        if (!seen)
+            pus[npus++] = x->slots[i].pu;
+    }
+    if (topology_bind_set(env->topo, pid, pus, npus, err, sizeof(err)) == 0)
+        return npus;
+    log_warn("could not bind the harness: %s", err);
+    topology_info info;
+    topology_get_info(env->topo, &info);
+    return info.pus;
+}
+
+/* Until the harness exits, the deadline passes or a signal asks concur to stop: the control lines
+ * as they come, and the process tree's memory every RSS_WALK_S. Returns whether it timed out. */
+static bool wait_for_harness(run_ctx *x, child_proc *c, int ctl_r, double deadline)
+{
+    while (!c->reaped) {
+        if (stop_signal)
+            return false;
+        double now = util_now();
+        if (now >= deadline)
+            return true;
+        double wait_s = fmin(deadline - now, 0.25);
+        struct pollfd pfd[2] = {{.fd = ctl_r, .events = POLLIN}, {.fd = c->pidfd, .events = POLLIN}};
+        int np = c->pidfd >= 0 ? 2 : 1;
+        int r = poll(pfd, (nfds_t)np, (int)(wait_s * 1000) + 1);
+        if (r < 0 && errno != EINTR)
+            return false;
+        if (r > 0 && (pfd[0].revents & POLLIN))
+            drain_control(x, ctl_r);
+        if (c->pidfd < 0 || (r > 0 && (pfd[1].revents & POLLIN)))
+            child_try_reap(c, false);
+        if (util_now() >= x->next_walk) {
+            walk_tree(x);
+            x->next_walk = util_now() + RSS_WALK_S;
+        }
+    }
+    return false;
+}
+
+/* What kill_tree found outside the run's process group, in the run and on stderr. */
+static void record_escaped(run_ctx *x, const child_proc *c, int left)
+{
+    run_result *out = x->out;
+    out->escaped_killed = c->escaped;
+    out->nescaped_commands = c->nescaped_commands;
+    memcpy(out->escaped_commands, c->escaped_commands, sizeof(out->escaped_commands));
+    if (c->escaped > 0) {
+        char names[RUN_ESCAPED_COMMANDS * (RUN_COMMAND_LEN + 2)] = "";
+        for (int i = 0; i < c->nescaped_commands; i++)
+            snprintf(names + strlen(names), sizeof(names) - strlen(names), "%s%s", i ? ", " : "",
+                     c->escaped_commands[i]);
+        log_warn("%s x%d: killed %d process(es) the workload started outside its process group "
+                 "(%s)", mode_name(x->mode), x->workers, c->escaped, names);
+    }
+    if (left < 0)
+        log_warn("%s x%d: some processes of the run did not die within %.0f s of SIGKILL",
+                 mode_name(x->mode), x->workers, KILL_WAIT_S);
+}
+
+/* The counters over the measured window (final totals minus what was counted before the pool),
+ * the CPU utilization they allow, and the peak memory of every process of the run. */
+static void take_counts(run_ctx *x, child_proc *c, double t_fork, int run_pus)
+{
+    run_result *out = x->out;
+    /* Counters over the measured window: final totals minus what was counted before the pool. */
+    counters_values after;
+    bool have_after = false;
+    double counted_to = util_now();
+    if (x->counters)
+        have_after = counters_final(x->counters, &c->ru, &after) == 0;
+    if (!have_after) {
+        /* No counters attached: kernel accounting straight from wait4, always available. */
+        rusage_values(&c->ru, &after);
+        x->have_before = false;
+    }
+    if (x->have_before)
+        counters_diff(&x->before, &after, &out->counters);
+    else
+        out->counters = after;
+    out->cpu_s = out->counters.task_clock_s;
+    /* What was counted outside the window: at most the time outside it within the counted span
+     * (from the read at `start`, else from the fork: attach or exec) on every CPU of the run. */
+    double counted_s = counted_to - (x->have_before ? x->counted_from : t_fork);
+    out->cpu_utilization = results_cpu_utilization(out->cpu_s, out->wall_s, x->workers,
+                                                   (counted_s - out->wall_s) * run_pus);
+
+    /* Every process's own peak, summed; the harness's wait4 ru_maxrss also holds its reaped
+     * children's (the largest), so it stands in only when nothing else was seen. */
+    const double kb = 1024.0;
+    for (int i = 0; i < c->nreaped_rss; i++)
+        peak_note(x, c->reaped_rss[i].pid, (double)c->reaped_rss[i].maxrss_kb);
+    double peak_kb = 0;
+    for (int i = 0; i < x->npeaks; i++)
+        peak_kb += x->peaks[i].kb;
+    out->peak_rss_bytes = (x->npeaks > 0 ? peak_kb : (double)c->ru.ru_maxrss) * kb;
+    out->io_read_bytes = nan_add(x->read_main, x->read_workers);
+    out->io_write_bytes = nan_add(x->write_main, x->write_workers);
+}
+
+/* How the run ended, from what was seen: a signal to concur, the timeout (and whether setup()
+ * was what hung), the harness's own error line, its death before its done line, or tasks that
+ * raised. */
+static void judge_end(run_ctx *x, const child_proc *c, bool timed_out, const char *stderr_log)
+{
+    run_result *out = x->out;
+    int st = c->status;
+    out->exit_code = WIFEXITED(st) ? WEXITSTATUS(st) : WIFSIGNALED(st) ? -WTERMSIG(st) : -1;
+    if (stop_signal) {
+        out->status = RUN_INTERRUPTED;
+        snprintf(out->error, sizeof(out->error), "interrupted by %s", strsignal(stop_signal));
+    } else if (timed_out) {
+        out->status = RUN_TIMED_OUT;
+        if (!explain_setup_hang(x, x->env->timeout_s))
+            snprintf(out->error, sizeof(out->error),
+                     "timed out after %.1f s (--timeout); the whole process tree was killed",
+                     x->env->timeout_s);
+    } else if (x->got_error) {
+        /* status and message already set from the harness's error line */
+    } else if (!x->got_done) {
+        out->status = RUN_CRASHED;
+        explain_death(out, x, st, x->env->log_dir, stderr_log);
+    } else if (out->tasks_failed > 0) {
+        out->status = RUN_TASKS_FAILED;
+        snprintf(out->error, sizeof(out->error), "%d of %d tasks raised an exception",
+                 out->tasks_failed, out->tasks);
+    }
+
+}
+
+/* The run's private directory (dir, a mkdtemp template) with its control FIFO, which worker
+ * processes open by path, and the pipes of the hand-over. Returns 0, or -1 with the run's error
+ * set (dir made or not: its name says, cleanup removes it). */
+static int open_channel(run_ctx *x, char *dir, char *fifo, int *ctl_r, int *ctl_w, int go[2],
+                        int sync_p[2], int exec_err[2])
+{
+    if (mkdtemp(dir) == NULL) {
+        snprintf(x->out->error, sizeof(x->out->error), "cannot create a directory in /tmp: %s",
+                 strerror(errno));
+        x->out->status = RUN_ERROR;
+        return -1;
+    }
+    snprintf(fifo, PATH_MAX, "%s/control", dir);
+    if (mkfifo(fifo, 0600) < 0) {
+        snprintf(x->out->error, sizeof(x->out->error), "mkfifo %s: %s", fifo, strerror(errno));
+        x->out->status = RUN_ERROR;
+        return -1;
+    }
+    /* Read end opened read-write: the open does not block, and there is no EOF in between two
+     * writers (the end of the run is told by the harness's exit, not by the FIFO). */
+    *ctl_r = open(fifo, O_RDWR | O_NONBLOCK | O_CLOEXEC);
+    *ctl_w = open(fifo, O_WRONLY | O_CLOEXEC);
+    if (*ctl_r < 0 || *ctl_w < 0 || pipe2(go, O_CLOEXEC) < 0 || pipe2(sync_p, O_CLOEXEC) < 0 ||
+        pipe2(exec_err, O_CLOEXEC) < 0) {
+        snprintf(x->out->error, sizeof(x->out->error), "cannot set up the control channel: %s",
+                 strerror(errno));
+        x->out->status = RUN_ERROR;
+        return -1;
+    }
+    return 0;
+}
+
+/* Lets the child go (one byte on the sync pipe, which it waits on before it execs or runs), and
+ * for a child that execs, waits for the exec: an errno back on exec_err means it failed. Returns
+ * 0, or -1 with the run's error set. */
+static int let_go(run_ctx *x, int sync_p[2], int exec_err_r, bool forked)
+{
+    ssize_t w;
+    do
+        w = write(sync_p[1], "x", 1);
+    while (w < 0 && errno == EINTR);
+    close(sync_p[1]), sync_p[1] = -1;
+    int exec_errno = 0;
+    ssize_t n = 0;
+    if (!forked) /* a forked run has no exec to fail */
+        do
+            n = read(exec_err_r, &exec_errno, sizeof(exec_errno));
+        while (n < 0 && errno == EINTR);
+    if (n != (ssize_t)sizeof(exec_errno))
+        return 0;
+    snprintf(x->out->error, sizeof(x->out->error), "cannot execute %s: %s", x->env->python,
+             strerror(exec_errno));
+    x->out->status = RUN_ERROR;
+    return -1;
+}
+
+/* The run's environment: concur's, with the control FIFO's path (ctl_env) and CONCUR_BIND. */
+static char **run_environ(char *ctl_env)
+{
     size_t e;
     char **envp = child_environ(2, &e);
-    char ctl_env[PATH_MAX + 32];
-    snprintf(ctl_env, sizeof(ctl_env), "CONCUR_CONTROL_PATH=%s", fifo);
     envp[e++] = ctl_env;
     static char bind_env[] = "CONCUR_BIND=1";
     envp[e++] = bind_env;
     envp[e] = NULL;
+    return envp;
+}
 
-    {
-        char err[256] = "";
-        x.sampler = sampler_start(SAMPLER_MAX_CPU, err, sizeof(err));
-        if (x.sampler == NULL)
-            log_warn("thread states will not be sampled: %s", err);
+/* The run's context and its result as far as they are known before anything starts: what was
+ * asked (the harness's done line says what the pool really used). */
+static void begin_run(run_ctx *x, const runner_env *env, run_mode mode, int workers, int repeat,
+                      run_result *out)
+{
+    memset(x, 0, sizeof(*x));
+    x->env = env;
+    x->out = out;
+    x->mode = mode;
+    x->workers = mode_get(mode)->pool ? workers : 1;
+    x->read_workers = x->write_workers = NAN;
+    x->read_main = x->write_main = NAN;
+    init_result(out, mode, x->workers, repeat);
+    /* What was asked; the harness's done line says what the pool really used. */
+    out->variant = env->variant;
+    if (mode_get(mode)->pickles) {
+        out->chunksize = env->chunksize > 1 ? env->chunksize : 1;
+        if (env->start_method)
+            snprintf(out->start_method, sizeof(out->start_method), "%s", env->start_method);
     }
+    out->tasks = env->tasks;
+    out->sample_of = env->tasks > 0 && env->sample_of > env->tasks ? env->sample_of : 0;
+}
+
+/* Starts the harness: forked from the zygote where there is one, else forked and exec'd here
+ * (zfds: the control, go, sync, stdout and stderr descriptors it gets). Returns 1 for a run forked
+ * from the zygote, 0 for one that execs, -1 with the run's error set. */
+static int launch(run_ctx *x, child_proc *c, const char **argv, char **envp, const char *fifo,
+                  int zfds[ZYGOTE_NFDS], int exec_err_w)
+{
+    const runner_env *env = x->env;
+    if (zygote_launch(env->zygote, argv + 2, fifo, zfds, &c->pid) == 0)
+        return 1;
+    c->pid = fork();
+    if (c->pid < 0) {
+        snprintf(x->out->error, sizeof(x->out->error), "fork: %s", strerror(errno));
+        x->out->status = RUN_ERROR;
+        return -1;
+    }
+    if (c->pid == 0)
+        exec_harness(env, argv, envp, zfds[0], zfds[1], zfds[2], exec_err_w, zfds[3], zfds[4]);
+    setpgid(c->pid, c->pid); /* also here: no race with the first kill(-pid) */
+    return 0;
+}
+
+/* Whatever the run still holds, however it ended: the sampler, the counters, the process tree,
+ * the descriptors (-1: closed already), empty logs, the private directory. */
+static void release_run(run_ctx *x, child_proc *c, const int *fds, size_t nfds, const char *dir,
+                        char logname[2][64])
+{
+    if (x->sampler) {
+        sampler_report rep;
+        sampler_stop(x->sampler, &rep);
+        sampler_report_free(&rep);
+    }
+    if (x->counters)
+        counters_close(x->counters);
+    if (c->pid > 0 && !c->reaped)
+        kill_tree(c);
+    if (c->pidfd >= 0)
+        close(c->pidfd);
+    for (size_t i = 0; i < nfds; i++)
+        if (fds[i] >= 0)
+            close(fds[i]);
+    if (x->env->log_dir && c->pid > 0) {
+        drop_if_empty(x->env->log_dir, logname[0]);
+        /* An error that sends the reader to the stderr log finds it, empty or not. */
+        if (strstr(x->out->error, logname[1]) == NULL)
+            drop_if_empty(x->env->log_dir, logname[1]);
+    }
+    free(x->line);
+    free(x->ready);
+    free(x->peaks);
+    remove_dir(dir);
+}
+
+int runner_run(const runner_env *env, run_mode mode, int workers, int repeat, run_result *out)
+{
+    run_ctx x;
+    begin_run(&x, env, mode, workers, repeat, out);
+    bool sampled = out->sample_of > 0;
+
+    if (x.workers < 1 || x.workers > PLAN_WORKER_CAP ||
+        topology_place(env->topo, x.workers, x.slots) < 0) {
+        out->status = RUN_ERROR;
+        snprintf(out->error, sizeof(out->error), "cannot place %d workers", x.workers);
+        return -1;
+    }
+
+    /* Private directory for the control FIFO that worker processes open by path. */
+    char dir[] = "/tmp/concur-XXXXXX";
+    char fifo[PATH_MAX];
+    int ctl_r = -1, ctl_w = -1, go[2] = {-1, -1}, sync_p[2] = {-1, -1}, exec_err[2] = {-1, -1};
+    int out_fd = -1, err_fd = -1;
+    int rc = -1;
+    child_proc c = {.pid = -1, .pidfd = -1};
+    char logname[2][64];
+
+    if (open_channel(&x, dir, fifo, &ctl_r, &ctl_w, go, sync_p, exec_err) < 0)
+        goto cleanup;
+    snprintf(logname[0], sizeof(logname[0]), "%s-%d-r%d.stdout", mode_name(mode), x.workers,
+             repeat);
+    snprintf(logname[1], sizeof(logname[1]), "%s-%d-r%d.stderr", mode_name(mode), x.workers,
+             repeat);
+    out_fd = open_log(env->log_dir, logname[0]);
+    err_fd = open_log(env->log_dir, logname[1]);
+    if (out_fd < 0 || err_fd < 0) {
+        snprintf(out->error, sizeof(out->error), "cannot write the workload's logs in %s: %s",
+                 env->log_dir, strerror(errno));
+        out->status = RUN_ERROR;
+        goto cleanup;
+    }
+
+    /* Everything the child needs is prepared before fork: it only calls async-signal-safe
+     * functions. */
+    char nums[4][16];
+    const char *argv[32];
+    harness_argv(env, mode, x.workers, sampled, nums, argv);
+
+    char ctl_env[PATH_MAX + 32];
+    snprintf(ctl_env, sizeof(ctl_env), "CONCUR_CONTROL_PATH=%s", fifo);
+    char **envp = run_environ(ctl_env);
+
+    char serr[256] = "";
+    x.sampler = sampler_start(SAMPLER_MAX_CPU, serr, sizeof(serr));
+    if (x.sampler == NULL)
+        log_warn("thread states will not be sampled: %s", serr);
     double t_fork = util_now();
     int zfds[ZYGOTE_NFDS] = {ctl_w, go[0], sync_p[0], out_fd, err_fd};
-    bool forked = zygote_launch(env->zygote, argv + 2, fifo, zfds, &c.pid) == 0;
-    if (!forked) {
-        c.pid = fork();
-        if (c.pid < 0) {
-            snprintf(out->error, sizeof(out->error), "fork: %s", strerror(errno));
-            out->status = RUN_ERROR;
-            free(envp);
-            goto cleanup;
-        }
-        if (c.pid == 0)
-            exec_harness(env, argv, envp, ctl_w, go[0], sync_p[0], exec_err[1], out_fd, err_fd);
-        setpgid(c.pid, c.pid); /* also here: no race with the first kill(-pid) */
-    }
+    int forked = launch(&x, &c, argv, envp, fifo, zfds, exec_err[1]);
     free(envp);
+    if (forked < 0)
+        goto cleanup;
     c.spare = runner_zygote_alive(env->zygote) ? env->zygote->pid : 0;
     x.spare = c.spare;
     x.harness_pid = c.pid;
@@ -1395,79 +1642,21 @@ int runner_run(const runner_env *env, run_mode mode, int workers, int repeat, ru
     close(err_fd), err_fd = -1;
     c.pidfd = pidfd_open_compat(c.pid);
 
-    int run_pus = 1; /* the CPUs the run's processes can use, for results_cpu_utilization */
-    /* Bind the harness before it runs a single instruction of Python: single mode to its one PU,
-     * pools to the union of their workers' PUs (each worker is narrowed as it announces). */
-    {
-        char err[256] = "";
-        int pus[PLAN_WORKER_CAP], npus = 0;
-        for (int i = 0; i < x.workers; i++) {
-            bool seen = false;
-            for (int k = 0; k < npus; k++)
-                seen |= pus[k] == x.slots[i].pu;
-            if (!seen)
-                pus[npus++] = x.slots[i].pu;
-        }
-        run_pus = npus;
-        if (topology_bind_set(env->topo, c.pid, pus, npus, err, sizeof(err)) < 0) {
-            log_warn("could not bind the harness: %s", err);
-            topology_info info;
-            topology_get_info(env->topo, &info);
-            run_pus = info.pus;
-        }
-    }
+    /* the CPUs the run's processes can use, for results_cpu_utilization */
+    int run_pus = bind_harness(&x, c.pid);
     if (env->counters) {
         char err[256] = "";
         x.counters = counters_attach(env->counters, c.pid, !forked, err, sizeof(err));
         if (x.counters == NULL)
             log_warn("counters: %s; this run has kernel accounting only", err);
     }
-    {
-        ssize_t w;
-        do
-            w = write(sync_p[1], "x", 1);
-        while (w < 0 && errno == EINTR);
-        close(sync_p[1]), sync_p[1] = -1;
-        int exec_errno = 0;
-        ssize_t n = 0;
-        if (!forked) /* a forked run has no exec to fail */
-            do
-                n = read(exec_err[0], &exec_errno, sizeof(exec_errno));
-            while (n < 0 && errno == EINTR);
-        if (n == (ssize_t)sizeof(exec_errno)) {
-            snprintf(out->error, sizeof(out->error), "cannot execute %s: %s", env->python,
-                     strerror(exec_errno));
-            out->status = RUN_ERROR;
-            kill_tree(&c);
-            goto cleanup;
-        }
+    if (let_go(&x, sync_p, exec_err[0], forked) < 0) {
+        kill_tree(&c);
+        goto cleanup;
     }
 
-    double deadline = env->timeout_s > 0 ? t_fork + env->timeout_s : INFINITY;
-    bool timed_out = false;
-    while (!c.reaped) {
-        if (stop_signal)
-            break;
-        double now = util_now();
-        if (now >= deadline) {
-            timed_out = true;
-            break;
-        }
-        double wait_s = fmin(deadline - now, 0.25);
-        struct pollfd pfd[2] = {{.fd = ctl_r, .events = POLLIN}, {.fd = c.pidfd, .events = POLLIN}};
-        int np = c.pidfd >= 0 ? 2 : 1;
-        int r = poll(pfd, (nfds_t)np, (int)(wait_s * 1000) + 1);
-        if (r < 0 && errno != EINTR)
-            break;
-        if (r > 0 && (pfd[0].revents & POLLIN))
-            drain_control(&x, ctl_r);
-        if (c.pidfd < 0 || (r > 0 && (pfd[1].revents & POLLIN)))
-            child_try_reap(&c, false);
-        if (util_now() >= x.next_walk) {
-            walk_tree(&x);
-            x.next_walk = util_now() + RSS_WALK_S;
-        }
-    }
+    bool timed_out = wait_for_harness(&x, &c, ctl_r,
+                                      env->timeout_s > 0 ? t_fork + env->timeout_s : INFINITY);
     out->harness_s = util_now() - t_fork;
     drain_control(&x, ctl_r);
     walk_tree(&x); /* what is still alive, before it is killed */
@@ -1480,105 +1669,18 @@ int runner_run(const runner_env *env, run_mode mode, int workers, int repeat, ru
     }
 
     int left = kill_tree(&c); /* reaps the harness too */
-    out->escaped_killed = c.escaped;
-    out->nescaped_commands = c.nescaped_commands;
-    memcpy(out->escaped_commands, c.escaped_commands, sizeof(out->escaped_commands));
-    if (c.escaped > 0) {
-        char names[RUN_ESCAPED_COMMANDS * (RUN_COMMAND_LEN + 2)] = "";
-        for (int i = 0; i < c.nescaped_commands; i++)
-            snprintf(names + strlen(names), sizeof(names) - strlen(names), "%s%s", i ? ", " : "",
-                     c.escaped_commands[i]);
-        log_warn("%s x%d: killed %d process(es) the workload started outside its process group "
-                 "(%s)", mode_name(mode), x.workers, c.escaped, names);
-    }
-    if (left < 0)
-        log_warn("%s x%d: some processes of the run did not die within %.0f s of SIGKILL",
-                 mode_name(mode), x.workers, KILL_WAIT_S);
+    record_escaped(&x, &c, left);
     drain_control(&x, ctl_r);
 
-    int st = c.status;
-    out->exit_code = WIFEXITED(st) ? WEXITSTATUS(st) : WIFSIGNALED(st) ? -WTERMSIG(st) : -1;
-    if (stop_signal) {
-        out->status = RUN_INTERRUPTED;
-        snprintf(out->error, sizeof(out->error), "interrupted by %s", strsignal(stop_signal));
-    } else if (timed_out) {
-        out->status = RUN_TIMED_OUT;
-        if (!explain_setup_hang(&x, env->timeout_s))
-            snprintf(out->error, sizeof(out->error),
-                     "timed out after %.1f s (--timeout); the whole process tree was killed",
-                     env->timeout_s);
-    } else if (x.got_error) {
-        /* status and message already set from the harness's error line */
-    } else if (!x.got_done) {
-        out->status = RUN_CRASHED;
-        explain_death(out, &x, st, env->log_dir, logname[1]);
-    } else if (out->tasks_failed > 0) {
-        out->status = RUN_TASKS_FAILED;
-        snprintf(out->error, sizeof(out->error), "%d of %d tasks raised an exception",
-                 out->tasks_failed, out->tasks);
-    }
-
-    /* Counters over the measured window: final totals minus what was counted before the pool. */
-    counters_values after;
-    bool have_after = false;
-    double counted_to = util_now();
-    if (x.counters)
-        have_after = counters_final(x.counters, &c.ru, &after) == 0;
-    if (!have_after) {
-        /* No counters attached: kernel accounting straight from wait4, always available. */
-        rusage_values(&c.ru, &after);
-        x.have_before = false;
-    }
-    if (x.have_before)
-        counters_diff(&x.before, &after, &out->counters);
-    else
-        out->counters = after;
-    out->cpu_s = out->counters.task_clock_s;
-    /* What was counted outside the window: at most the time outside it within the counted span
-     * (from the read at `start`, else from the fork: attach or exec) on every CPU of the run. */
-    double counted_s = counted_to - (x.have_before ? x.counted_from : t_fork);
-    out->cpu_utilization = results_cpu_utilization(out->cpu_s, out->wall_s, x.workers,
-                                                   (counted_s - out->wall_s) * run_pus);
-
-    /* Every process's own peak, summed; the harness's wait4 ru_maxrss also holds its reaped
-     * children's (the largest), so it stands in only when nothing else was seen. */
-    const double kb = 1024.0;
-    for (int i = 0; i < c.nreaped_rss; i++)
-        peak_note(&x, c.reaped_rss[i].pid, (double)c.reaped_rss[i].maxrss_kb);
-    double peak_kb = 0;
-    for (int i = 0; i < x.npeaks; i++)
-        peak_kb += x.peaks[i].kb;
-    out->peak_rss_bytes = (x.npeaks > 0 ? peak_kb : (double)c.ru.ru_maxrss) * kb;
-    out->io_read_bytes = nan_add(x.read_main, x.read_workers);
-    out->io_write_bytes = nan_add(x.write_main, x.write_workers);
+    judge_end(&x, &c, timed_out, logname[1]);
+    take_counts(&x, &c, t_fork, run_pus);
     rc = 0;
 
 cleanup:
-    if (x.sampler) {
-        sampler_report rep;
-        sampler_stop(x.sampler, &rep);
-        sampler_report_free(&rep);
+    {
+        int fds[] = {ctl_r, ctl_w, go[0], go[1], sync_p[0], sync_p[1], exec_err[0], exec_err[1],
+                     out_fd, err_fd};
+        release_run(&x, &c, fds, ARRAY_LEN(fds), dir, logname);
     }
-    if (x.counters)
-        counters_close(x.counters);
-    if (c.pid > 0 && !c.reaped)
-        kill_tree(&c);
-    if (c.pidfd >= 0)
-        close(c.pidfd);
-    int fds[] = {ctl_r, ctl_w, go[0], go[1], sync_p[0], sync_p[1], exec_err[0], exec_err[1],
-                 out_fd, err_fd};
-    for (size_t i = 0; i < ARRAY_LEN(fds); i++)
-        if (fds[i] >= 0)
-            close(fds[i]);
-    if (env->log_dir && c.pid > 0) {
-        drop_if_empty(env->log_dir, logname[0]);
-        /* An error that sends the reader to the stderr log finds it, empty or not. */
-        if (strstr(out->error, logname[1]) == NULL)
-            drop_if_empty(env->log_dir, logname[1]);
-    }
-    free(x.line);
-    free(x.ready);
-    free(x.peaks);
-    remove_dir(dir);
     return rc;
 }
