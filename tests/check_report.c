@@ -2,8 +2,8 @@
  * golden files, a self-contained page with balanced markup, escaping, values that were not
  * measured, an incomplete run, a real browser (where chromium is installed), and `concur report`.
  *
- * The golden files are rendered from tests/fixtures/results/tiny_tasks.json, the results.json of a
- * real run:
+ * The golden files (report.md, report.html and the terminal summary, summary.txt) are rendered
+ * from tests/fixtures/results/tiny_tasks.json, the results.json of a real run:
  *     build/concur run workloads/tiny_tasks.py --tasks 3000 --sample 1000 --workers 1,2,4 \
  *         --target-cores 8 -o /tmp/fx
  *     cp /tmp/fx/results.json tests/fixtures/results/tiny_tasks.json
@@ -428,6 +428,17 @@ static void check_html(const char *html)
 
 /* ---- the golden files ------------------------------------------------------------------------ */
 
+/* The terminal report, as text. */
+__attribute__((noinline)) static char *terminal_string(const results *r)
+{
+    char *buf = NULL;
+    size_t len = 0;
+    FILE *f = open_memstream(&buf, &len);
+    report_terminal(r, f);
+    fclose(f);
+    return buf;
+}
+
 START_TEST(test_golden_markdown)
 {
     results r;
@@ -446,6 +457,18 @@ START_TEST(test_golden_html)
     char *html = report_html_string(&r);
     check_golden("report.html", html);
     free(html);
+    results_free(&r);
+}
+END_TEST
+
+/* The terminal summary of the same results, as `concur report` prints it (no colour). */
+START_TEST(test_golden_terminal)
+{
+    results r;
+    load_fixture(&r);
+    char *text = terminal_string(&r);
+    check_golden("summary.txt", text);
+    free(text);
     results_free(&r);
 }
 END_TEST
@@ -671,17 +694,6 @@ START_TEST(test_markdown_escaping)
     results_free(&r);
 }
 END_TEST
-
-/* The terminal report, as text. */
-__attribute__((noinline)) static char *terminal_string(const results *r)
-{
-    char *buf = NULL;
-    size_t len = 0;
-    FILE *f = open_memstream(&buf, &len);
-    report_terminal(r, f);
-    fclose(f);
-    return buf;
-}
 
 /* Processes a run left outside its process group, which concur killed, are shown once per
  * configuration where it happened, in every report, their command names escaped. */
@@ -1275,6 +1287,7 @@ Suite *report_suite(void)
     tcase_add_checked_fixture(tc, tmpdir_setup, tmpdir_teardown);
     tcase_add_test(tc, test_golden_markdown);
     tcase_add_test(tc, test_golden_html);
+    tcase_add_test(tc, test_golden_terminal);
     tcase_add_test(tc, test_fixture_content);
     tcase_add_test(tc, test_html_self_contained);
     tcase_add_test(tc, test_html_escaping);
