@@ -176,6 +176,31 @@ static void run_configuration_name(char *buf, size_t len, const run_result *x)
         util_fmt(buf + strlen(buf), len - strlen(buf), ", %s", x->start_method);
 }
 
+int report_safety(const results *r, char (*lines)[REPORT_LINE_LEN], int max)
+{
+    int n = 0;
+    for (int i = 0; i < r->nsummary && n < max; i++) {
+        const config_summary *s = &r->summary[i];
+        char name[96];
+        if (s->unsafe && s->unsafe_reason[0])
+            util_fmt(lines[n++], REPORT_LINE_LEN, "NOT SAFE: %s %s; never recommended",
+                     report_config_name(name, sizeof(name), s), s->unsafe_reason);
+    }
+    if (n >= max)
+        return n;
+    if (r->check == RESULTS_NOT_ASKED)
+        util_fmt(lines[n++], REPORT_LINE_LEN, "results were not compared (--results-vary)");
+    else if (r->check == RESULTS_SINGLE_VARIES)
+        util_fmt(lines[n++], REPORT_LINE_LEN, "results were not compared: single's own runs "
+                 "returned different results for task %d, so the job's results vary by "
+                 "themselves (random samples, timestamps; --results-vary says so up front)",
+                 r->check_task);
+    else if (r->check == RESULTS_NO_VALUES)
+        util_fmt(lines[n++], REPORT_LINE_LEN, "results were not compared: the tasks return "
+                 "None (or nothing that can be pickled)");
+    return n;
+}
+
 int report_measuring(const results *r, char (*lines)[REPORT_LINE_LEN], int max)
 {
     int n = 0;
@@ -235,6 +260,16 @@ int report_measuring(const results *r, char (*lines)[REPORT_LINE_LEN], int max)
              sampled, range, r->workload.tasks, 100 * 1.96 * se);
     } else if (r->workload.tasks > 0) {
         LINE("every run measured all %d tasks", r->workload.tasks);
+    }
+    if (r->check == RESULTS_COMPARED) {
+        int compared = 0, unsafe = 0;
+        for (int i = 0; i < r->nsummary; i++) {
+            compared += r->summary[i].results_compared;
+            unsafe += r->summary[i].unsafe;
+        }
+        if (unsafe == 0 && compared > 0)
+            LINE("every pool returned single's results for the %d task results compared (each "
+                 "task's result digested, task by task)", compared);
     }
     const recommendation *rec = &r->recommendation;
     if (rec->made && r->precision > 0) {
@@ -391,6 +426,9 @@ void report_terminal(const results *r, FILE *out)
         util_fmt(note, sizeof(note), "cpu short: %s", report_too_short_note);
         print_wrapped(out, note, "", "", REPORT_WIDTH);
     }
+    char safety[8][REPORT_LINE_LEN];
+    for (int i = 0, n = report_safety(r, safety, 8); i < n; i++)
+        print_wrapped(out, safety[i], i ? "" : "\n", "  ", REPORT_WIDTH);
 
     report_states(r, out);
 

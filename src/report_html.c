@@ -776,6 +776,13 @@ static void html_configurations(const results *r, FILE *out)
         h(out, report_too_short_note);
     }
     fputs("</p>\n", out);
+    char safety[8][REPORT_LINE_LEN];
+    int nsafety = report_safety(r, safety, 8);
+    for (int i = 0; i < nsafety; i++) {
+        fputs(i == 0 ? "<ul>\n" : "", out);
+        li(out, safety[i]);
+        fputs(i + 1 == nsafety ? "</ul>\n" : "", out);
+    }
 
     if (variants) {
         fputs("<h3>Follow-ups</h3>\n<p>Configurations measured after the sweep to settle the "

@@ -498,6 +498,12 @@ static void md_configurations(const results *r, FILE *out)
         md_text(out, report_too_short_note, MD_INLINE);
     }
     fputs("\n\n", out);
+    char safety[8][REPORT_LINE_LEN];
+    int nsafety = report_safety(r, safety, 8);
+    for (int i = 0; i < nsafety; i++)
+        md_item(out, safety[i]);
+    if (nsafety > 0)
+        fputc('\n', out);
 
     if (variants) {
         fputs("### Follow-ups\n\n", out);

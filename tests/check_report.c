@@ -793,6 +793,58 @@ START_TEST(test_utilization_too_short_shown)
 }
 END_TEST
 
+/* A configuration not safe for this job gets one line in every report, with its evidence; results
+ * not compared say so; a results.json from before the comparison says neither. */
+START_TEST(test_unsafe_shown)
+{
+    results r;
+    build_results(&r, true, false);
+    for (int i = 0; i < r.nruns; i++)
+        if (r.runs[i].mode == MODE_THREADS && r.runs[i].workers == 2) {
+            r.runs[i].results_compared = 8;
+            r.runs[i].results_differ = 3;
+        }
+    r.check = RESULTS_COMPARED;
+    results_summarize(&r);
+    const char *line = "NOT SAFE: threads x2 returned different results for 6 of the 16 tasks "
+                       "compared with";
+    char *text = terminal_string(&r), *md = report_markdown_string(&r),
+         *html = report_html_string(&r);
+    /* The terminal wraps at 100 columns: its first line. */
+    ck_assert_msg(strstr(text, "NOT SAFE: threads x2 returned different results for 6 of the 16"),
+                  "%s", text);
+    ck_assert_int_eq(count_of(text, "NOT SAFE"), 1); /* threads x4 has no evidence of its own */
+    ck_assert_msg(strstr(md, line), "%s", md);
+    ck_assert_msg(strstr(html, line), "%s", html);
+    ck_assert_ptr_null(strstr(text, "were not compared"));
+    free(text);
+    free(md);
+    free(html);
+
+    r.check = RESULTS_NOT_ASKED;
+    results_summarize(&r);
+    text = terminal_string(&r);
+    md = report_markdown_string(&r);
+    html = report_html_string(&r);
+    const char *not_compared = "results were not compared (--results-vary)";
+    ck_assert_ptr_nonnull(strstr(text, not_compared));
+    ck_assert_ptr_nonnull(strstr(md, not_compared));
+    ck_assert_ptr_nonnull(strstr(html, not_compared));
+    ck_assert_ptr_null(strstr(text, "NOT SAFE"));
+    free(text);
+    free(md);
+    free(html);
+    results_free(&r);
+
+    load_fixture(&r);
+    text = terminal_string(&r);
+    ck_assert_ptr_null(strstr(text, "NOT SAFE"));
+    ck_assert_ptr_null(strstr(text, "compared"));
+    free(text);
+    results_free(&r);
+}
+END_TEST
+
 /* Aligned tables: every row of a table as long as its header. */
 START_TEST(test_markdown_tables_aligned)
 {
@@ -1284,6 +1336,7 @@ Suite *report_suite(void)
     tcase_add_test(tc, test_markdown_tables_aligned);
     tcase_add_test(tc, test_escaped_shown);
     tcase_add_test(tc, test_utilization_too_short_shown);
+    tcase_add_test(tc, test_unsafe_shown);
     tcase_add_test(tc, test_write_files);
     suite_add_tcase(s, tc);
 

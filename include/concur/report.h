@@ -52,6 +52,12 @@ char *report_html_string(const results *r);
 #define REPORT_LINE_LEN 400
 int report_measuring(const results *r, char (*lines)[REPORT_LINE_LEN], int max);
 
+/* Whether the pools compute what single computes, as sentences every report prints under its
+ * table of configurations: one per configuration whose runs showed it unsafe for this job, with
+ * the evidence, and why the results were not compared where they were not. Nothing for a safe
+ * job, or results written before concur compared them. Returns how many lines, at most max. */
+int report_safety(const results *r, char (*lines)[REPORT_LINE_LEN], int max);
+
 /* Formatting the report renderers share; each writes "-" for what was not measured (NAN) and
  * returns buf. */
 /* "1.63x [0.72-3.70]", "1.63x" without an interval (lo or hi not a number). */
