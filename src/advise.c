@@ -130,11 +130,15 @@ static char *config_name(char *buf, size_t len, const results *r, const config_s
     return util_fmt(buf, len, "%s x%d%s", mode_name(s->mode), s->workers, extra);
 }
 
-/* "1.94x [1.80-2.05]", or "1.94x" without an interval. */
+/* "1.94x [1.80-2.05]", "0.96x (2 runs: no interval)" where two runs cannot support one
+ * (RESULTS_CI_MIN_RUNS), or "1.94x" without an interval. */
 static char *fmt_speedup(char *buf, size_t len, const config_summary *s)
 {
-    if (s->runs_ok >= 2 && isfinite(s->speedup_low) && isfinite(s->speedup_high))
+    if (s->runs_ok >= RESULTS_CI_MIN_RUNS && isfinite(s->speedup_low) &&
+        isfinite(s->speedup_high))
         return util_fmt(buf, len, "%.2fx [%.2f-%.2f]", s->speedup, s->speedup_low, s->speedup_high);
+    if (s->runs_ok >= 2)
+        return util_fmt(buf, len, "%.2fx (%d runs: no interval)", s->speedup, s->runs_ok);
     return util_fmt(buf, len, "%.2fx", s->speedup);
 }
 
@@ -546,8 +550,9 @@ static void fill_option(advise_option *o, const config_summary *s)
     snprintf(o->start_method, sizeof(o->start_method), "%s",
              mode_get(s->mode)->pickles ? s->start_method : "");
     o->speedup = s->speedup;
-    o->ci_low = s->speedup_low;
-    o->ci_high = s->speedup_high;
+    bool ci = s->runs_ok >= RESULTS_CI_MIN_RUNS;
+    o->ci_low = ci ? s->speedup_low : NAN;
+    o->ci_high = ci ? s->speedup_high : NAN;
 }
 
 /* What the threads of a configuration waited for, as a clause with its number, or "". */

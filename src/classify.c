@@ -184,11 +184,15 @@ static double noise_factor(ctx *c, double w, const char *what)
     return f;
 }
 
-/* "1.94x [1.80-2.05]", or "1.94x" without an interval. */
+/* "1.94x [1.80-2.05]", "0.96x (2 runs: no interval)" where two runs cannot support one
+ * (RESULTS_CI_MIN_RUNS), or "1.94x" without an interval. */
 static void fmt_speedup(char *buf, size_t len, const config_summary *s)
 {
-    if (s->runs_ok >= 2 && isfinite(s->speedup_low) && isfinite(s->speedup_high))
+    if (s->runs_ok >= RESULTS_CI_MIN_RUNS && isfinite(s->speedup_low) &&
+        isfinite(s->speedup_high))
         util_fmt(buf, len, "%.2fx [%.2f-%.2f]", s->speedup, s->speedup_low, s->speedup_high);
+    else if (s->runs_ok >= 2)
+        util_fmt(buf, len, "%.2fx (%d runs: no interval)", s->speedup, s->runs_ok);
     else
         util_fmt(buf, len, "%.2fx", s->speedup);
 }

@@ -394,11 +394,13 @@ void report_terminal(const results *r, FILE *out)
             snprintf(ci, sizeof(ci), "(failed)");
         else if (s->runs_ok == 1)
             snprintf(ci, sizeof(ci), "(1 run, no interval)");
+        else if (s->runs_ok < RESULTS_CI_MIN_RUNS)
+            snprintf(ci, sizeof(ci), "(%d runs: no interval)", s->runs_ok);
         else
             snprintf(ci, sizeof(ci), "%s - %s", lo, hi);
         if (isnan(s->speedup))
             snprintf(sp, sizeof(sp), "-");
-        else if (isnan(s->speedup_low) || s->runs_ok < 2)
+        else if (isnan(s->speedup_low) || !results_speedup_ci_shown(r, s))
             snprintf(sp, sizeof(sp), "%.2fx", s->speedup);
         else
             snprintf(sp, sizeof(sp), "%.2fx [%.2f-%.2f]", s->speedup, s->speedup_low,

@@ -223,7 +223,8 @@ static int mode_points(const results *r, run_mode m, point *out, int max)
         const config_summary *c = &r->summary[i];
         if (c->variant || c->mode != m || !usable_point(c))
             continue;
-        bool ci = c->runs_ok >= 2 && isfinite(c->speedup_low) && isfinite(c->speedup_high);
+        bool ci = c->runs_ok >= RESULTS_CI_MIN_RUNS && isfinite(c->speedup_low) &&
+                  isfinite(c->speedup_high);
         point p = {c->workers, c->speedup, ci ? c->speedup_low : NAN, ci ? c->speedup_high : NAN,
                    c};
         int k = n++;
@@ -366,7 +367,8 @@ static void chart_speedup(const results *r, FILE *out)
         const config_summary *c = &r->summary[i];
         if (!c->variant || !usable_point(c))
             continue;
-        bool ci = c->runs_ok >= 2 && isfinite(c->speedup_low) && isfinite(c->speedup_high);
+        bool ci = c->runs_ok >= RESULTS_CI_MIN_RUNS && isfinite(c->speedup_low) &&
+                  isfinite(c->speedup_high);
         var[nvar++] = (point){c->workers, c->speedup, ci ? c->speedup_low : NAN,
                               ci ? c->speedup_high : NAN, c};
         any = true;
@@ -721,9 +723,9 @@ static void config_cells(FILE *out, const config_summary *s)
     td_num(out, report_fmt_runs(buf, sizeof(buf), s));
     td_num(out, s->runs_ok > 0 ? util_fmt_seconds(buf, sizeof(buf), s->wall_s) : "-");
     td_num(out, report_fmt_wall_ci(buf, sizeof(buf), s));
-    td_num(out, report_fmt_speedup(buf, sizeof(buf), s->speedup,
-                                   s->runs_ok >= 2 ? s->speedup_low : NAN,
-                                   s->runs_ok >= 2 ? s->speedup_high : NAN));
+    bool ci = s->runs_ok >= RESULTS_CI_MIN_RUNS; /* two runs' interval says nothing */
+    td_num(out, report_fmt_speedup(buf, sizeof(buf), s->speedup, ci ? s->speedup_low : NAN,
+                                   ci ? s->speedup_high : NAN));
     td_num(out, report_fmt_fixed(buf, sizeof(buf), s->efficiency, 2));
     td_num(out, report_fmt_utilization(buf, sizeof(buf), s));
     td_num(out, util_fmt_bytes(buf, sizeof(buf), s->peak_rss_bytes));

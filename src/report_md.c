@@ -94,6 +94,8 @@ char *report_fmt_wall_ci(char *buf, size_t len, const config_summary *s)
         util_fmt(buf, len, "- (1 run)");
     else if (s->runs_ok == 0 || !isfinite(s->ci_low_s) || !isfinite(s->ci_high_s))
         util_fmt(buf, len, "-");
+    else if (s->runs_ok < RESULTS_CI_MIN_RUNS)
+        util_fmt(buf, len, "(%d runs: no interval)", s->runs_ok);
     else
         util_fmt(buf, len, "%s - %s", util_fmt_seconds(lo, sizeof(lo), s->ci_low_s),
                  util_fmt_seconds(hi, sizeof(hi), s->ci_high_s));
@@ -450,9 +452,9 @@ static void config_cells(md_table *t, const config_summary *s)
     table_cell(t, report_fmt_runs(buf, sizeof(buf), s));
     table_cell(t, s->runs_ok > 0 ? util_fmt_seconds(buf, sizeof(buf), s->wall_s) : "-");
     table_cell(t, report_fmt_wall_ci(buf, sizeof(buf), s));
-    table_cell(t, report_fmt_speedup(buf, sizeof(buf), s->speedup,
-                                     s->runs_ok >= 2 ? s->speedup_low : NAN,
-                                     s->runs_ok >= 2 ? s->speedup_high : NAN));
+    bool ci = s->runs_ok >= RESULTS_CI_MIN_RUNS; /* two runs' interval says nothing */
+    table_cell(t, report_fmt_speedup(buf, sizeof(buf), s->speedup, ci ? s->speedup_low : NAN,
+                                     ci ? s->speedup_high : NAN));
     table_cell(t, report_fmt_fixed(buf, sizeof(buf), s->efficiency, 2));
     table_cell(t, report_fmt_utilization(buf, sizeof(buf), s));
     table_cell(t, util_fmt_bytes(buf, sizeof(buf), s->peak_rss_bytes));

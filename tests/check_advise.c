@@ -348,6 +348,29 @@ START_TEST(test_unsafe_never_recommended)
 }
 END_TEST
 
+/* Two runs cannot support an interval: the advice's text says so instead of numbers. */
+START_TEST(test_two_runs_no_interval)
+{
+    scenario s = {"two runs", 2, 0.99, 0.015, 2e-4, 64, 0, {S(1.0), T(2, 1.0), P(2, 0.5)}};
+    results r;
+    build(&s, &r);
+    for (int i = r.nruns - 1; i >= 0; i--)
+        if (r.runs[i].mode == MODE_THREADS && r.runs[i].repeat == 3) {
+            r.runs[i].status = RUN_CRASHED; /* threads x2 keeps 2 runs */
+            r.runs[i].wall_s = NAN;
+        }
+    results_summarize(&r);
+    classify_results(&r, &r.classification);
+    recommendation rec;
+    advise_recommend(&r, 0, &rec);
+    ck_assert_msg(has_text(&rec, "x (2 runs: no interval)"), "no (2 runs: no interval)");
+    for (int i = 0; i < rec.nalternatives; i++)
+        if (rec.alternatives[i].mode == MODE_THREADS)
+            ck_assert(isnan(rec.alternatives[i].ci_low) && isnan(rec.alternatives[i].ci_high));
+    results_free(&r);
+}
+END_TEST
+
 START_TEST(test_no_baseline)
 {
     scenario s = {"no single", 2, 0.99, 0.015, 2e-4, 64, 0, {T(1, 1.0), P(2, 0.5)}};
@@ -708,6 +731,7 @@ Suite *advise_suite(void)
     TCase *tc = tcase_create("advise");
     tcase_add_loop_test(tc, test_table, 0, (int)ARRAY_LEN(table));
     tcase_add_loop_test(tc, test_unsafe_never_recommended, 0, (int)ARRAY_LEN(unsafe_table));
+    tcase_add_test(tc, test_two_runs_no_interval);
     tcase_add_test(tc, test_no_baseline);
     tcase_add_test(tc, test_memory);
     tcase_add_test(tc, test_capacity);

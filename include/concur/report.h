@@ -70,7 +70,8 @@ char *report_fmt_share(char *buf, size_t len, double f);
 char *report_config_name(char *buf, size_t len, const config_summary *s);
 /* An option of the recommendation: "threads", "processes, chunksize 130, fork". */
 char *report_option_model(char *buf, size_t len, const advise_option *o);
-/* The wall time's 95 % interval, "97.38 ms - 133.55 ms"; "- (1 run)" where one run gave none. */
+/* The wall time's 95 % interval, "97.38 ms - 133.55 ms"; "- (1 run)" where one run gave none,
+ * "(2 runs: no interval)" where two cannot support one (RESULTS_CI_MIN_RUNS). */
 char *report_fmt_wall_ci(char *buf, size_t len, const config_summary *s);
 /* Successful runs, "3", and the failed ones: "2 (1 failed)". */
 char *report_fmt_runs(char *buf, size_t len, const config_summary *s);
