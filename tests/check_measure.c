@@ -35,6 +35,7 @@ typedef struct {
     double noise;       /* relative spread of the wall times */
     bool threads_hang;  /* a thread pool never finishes: every run of it times out */
     bool threads_differ;/* a thread pool returns other results than single for half the tasks */
+    bool threads_raise; /* every task raises in a thread pool, none in single */
     double pool_limit;  /* the largest timeout a pool run was given */
     int calls;
 } synth;
@@ -92,6 +93,14 @@ static int synth_run(void *ctx, const runner_env *env, run_mode mode, int worker
                                (s->threads_differ && mode == MODE_THREADS && j % 2);
     if (mode != MODE_SINGLE && env->timeout_s > s->pool_limit)
         s->pool_limit = env->timeout_s;
+    if (s->threads_raise && mode == MODE_THREADS) {
+        for (int j = 0; j < tasks; j++)
+            out->task_digests[j] = RESULT_RAISED;
+        out->status = RUN_TASKS_FAILED;
+        out->tasks_ok = 0;
+        out->tasks_failed = tasks;
+        return 0;
+    }
     if (s->threads_hang && mode == MODE_THREADS) {
         out->status = RUN_TIMED_OUT;
         out->wall_s = NAN;
@@ -519,24 +528,36 @@ START_TEST(test_hanging_threads_cost_one_run)
 }
 END_TEST
 
-/* A thread pool whose results differ from single's: one run shows it, the sweep stops there, and
- * threads are never recommended though they are the fastest. */
+/* A thread pool whose results differ from single's, or whose every task raises where single's
+ * return: one run shows it, the sweep stops there, and threads are never recommended though
+ * they are the fastest. */
 START_TEST(test_differing_threads_stop_the_mode)
 {
-    fixture f;
-    fixture_init(&f, 16, 4);
-    synth s = {.seed = 6, .task_s = 0.01, .gil = 0.0, .noise = 0.01, .threads_differ = true};
-    fixture_run(&f, &s);
-    ck_assert_int_eq(runs_of(&f.res, MODE_THREADS, 2, false), 1);
-    ck_assert_int_eq(max_workers(&f.res, MODE_THREADS), 2);
-    advise(&f.res);
-    const config_summary *t = results_find_summary(&f.res, MODE_THREADS, 2);
-    ck_assert(t->unsafe);
-    ck_assert_int_eq(t->results_differ, t->results_compared / 2);
-    ck_assert(!results_find_summary(&f.res, MODE_PROCESSES, 2)->unsafe);
-    ck_assert(f.res.recommendation.made);
-    ck_assert_int_eq(f.res.recommendation.choice.mode, MODE_PROCESSES);
-    results_free(&f.res);
+    for (int raise = 0; raise < 2; raise++) {
+        fixture f;
+        fixture_init(&f, 16, 4);
+        synth s = {.seed = 6, .task_s = 0.01, .gil = 0.0, .noise = 0.01,
+                   .threads_differ = !raise, .threads_raise = raise};
+        fixture_run(&f, &s);
+        ck_assert_int_eq(runs_of(&f.res, MODE_THREADS, 2, false), 1);
+        ck_assert_int_eq(max_workers(&f.res, MODE_THREADS), 2);
+        bool said = false; /* the plan says why the sweep stopped */
+        for (int i = 0; i < f.res.nplan; i++)
+            said = said || (f.res.plan[i].action == PLAN_STOPPED &&
+                            f.res.plan[i].mode == MODE_THREADS &&
+                            strstr(f.res.plan[i].why, "not safe for this job"));
+        ck_assert_msg(said, "raise %d: no plan entry says threads are not safe", raise);
+        advise(&f.res);
+        const config_summary *t = results_find_summary(&f.res, MODE_THREADS, 2);
+        ck_assert(t->unsafe);
+        ck_assert_int_eq(t->results_differ, raise ? t->results_compared
+                                                  : t->results_compared / 2);
+        ck_assert_int_eq(t->results_raised, raise ? t->results_compared : 0);
+        ck_assert(!results_find_summary(&f.res, MODE_PROCESSES, 2)->unsafe);
+        ck_assert(f.res.recommendation.made);
+        ck_assert_int_eq(f.res.recommendation.choice.mode, MODE_PROCESSES);
+        results_free(&f.res);
+    }
 }
 END_TEST
 

@@ -427,9 +427,18 @@ static void measure_config(session *ss, const runner_env *env, plan_config cfg, 
         if (run_failed_hard(stored)) {
             if (stored->status != RUN_INTERRUPTED && !ss->res->budget_reached) {
                 ss->failed_configs++;
-                if (!stored->hung)
+                /* Every task raised where single's returned: a failure, and evidence too. */
+                results_summarize(ss->res);
+                const config_summary *u = results_find_summary(ss->res, cfg.mode, cfg.workers);
+                if (u && !env->variant && u->unsafe && u->unsafe_reason[0] && !stored->hung) {
+                    char why[PLAN_WHY_LEN];
+                    util_fmt(why, sizeof(why), "%s x%d %s", mode_name(cfg.mode), cfg.workers,
+                             u->unsafe_reason);
+                    mark_unsafe(ss, cfg.mode, why);
+                } else if (!stored->hung) {
                     note(ss, false, "not running %s x%d again: it failed", mode_name(cfg.mode),
                          cfg.workers);
+                }
             }
             failed = true;
             break;
