@@ -261,6 +261,116 @@ START_TEST(test_table)
 }
 END_TEST
 
+/* A configuration whose runs show it unsafe for this job (results_summarize) is never chosen,
+ * however fast, and says why; the rest of its mode with it. */
+static void make_unsafe(results *r, run_mode mode, int workers, bool hung)
+{
+    for (int i = 0; i < r->nruns; i++) {
+        run_result *run = &r->runs[i];
+        if (run->mode != mode || run->workers != workers)
+            continue;
+        if (hung) {
+            run->status = RUN_TIMED_OUT;
+            run->wall_s = NAN;
+            run->hung = true;
+            snprintf(run->error, sizeof(run->error), "did not finish within 30 s, where single "
+                     "does these 64 tasks in 1.00 s: likely a race or deadlock on shared state");
+        } else {
+            run->results_compared = 64;
+            run->results_differ = 37;
+        }
+    }
+    r->check = RESULTS_COMPARED;
+    results_summarize(r);
+    classify_results(r, &r->classification);
+}
+
+static const struct {
+    const char *name;
+    scenario s;
+    run_mode unsafe_mode;
+    int unsafe_workers;
+    bool hung;
+    run_mode model;        /* what is recommended instead */
+    const char *text;      /* in the headline, a reason or an alternative */
+} unsafe_table[] = {
+    /* The fastest configuration computes other results: the process pool is recommended. */
+    {"fastest unsafe", {"", 2, 0.99, 0.015, 2e-4, 64, 0,
+      {S(1.0), T(2, 0.45), T(4, 0.44), P(2, 0.52)}},
+     MODE_THREADS, 2, false, MODE_PROCESSES,
+     "threads x2 is not safe for this job, never recommended: it returned different results"},
+    /* The only pool measured is unsafe: do not parallelize, and say why. */
+    {"only pool unsafe", {"", 2, 0.99, 0.015, 2e-4, 64, 0, {S(1.0), T(2, 0.5)}},
+     MODE_THREADS, 2, false, MODE_SINGLE, "Do not parallelize: threads x2 is not safe"},
+    /* A thread pool that hung: the process pool, and no "failed in all its runs" question. */
+    {"hung", {"", 2, 0.99, 0.015, 2e-4, 64, 0, {S(1.0), T(2, 0.5), P(2, 0.52)}},
+     MODE_THREADS, 2, true, MODE_PROCESSES, "not safe for this job: it did not finish"},
+    /* A process pool whose results differ (state kept between tasks): threads. */
+    {"processes unsafe", {"", 2, 0.99, 0.015, 2e-4, 64, 0,
+      {S(1.0), T(2, 0.6), P(2, 0.5), P(4, 0.49)}},
+     MODE_PROCESSES, 4, false, MODE_THREADS, "processes x4 is not safe"},
+};
+
+START_TEST(test_unsafe_never_recommended)
+{
+    results r;
+    build(&unsafe_table[_i].s, &r);
+    make_unsafe(&r, unsafe_table[_i].unsafe_mode, unsafe_table[_i].unsafe_workers,
+                unsafe_table[_i].hung);
+    recommendation rec;
+    advise_recommend(&r, 0, &rec);
+    const char *name = unsafe_table[_i].name;
+    if (!rec.made || rec.choice.mode != unsafe_table[_i].model ||
+        !has_text(&rec, unsafe_table[_i].text))
+        dump(&rec);
+    ck_assert_msg(rec.made, "%s: no recommendation", name);
+    ck_assert_msg(rec.choice.mode == unsafe_table[_i].model, "%s: model %s", name,
+                  mode_name(rec.choice.mode));
+    ck_assert_msg(has_text(&rec, unsafe_table[_i].text), "%s: no '%s'", name,
+                  unsafe_table[_i].text);
+    char asked[64];
+    snprintf(asked, sizeof(asked), "%s were not measured",
+             mode_get(unsafe_table[_i].unsafe_mode)->pool_noun);
+    ck_assert_msg(!has_text(&rec, "failed in all") && !has_text(&rec, asked),
+                  "%s: asks about a mode it knows is unsafe", name);
+    bool listed = false;
+    for (int i = 0; i < rec.nalternatives; i++)
+        listed = listed || (rec.alternatives[i].mode == unsafe_table[_i].unsafe_mode &&
+                            strstr(rec.alternatives[i].why, "not safe for this job"));
+    ck_assert_msg(listed, "%s: the unsafe mode is not among the alternatives", name);
+    /* What follows up never measures the unsafe mode again. */
+    advise_followup f[ADVISE_MAX_FOLLOWUPS];
+    int nf = advise_followups(&r, f, ADVISE_MAX_FOLLOWUPS);
+    for (int i = 0; i < nf; i++)
+        ck_assert_msg(f[i].mode != unsafe_table[_i].unsafe_mode, "%s: follow-up of %s x%d", name,
+                      mode_name(f[i].mode), f[i].workers);
+    results_free(&r);
+}
+END_TEST
+
+/* Two runs cannot support an interval: the advice's text says so instead of numbers. */
+START_TEST(test_two_runs_no_interval)
+{
+    scenario s = {"two runs", 2, 0.99, 0.015, 2e-4, 64, 0, {S(1.0), T(2, 1.0), P(2, 0.5)}};
+    results r;
+    build(&s, &r);
+    for (int i = r.nruns - 1; i >= 0; i--)
+        if (r.runs[i].mode == MODE_THREADS && r.runs[i].repeat == 3) {
+            r.runs[i].status = RUN_CRASHED; /* threads x2 keeps 2 runs */
+            r.runs[i].wall_s = NAN;
+        }
+    results_summarize(&r);
+    classify_results(&r, &r.classification);
+    recommendation rec;
+    advise_recommend(&r, 0, &rec);
+    ck_assert_msg(has_text(&rec, "x (2 runs: no interval)"), "no (2 runs: no interval)");
+    for (int i = 0; i < rec.nalternatives; i++)
+        if (rec.alternatives[i].mode == MODE_THREADS)
+            ck_assert(isnan(rec.alternatives[i].ci_low) && isnan(rec.alternatives[i].ci_high));
+    results_free(&r);
+}
+END_TEST
+
 START_TEST(test_no_baseline)
 {
     scenario s = {"no single", 2, 0.99, 0.015, 2e-4, 64, 0, {T(1, 1.0), P(2, 0.5)}};
@@ -620,6 +730,8 @@ Suite *advise_suite(void)
     Suite *s = suite_create("advise");
     TCase *tc = tcase_create("advise");
     tcase_add_loop_test(tc, test_table, 0, (int)ARRAY_LEN(table));
+    tcase_add_loop_test(tc, test_unsafe_never_recommended, 0, (int)ARRAY_LEN(unsafe_table));
+    tcase_add_test(tc, test_two_runs_no_interval);
     tcase_add_test(tc, test_no_baseline);
     tcase_add_test(tc, test_memory);
     tcase_add_test(tc, test_capacity);

@@ -1,7 +1,7 @@
 /* check_faults.c - jobs and moments that go wrong, end to end: tasks that raise, a job with no
  * tasks, a signal while the workload loads, two runs into one directory, a concur killed with
- * SIGKILL, a results.json that cannot be written. Each ends, with the documented exit code, and
- * keeps what it measured. */
+ * SIGKILL, a results.json that cannot be written, a job that is not safe in a thread pool. Each
+ * ends, with the documented exit code, and keeps what it measured. */
 #include <cjson/cJSON.h>
 #include <dirent.h>
 #include <fcntl.h>
@@ -82,6 +82,15 @@ static int runs_of(const cJSON *root, const char *mode, int workers)
         n += !strcmp(item(run, "mode")->valuestring, mode) &&
              item(run, "workers")->valueint == workers;
     }
+    return n;
+}
+
+/* How often needle occurs in text. */
+static int count_in(const char *text, const char *needle)
+{
+    int n = 0;
+    for (const char *p = strstr(text, needle); p; p = strstr(p + 1, needle))
+        n++;
     return n;
 }
 
@@ -356,6 +365,125 @@ START_TEST(test_setup_hang_costs_one_timeout)
 }
 END_TEST
 
+/* All runs of a mode in results.json, warm-up apart, whatever their worker count. */
+static int runs_of_mode(const cJSON *root, const char *mode)
+{
+    int n = 0;
+    const cJSON *run;
+    cJSON_ArrayForEach(run, item(root, "runs"))
+        n += !cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(run, "warmup")) &&
+             !strcmp(item(run, "mode")->valuestring, mode);
+    return n;
+}
+
+static const cJSON *summary_of(const cJSON *root, const char *mode, const char *workers)
+{
+    return item(item(item(root, "summary"), mode), workers);
+}
+
+/* A job that keeps its working state in a module-level global (pyperformance's deltablue keeps
+ * its planner so) returns other results in a thread pool: threads x2 is reported unsafe, in
+ * results.json and on the terminal, once, and never recommended; the process pool, whose
+ * workers each have their own global, computes single's results and may be. */
+START_TEST(test_thread_unsafe_results)
+{
+    const char *args[] = {"run", fixture("shared_state.py"), "--out", in_tmp("ss"), NULL};
+    outcome r = run_concur(tmp, args);
+    ck_assert_msg(r.code == CONCUR_EXIT_OK, "exit %d: %s", r.code, r.err);
+    cJSON *root = load_json(in_tmp("ss/results.json"));
+    ck_assert_str_eq(item(item(root, "results_check"), "state")->valuestring, "compared");
+    const cJSON *t = summary_of(root, "threads", "2");
+    ck_assert(cJSON_IsTrue(item(t, "unsafe")));
+    ck_assert_int_gt(item(t, "results_differ")->valueint, 0);
+    ck_assert_ptr_nonnull(strstr(item(t, "unsafe_reason")->valuestring,
+                                 "the job shares state between threads"));
+    ck_assert_int_eq(runs_of_mode(root, "threads"), 1); /* one run showed it: no more */
+    const cJSON *p = summary_of(root, "processes", "2");
+    ck_assert(!cJSON_IsTrue(item(p, "unsafe")));
+    ck_assert_int_gt(item(p, "results_compared")->valueint, 0);
+    ck_assert_int_eq(item(p, "results_differ")->valueint, 0);
+    const cJSON *rec = item(root, "recommendation");
+    ck_assert(cJSON_IsTrue(item(rec, "made")));
+    ck_assert_str_ne(item(rec, "model")->valuestring, "threads");
+    ck_assert_msg(strstr(r.out, "NOT SAFE: threads x2 returned different results for"),
+                  "terminal report: %s", r.out);
+    ck_assert_int_eq(count_in(r.out, "NOT SAFE"), 1);
+    cJSON_Delete(root);
+    outcome_free(&r);
+}
+END_TEST
+
+/* A job that deadlocks in a thread pool: the first thread pool run waits out the --timeout, is
+ * named a likely race or deadlock, and no other thread pool is run, at any count or repeat; the
+ * process pool is measured and may be recommended. */
+START_TEST(test_thread_deadlock_costs_one_timeout)
+{
+    const char *args[] = {"run", fixture("lock_order.py"), "--timeout", "5", "--out",
+                          in_tmp("lo"), NULL};
+    outcome r = run_concur(tmp, args);
+    ck_assert_msg(r.code == CONCUR_EXIT_RUN_FAILED, "exit %d: %s", r.code, r.err);
+    cJSON *root = load_json(in_tmp("lo/results.json"));
+    ck_assert_int_eq(runs_of_mode(root, "threads"), 1);
+    int timeouts = 0;
+    const cJSON *run;
+    cJSON_ArrayForEach(run, item(root, "runs"))
+    {
+        if (strcmp(item(run, "status")->valuestring, "timed_out") != 0)
+            continue;
+        timeouts++;
+        ck_assert_str_eq(item(run, "mode")->valuestring, "threads");
+        ck_assert(cJSON_IsTrue(item(run, "hung")));
+        ck_assert_ptr_nonnull(strstr(item(run, "error")->valuestring,
+                                     "likely a race or deadlock on shared state"));
+    }
+    ck_assert_int_eq(timeouts, 1);
+    ck_assert(cJSON_IsTrue(item(summary_of(root, "threads", "2"), "unsafe")));
+    ck_assert(!cJSON_IsTrue(item(summary_of(root, "processes", "2"), "unsafe")));
+    ck_assert_int_ge(runs_of(root, "processes", 2), 3);
+    const cJSON *rec = item(root, "recommendation");
+    ck_assert(cJSON_IsTrue(item(rec, "made")));
+    ck_assert_str_ne(item(rec, "model")->valuestring, "threads");
+    ck_assert_msg(strstr(r.out, "NOT SAFE: threads x2 did not finish"), "terminal report: %s",
+                  r.out);
+    cJSON_Delete(root);
+    outcome_free(&r);
+}
+END_TEST
+
+/* Results that are not compared say why: tasks returning None, --results-vary, and single's own
+ * runs disagreeing (a random sample); none of them makes a pool unsafe. */
+START_TEST(test_results_not_compared)
+{
+    static const struct {
+        const char *fixture, *flag, *state, *says;
+    } cases[] = {
+        {"returns_none.py", NULL, "no_values", "results were not compared: the tasks return None"},
+        {"varies.py", "--results-vary", "results_vary", "results were not compared (--results-vary)"},
+        {"varies.py", NULL, "single_varies", "results were not compared: single's own runs"},
+    };
+    for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+        char dir[32];
+        snprintf(dir, sizeof(dir), "nc%zu", i);
+        const char *args[] = {"run", fixture(cases[i].fixture), "--modes", "threads",
+                              "--workers", "2", "--repeat", "2", "--out", in_tmp(dir),
+                              cases[i].flag, NULL};
+        outcome r = run_concur(tmp, args);
+        ck_assert_msg(r.code == CONCUR_EXIT_OK, "%s: exit %d: %s", cases[i].fixture, r.code,
+                      r.err);
+        char path[PATH_MAX];
+        snprintf(path, sizeof(path), "%s/results.json", in_tmp(dir));
+        cJSON *root = load_json(path);
+        ck_assert_str_eq(item(item(root, "results_check"), "state")->valuestring,
+                         cases[i].state);
+        ck_assert(!cJSON_IsTrue(item(summary_of(root, "threads", "2"), "unsafe")));
+        ck_assert_msg(strstr(r.out, cases[i].says), "%s: %s", cases[i].fixture, r.out);
+        ck_assert_ptr_null(strstr(r.out, "NOT SAFE"));
+        cJSON_Delete(root);
+        outcome_free(&r);
+    }
+}
+END_TEST
+
 /* results.json that cannot be written stops the run at once with exit 4, before any run. */
 START_TEST(test_results_unwritable)
 {
@@ -387,6 +515,9 @@ Suite *faults_suite(void)
     tcase_add_test(tc, test_killed_run_is_not_in_progress);
     tcase_add_test(tc, test_results_unwritable);
     tcase_add_test(tc, test_setup_hang_costs_one_timeout);
+    tcase_add_test(tc, test_thread_unsafe_results);
+    tcase_add_test(tc, test_thread_deadlock_costs_one_timeout);
+    tcase_add_test(tc, test_results_not_compared);
     suite_add_tcase(s, tc);
     return s;
 }

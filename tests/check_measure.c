@@ -33,6 +33,10 @@ typedef struct {
     double task_s;      /* one task on one thread */
     double gil;         /* 1: threads gain nothing; 0: they scale like processes */
     double noise;       /* relative spread of the wall times */
+    bool threads_hang;  /* a thread pool never finishes: every run of it times out */
+    bool threads_differ;/* a thread pool returns other results than single for half the tasks */
+    bool threads_raise; /* every task raises in a thread pool, none in single */
+    double pool_limit;  /* the largest timeout a pool run was given */
     int calls;
 } synth;
 
@@ -79,6 +83,30 @@ static int synth_run(void *ctx, const runner_env *env, run_mode mode, int worker
         walls[i] = s->task_s * (1.0 + 0.05 * uniform(s));
     stats_summarize(walls, n, &out->task_wall);
 
+    /* Each task's result: its index, as the harness digests it; wrong for every other task in
+     * a thread pool that shares state it should not. */
+    out->task_digests = malloc(sizeof(*out->task_digests) * (size_t)tasks);
+    ck_assert_ptr_nonnull(out->task_digests);
+    out->ntask_digests = tasks;
+    for (int j = 0; j < tasks; j++)
+        out->task_digests[j] = 1000 + results_task_index(out, j) +
+                               (s->threads_differ && mode == MODE_THREADS && j % 2);
+    if (mode != MODE_SINGLE && env->timeout_s > s->pool_limit)
+        s->pool_limit = env->timeout_s;
+    if (s->threads_raise && mode == MODE_THREADS) {
+        for (int j = 0; j < tasks; j++)
+            out->task_digests[j] = RESULT_RAISED;
+        out->status = RUN_TASKS_FAILED;
+        out->tasks_ok = 0;
+        out->tasks_failed = tasks;
+        return 0;
+    }
+    if (s->threads_hang && mode == MODE_THREADS) {
+        out->status = RUN_TIMED_OUT;
+        out->wall_s = NAN;
+        snprintf(out->error, sizeof(out->error), "timed out after %g s", env->timeout_s);
+        return 0;
+    }
     bool fails = uniform(s) < s->fail_rate && !(s->pools_only && mode == MODE_SINGLE);
     if (!fails)
         return 0;
@@ -213,6 +241,14 @@ static void fixture_run(fixture *f, synth *s)
     measure_strategy(&f->res, &f->p, &f->env, &f->o, &io, &f->out);
     ck_assert_int_eq(f->out.runs, s->calls);
     ck_assert_int_eq(f->out.runs, f->res.nruns);
+}
+
+/* What measure_write_results makes of the runs: the summary, the classification, the advice. */
+static void advise(results *r)
+{
+    results_summarize(r);
+    classify_results(r, &r->classification);
+    advise_recommend(r, 0, &r->recommendation);
 }
 
 static int max_workers(const results *r, run_mode mode)
@@ -508,6 +544,98 @@ START_TEST(test_repeat_rules)
 }
 END_TEST
 
+/* The limit of a pool run, and whether one that reached it hung: a table of cases. */
+START_TEST(test_hang_limit)
+{
+    static const struct {
+        double timeout_s, single_s, limit;
+        bool hung_at_limit;
+    } cases[] = {
+        {600, 0.1, PLAN_HANG_MIN_S, true},       /* a short job: the floor */
+        {600, 10.0, 200.0, true},                /* 20 x single */
+        {600, 60.0, 600.0, false},               /* 20 x single is past --timeout, which then */
+        {600, 40.0, 600.0, false},               /* proves nothing: a slow pool, maybe */
+        {5, 0.1, 5.0, true},                     /* a tight --timeout, still 20 x single */
+        {3, 0.5, 3.0, false},                    /* tighter than 20 x single: proves nothing */
+        {0, 0.1, 0.0, false},                    /* --timeout 0: none, and no limit either */
+        {600, NAN, 600.0, false},                /* single not measured yet */
+    };
+    for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+        double limit = plan_hang_limit(cases[i].timeout_s, cases[i].single_s);
+        ck_assert_msg(fabs(limit - cases[i].limit) < 1e-9, "case %zu: limit %g, want %g", i,
+                      limit, cases[i].limit);
+        ck_assert_msg(plan_run_hung(limit, cases[i].single_s) == cases[i].hung_at_limit,
+                      "case %zu: hung %d", i, !cases[i].hung_at_limit);
+    }
+}
+END_TEST
+
+/* A thread pool that never finishes costs one run, at the hang limit rather than --timeout: the
+ * mode is marked unsafe and measured no further (no repeats, no larger pools, no thread count to
+ * tell the GIL), the process pool goes on, and threads are never recommended. */
+START_TEST(test_hanging_threads_cost_one_run)
+{
+    for (int fixed = 0; fixed < 2; fixed++) {
+        fixture f;
+        fixture_init(&f, 16, 4);
+        f.env.timeout_s = 600;
+        f.o.fixed = fixed;
+        synth s = {.seed = 4, .task_s = 0.01, .gil = 0.0, .noise = 0.01, .threads_hang = true};
+        fixture_run(&f, &s);
+        int threads = 0;
+        for (int i = 0; i < f.res.nruns; i++)
+            if (f.res.runs[i].mode == MODE_THREADS) {
+                threads++;
+                ck_assert(f.res.runs[i].hung);
+                ck_assert_ptr_nonnull(strstr(f.res.runs[i].error, "likely a race or deadlock"));
+            }
+        ck_assert_int_eq(threads, 1);
+        ck_assert_msg(s.pool_limit <= PLAN_HANG_MIN_S, "a pool run was given %g s",
+                      s.pool_limit);
+        ck_assert_int_ge(runs_of(&f.res, MODE_PROCESSES, 2, false), PLAN_MIN_RUNS);
+        advise(&f.res);
+        for (int i = 0; i < f.res.nsummary; i++)
+            ck_assert(f.res.summary[i].unsafe == (f.res.summary[i].mode == MODE_THREADS));
+        ck_assert(f.res.recommendation.made);
+        ck_assert_int_ne(f.res.recommendation.choice.mode, MODE_THREADS);
+        results_free(&f.res);
+    }
+}
+END_TEST
+
+/* A thread pool whose results differ from single's, or whose every task raises where single's
+ * return: one run shows it, the sweep stops there, and threads are never recommended though
+ * they are the fastest. */
+START_TEST(test_differing_threads_stop_the_mode)
+{
+    for (int raise = 0; raise < 2; raise++) {
+        fixture f;
+        fixture_init(&f, 16, 4);
+        synth s = {.seed = 6, .task_s = 0.01, .gil = 0.0, .noise = 0.01,
+                   .threads_differ = !raise, .threads_raise = raise};
+        fixture_run(&f, &s);
+        ck_assert_int_eq(runs_of(&f.res, MODE_THREADS, 2, false), 1);
+        ck_assert_int_eq(max_workers(&f.res, MODE_THREADS), 2);
+        bool said = false; /* the plan says why the sweep stopped */
+        for (int i = 0; i < f.res.nplan; i++)
+            said = said || (f.res.plan[i].action == PLAN_STOPPED &&
+                            f.res.plan[i].mode == MODE_THREADS &&
+                            strstr(f.res.plan[i].why, "not safe for this job"));
+        ck_assert_msg(said, "raise %d: no plan entry says threads are not safe", raise);
+        advise(&f.res);
+        const config_summary *t = results_find_summary(&f.res, MODE_THREADS, 2);
+        ck_assert(t->unsafe);
+        ck_assert_int_eq(t->results_differ, raise ? t->results_compared
+                                                  : t->results_compared / 2);
+        ck_assert_int_eq(t->results_raised, raise ? t->results_compared : 0);
+        ck_assert(!results_find_summary(&f.res, MODE_PROCESSES, 2)->unsafe);
+        ck_assert(f.res.recommendation.made);
+        ck_assert_int_eq(f.res.recommendation.choice.mode, MODE_PROCESSES);
+        results_free(&f.res);
+    }
+}
+END_TEST
+
 Suite *measure_suite(void)
 {
     Suite *s = suite_create("measure");
@@ -522,6 +650,9 @@ Suite *measure_suite(void)
     tcase_add_test(tc, test_repeat_rules);
     tcase_add_test(tc, test_start_method_followup);
     tcase_add_test(tc, test_budget_rule);
+    tcase_add_test(tc, test_hang_limit);
+    tcase_add_test(tc, test_hanging_threads_cost_one_run);
+    tcase_add_test(tc, test_differing_threads_stop_the_mode);
     suite_add_tcase(s, tc);
     return s;
 }

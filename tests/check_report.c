@@ -805,6 +805,104 @@ START_TEST(test_utilization_too_short_shown)
 }
 END_TEST
 
+/* The line of text that holds needle; "" when none does. */
+static const char *line_of(const char *text, const char *needle, char *buf, size_t len)
+{
+    const char *at = strstr(text, needle);
+    buf[0] = '\0';
+    if (!at)
+        return buf;
+    at += needle[0] == '\n'; /* a needle that starts a line */
+    const char *start = at, *end = strchr(at, '\n');
+    while (start > text && start[-1] != '\n')
+        start--;
+    util_fmt(buf, len, "%.*s", (int)(end ? end - start : (long)strlen(start)), start);
+    return buf;
+}
+
+/* Two runs cannot support an interval: every report says so instead of numbers such as
+ * "398.2 us - 3696.4 s" or "0.96x [0.00-2983.65]"; from three runs the numbers are shown. */
+START_TEST(test_two_runs_no_interval)
+{
+    results r;
+    build_results(&r, true, false); /* single and threads x2: 2 runs each */
+    char *text = terminal_string(&r), *md = report_markdown_string(&r),
+         *html = report_html_string(&r);
+    char row[512];
+    line_of(text, "\nthreads          2", row, sizeof(row));
+    ck_assert_msg(strstr(row, "(2 runs: no interval)") && !strchr(row, '['), "row: %s", row);
+    line_of(text, "\nsingle           1", row, sizeof(row));
+    ck_assert_msg(strstr(row, "(2 runs: no interval)") && !strchr(row, '['), "row: %s", row);
+    line_of(md, "\n| threads ", row, sizeof(row)); /* the first: x2 */
+    ck_assert_msg(strstr(row, "(2 runs: no interval)") && !strchr(row, '['), "md row: %s", row);
+    ck_assert_int_ge(count_of(html, ">(2 runs: no interval)</td>"), 2);
+    free(text);
+    free(md);
+    free(html);
+    results_free(&r);
+
+    /* The fixture's configurations have 3 runs or more: numbers, no such words. */
+    load_fixture(&r);
+    text = terminal_string(&r);
+    ck_assert_ptr_null(strstr(text, "no interval"));
+    ck_assert_ptr_nonnull(strstr(text, "x ["));
+    free(text);
+    results_free(&r);
+}
+END_TEST
+
+/* A configuration not safe for this job gets one line in every report, with its evidence; results
+ * not compared say so; a results.json from before the comparison says neither. */
+START_TEST(test_unsafe_shown)
+{
+    results r;
+    build_results(&r, true, false);
+    for (int i = 0; i < r.nruns; i++)
+        if (r.runs[i].mode == MODE_THREADS && r.runs[i].workers == 2) {
+            r.runs[i].results_compared = 8;
+            r.runs[i].results_differ = 3;
+        }
+    r.check = RESULTS_COMPARED;
+    results_summarize(&r);
+    const char *line = "NOT SAFE: threads x2 returned different results for 6 of the 16 tasks "
+                       "compared with";
+    char *text = terminal_string(&r), *md = report_markdown_string(&r),
+         *html = report_html_string(&r);
+    /* The terminal wraps at 100 columns: its first line. */
+    ck_assert_msg(strstr(text, "NOT SAFE: threads x2 returned different results for 6 of the 16"),
+                  "%s", text);
+    ck_assert_int_eq(count_of(text, "NOT SAFE"), 1); /* threads x4 has no evidence of its own */
+    ck_assert_msg(strstr(md, line), "%s", md);
+    ck_assert_msg(strstr(html, line), "%s", html);
+    ck_assert_ptr_null(strstr(text, "were not compared"));
+    free(text);
+    free(md);
+    free(html);
+
+    r.check = RESULTS_NOT_ASKED;
+    results_summarize(&r);
+    text = terminal_string(&r);
+    md = report_markdown_string(&r);
+    html = report_html_string(&r);
+    const char *not_compared = "results were not compared (--results-vary)";
+    ck_assert_ptr_nonnull(strstr(text, not_compared));
+    ck_assert_ptr_nonnull(strstr(md, not_compared));
+    ck_assert_ptr_nonnull(strstr(html, not_compared));
+    ck_assert_ptr_null(strstr(text, "NOT SAFE"));
+    free(text);
+    free(md);
+    free(html);
+    results_free(&r);
+
+    load_fixture(&r);
+    text = terminal_string(&r);
+    ck_assert_ptr_null(strstr(text, "NOT SAFE"));
+    ck_assert_ptr_null(strstr(text, "compared"));
+    free(text);
+    results_free(&r);
+}
+END_TEST
+
 /* Aligned tables: every row of a table as long as its header. */
 START_TEST(test_markdown_tables_aligned)
 {
@@ -1298,6 +1396,8 @@ Suite *report_suite(void)
     tcase_add_test(tc, test_markdown_tables_aligned);
     tcase_add_test(tc, test_escaped_shown);
     tcase_add_test(tc, test_utilization_too_short_shown);
+    tcase_add_test(tc, test_two_runs_no_interval);
+    tcase_add_test(tc, test_unsafe_shown);
     tcase_add_test(tc, test_write_files);
     suite_add_tcase(s, tc);
 

@@ -239,6 +239,13 @@ static void fill_results(results *r)
     util_fmt(run.traceback, sizeof(run.traceback),
              "Traceback (most recent call last):\n  File \"job.py\", line 12, in task\n"
              "    raise ValueError(f\"bad {x!r}\")\nValueError: bad 'x' — ünïcödé\r\n");
+    run.results_compared = 60;
+    run.results_differ = 5;
+    run.results_raised = 4;
+    run.ndiffer_tasks = 3;
+    run.differ_tasks[0] = 3;
+    run.differ_tasks[1] = 9;
+    run.differ_tasks[2] = 63;
     results_add_run(r, &run);
 
     /* 4: timed out: nothing measured, killed by a signal; pickle sampled 0 but a size recorded. */
@@ -251,9 +258,13 @@ static void fill_results(results *r)
     run.nescaped_commands = 2;
     util_fmt(run.escaped_commands[0], RUN_COMMAND_LEN, "sleep");
     util_fmt(run.escaped_commands[1], RUN_COMMAND_LEN, "my \"daemon\" ✓");
+    run.hung = true;
     results_add_run(r, &run);
 
+    r->check = RESULTS_COMPARED; /* the counts above, as a run that had the digests left them */
+    r->results_vary = false;
     results_summarize(r);
+    r->check_task = 12;
     r->python.gil = 0;
 
     r->classification.kind = KIND_OVERHEAD_BOUND;
@@ -318,6 +329,13 @@ static void same_run(const run_result *a, const run_result *b, int idx)
     SAME_S(traceback);
     SAME_I(exit_code);
     SAME_I(setup_hung);
+    SAME_I(hung);
+    SAME_I(results_compared);
+    SAME_I(results_differ);
+    SAME_I(results_raised);
+    SAME_I(ndiffer_tasks);
+    for (int i = 0; i < a->ndiffer_tasks; i++)
+        SAME_I(differ_tasks[i]);
     SAME_I(escaped_killed);
     SAME_I(nescaped_commands);
     for (int i = 0; i < a->nescaped_commands; i++)
@@ -386,11 +404,19 @@ static void same_config(const config_summary *a, const config_summary *b, int id
     SAME_D(gil_penalty);
     SAME_D(ipc);
     SAME_D(llc_mpki);
+    SAME_I(results_compared);
+    SAME_I(results_differ);
+    SAME_I(results_raised);
+    SAME_I(unsafe);
+    SAME_S(unsafe_reason);
 }
 
 static void same_results(const results *a, const results *b)
 {
     int idx = -1;
+    SAME_I(check);
+    SAME_I(check_task);
+    SAME_I(results_vary);
     SAME_S(concur_version);
     SAME_S(started_at);
     SAME_S(finished_at);
@@ -1419,6 +1445,259 @@ START_TEST(test_load_without_newer_run_keys)
 }
 END_TEST
 
+/* ---- whether the pools compute what single computes ----------------------------------------- */
+
+/* A run whose tasks returned digests[j] for its j-th task; sample_of > tasks: a sample. */
+static void add_digest_run(results *r, run_mode mode, int workers, int repeat, bool warmup,
+                           int tasks, int sample_of, const int64_t *digests)
+{
+    run_result run;
+    fill_run(&run, mode, workers, repeat, RUN_OK, 1.0 / workers);
+    run.warmup = warmup;
+    run.tasks = run.tasks_ok = tasks;
+    run.sample_of = sample_of;
+    run.task_digests = (int64_t *)digests; /* results_add_run copies them */
+    run.ntask_digests = tasks;
+    results_add_run(r, &run);
+}
+
+/* The job's answers: task i returns 1000 + i. */
+static void answers(int64_t *out, int n, int sample_of)
+{
+    for (int j = 0; j < n; j++)
+        out[j] = 1000 + (sample_of > n ? (int64_t)j * sample_of / n : j);
+}
+
+static const config_summary *find(const results *r, run_mode mode, int workers)
+{
+    const config_summary *s = results_find_summary(r, mode, workers);
+    ck_assert_msg(s != NULL, "%s x%d was not summarised", mode_name(mode), workers);
+    return s;
+}
+
+START_TEST(test_task_index)
+{
+    static const struct {
+        int tasks, sample_of, j, want;
+    } cases[] = {
+        {16, 0, 5, 5},   /* the whole job */
+        {16, 16, 5, 5},  /* a "sample" of all of it */
+        {4, 40, 0, 0},   /* --tasks 4 --sample-of 40 runs 0, 10, 20, 30 */
+        {4, 40, 3, 30},
+        {8, 20, 3, 7},   /* (3 x 20) / 8 */
+        {8, 20, 7, 17},
+    };
+    for (size_t i = 0; i < ARRAY_LEN(cases); i++) {
+        run_result run;
+        memset(&run, 0, sizeof(run));
+        run.tasks = cases[i].tasks;
+        run.sample_of = cases[i].sample_of;
+        ck_assert_int_eq(results_task_index(&run, cases[i].j), cases[i].want);
+    }
+}
+END_TEST
+
+/* A thread pool whose results differ from single's is unsafe, with the numbers; a process pool
+ * that returns single's is not; a thread pool at another count that happened to return the right
+ * results is unsafe too, without evidence of its own. Only indices both runs computed count. */
+START_TEST(test_results_differ_unsafe)
+{
+    results r;
+    results_init(&r);
+    r.workload.tasks = 16;
+    int64_t warm[4], all[16], t2[8], t4[16];
+    answers(warm, 4, 16);  /* 0, 4, 8, 12 */
+    answers(all, 16, 0);
+    add_digest_run(&r, MODE_SINGLE, 1, 0, true, 4, 16, warm);
+    for (int k = 1; k <= 3; k++)
+        add_digest_run(&r, MODE_SINGLE, 1, k, false, 16, 0, all);
+    answers(t2, 8, 16);    /* 0, 2, 4, ... 14 */
+    t2[1] = 77;            /* task 2 */
+    t2[5] = 78;            /* task 10 */
+    t2[6] = RESULT_RAISED; /* task 12 */
+    add_digest_run(&r, MODE_THREADS, 2, 1, false, 8, 16, t2);
+    answers(t4, 16, 0);
+    add_digest_run(&r, MODE_THREADS, 4, 1, false, 16, 0, t4);
+    for (int k = 1; k <= 3; k++)
+        add_digest_run(&r, MODE_PROCESSES, 2, k, false, 16, 0, all);
+    results_summarize(&r);
+
+    ck_assert_int_eq(r.check, RESULTS_COMPARED);
+    const run_result *single1 = &r.runs[1];
+    ck_assert_int_eq(single1->results_compared, 4); /* against the warm-up's 4 */
+    ck_assert_int_eq(single1->results_differ, 0);
+    const config_summary *t = find(&r, MODE_THREADS, 2);
+    ck_assert_int_eq(t->results_compared, 8);
+    ck_assert_int_eq(t->results_differ, 3);
+    ck_assert_int_eq(t->results_raised, 1);
+    ck_assert(t->unsafe);
+    ck_assert_msg(strstr(t->unsafe_reason, "returned different results for 2 and raised in 1 "
+                         "of the 8 tasks compared with single's") &&
+                      strstr(t->unsafe_reason, "tasks 2, 10, 12") &&
+                      strstr(t->unsafe_reason, "shares state between threads"),
+                  "%s", t->unsafe_reason);
+    const run_result *t2run = &r.runs[4];
+    ck_assert_int_eq(t2run->ndiffer_tasks, 3);
+    ck_assert_int_eq(t2run->differ_tasks[0], 2);
+    const config_summary *t4s = find(&r, MODE_THREADS, 4);
+    ck_assert_int_eq(t4s->results_compared, 16);
+    ck_assert_int_eq(t4s->results_differ, 0);
+    ck_assert(t4s->unsafe);                /* the mode's evidence */
+    ck_assert_str_eq(t4s->unsafe_reason, ""); /* none of its own */
+    const config_summary *p = find(&r, MODE_PROCESSES, 2);
+    ck_assert_int_eq(p->results_compared, 48);
+    ck_assert(!p->unsafe);
+    ck_assert(!find(&r, MODE_SINGLE, 1)->unsafe);
+
+    /* Summarising again counts again, never on top. */
+    results_summarize(&r);
+    ck_assert_int_eq(find(&r, MODE_THREADS, 2)->results_compared, 8);
+    results_free(&r);
+}
+END_TEST
+
+/* Raising only in the pool is the same evidence, with the exception; a process pool whose
+ * results differ is unsafe for its own reason. */
+START_TEST(test_results_raised_in_pool)
+{
+    results r;
+    results_init(&r);
+    r.workload.tasks = 8;
+    int64_t all[8], t[8], p[8];
+    answers(all, 8, 0);
+    add_digest_run(&r, MODE_SINGLE, 1, 1, false, 8, 0, all);
+    answers(t, 8, 0);
+    t[3] = RESULT_RAISED;
+    add_digest_run(&r, MODE_THREADS, 2, 1, false, 8, 0, t);
+    util_fmt(r.runs[1].traceback, sizeof(r.runs[1].traceback), "Traceback (most recent call "
+             "last):\n  File \"deltablue.py\", line 9\nValueError: list.remove(x): x not in list\n");
+    answers(p, 8, 0);
+    p[7] = 5;
+    add_digest_run(&r, MODE_PROCESSES, 2, 1, false, 8, 0, p);
+    results_summarize(&r);
+    const config_summary *ts = find(&r, MODE_THREADS, 2);
+    ck_assert(ts->unsafe);
+    ck_assert_msg(strstr(ts->unsafe_reason, "raised in 1 of the 8 tasks compared, where single "
+                         "returned (ValueError: list.remove(x): x not in list; task 3)"),
+                  "%s", ts->unsafe_reason);
+    const config_summary *ps = find(&r, MODE_PROCESSES, 2);
+    ck_assert(ps->unsafe);
+    ck_assert_msg(strstr(ps->unsafe_reason, "returned different results for 1 of the 8") &&
+                      strstr(ps->unsafe_reason, "each worker process keeps apart"),
+                  "%s", ps->unsafe_reason);
+    results_free(&r);
+}
+END_TEST
+
+/* Nothing is judged where the results are not compared: --results-vary, single's own runs that
+ * disagree, tasks that return None; a result that cannot be pickled is skipped. */
+START_TEST(test_results_not_compared)
+{
+    for (int c = 0; c < 4; c++) {
+        results r;
+        results_init(&r);
+        r.workload.tasks = 8;
+        int64_t a[8], b[8], t[8];
+        answers(a, 8, 0);
+        answers(b, 8, 0);
+        answers(t, 8, 0);
+        for (int j = 0; j < 8; j++)
+            t[j] += 1; /* the pool gets every task wrong */
+        if (c == 0)
+            r.results_vary = true;
+        if (c == 1)
+            b[5] = 4242; /* the second single run disagrees on task 5 */
+        for (int j = 0; c == 2 && j < 8; j++)
+            a[j] = b[j] = RESULT_NONE;
+        for (int j = 0; c == 3 && j < 8; j++)
+            a[j] = b[j] = t[j] = RESULT_UNPICKLABLE;
+        add_digest_run(&r, MODE_SINGLE, 1, 1, false, 8, 0, a);
+        add_digest_run(&r, MODE_SINGLE, 1, 2, false, 8, 0, b);
+        add_digest_run(&r, MODE_THREADS, 2, 1, false, 8, 0, t);
+        results_summarize(&r);
+        static const results_check want[] = {RESULTS_NOT_ASKED, RESULTS_SINGLE_VARIES,
+                                             RESULTS_NO_VALUES, RESULTS_NO_VALUES};
+        ck_assert_msg(r.check == want[c], "case %d: %s", c, results_check_name(r.check));
+        ck_assert_int_eq(r.check_task, c == 1 ? 5 : -1);
+        ck_assert_msg(!find(&r, MODE_THREADS, 2)->unsafe, "case %d", c);
+        results_free(&r);
+    }
+}
+END_TEST
+
+/* A pool whose value differs where single returned None is a difference; None against None is
+ * not compared. */
+START_TEST(test_results_none_against_value)
+{
+    results r;
+    results_init(&r);
+    r.workload.tasks = 4;
+    int64_t a[4] = {RESULT_NONE, 11, 12, 13}, t[4] = {RESULT_NONE, 11, RESULT_NONE, 13};
+    add_digest_run(&r, MODE_SINGLE, 1, 1, false, 4, 0, a);
+    add_digest_run(&r, MODE_THREADS, 2, 1, false, 4, 0, t);
+    results_summarize(&r);
+    const config_summary *s = find(&r, MODE_THREADS, 2);
+    ck_assert_int_eq(s->results_compared, 3);
+    ck_assert_int_eq(s->results_differ, 1);
+    ck_assert(s->unsafe);
+    results_free(&r);
+}
+END_TEST
+
+/* A run that hung makes its mode unsafe whatever the results, with the run's own words. */
+START_TEST(test_hung_run_unsafe)
+{
+    results r;
+    results_init(&r);
+    r.workload.tasks = 8;
+    int64_t a[8];
+    answers(a, 8, 0);
+    add_digest_run(&r, MODE_SINGLE, 1, 1, false, 8, 0, a);
+    run_result run;
+    fill_run(&run, MODE_THREADS, 2, 1, RUN_TIMED_OUT, NAN);
+    run.hung = true;
+    util_fmt(run.error, sizeof(run.error), "did not finish within 30 s, where single does these "
+             "8 tasks in 80 ms: likely a race or deadlock on shared state between threads");
+    results_add_run(&r, &run);
+    fill_run(&run, MODE_PROCESSES, 2, 1, RUN_TIMED_OUT, NAN); /* a plain timeout */
+    results_add_run(&r, &run);
+    r.results_vary = true;
+    results_summarize(&r);
+    const config_summary *t = find(&r, MODE_THREADS, 2);
+    ck_assert(t->unsafe);
+    ck_assert_str_eq(t->unsafe_reason, r.runs[1].error);
+    ck_assert(!find(&r, MODE_PROCESSES, 2)->unsafe);
+    results_free(&r);
+}
+END_TEST
+
+/* Intervals are shown from RESULTS_CI_MIN_RUNS runs, of the configuration and of single. */
+START_TEST(test_speedup_ci_shown)
+{
+    results r;
+    results_init(&r);
+    add_synthetic_runs(&r, true);
+    results_summarize(&r);
+    ck_assert(results_speedup_ci_shown(&r, find(&r, MODE_THREADS, 2)));   /* 6 runs */
+    ck_assert(!results_speedup_ci_shown(&r, find(&r, MODE_THREADS, 16))); /* 2 runs */
+    ck_assert(!results_speedup_ci_shown(&r, find(&r, MODE_PROCESSES, 2))); /* 1 run */
+    results_free(&r);
+}
+END_TEST
+
+START_TEST(test_check_names)
+{
+    for (int c = RESULTS_UNCHECKED; c <= RESULTS_NO_VALUES; c++) {
+        results_check back;
+        ck_assert_int_eq(results_parse_check(results_check_name((results_check)c), &back), 0);
+        ck_assert_int_eq(back, c);
+    }
+    results_check keep = RESULTS_COMPARED;
+    ck_assert_int_eq(results_parse_check("maybe", &keep), -1);
+    ck_assert_int_eq(keep, RESULTS_COMPARED);
+}
+END_TEST
+
 Suite *results_suite(void)
 {
     Suite *s = suite_create("results");
@@ -1442,6 +1721,14 @@ Suite *results_suite(void)
     tcase_add_test(tc, test_summarize);
     tcase_add_test(tc, test_summarize_without_baseline);
     tcase_add_test(tc, test_summarize_states_and_ratios);
+    tcase_add_test(tc, test_task_index);
+    tcase_add_test(tc, test_results_differ_unsafe);
+    tcase_add_test(tc, test_results_raised_in_pool);
+    tcase_add_test(tc, test_results_not_compared);
+    tcase_add_test(tc, test_results_none_against_value);
+    tcase_add_test(tc, test_hung_run_unsafe);
+    tcase_add_test(tc, test_speedup_ci_shown);
+    tcase_add_test(tc, test_check_names);
     suite_add_tcase(s, tc);
 
     tc = tcase_create("load_errors");

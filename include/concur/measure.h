@@ -98,6 +98,7 @@ typedef struct {
     counters_level counters_max;
     bool fresh;                /* --fresh-interpreter */
     int chunksize;             /* --chunksize; 0: concur's choice */
+    bool results_vary;         /* --results-vary: the tasks' results are not compared */
     measure_options m;
 } session_options;
 

@@ -116,6 +116,26 @@ bool plan_step_unsettled(const plan_step *s);
  * (whole-job wall times both); false when either is unknown. */
 bool plan_variant_futile(double first_wall, double against_high);
 
+/* ---- a pool that does not finish ------------------------------------------------------------ */
+
+/* A pool run that takes this many times what single takes for the same tasks, and at least
+ * PLAN_HANG_MIN_S, is stopped: no pool is that much slower than the loop it parallelizes (the
+ * slowest measured, a process pool of tasks of 25 us, took 13 times as long), and a thread pool
+ * that deadlocks on the job's own locks never finishes. Waiting out --timeout (600 s) for it,
+ * once per repeat and per worker count, is what a timing script does. */
+#define PLAN_HANG_FACTOR 20.0
+#define PLAN_HANG_MIN_S 30.0
+
+/* The limit for a pool run of tasks that single does in single_s seconds (NAN: not known yet):
+ * PLAN_HANG_FACTOR x single_s, at least PLAN_HANG_MIN_S, where that is below timeout_s;
+ * timeout_s otherwise (0: none, and then no limit). */
+double plan_hang_limit(double timeout_s, double single_s);
+
+/* Whether a pool run stopped at limit_s (its timeout) hung where single finished the same tasks
+ * in single_s: the limit was PLAN_HANG_FACTOR times that or more. A tighter --timeout proves
+ * nothing: the pool may just be slower. */
+bool plan_run_hung(double limit_s, double single_s);
+
 /* ---- samples of a long job ------------------------------------------------------------------ */
 
 /* A run shorter than this is measured on every task: a sample would save little. */

@@ -5,6 +5,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 #include <sys/types.h>
 
 #include "concur/counters.h"
@@ -40,6 +41,15 @@ const char *results_status_name(run_status s);
 /* Parses a status name. Returns 0 or -1. */
 int results_parse_status(const char *s, run_status *out);
 
+/* A task's result as the harness digests it (docs/protocol.md, task_digest): the CRC-32 of the
+ * first 64 KiB of its pickle, 0 .. 2^32 - 1, or one of these. */
+#define RESULT_RAISED (-1)      /* the task raised */
+#define RESULT_NONE (-2)        /* it returned None: nothing to compare */
+#define RESULT_UNPICKLABLE (-3) /* its result cannot be pickled: not compared */
+
+/* The first differing task indices a run and a configuration keep, to name them. */
+#define RESULTS_DIFFER_TASKS 4
+
 /* How many distinct command names of escaped processes a run keeps, and their length. */
 #define RUN_ESCAPED_COMMANDS 4
 #define RUN_COMMAND_LEN 32
@@ -59,6 +69,9 @@ typedef struct run_result {
     int exit_code;         /* harness exit status, or -signal */
     bool setup_hung;       /* timed out while a worker that had announced itself was still in
                               setup(): every configuration would wait out --timeout the same way */
+    bool hung;             /* a pool run stopped at its limit where single finished the same
+                              tasks in a small part of it: likely a race or deadlock on shared
+                              state (the strategy sets it; error says the numbers) */
     int escaped_killed;    /* processes the workload started outside the run's process group
                               (setsid, start_new_session) still alive at its end: concur killed them */
     int nescaped_commands; /* their distinct command names (argv[0]'s last part), the first few */
@@ -93,6 +106,17 @@ typedef struct run_result {
     double *task_walls;        /* each task's wall time in the order the harness reported them
                                   (owned; not written to results.json) */
     int ntask_walls;
+    int64_t *task_digests;     /* each task's result digest (RESULT_* codes), in the same order:
+                                  task j is index results_task_index(run, j) (owned; not written
+                                  to results.json, results_compare_tasks sums them up below) */
+    int ntask_digests;
+    /* This run's results against single's for the same task indices (results_summarize; a
+     * single run against the single runs before it). Kept in results.json. */
+    int results_compared;      /* tasks with a result of both to compare */
+    int results_differ;        /* of those, the ones whose result differs (raised included) */
+    int results_raised;        /* of those, the ones that raised here where single returned */
+    int ndiffer_tasks;
+    int differ_tasks[RESULTS_DIFFER_TASKS]; /* the first differing task indices */
     stats_summary task_wall;   /* seconds */
     stats_summary task_cpu;    /* seconds of CPU time of the thread running it */
     double pickle_arg_bytes;   /* process mode: mean pickled size of a task's argument, NAN otherwise */
@@ -117,6 +141,25 @@ typedef struct run_result {
 /* Whether a run's wall time enters its configuration's timings (runs_ok): it ran to the end and
  * did some of the job's work (every task ok, or some raised: tasks_failed says how many). */
 bool results_run_counts(const run_result *run);
+
+/* The job's task index that run executed j-th: j, or in a sample of run->sample_of tasks,
+ * (j x sample_of) / tasks, as the harness spreads it (docs/protocol.md, --sample-of). */
+int results_task_index(const run_result *run, int j);
+
+/* Whether the results of the tasks were compared with single's, and if not, why. */
+typedef enum {
+    RESULTS_UNCHECKED = 0,   /* nothing to compare yet, or a file written before concur did */
+    RESULTS_COMPARED,        /* every run's against single's (results_compared per run) */
+    RESULTS_NOT_ASKED,       /* --results-vary: the job's results legitimately vary */
+    RESULTS_SINGLE_VARIES,   /* single's own runs returned different results for a task */
+    RESULTS_NO_VALUES,       /* single's tasks return None (or nothing that can be pickled) */
+} results_check;
+
+const char *results_check_name(results_check c);
+/* Parses a check's name. Returns 0 or -1. */
+int results_parse_check(const char *s, results_check *out);
+
+#define CONFIG_REASON_LEN 320
 
 /* Median over the successful repeats of one configuration, with its interval and speedup. */
 typedef struct {
@@ -158,6 +201,15 @@ typedef struct {
     double running_fraction, runnable_fraction, gil_wait_fraction, lock_wait_fraction;
     double io_wait_fraction, sleep_fraction, child_wait_fraction, other_fraction;
     bool gil_distinguished;                    /* every successful run told GIL waits apart */
+
+    /* Whether the pool computes what single computes (results_summarize). */
+    int results_compared;   /* task results of its runs compared with single's, all runs */
+    int results_differ;     /* of those, different (raised included) */
+    int results_raised;     /* of those, raised where single returned */
+    bool unsafe;            /* never recommended: its runs, or those of another configuration of
+                               its mode, returned what single does not, or hung */
+    char unsafe_reason[CONFIG_REASON_LEN]; /* what its own runs showed, with the numbers; "" where
+                                              only another configuration of its mode did */
 
     double efficiency;  /* speedup / workers */
     double gil_penalty; /* speedup(processes, N) / speedup(threads, N), on both rows; NAN unless
@@ -213,6 +265,7 @@ typedef struct results {
     bool fresh_interpreter; /* --fresh-interpreter: every run executes a new interpreter */
     int chunksize;          /* --chunksize: every process pool's map() chunksize; 0: concur's
                                choice (1, and a larger one measured where it would help) */
+    bool results_vary;      /* --results-vary: the tasks' results are not compared with single's */
 
     /* how it went */
     bool budget_reached;
@@ -224,6 +277,8 @@ typedef struct results {
     int nruns, runs_cap;
     config_summary *summary;
     int nsummary;
+    results_check check;    /* whether the results were compared (results_summarize) */
+    int check_task;         /* RESULTS_SINGLE_VARIES: the task single's runs disagree on; -1 */
 
     classification classification; /* classify_results; classify_is_empty until then */
     recommendation recommendation;  /* advise_recommend; made is false until then */
@@ -264,8 +319,19 @@ double results_cpu_utilization(double cpu_s, double wall_s, int workers, double 
 /* Recomputes r->summary from r->runs: per (mode, workers), the median of successful repeats, its
  * 95 % CI, and speedup = wall(single, 1) / wall(mode, N) with the conservative interval
  * [single_lo / hi, single_hi / lo]; the pooled sampler states, efficiency, gil_penalty, IPC and
- * LLC MPKI. r->classification is left as it is. */
+ * LLC MPKI. First, where the runs carry their tasks' digests, each run's results against
+ * single's (run_result.results_*, r->check); then per configuration their sums and whether it
+ * is unsafe: a pool that returned for some task what single did not (a value, or an exception
+ * where single returned), or one of whose runs hung. Every configuration of a mode with such
+ * evidence is unsafe: luck decides which worker count shows a race. r->classification is left as
+ * it is. */
 void results_summarize(results *r);
+
+/* The fewest runs whose median interval the reports show: with 2, the normal-theory interval
+ * (t(0.975, 1) = 12.7) spans orders of magnitude ("398.2 us - 3696.4 s") and says nothing. */
+#define RESULTS_CI_MIN_RUNS 3
+/* Whether s's speedup interval can be shown: s's runs and single's both support one. */
+bool results_speedup_ci_shown(const results *r, const config_summary *s);
 /* The pooled share of the worker threads' samples in state, of s (NAN when nothing was sampled). */
 double *results_fraction(config_summary *s, thread_state state);
 /* The sweep's configuration (mode, workers); NULL when it was not summarised. */

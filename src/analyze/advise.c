@@ -97,9 +97,23 @@ static void open_question(recommendation *rec, const char *fmt, ...)
     va_end(ap);
 }
 
+/* A configuration the advice may choose or compare with: measured, and safe for this job (a pool
+ * that returned what single does not, or hung, is never recommended: results_summarize). */
 static bool usable(const config_summary *s)
 {
-    return s && s->runs_ok > 0 && isfinite(s->speedup) && s->speedup > 0;
+    return s && s->runs_ok > 0 && isfinite(s->speedup) && s->speedup > 0 && !s->unsafe;
+}
+
+/* The configuration whose own runs showed that its mode is unsafe for this job; NULL where none
+ * did. mode MODE_COUNT: of any mode. */
+static const config_summary *unsafe_evidence(const results *r, run_mode mode)
+{
+    for (int i = 0; i < r->nsummary; i++) {
+        const config_summary *s = &r->summary[i];
+        if (s->unsafe && s->unsafe_reason[0] && (mode == MODE_COUNT || s->mode == mode))
+            return s;
+    }
+    return NULL;
 }
 
 /* "processes x2", "processes x2 chunksize 64", "processes x2 spawn" (variants say what differs). */
@@ -116,11 +130,15 @@ static char *config_name(char *buf, size_t len, const results *r, const config_s
     return util_fmt(buf, len, "%s x%d%s", mode_name(s->mode), s->workers, extra);
 }
 
-/* "1.94x [1.80-2.05]", or "1.94x" without an interval. */
+/* "1.94x [1.80-2.05]", "0.96x (2 runs: no interval)" where two runs cannot support one
+ * (RESULTS_CI_MIN_RUNS), or "1.94x" without an interval. */
 static char *fmt_speedup(char *buf, size_t len, const config_summary *s)
 {
-    if (s->runs_ok >= 2 && isfinite(s->speedup_low) && isfinite(s->speedup_high))
+    if (s->runs_ok >= RESULTS_CI_MIN_RUNS && isfinite(s->speedup_low) &&
+        isfinite(s->speedup_high))
         return util_fmt(buf, len, "%.2fx [%.2f-%.2f]", s->speedup, s->speedup_low, s->speedup_high);
+    if (s->runs_ok >= 2)
+        return util_fmt(buf, len, "%.2fx (%d runs: no interval)", s->speedup, s->runs_ok);
     return util_fmt(buf, len, "%.2fx", s->speedup);
 }
 
@@ -196,6 +214,15 @@ static const config_summary *best_of(const results *r, run_mode mode)
             best = s;
     }
     return best;
+}
+
+/* Whether some configuration of mode was measured, safe or not. */
+static bool best_measured(const results *r, run_mode mode)
+{
+    for (int i = 0; i < r->nsummary; i++)
+        if (r->summary[i].mode == mode)
+            return true;
+    return false;
 }
 
 /* ---- the choice ------------------------------------------------------------------------------- */
@@ -523,8 +550,9 @@ static void fill_option(advise_option *o, const config_summary *s)
     snprintf(o->start_method, sizeof(o->start_method), "%s",
              mode_get(s->mode)->pickles ? s->start_method : "");
     o->speedup = s->speedup;
-    o->ci_low = s->speedup_low;
-    o->ci_high = s->speedup_high;
+    bool ci = s->runs_ok >= RESULTS_CI_MIN_RUNS;
+    o->ci_low = ci ? s->speedup_low : NAN;
+    o->ci_high = ci ? s->speedup_high : NAN;
 }
 
 /* What the threads of a configuration waited for, as a clause with its number, or "". */
@@ -676,7 +704,13 @@ static void explain_single(recommendation *rec, const results *r, const config_s
             pool = mode_get((run_mode)m)->pool_noun;
         }
     }
-    if (ch->fastest == ch->choice) {
+    const config_summary *unsafe = unsafe_evidence(r, MODE_COUNT);
+    if (ch->fastest == ch->choice && unsafe) {
+        char un[64];
+        util_fmt(rec->headline, sizeof(rec->headline),
+                 "Do not parallelize: %s is not safe for this job, and no safe pool was faster "
+                 "than a plain loop on this machine", config_name(un, sizeof(un), r, unsafe));
+    } else if (ch->fastest == ch->choice) {
         util_fmt(rec->headline, sizeof(rec->headline),
                  "Do not parallelize: no pool was faster than a plain loop on this machine");
     } else {
@@ -788,6 +822,17 @@ static void explain_alternatives(recommendation *out, const results *r, const ch
             add_alternative(out, b, c, why);
         }
     }
+    /* A mode not safe for this job, with its evidence: never chosen, whatever its speed. */
+    for (int m = 0; m < MODE_COUNT; m++) {
+        const config_summary *u = unsafe_evidence(r, (run_mode)m);
+        if (!u)
+            continue;
+        char why[ADVISE_TEXT_LEN], un[64];
+        util_fmt(why, sizeof(why), "not safe for this job: it %s", u->unsafe_reason);
+        add_alternative(out, u, c, why);
+        reason(out, "%s is not safe for this job, never recommended: it %s",
+               config_name(un, sizeof(un), r, u), u->unsafe_reason);
+    }
     if (c->mode != MODE_SINGLE) {
         char why[ADVISE_TEXT_LEN];
         why_not(why, sizeof(why), r, single, c);
@@ -855,7 +900,7 @@ static void open_questions(recommendation *out, const results *r, const choice *
     const choice ch = *chp;
     for (int i = 0; i < r->nsummary; i++) {
         const config_summary *s = &r->summary[i];
-        if (s->runs_ok == 0 && s->runs_failed > 0) {
+        if (s->runs_ok == 0 && s->runs_failed > 0 && !s->unsafe) {
             char n[64];
             open_question(out, "%s failed in all %d of its runs: how it would do is unknown",
                           config_name(n, sizeof(n), r, s), s->runs_failed);
@@ -916,9 +961,9 @@ static void open_questions(recommendation *out, const results *r, const choice *
     if (!r->complete && r->incomplete_reason[0] && !r->budget_reached)
         open_question(out, "the run is incomplete (%s): configurations not measured may change "
                       "the advice", r->incomplete_reason);
-    if (!threads)
+    if (!threads && !best_measured(r, MODE_THREADS))
         open_question(out, "thread pools were not measured");
-    if (!procs)
+    if (!procs && !best_measured(r, MODE_PROCESSES))
         open_question(out, "process pools were not measured");
 }
 

@@ -184,11 +184,15 @@ static double noise_factor(ctx *c, double w, const char *what)
     return f;
 }
 
-/* "1.94x [1.80-2.05]", or "1.94x" without an interval. */
+/* "1.94x [1.80-2.05]", "0.96x (2 runs: no interval)" where two runs cannot support one
+ * (RESULTS_CI_MIN_RUNS), or "1.94x" without an interval. */
 static void fmt_speedup(char *buf, size_t len, const config_summary *s)
 {
-    if (s->runs_ok >= 2 && isfinite(s->speedup_low) && isfinite(s->speedup_high))
+    if (s->runs_ok >= RESULTS_CI_MIN_RUNS && isfinite(s->speedup_low) &&
+        isfinite(s->speedup_high))
         util_fmt(buf, len, "%.2fx [%.2f-%.2f]", s->speedup, s->speedup_low, s->speedup_high);
+    else if (s->runs_ok >= 2)
+        util_fmt(buf, len, "%.2fx (%d runs: no interval)", s->speedup, s->runs_ok);
     else
         util_fmt(buf, len, "%.2fx", s->speedup);
 }
@@ -700,6 +704,25 @@ static void memory_hint(ctx *c, const config_summary *single)
              limits.memory_bound_ipc, limits.memory_bound_mpki);
 }
 
+/* A pool that computed what single does not, or hung (results_summarize): the speeds above are
+ * a job's that does something else in it. */
+static void safety_evidence(ctx *c)
+{
+    const results *r = c->r;
+    for (int i = 0; i < r->nsummary; i++) {
+        const config_summary *s = &r->summary[i];
+        if (!s->unsafe || !s->unsafe_reason[0])
+            continue;
+        if (s->results_differ > 0)
+            evidence(c, "%s x%d: %d of the %d task results compared differ from single's: not "
+                     "safe for this job", mode_name(s->mode), s->workers, s->results_differ,
+                     s->results_compared);
+        else
+            evidence(c, "%s x%d did not finish where single does: likely a race or deadlock, "
+                     "not safe for this job", mode_name(s->mode), s->workers);
+    }
+}
+
 /* ---- the whole ---------------------------------------------------------------------------------- */
 
 /* confidence = the smaller of the kind's and the GIL's confidence (a verdict not made, unknown, does
@@ -716,6 +739,7 @@ void classify_results(const results *r, classification *out)
     double u = decide_kind(&c, single);
     decide_gil(&c, u);
     memory_hint(&c, single);
+    safety_evidence(&c);
 
     double conf = fmin(out->kind != KIND_UNKNOWN ? c.kind_confidence : INFINITY,
                        out->gil != GIL_UNKNOWN ? c.gil_confidence : INFINITY);

@@ -73,7 +73,13 @@ const char usage_run[] =
     "                           ProcessPoolExecutor.map, and a larger one measured where the\n"
     "                           pool's cost per task calls for it; with N, only N)\n"
     "  -t, --timeout SECONDS    limit for one run; the whole process tree is killed after it\n"
-    "                           (default: 600, 0 for none)\n"
+    "                           (default: 600, 0 for none). A pool's run is stopped sooner, at\n"
+    "                           20 times what single takes for its tasks (at least 30 s), as\n"
+    "                           a likely race or deadlock\n"
+    "      --results-vary       the tasks' results legitimately differ from run to run (random\n"
+    "                           samples, timestamps): do not compare them with single's\n"
+    "                           (default: a pool whose results differ is reported unsafe and\n"
+    "                           never recommended; tasks returning None are not compared)\n"
     "  -o, --out DIR            output directory (default: reports/NAME-UTCTIME/)\n"
     "      --counters LEVEL     highest counter level to use: auto, hardware, software, kernel\n"
     "                           (default: auto, the best that works here)\n"
@@ -105,6 +111,8 @@ const char usage_classify[] =
     "  -r, --repeat N           runs per configuration (default: 1; more narrows the evidence)\n"
     "  -p, --python PATH        interpreter to measure (default: python3)\n"
     "  -t, --timeout SECONDS    limit for one run (default: 600, 0 for none)\n"
+    "      --results-vary       the tasks' results legitimately vary: do not compare the\n"
+    "                           pools' results with single's\n"
     "  -o, --out DIR            output directory (default: reports/NAME-UTCTIME/)\n"
     "      --counters LEVEL     highest counter level: auto, hardware, software, kernel\n"
     "      --fresh-interpreter  start a new interpreter for every run (default: fork each\n"
@@ -385,6 +393,7 @@ static const struct option run_longopts[] = {
     {"fixed", no_argument, NULL, 'F'},
     {"fresh-interpreter", no_argument, NULL, 'Z'},
     {"chunksize", required_argument, NULL, 'K'},
+    {"results-vary", no_argument, NULL, 'V'},
     {NULL, 0, NULL, 0},
 };
 
@@ -436,6 +445,9 @@ static int run_command(int argc, char **argv, bool classify)
             break;
         case 'Z':
             o.s.fresh = true;
+            break;
+        case 'V':
+            o.s.results_vary = true;
             break;
         case 'p':
             o.s.python = optarg;

@@ -121,6 +121,20 @@ bool plan_variant_futile(double first_wall, double against_high)
            first_wall > against_high * PLAN_VARIANT_FUTILE;
 }
 
+double plan_hang_limit(double timeout_s, double single_s)
+{
+    if (!(timeout_s > 0) || !(single_s > 0) || !isfinite(single_s))
+        return timeout_s;
+    double limit = fmax(PLAN_HANG_MIN_S, PLAN_HANG_FACTOR * single_s);
+    return limit < timeout_s ? limit : timeout_s;
+}
+
+bool plan_run_hung(double limit_s, double single_s)
+{
+    return limit_s > 0 && single_s > 0 && isfinite(single_s) &&
+           limit_s >= PLAN_HANG_FACTOR * single_s;
+}
+
 bool plan_step_unsettled(const plan_step *s)
 {
     return isfinite(s->speedup) && isfinite(s->prev_speedup) &&

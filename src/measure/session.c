@@ -279,6 +279,7 @@ static void record_options(results *res, const session_options *o, const plan *p
     res->sample = o->m.sample;
     res->fresh_interpreter = o->fresh;
     res->chunksize = o->chunksize;
+    res->results_vary = o->results_vary;
     res->writer_pid = (int)getpid();
     gethostname(res->writer_host, sizeof(res->writer_host) - 1);
 }

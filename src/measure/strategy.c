@@ -49,6 +49,9 @@ typedef struct {
     double pass_s;     /* one pass over every task on one thread, from the warm-up (NAN: unknown) */
     double task_cv;    /* coefficient of variation of the tasks' wall times in single runs */
     double deadline;   /* now() by which --budget ends; 0: none */
+    unsigned unsafe_modes;     /* MODE_BIT mask: modes not measured any more, as not safe for
+                                  this job (a pool returned what single does not, or hung) */
+    char unsafe_why[MODE_COUNT][PLAN_WHY_LEN]; /* "threads x2 did not finish ...", per mode */
     struct {           /* configurations whose runs were too slow (plan_sample_shrink): the */
         plan_config cfg;   /* tasks their later runs measure */
         bool variant;
@@ -153,6 +156,40 @@ static double expected_run_s(const session *ss, plan_config cfg, bool variant)
     return NAN;
 }
 
+/* What single takes for `tasks` of the job's tasks: the median time per task of its runs (the
+ * loop around the tasks included; the warm-up's where no other has finished) times tasks. NAN
+ * before single has finished a run. */
+static double single_time_for(const session *ss, int tasks)
+{
+    double v[64];
+    int n = 0;
+    const run_result *warm = NULL;
+    const results *r = ss->res;
+    for (int i = 0; i < r->nruns && n < 64; i++) {
+        const run_result *x = &r->runs[i];
+        if (x->mode != MODE_SINGLE || !results_run_counts(x) || x->tasks <= 0)
+            continue;
+        if (x->warmup)
+            warm = x;
+        else
+            v[n++] = x->wall_s / x->tasks;
+    }
+    if (n == 0 && warm)
+        v[n++] = warm->wall_s / warm->tasks;
+    return n > 0 ? stats_median(v, n) * tasks : NAN;
+}
+
+/* No more runs of mode: it is not safe for this job (why says so, naming the configuration). */
+static void mark_unsafe(session *ss, run_mode mode, const char *why)
+{
+    if (ss->unsafe_modes & MODE_BIT(mode))
+        return;
+    ss->unsafe_modes |= MODE_BIT(mode);
+    util_fmt(ss->unsafe_why[mode], sizeof(ss->unsafe_why[mode]), "%s", why);
+    note(ss, true, "%s: not safe for this job; no more %ss are measured", why,
+         mode_get(mode)->pool_noun);
+}
+
 /* The tasks a run of cfg measures: all of them, or a sample (plan_sample_tasks). */
 /* Who takes the tasks of a sample: a worker, or in a process pool that batches, a chunk of
  * chunksize tasks at a time (PLAN_SAMPLE_TASKS_PER_WORKER chunks each, in whole rounds of chunks):
@@ -220,6 +257,10 @@ static const run_result *run_once(session *ss, const runner_env *base, plan_conf
         ss->ceiling_reached = true;
         return NULL;
     }
+    /* A pool far slower than single on the same tasks is stopped as hung (plan_hang_limit). */
+    int run_tasks = env.tasks > 0 ? env.tasks : ss->res->workload.tasks;
+    double single_s = !warmup && mode_get(cfg.mode)->pool ? single_time_for(ss, run_tasks) : NAN;
+    env.timeout_s = plan_hang_limit(env.timeout_s, single_s);
     if (ss->deadline > 0) {
         /* A run that outlives the budget is stopped with it. */
         double left = ss->deadline - now(ss);
@@ -245,9 +286,22 @@ static const run_result *run_once(session *ss, const runner_env *base, plan_conf
         ss->res->budget_reached = true;
         util_fmt(r.error, sizeof(r.error), "stopped when the --budget of %g s ran out",
                  ss->o->budget_s);
+    } else if (r.status == RUN_TIMED_OUT && !r.setup_hung &&
+               plan_run_hung(env.timeout_s, single_s)) {
+        char took[32];
+        r.hung = true;
+        util_fmt(r.error, sizeof(r.error), "did not finish within %.3g s, where single does these "
+                 "%d tasks in %s: likely a race or deadlock on shared state%s", env.timeout_s,
+                 run_tasks, util_fmt_seconds(took, sizeof(took), single_s),
+                 mode_get(cfg.mode)->shares_memory ? " between threads" : "");
     }
     results_take_run(ss->res, &r);
     const run_result *stored = &ss->res->runs[ss->res->nruns - 1];
+    if (stored->hung) {
+        char why[PLAN_WHY_LEN];
+        util_fmt(why, sizeof(why), "%s x%d %s", mode_name(cfg.mode), cfg.workers, stored->error);
+        mark_unsafe(ss, cfg.mode, why);
+    }
     if (stored->setup_hung && !ss->setup_hung) {
         ss->setup_hung = true;
         note(ss, true, "%s x%d: setup() never finished: measuring stops here, as every other "
@@ -359,10 +413,15 @@ static void measure_config(session *ss, const runner_env *env, plan_config cfg, 
         rule.min_runs = count;
         rule.precision = 0;
     }
+    if (ss->unsafe_modes & MODE_BIT(cfg.mode)) {
+        results_add_plan(ss->res, PLAN_SKIPPED, cfg.mode, cfg.workers, "not measured: %s",
+                         ss->unsafe_why[cfg.mode]);
+        return;
+    }
     const config_summary *s = NULL;
     plan_repeat_verdict v = PLAN_REPEAT_MORE;
     int ran = 0;
-    bool failed = false;
+    bool failed = false, unsafe = false;
     /* ran counts every run, failed or not: the loop ends at the cap even when no run counts. */
     while (!stop_measuring(ss) && ran < (count > 0 ? count : rule.max_runs)) {
         const run_result *stored = run_once(ss, env, cfg, rep, count > 0 ? first + count - 1 : 0,
@@ -374,8 +433,18 @@ static void measure_config(session *ss, const runner_env *env, plan_config cfg, 
         if (run_failed_hard(stored)) {
             if (stored->status != RUN_INTERRUPTED && !ss->res->budget_reached) {
                 ss->failed_configs++;
-                note(ss, false, "not running %s x%d again: it failed", mode_name(cfg.mode),
+                /* Every task raised where single's returned: a failure, and evidence too. */
+                results_summarize(ss->res);
+                const config_summary *u = results_find_summary(ss->res, cfg.mode, cfg.workers);
+                if (u && !env->variant && u->unsafe && u->unsafe_reason[0] && !stored->hung) {
+                    char why[PLAN_WHY_LEN];
+                    util_fmt(why, sizeof(why), "%s x%d %s", mode_name(cfg.mode), cfg.workers,
+                             u->unsafe_reason);
+                    mark_unsafe(ss, cfg.mode, why);
+                } else if (!stored->hung) {
+                    note(ss, false, "not running %s x%d again: it failed", mode_name(cfg.mode),
                          cfg.workers);
+                }
             }
             failed = true;
             break;
@@ -387,6 +456,15 @@ static void measure_config(session *ss, const runner_env *env, plan_config cfg, 
         s = env->variant ? results_find_variant(ss->res, cfg.mode, cfg.workers, env->chunksize > 1
                                                 ? env->chunksize : 1, stored->start_method)
                          : results_find_summary(ss->res, cfg.mode, cfg.workers);
+        if (s && s->unsafe && s->unsafe_reason[0]) {
+            /* It computes what single does not: how fast it is no longer matters. */
+            char why[PLAN_WHY_LEN];
+            util_fmt(why, sizeof(why), "%s x%d %s", mode_name(cfg.mode), cfg.workers,
+                     s->unsafe_reason);
+            mark_unsafe(ss, cfg.mode, why);
+            unsafe = true;
+            break;
+        }
         int n = s ? s->runs_ok : 0;
         v = plan_repeat_next(&rule, count > 0 ? ran : n, s ? s->precision : NAN, false);
         if (count > 0 && ran < count)
@@ -408,6 +486,9 @@ static void measure_config(session *ss, const runner_env *env, plan_config cfg, 
     }
     if (failed)
         util_fmt(why, sizeof(why), "failed: %s", ss->res->runs[ss->res->nruns - 1].error);
+    else if (unsafe)
+        util_fmt(why, sizeof(why), "%d run%s: not safe for this job (%s), not run again",
+                 ran, ran == 1 ? "" : "s", s->unsafe_reason);
     else if (!s)
         util_fmt(why, sizeof(why), "no successful run");
     else if (futile[0])
@@ -506,7 +587,7 @@ static plan_step judge_step(const results *res, run_mode mode, const config_summ
     const config_summary *t = mode == MODE_PROCESSES ? results_find_summary(res, MODE_THREADS,
                                                                             s->workers)
                                                      : NULL;
-    if (t && t->runs_ok > 0)
+    if (t && t->runs_ok > 0 && !t->unsafe) /* an unsafe thread pool is no rival */
         step.threads_speedup = t->speedup;
     return step;
 }
@@ -531,6 +612,12 @@ static void sweep_mode(session *ss, const runner_env *env, run_mode mode)
         measure_config(ss, env, (plan_config){mode, n}, 1, ss->o->repeat_given ? ss->o->repeat : 0,
                        NULL);
         results_summarize(res);
+        if (ss->unsafe_modes & MODE_BIT(mode)) {
+            results_add_plan(res, PLAN_STOPPED, mode, n, "%s x%d: not safe for this job; no "
+                             "larger %s is measured", mode_name(mode), n,
+                             mode_get(mode)->pool_noun);
+            break;
+        }
         const config_summary *s = results_find_summary(res, mode, n);
         if (!s || s->runs_ok == 0 || res->budget_reached)
             break;
@@ -661,7 +748,8 @@ static void measure_sweep(session *ss, const runner_env *env)
         /* Threads too few to tell whether the job holds the GIL: the count that can tell. */
         bool last_threads = cfg.mode == MODE_THREADS &&
                             (ci + 1 == p->n || p->configs[ci + 1].mode != MODE_THREADS);
-        if (last_threads && !stop_measuring(ss)) {
+        if (last_threads && !stop_measuring(ss) &&
+            !(ss->unsafe_modes & MODE_BIT(MODE_THREADS))) {
             results_summarize(res);
             int more = classify_more_threads(res);
             if (more > 0 && more <= res->workload.tasks &&

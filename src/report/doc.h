@@ -193,7 +193,8 @@ char *report_config_name(char *buf, size_t len, const config_summary *s);
 char *report_run_name(char *buf, size_t len, const run_result *x);
 /* An option of the recommendation: "threads", "processes, chunksize 130, fork". */
 char *report_option_model(char *buf, size_t len, const advise_option *o);
-/* The wall time's 95 % interval, "97.38 ms - 133.55 ms"; "- (1 run)" where one run gave none. */
+/* The wall time's 95 % interval, "97.38 ms - 133.55 ms"; "- (1 run)" where one run gave none,
+ * "(2 runs: no interval)" where two cannot support one (RESULTS_CI_MIN_RUNS). */
 char *report_fmt_wall_ci(char *buf, size_t len, const config_summary *s);
 /* Successful runs, "3", and the failed ones: "2 (1 failed)". */
 char *report_fmt_runs(char *buf, size_t len, const config_summary *s);
@@ -204,6 +205,11 @@ char *report_fmt_utilization(char *buf, size_t len, const config_summary *s);
  * what that means, for under the tables. */
 bool report_any_too_short(const results *r);
 extern const char report_too_short_note[];
+/* Whether the pools compute what single computes, as a list every report shows under its table
+ * of configurations: one item per configuration whose runs showed it not safe for this job, with
+ * the evidence, and why the results were not compared where they were not. Nothing for a safe job,
+ * or results written before concur compared them. */
+void doc_safety(report_doc *d, const results *r);
 
 /* What the worker threads were doing, by thread_state: the shares of a configuration's samples. */
 void report_state_shares(const config_summary *s, double share[TS_COUNT]);

@@ -187,7 +187,8 @@ static bool drawable(const config_summary *c)
 
 static void speedup_point(report_doc *d, const config_summary *c)
 {
-    bool ci = c->runs_ok >= 2 && isfinite(c->speedup_low) && isfinite(c->speedup_high);
+    bool ci = c->runs_ok >= RESULTS_CI_MIN_RUNS && isfinite(c->speedup_low) &&
+              isfinite(c->speedup_high);
     doc_point p = {c->mode, c->variant, c->workers, c->speedup, ci ? c->speedup_low : NAN,
                    ci ? c->speedup_high : NAN, NULL};
     char name[128], sp[64], label[200];
@@ -232,9 +233,9 @@ static void config_cells(report_doc *d, const config_summary *s)
     doc_cell(d, report_fmt_runs(buf, sizeof(buf), s));
     doc_cell(d, s->runs_ok > 0 ? util_fmt_seconds(buf, sizeof(buf), s->wall_s) : "-");
     doc_cell(d, report_fmt_wall_ci(buf, sizeof(buf), s));
-    doc_cell(d, report_fmt_speedup(buf, sizeof(buf), s->speedup,
-                                   s->runs_ok >= 2 ? s->speedup_low : NAN,
-                                   s->runs_ok >= 2 ? s->speedup_high : NAN));
+    bool ci = s->runs_ok >= RESULTS_CI_MIN_RUNS; /* two runs' interval says nothing */
+    doc_cell(d, report_fmt_speedup(buf, sizeof(buf), s->speedup, ci ? s->speedup_low : NAN,
+                                   ci ? s->speedup_high : NAN));
     doc_cell(d, report_fmt_fixed(buf, sizeof(buf), s->efficiency, 2));
     doc_cell(d, report_fmt_utilization(buf, sizeof(buf), s));
     doc_cell(d, util_fmt_bytes(buf, sizeof(buf), s->peak_rss_bytes));
@@ -330,6 +331,7 @@ static void section_measurements(report_doc *d, const results *r)
         doc_put(d, DOC_PLAIN, " CPU util. ");
         doc_put(d, DOC_PLAIN, report_too_short_note);
     }
+    doc_safety(d, r);
     for (int i = 0; i < r->nsummary; i++) {
         if (r->summary[i].variant) {
             doc_heading(d, "Follow-ups");

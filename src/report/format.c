@@ -96,6 +96,8 @@ char *report_fmt_wall_ci(char *buf, size_t len, const config_summary *s)
         util_fmt(buf, len, "- (1 run)");
     else if (s->runs_ok == 0 || !isfinite(s->ci_low_s) || !isfinite(s->ci_high_s))
         util_fmt(buf, len, "-");
+    else if (s->runs_ok < RESULTS_CI_MIN_RUNS)
+        util_fmt(buf, len, "(%d runs: no interval)", s->runs_ok);
     else
         util_fmt(buf, len, "%s - %s", util_fmt_seconds(lo, sizeof(lo), s->ci_low_s),
                  util_fmt_seconds(hi, sizeof(hi), s->ci_high_s));
@@ -148,4 +150,36 @@ void doc_state_cells(report_doc *d, const config_summary *s, int nstates)
         bool hide = !sampled || (k == TS_GIL_WAIT && !s->gil_distinguished);
         doc_cell(d, report_fmt_share(buf, sizeof(buf), hide ? NAN : f[k]));
     }
+}
+
+void doc_safety(report_doc *d, const results *r)
+{
+    bool listed = false;
+    for (int i = 0; i < r->nsummary; i++) {
+        const config_summary *s = &r->summary[i];
+        char name[96];
+        if (!s->unsafe || !s->unsafe_reason[0])
+            continue;
+        if (!listed)
+            doc_list(d, DOC_NORMAL, '-');
+        listed = true;
+        doc_itemf(d, "NOT SAFE: %s %s; never recommended",
+                  report_config_name(name, sizeof(name), s), s->unsafe_reason);
+    }
+    const char *why = NULL;
+    char buf[320];
+    if (r->check == RESULTS_NOT_ASKED)
+        why = "results were not compared (--results-vary)";
+    else if (r->check == RESULTS_SINGLE_VARIES)
+        why = util_fmt(buf, sizeof(buf), "results were not compared: single's own runs returned "
+                       "different results for task %d, so the job's results vary by themselves "
+                       "(random samples, timestamps; --results-vary says so up front)",
+                       r->check_task);
+    else if (r->check == RESULTS_NO_VALUES)
+        why = "results were not compared: the tasks return None (or nothing that can be pickled)";
+    if (!why)
+        return;
+    if (!listed)
+        doc_list(d, DOC_NORMAL, '-');
+    doc_itemf(d, "%s", why);
 }

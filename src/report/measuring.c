@@ -85,6 +85,22 @@ static void sample_line(report_doc *d, const results *r)
               sampled, range, r->workload.tasks, 100 * 1.96 * se);
 }
 
+/* That every pool computed what single computed, where the results were compared and none
+ * differed (doc_safety says so where one did). */
+static void results_line(report_doc *d, const results *r)
+{
+    if (r->check != RESULTS_COMPARED)
+        return;
+    int compared = 0, unsafe = 0;
+    for (int i = 0; i < r->nsummary; i++) {
+        compared += r->summary[i].results_compared;
+        unsafe += r->summary[i].unsafe;
+    }
+    if (unsafe == 0 && compared > 0)
+        doc_itemf(d, "every pool returned single's results for the %d task results compared "
+                  "(each task's result digested, task by task)", compared);
+}
+
 /* How well the recommended configuration's wall time is known, where a precision was asked. */
 static void precision_line(report_doc *d, const results *r)
 {
@@ -230,6 +246,7 @@ void doc_measuring(report_doc *d, const results *r)
     runs_line(d, r);
     capacity_line(d, r);
     sample_line(d, r);
+    results_line(d, r);
     precision_line(d, r);
     plan_lines(d, r);
     outlier_lines(d, r);

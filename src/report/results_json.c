@@ -203,6 +203,7 @@ static void write_run(cJSON *runs, const run_result *run)
     add_string_or_null(o, "traceback", run->traceback);
     add_int(o, "exit_code", run->exit_code);
     add_bool(o, "setup_hung", run->setup_hung);
+    add_bool(o, "hung", run->hung);
     add_int(o, "escaped_killed", run->escaped_killed);
     cJSON *esc = add_array(o, "escaped_commands");
     for (int i = 0; i < run->nescaped_commands; i++)
@@ -234,6 +235,12 @@ static void write_run(cJSON *runs, const run_result *run)
     add_number(o, "scale_se", run->scale_se);
     write_stats_summary(o, "task_wall_s", &run->task_wall);
     write_stats_summary(o, "task_cpu_s", &run->task_cpu);
+    add_int(o, "results_compared", run->results_compared);
+    add_int(o, "results_differ", run->results_differ);
+    add_int(o, "results_raised", run->results_raised);
+    cJSON *dt = add_array(o, "results_differ_tasks");
+    for (int i = 0; i < run->ndiffer_tasks; i++)
+        cJSON_AddItemToArray(dt, cJSON_CreateNumber(run->differ_tasks[i]));
 
     /* Not measured (thread and single modes): null rather than an object of nulls. */
     if (run->pickle_sampled == 0 && isnan(run->pickle_arg_bytes) && isnan(run->pickle_result_bytes)) {
@@ -304,6 +311,11 @@ static void write_config(cJSON *c, const config_summary *s)
     add_bool(c, "gil_distinguished", s->gil_distinguished);
     add_number(c, "ipc", s->ipc);
     add_number(c, "llc_mpki", s->llc_mpki);
+    add_int(c, "results_compared", s->results_compared);
+    add_int(c, "results_differ", s->results_differ);
+    add_int(c, "results_raised", s->results_raised);
+    add_bool(c, "unsafe", s->unsafe);
+    add_string_or_null(c, "unsafe_reason", s->unsafe_reason);
 }
 
 /* summary.<mode>."<workers>" = {...} for the sweep, modes in enum order, worker counts in the order
@@ -479,6 +491,7 @@ static char *format_json(const results *r, const char *suffix)
         add_int(opt, "chunksize", r->chunksize);
     else
         add_string(opt, "chunksize", "auto");
+    add_bool(opt, "results_vary", r->results_vary);
 
     add_bool(root, "budget_reached", r->budget_reached);
     add_number(root, "elapsed_s", r->elapsed_s);
@@ -499,6 +512,13 @@ static char *format_json(const results *r, const char *suffix)
     cJSON *runs = add_array(root, "runs");
     for (int i = 0; i < r->nruns; i++)
         write_run(runs, &r->runs[i]);
+
+    cJSON *chk = add_object(root, "results_check");
+    add_string(chk, "state", results_check_name(r->check));
+    if (r->check_task >= 0)
+        add_int(chk, "task", r->check_task);
+    else
+        cJSON_AddItemToObject(chk, "task", cJSON_CreateNull());
 
     write_summary(root, r);
     write_classification(root, &r->classification);
@@ -916,6 +936,23 @@ static void load_escaped_commands(loader *ld, const cJSON *o, const char *w, run
     }
 }
 
+/* An array of at most max integers into out; *n gets how many. */
+static void load_int_list(loader *ld, const cJSON *o, const char *w, const char *key, int *out,
+                          int max, int *n)
+{
+    int len;
+    const cJSON *arr = get_array(ld, o, w, key, &len);
+    *n = 0;
+    for (int i = 0; arr && i < len && *n < max; i++) {
+        const cJSON *x = cJSON_GetArrayItem(arr, i);
+        if (!cJSON_IsNumber(x) || x->valuedouble != floor(x->valuedouble)) {
+            fail(ld, w, key, "expected integers");
+            return;
+        }
+        out[(*n)++] = x->valueint;
+    }
+}
+
 static void load_run(loader *ld, const cJSON *o, const char *w, run_result *run)
 {
     get_mode(ld, o, w, "mode", &run->mode);
@@ -932,6 +969,8 @@ static void load_run(loader *ld, const cJSON *o, const char *w, run_result *run)
     get_int(ld, o, w, "exit_code", &run->exit_code);
     if (has(o, "setup_hung")) /* older files do not have it */
         get_bool(ld, o, w, "setup_hung", &run->setup_hung);
+    if (has(o, "hung")) /* nor this */
+        get_bool(ld, o, w, "hung", &run->hung);
     if (has(o, "escaped_killed")) /* nor these */
         get_int(ld, o, w, "escaped_killed", &run->escaped_killed);
     if (has(o, "escaped_commands"))
@@ -970,6 +1009,13 @@ static void load_run(loader *ld, const cJSON *o, const char *w, run_result *run)
         get_double(ld, o, w, "scale_se", &run->scale_se);
     load_stats_summary(ld, o, w, "task_wall_s", &run->task_wall);
     load_stats_summary(ld, o, w, "task_cpu_s", &run->task_cpu);
+    if (has(o, "results_compared")) { /* files written before results were compared have none */
+        get_int(ld, o, w, "results_compared", &run->results_compared);
+        get_int(ld, o, w, "results_differ", &run->results_differ);
+        get_int(ld, o, w, "results_raised", &run->results_raised);
+        load_int_list(ld, o, w, "results_differ_tasks", run->differ_tasks, RESULTS_DIFFER_TASKS,
+                      &run->ndiffer_tasks);
+    }
 
     const cJSON *p = get_item(ld, o, w, "pickle");
     if (p && cJSON_IsNull(p)) {
@@ -987,6 +1033,23 @@ static void load_run(loader *ld, const cJSON *o, const char *w, run_result *run)
 
     load_placement(ld, o, w, run);
     load_sampler(ld, o, w, run);
+}
+
+/* results_check: whether the results were compared; older files have none (unchecked). */
+static void load_results_check(loader *ld, const cJSON *root, results *r)
+{
+    r->check = RESULTS_UNCHECKED;
+    r->check_task = -1;
+    if (!has(root, "results_check"))
+        return;
+    const cJSON *c = get_object(ld, root, "", "results_check");
+    char name[32] = "";
+    get_string(ld, c, "results_check", "state", name, sizeof(name));
+    if (!ld->failed && results_parse_check(name, &r->check) < 0)
+        fail(ld, "results_check", "state", "unknown state '%s'", name);
+    const cJSON *t = cJSON_GetObjectItemCaseSensitive(c, "task");
+    if (t && !cJSON_IsNull(t))
+        get_int(ld, c, "results_check", "task", &r->check_task);
 }
 
 static void load_runs(loader *ld, const cJSON *root, results *r)
@@ -1069,6 +1132,13 @@ static void load_config(loader *ld, const cJSON *c, const char *w, config_summar
     get_bool(ld, c, w, "gil_distinguished", &s->gil_distinguished);
     get_double(ld, c, w, "ipc", &s->ipc);
     get_double(ld, c, w, "llc_mpki", &s->llc_mpki);
+    if (has(c, "unsafe")) { /* files written before results were compared have none */
+        get_int(ld, c, w, "results_compared", &s->results_compared);
+        get_int(ld, c, w, "results_differ", &s->results_differ);
+        get_int(ld, c, w, "results_raised", &s->results_raised);
+        get_bool(ld, c, w, "unsafe", &s->unsafe);
+        get_string(ld, c, w, "unsafe_reason", s->unsafe_reason, sizeof(s->unsafe_reason));
+    }
 }
 
 static void load_summary(loader *ld, const cJSON *root, results *r)
@@ -1486,6 +1556,8 @@ int results_load(const char *path, results *r, char *err, size_t errlen)
     if (has(opt, "chunksize") &&
         !cJSON_IsString(cJSON_GetObjectItemCaseSensitive(opt, "chunksize")))
         get_int(&ld, opt, "options", "chunksize", &r->chunksize);
+    if (has(opt, "results_vary"))
+        get_bool(&ld, opt, "options", "results_vary", &r->results_vary);
     if (has(root, "budget_reached"))
         get_bool(&ld, root, "", "budget_reached", &r->budget_reached);
     r->elapsed_s = NAN;
@@ -1494,6 +1566,7 @@ int results_load(const char *path, results *r, char *err, size_t errlen)
     load_plan(&ld, root, r);
 
     load_runs(&ld, root, r);
+    load_results_check(&ld, root, r);
     load_summary(&ld, root, r);
     load_classification(&ld, root, &r->classification);
     load_recommendation(&ld, root, &r->recommendation);

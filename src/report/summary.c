@@ -36,7 +36,7 @@ static void header(report_doc *d, const results *r)
 
 /* One row: wall with its interval, speedup with its interval, CPU utilization, peak memory. The
  * workers column says "2*" for a follow-up (another chunksize or start method). */
-static void configuration_row(report_doc *d, const config_summary *s)
+static void configuration_row(report_doc *d, const results *r, const config_summary *s)
 {
     char buf[64], lo[32], hi[32];
     doc_cell(d, mode_name(s->mode));
@@ -46,12 +46,14 @@ static void configuration_row(report_doc *d, const config_summary *s)
         doc_cell(d, "(failed)");
     else if (s->runs_ok == 1)
         doc_cell(d, "(1 run, no interval)");
+    else if (s->runs_ok < RESULTS_CI_MIN_RUNS)
+        doc_cellf(d, "(%d runs: no interval)", s->runs_ok);
     else
         doc_cellf(d, "%s - %s", util_fmt_seconds(lo, sizeof(lo), s->ci_low_s),
                   util_fmt_seconds(hi, sizeof(hi), s->ci_high_s));
     if (isnan(s->speedup))
         doc_cell(d, "-");
-    else if (isnan(s->speedup_low) || s->runs_ok < 2)
+    else if (isnan(s->speedup_low) || !results_speedup_ci_shown(r, s))
         doc_cellf(d, "%.2fx", s->speedup);
     else
         doc_cellf(d, "%.2fx [%.2f-%.2f]", s->speedup, s->speedup_low, s->speedup_high);
@@ -74,7 +76,7 @@ static void configurations(report_doc *d, const results *r)
     bool variants = false;
     doc_table(d, cols, 7);
     for (int i = 0; i < r->nsummary; i++) {
-        configuration_row(d, &r->summary[i]);
+        configuration_row(d, r, &r->summary[i]);
         variants = variants || r->summary[i].variant;
     }
     if (variants)
@@ -86,6 +88,7 @@ static void configurations(report_doc *d, const results *r)
         doc_paragraph(d, DOC_NOTE);
         doc_putf(d, DOC_PLAIN, "cpu short: %s", report_too_short_note);
     }
+    doc_safety(d, r);
 }
 
 /* What the worker threads were doing in each configuration, as shares of the sampler's samples.

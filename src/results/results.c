@@ -28,6 +28,14 @@ static const char *const status_names[] = {
     [RUN_ERROR] = "error",
 };
 
+static const char *const check_names[] = {
+    [RESULTS_UNCHECKED] = "unchecked",
+    [RESULTS_COMPARED] = "compared",
+    [RESULTS_NOT_ASKED] = "results_vary",
+    [RESULTS_SINGLE_VARIES] = "single_varies",
+    [RESULTS_NO_VALUES] = "no_values",
+};
+
 /* The pooled state fractions of a configuration, in thread_state order, as results.json names them. */
 static const struct {
     const char *key;
@@ -69,10 +77,27 @@ int results_parse_status(const char *s, run_status *out)
     return 0;
 }
 
+/* Never NULL: "unknown" for a value outside the enum. */
+const char *results_check_name(results_check c)
+{
+    return util_enum_name(check_names, ARRAY_LEN(check_names), (int)c, "unknown");
+}
+
+/* Returns -1 and leaves *out unchanged when s is no check name. */
+int results_parse_check(const char *s, results_check *out)
+{
+    int v = util_enum_parse(check_names, ARRAY_LEN(check_names), s);
+    if (v < 0)
+        return -1;
+    *out = (results_check)v;
+    return 0;
+}
+
 /* Can't fail. */
 void results_init(results *r)
 {
     memset(r, 0, sizeof(*r));
+    r->check_task = -1;
     r->python.gil = -1;
     r->machine.capacity_start = r->machine.capacity_end = NAN;
     classification_init(&r->classification);
@@ -91,6 +116,9 @@ void results_run_free(run_result *run)
     free(run->task_walls);
     run->task_walls = NULL;
     run->ntask_walls = 0;
+    free(run->task_digests);
+    run->task_digests = NULL;
+    run->ntask_digests = 0;
 }
 
 /* Can't fail; leaves r as results_init does, ready for reuse. */
@@ -119,6 +147,8 @@ run_result *results_take_run(results *r, run_result *run)
     run->nworker_states = 0;
     run->task_walls = NULL;
     run->ntask_walls = 0;
+    run->task_digests = NULL;
+    run->ntask_digests = 0;
     return dst;
 }
 
@@ -153,6 +183,14 @@ run_result *results_add_run(results *r, const run_result *run)
         dst->task_walls = xmalloc(size);
         memcpy(dst->task_walls, run->task_walls, size);
         dst->ntask_walls = run->ntask_walls;
+    }
+    dst->task_digests = NULL;
+    dst->ntask_digests = 0;
+    if (run->task_digests && run->ntask_digests > 0) {
+        size_t size = (size_t)run->ntask_digests * sizeof(*run->task_digests);
+        dst->task_digests = xmalloc(size);
+        memcpy(dst->task_digests, run->task_digests, size);
+        dst->ntask_digests = run->ntask_digests;
     }
     return dst;
 }
@@ -211,6 +249,199 @@ double results_run_wall(const run_result *run)
                      ? run->teardown_s
                      : 0.0;
     return start + (run->wall_s - start - end) * run->scale + end;
+}
+
+/* ---- whether the pools compute what single computes -------------------------------------------- */
+
+int results_task_index(const run_result *run, int j)
+{
+    if (run->sample_of > run->tasks && run->tasks > 0)
+        return (int)(((long long)j * run->sample_of) / run->tasks);
+    return j;
+}
+
+/* No reference yet for a task index. */
+#define REF_UNSET INT64_MIN
+
+/* One comparison of a run's task with the reference: counted, and where they differ, named. */
+static void count_task(run_result *run, int index, int64_t got, int64_t want)
+{
+    run->results_compared++;
+    if (got == want)
+        return;
+    run->results_differ++;
+    if (got == RESULT_RAISED)
+        run->results_raised++;
+    if (run->ndiffer_tasks < RESULTS_DIFFER_TASKS)
+        run->differ_tasks[run->ndiffer_tasks++] = index;
+}
+
+/* Each run's task results against single's for the same task indices. The reference of a task is
+ * its result in the first single run that computed it (the warm-up included); later single runs
+ * are compared with it too, and where one differs the job's results vary by themselves (random
+ * samples, timestamps): nothing is judged from them. A task single returns None for has no result
+ * to compare, nor one whose result cannot be pickled. Runs without digests (read back from
+ * results.json) keep the counts they were written with. */
+static void compare_tasks(results *r)
+{
+    int n = r->workload.tasks;
+    bool digests = false;
+    for (int i = 0; i < r->nruns; i++) {
+        const run_result *run = &r->runs[i];
+        if (!run->task_digests)
+            continue;
+        digests = true;
+        for (int j = 0; j < run->ntask_digests; j++)
+            if (results_task_index(run, j) >= n)
+                n = results_task_index(run, j) + 1;
+    }
+    if (!digests)
+        return;
+    for (int i = 0; i < r->nruns; i++) {
+        run_result *run = &r->runs[i];
+        if (!run->task_digests)
+            continue;
+        run->results_compared = run->results_differ = run->results_raised = 0;
+        run->ndiffer_tasks = 0;
+    }
+    r->check_task = -1;
+    if (r->results_vary) {
+        r->check = RESULTS_NOT_ASKED;
+        return;
+    }
+    int64_t *ref = xmalloc(sizeof(*ref) * (size_t)(n > 0 ? n : 1));
+    for (int k = 0; k < n; k++)
+        ref[k] = REF_UNSET;
+    bool values = false;
+    for (int i = 0; i < r->nruns; i++) {
+        run_result *run = &r->runs[i];
+        if (run->mode != MODE_SINGLE || !run->task_digests)
+            continue;
+        for (int j = 0; j < run->ntask_digests; j++) {
+            int k = results_task_index(run, j);
+            int64_t d = run->task_digests[j];
+            if (k < 0 || d == RESULT_UNPICKLABLE)
+                continue;
+            if (ref[k] == REF_UNSET) {
+                ref[k] = d;
+                values = values || d >= 0;
+            } else if (!(d == RESULT_NONE && ref[k] == RESULT_NONE)) {
+                count_task(run, k, d, ref[k]);
+                if (d != ref[k] && r->check_task < 0)
+                    r->check_task = k;
+            }
+        }
+    }
+    for (int i = 0; i < r->nruns; i++) {
+        run_result *run = &r->runs[i];
+        if (run->mode == MODE_SINGLE || !run->task_digests)
+            continue;
+        for (int j = 0; j < run->ntask_digests; j++) {
+            int k = results_task_index(run, j);
+            int64_t d = run->task_digests[j];
+            if (k < 0 || ref[k] == REF_UNSET || ref[k] == RESULT_NONE || d == RESULT_UNPICKLABLE)
+                continue;
+            count_task(run, k, d, ref[k]);
+        }
+    }
+    free(ref);
+    r->check = r->check_task >= 0 ? RESULTS_SINGLE_VARIES
+               : values           ? RESULTS_COMPARED
+                                  : RESULTS_NO_VALUES;
+}
+
+/* The last line of a traceback: the exception itself; "" without one. */
+static void exception_line(char *buf, size_t len, const char *tb)
+{
+    const char *end = tb + strlen(tb);
+    while (end > tb && (end[-1] == '\n' || end[-1] == ' '))
+        end--;
+    const char *start = end;
+    while (start > tb && start[-1] != '\n')
+        start--;
+    snprintf(buf, len, "%.*s", (int)(end - start), start);
+}
+
+/* What a pool's runs show where its results differ from single's, as a clause that follows the
+ * configuration's name, with the numbers: "returned different results for 7 of the 36 tasks
+ * compared with single's (tasks 3, 5, 9, 12): the job shares state between threads". */
+static void unsafe_results_reason(char *buf, size_t len, const results *r, const config_summary *s,
+                                  const int *tasks, int ntasks)
+{
+    char list[96] = "", exc[160] = "";
+    for (int i = 0; i < ntasks; i++)
+        util_fmt(list + strlen(list), sizeof(list) - strlen(list), "%s%d", i ? ", " : "", tasks[i]);
+    if (s->results_raised > 0)
+        for (int i = 0; i < r->nruns && !exc[0]; i++)
+            if (results_run_in(s, &r->runs[i]) && r->runs[i].results_raised > 0)
+                exception_line(exc, sizeof(exc), r->runs[i].traceback);
+    const char *cause = mode_get(s->mode)->shares_memory
+                            ? "the job shares state between threads"
+                            : "its tasks depend on state that earlier tasks left in the "
+                              "process, which each worker process keeps apart";
+    int other = s->results_differ - s->results_raised;
+    char what[160];
+    if (other > 0 && s->results_raised > 0)
+        util_fmt(what, sizeof(what), "returned different results for %d and raised in %d of the "
+                 "%d tasks compared with single's", other, s->results_raised, s->results_compared);
+    else if (other > 0)
+        util_fmt(what, sizeof(what), "returned different results for %d of the %d tasks "
+                 "compared with single's", other, s->results_compared);
+    else
+        util_fmt(what, sizeof(what), "raised in %d of the %d tasks compared, where single "
+                 "returned", s->results_raised, s->results_compared);
+    util_fmt(buf, len, "%s (%s%s%s%s): %s", what, exc[0] ? exc : "", exc[0] ? "; " : "",
+             ntasks > 1 ? "tasks " : "task ", list, cause);
+}
+
+/* Whether each configuration is unsafe (results_summarize): its own evidence, then its mode's. */
+static void judge_safety(const results *r, config_summary *list, int n)
+{
+    for (int c = 0; c < n; c++) {
+        config_summary *s = &list[c];
+        s->unsafe = false;
+        s->unsafe_reason[0] = '\0';
+        if (!mode_get(s->mode)->pool)
+            continue;
+        int tasks[RESULTS_DIFFER_TASKS], ntasks = 0;
+        const run_result *hung = NULL;
+        s->results_compared = s->results_differ = s->results_raised = 0;
+        for (int i = 0; i < r->nruns; i++) {
+            const run_result *run = &r->runs[i];
+            if (!results_run_in(s, run))
+                continue;
+            if (run->hung && !hung)
+                hung = run;
+            s->results_compared += run->results_compared;
+            s->results_differ += run->results_differ;
+            s->results_raised += run->results_raised;
+            for (int k = 0; k < run->ndiffer_tasks; k++) {
+                bool known = false;
+                for (int q = 0; q < ntasks && !known; q++)
+                    known = tasks[q] == run->differ_tasks[k];
+                if (!known && ntasks < RESULTS_DIFFER_TASKS)
+                    tasks[ntasks++] = run->differ_tasks[k];
+            }
+        }
+        if (r->check == RESULTS_COMPARED && s->results_differ > 0) {
+            s->unsafe = true;
+            unsafe_results_reason(s->unsafe_reason, sizeof(s->unsafe_reason), r, s, tasks,
+                                  ntasks);
+        } else if (hung) {
+            s->unsafe = true;
+            util_fmt(s->unsafe_reason, sizeof(s->unsafe_reason), "%s", hung->error);
+        }
+    }
+    /* A race shows at one worker count by luck: the mode is unsafe at every count. */
+    for (int c = 0; c < n; c++)
+        for (int k = 0; k < n && !list[c].unsafe; k++)
+            list[c].unsafe = list[k].unsafe && list[k].mode == list[c].mode;
+}
+
+bool results_speedup_ci_shown(const results *r, const config_summary *s)
+{
+    const config_summary *single = results_find_summary(r, MODE_SINGLE, 1);
+    return s->runs_ok >= RESULTS_CI_MIN_RUNS && single && single->runs_ok >= RESULTS_CI_MIN_RUNS;
 }
 
 /* ---- summary ---------------------------------------------------------------------------------- */
@@ -433,6 +664,7 @@ void results_summarize(results *r)
     r->nsummary = 0;
     if (r->nruns == 0)
         return;
+    compare_tasks(r);
     int n = 0;
     config_summary *list = list_configs(r, &n);
     size_t d = (size_t)r->nruns * sizeof(double), i = (size_t)r->nruns * sizeof(int);
@@ -448,6 +680,7 @@ void results_summarize(results *r)
     free(k.repeats);
     free(k.flags);
     add_speedups(list, n);
+    judge_safety(r, list, n);
     r->summary = list;
     r->nsummary = n;
 }

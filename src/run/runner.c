@@ -15,12 +15,14 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/prctl.h>
+#include <sys/random.h>
 #include <sys/resource.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
 #include <sys/types.h>
 #include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "concur/concur.h"
@@ -194,19 +196,43 @@ static int kill_tree(child_proc *c)
     }
 }
 
-/* This process's environment less what each run sets for itself, with room for `extra` more
- * entries and the NULL; *n is the number of entries filled. */
+/* "PYTHONHASHSEED=N", drawn once for every interpreter this concur starts, where the user set
+ * none; NULL where they did. The harness compares each task's result across runs by its pickle
+ * (docs/protocol.md, task_digest), and a set of strings pickles in the order of their hashes: a
+ * spawned worker or a fresh interpreter drawing its own seed would return the same set in
+ * another order. The runs forked from the warm interpreter share its seed anyway. */
+static const char *hash_seed_env(void)
+{
+    static char buf[32];
+    if (getenv("PYTHONHASHSEED"))
+        return NULL;
+    if (!buf[0]) {
+        unsigned v = 0;
+        if (getrandom(&v, sizeof(v), 0) != (ssize_t)sizeof(v))
+            v = (unsigned)getpid() ^ (unsigned)time(NULL);
+        /* 0 would turn hash randomization off: 1 .. 2^32 - 1, as Python draws it. */
+        snprintf(buf, sizeof(buf), "PYTHONHASHSEED=%u", 1u + v % 4294967295u);
+    }
+    return buf;
+}
+
+/* This process's environment less what each run sets for itself, with PYTHONHASHSEED
+ * (hash_seed_env) and room for `extra` more entries and the NULL; *n is the number of entries
+ * filled. */
 static char **child_environ(size_t extra, size_t *n)
 {
     size_t nenv = 0;
     while (environ[nenv])
         nenv++;
-    char **envp = xcalloc(nenv + extra + 1, sizeof(char *));
+    char **envp = xcalloc(nenv + extra + 2, sizeof(char *));
     size_t e = 0;
     for (size_t i = 0; i < nenv; i++)
         if (strncmp(environ[i], "CONCUR_CONTROL_PATH=", 20) != 0 &&
             strncmp(environ[i], "CONCUR_BIND=", 12) != 0)
             envp[e++] = environ[i];
+    const char *seed = hash_seed_env();
+    if (seed)
+        envp[e++] = (char *)seed;
     *n = e;
     return envp;
 }
@@ -928,6 +954,24 @@ static void on_done(run_ctx *x, const cJSON *j)
             o->ntask_walls = m;
         } else {
             free(vals);
+        }
+    }
+    /* Each task's result digest, in the same order (RESULT_* codes for what has none). */
+    free(o->task_digests);
+    o->task_digests = NULL;
+    o->ntask_digests = 0;
+    const cJSON *dg = cJSON_GetObjectItemCaseSensitive(j, "task_digest");
+    int nd = cJSON_IsArray(dg) ? cJSON_GetArraySize(dg) : 0;
+    if (nd > 0) {
+        o->task_digests = xmalloc(sizeof(*o->task_digests) * (size_t)nd);
+        const cJSON *e;
+        cJSON_ArrayForEach(e, dg)
+        {
+            double d = cJSON_IsNumber(e) ? e->valuedouble : NAN;
+            o->task_digests[o->ntask_digests++] = d >= RESULT_UNPICKLABLE && d <= 4294967295.0 &&
+                                                  d == floor(d)
+                                                      ? (int64_t)d
+                                                      : RESULT_UNPICKLABLE;
         }
     }
     if (!isnan(v = get_num(j, "chunksize")) && v >= 1)
