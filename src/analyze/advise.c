@@ -723,7 +723,7 @@ static void explain_single(recommendation *rec, const results *r, const config_s
                "nothing to set up", fast, sp);
     if (isfinite(cost) && isfinite(work)) {
         char c[32], w[32];
-        reason(rec, "a %s pool costs %s per task against %s of work per task (%.1fx the work)", pool,
+        reason(rec, "a %s costs %s per task against %s of work per task (%.1fx the work)", pool,
                util_fmt_seconds(c, sizeof(c), cost), util_fmt_seconds(w, sizeof(w), work),
                cost / work);
     }
