@@ -90,7 +90,7 @@ static int run_for_real(void *ctx, const runner_env *env, run_mode mode, int wor
 }
 
 /* The state of one `concur run` from the moment its output directory exists: every way out of it
- * goes through run_end, which writes results.json. */
+ * goes through run_end_early, run_end_interrupted or run_finish, which write results.json. */
 typedef struct {
     const session_options *o;
     const measure_observer *obs;
