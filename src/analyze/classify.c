@@ -30,6 +30,7 @@ static const struct {
     double disagree_factor;
     double lock_as_gil_factor;
     double task_phase_shown;
+    double startup_samples_share;
 } limits = {
     /* Share of its time the single thread wants a CPU (on one or queued for one; its CPU
      * utilization where it was not sampled) at or above which the job computes nearly all of its
@@ -85,6 +86,9 @@ static const struct {
     /* Relative difference between a pool's speedup on the task phase and on the whole job from
      * which the evidence shows both (a start-up that weighs; below it they tell the same). */
     .task_phase_shown = 0.05,
+    /* Share of a thread pool's wall time in start-up from which its samples, pooled over the
+     * whole run, are left out of the GIL verdict where the task phase's speedups can tell. */
+    .startup_samples_share = 0.25,
 };
 
 static const char *const kind_names[] = {
@@ -667,9 +671,19 @@ static void decide_gil(ctx *c, double u)
     classify_gil vq = GIL_UNKNOWN;
     /* Threads of an overhead-bound job spend their time in the pool's queue and hand-offs, so
      * their samples tell about the pool more than about the tasks: only the speedups speak. */
+    /* The samples pool the whole run, start-up included: where the workers' setup() calls take
+     * a large share of it, queueing for the GIL one behind the other, the samples show the
+     * setups as much as the tasks. */
+    double startup_share = best.t->startup_s / best.t->wall_s;
     if (o->kind == KIND_OVERHEAD_BOUND)
         evidence(c, "overhead-bound: the threads' samples show the pool's own work more than the "
                  "tasks', so the GIL verdict rests on the speedups");
+    else if (vs != GIL_UNKNOWN && best.t->task_speedup > 0 &&
+             startup_share >= limits.startup_samples_share)
+        evidence(c, "threads x%d spent %.0f %% of their wall time starting (setup() in each "
+                 "worker): their samples show the setups as much as the tasks, so the GIL "
+                 "verdict rests on the speedups of the task phase", best.t->workers,
+                 100 * startup_share);
     else
         vq = gil_from_samples(c, &best, h, waiting, &cq);
     if (vs != GIL_UNKNOWN && vq != GIL_UNKNOWN) {
