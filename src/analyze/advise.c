@@ -966,7 +966,8 @@ static bool waits_open(recommendation *out, const results *r, const config_summa
         return false;
     double waits = fmax(wait_share(c), single ? wait_share(single) : NAN);
     bool io = r->classification.kind == KIND_IO_BOUND;
-    bool noisy = ch->knee_by_noise || !(c->precision <= r->precision) || r->precision <= 0;
+    double wanted = r->precision > 0 ? r->precision : PLAN_DEFAULT_PRECISION;
+    bool noisy = ch->knee_by_noise || !(c->precision <= wanted);
     if (!(waits >= PLAN_GROW_WAIT_SHARE || io) || !noisy)
         return false;
     char list[ADVISE_TEXT_LEN / 2] = "";
