@@ -489,6 +489,49 @@ START_TEST(test_run_sample_setup)
 }
 END_TEST
 
+/* A job that waits on a noisy shared disk (each run's waits scaled by a factor drawn between 0.55
+ * and 1.45, each doubling of the threads gaining less): the thread sweep reaches 8 workers or
+ * more, whatever the noise does to one step, and every count it went past says why. Sleeps: it
+ * costs the cores little. */
+START_TEST(test_run_waits_on_noise)
+{
+    char out[PATH_MAX];
+    snprintf(out, sizeof(out), "%s/noisy_storage", tmp);
+    const char *args[] = {"run", fixture("noisy_storage.py"), "--modes", "threads", "--out", out,
+                          "--json", "-q", NULL};
+    outcome r;
+    cJSON *j = run_json_ok(args, &r);
+    const cJSON *plan = cJSON_GetObjectItemCaseSensitive(j, "plan"), *e;
+    int most = 0;
+    cJSON_ArrayForEach(e, plan)
+    {
+        const char *action = cJSON_GetObjectItemCaseSensitive(e, "action")->valuestring;
+        const char *mode = cJSON_GetObjectItemCaseSensitive(e, "mode")->valuestring;
+        int workers = cJSON_GetObjectItemCaseSensitive(e, "workers")->valueint;
+        if (!strcmp(action, "ran") && !strcmp(mode, "threads") && workers > most)
+            most = workers;
+    }
+    ck_assert_msg(most >= 8, "the thread sweep stopped at %d workers", most);
+    bool stopped = false;
+    cJSON_ArrayForEach(e, plan)
+    {
+        const char *action = cJSON_GetObjectItemCaseSensitive(e, "action")->valuestring;
+        const char *mode = cJSON_GetObjectItemCaseSensitive(e, "mode")->valuestring;
+        const char *why = cJSON_GetObjectItemCaseSensitive(e, "why")->valuestring;
+        int workers = cJSON_GetObjectItemCaseSensitive(e, "workers")->valueint;
+        if (strcmp(mode, "threads") != 0)
+            continue;
+        if (!strcmp(action, "ran") && workers >= 2 && workers < most)
+            ck_assert_msg(strstr(why, "trying"), "threads x%d does not say why the sweep went "
+                          "on: %s", workers, why);
+        stopped = stopped || !strcmp(action, "stopped");
+    }
+    ck_assert_msg(stopped, "no plan entry says why the thread sweep stopped");
+    cJSON_Delete(j);
+    outcome_free(&r);
+}
+END_TEST
+
 /* A process pool that batches takes its sample in chunks: 2 chunks of 4 for each of 2 workers,
  * 16 tasks, where --sample 4 would put every task in one chunk on one worker. Single keeps 4. */
 START_TEST(test_run_sample_chunks)
@@ -852,6 +895,7 @@ Suite *cli_suite(void)
     tcase_add_test(tc, test_run_pypy_warm);
     tcase_add_test(tc, test_run_sample);
     tcase_add_test(tc, test_run_sample_setup);
+    tcase_add_test(tc, test_run_waits_on_noise);
     tcase_add_test(tc, test_run_sample_chunks);
     tcase_add_test(tc, test_run_budget);
     tcase_add_loop_test(tc, test_classify_end_to_end, 0,
