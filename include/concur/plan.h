@@ -104,8 +104,10 @@ typedef struct {
 
 /* Whether a step that did not gain beyond its noise is only unsettled on it while its workers
  * wait: they wait PLAN_GROW_WAIT_SHARE of their samples or more, and the interval of the gain
- * reaches both a loss and the gain a step needs (gain_low <= 1, gain_high >= PLAN_GROW_MIN_GAIN).
- * Such a step does not decide: the next count is measured, and judged against this one. */
+ * reaches both a loss and a gain (gain_low <= 1 < gain_high): it is not shown to lose. Such a
+ * step does not decide: the next count is measured, and judged against this one. Three runs a
+ * side of a disk whose speed varies by half can come out close by chance and put a gain of 1.2x
+ * at 0.8-1.05x; only a step that loses beyond its noise stops such a pool. */
 bool plan_step_waits_unsettled(const plan_step *s);
 
 /* Growth of a pruned sweep: worker counts go 2, 4, 8, ... (and the core count itself when it is

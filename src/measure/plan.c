@@ -144,7 +144,7 @@ bool plan_step_unsettled(const plan_step *s)
 bool plan_step_waits_unsettled(const plan_step *s)
 {
     return isfinite(s->speedup) && isfinite(s->prev_speedup) && s->wait_fraction >=
-           PLAN_GROW_WAIT_SHARE && !(s->gain_low > 1.0) && s->gain_high >= PLAN_GROW_MIN_GAIN;
+           PLAN_GROW_WAIT_SHARE && !(s->gain_low > 1.0) && s->gain_high > 1.0;
 }
 
 int plan_grow(const plan_step *s, char *why, size_t len)
