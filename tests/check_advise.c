@@ -68,7 +68,8 @@ static void build(const scenario *s, results *r)
                          c->method ? c->method : "fork");
             }
             run.wall_s = c->wall * (1.0 + (k - 1) * c->spread);
-            run.startup_s = c->mode == MODE_SINGLE ? NAN : c->startup;
+            run.startup_s = c->mode == MODE_SINGLE ? (c->startup > 0 ? c->startup : NAN)
+                                                   : c->startup;
             run.harness_s = run.wall_s + 0.05;
             double per = c->mode == MODE_SINGLE ? 0.0 : s->overhead_s;
             /* (wall x workers - mean x tasks) / tasks = per: the mean that makes it so. */
@@ -367,6 +368,80 @@ START_TEST(test_two_runs_no_interval)
     for (int i = 0; i < rec.nalternatives; i++)
         if (rec.alternatives[i].mode == MODE_THREADS)
             ck_assert(isnan(rec.alternatives[i].ci_low) && isnan(rec.alternatives[i].ci_high));
+    results_free(&r);
+}
+END_TEST
+
+/* A setup() that holds the GIL for 50 ms, as long as five tasks: the threads' setups queue. The
+ * choice stays on the whole wall time; the advice says what start-up cost and what cuts it. */
+START_TEST(test_startup_weighs)
+{
+    scenario s = {"GIL-holding setup", 2, 0.98, 0.010, 2e-4, 16, 0,
+                  {{MODE_SINGLE, 1, 0.210, 0.01, 0, NULL, false, 0, 0.050},
+                   {MODE_THREADS, 2, 0.189, 0.01, 0, NULL, false, 0, 0.100},
+                   {MODE_PROCESSES, 2, 0.140, 0.01, 0, NULL, false, 0, 0.060}}};
+    results r;
+    build(&s, &r);
+    recommendation rec;
+    advise_recommend(&r, 0, &rec);
+    if (!has_text(&rec, "threads x2: start-up took 100.00 ms") ||
+        !has_text(&rec, "ran one after the other"))
+        dump(&rec);
+    ck_assert_int_eq(rec.choice.mode, MODE_PROCESSES); /* the fastest on the whole wall time */
+    ck_assert(has_text(&rec, "threads x2: start-up took 100.00 ms of its 189.00 ms (53 %, its tasks "
+                             "alone 1.80x): setup() costs 50.00 ms a worker, and the 2 ran one "
+                             "after the other"));
+    ck_assert(has_text(&rec, "shared by the threads"));
+    ck_assert(has_text(&rec, "processes x2: start-up took 60.00 ms"));
+    ck_assert(has_text(&rec, "inherited through fork"));
+    results_free(&r);
+
+    /* A start-up under a quarter of the wall time is not worth a word. */
+    scenario quiet = {"cheap setup", 2, 0.98, 0.010, 2e-4, 16, 0,
+                      {{MODE_SINGLE, 1, 0.170, 0.01, 0, NULL, false, 0, 0.010},
+                       {MODE_THREADS, 2, 0.110, 0.01, 0, NULL, false, 0, 0.020}}};
+    build(&quiet, &r);
+    advise_recommend(&r, 0, &rec);
+    ck_assert(!has_text(&rec, "start-up took"));
+    results_free(&r);
+}
+END_TEST
+
+/* A job that waits on storage with wide noise: the fewest threads within the noise is named, and
+ * the larger counts ahead of it by their medians are open questions, with those medians. */
+START_TEST(test_waits_open)
+{
+    scenario s = {"waits on storage", 2, 0.10, 0.004, 1e-4, 256, 0,
+                  {{MODE_SINGLE, 1, 1.00, 0.40, 0, NULL, false, 0, 0},
+                   {MODE_THREADS, 2, 0.83, 0.40, 0, NULL, false, 0, 0},
+                   {MODE_THREADS, 4, 0.48, 0.40, 0, NULL, false, 0, 0},
+                   {MODE_THREADS, 8, 0.42, 0.40, 0, NULL, false, 0, 0},
+                   {MODE_THREADS, 16, 0.38, 0.40, 0, NULL, false, 0, 0}}};
+    results r;
+    build(&s, &r);
+    r.precision = 0.05;
+    recommendation rec;
+    advise_recommend(&r, 0, &rec);
+    if (!has_text(&rec, "whether more threads gain"))
+        dump(&rec);
+    ck_assert_int_eq(r.classification.kind, KIND_IO_BOUND);
+    ck_assert_int_eq(rec.choice.mode, MODE_THREADS);
+    ck_assert(has_text(&rec, "whether more threads gain"));
+    char want[64];
+    for (int w = rec.choice.workers * 2; w <= 16; w *= 2) {
+        const config_summary *t = results_find_summary(&r, MODE_THREADS, w);
+        util_fmt(want, sizeof(want), "x%d at %.2fx", w, t->speedup);
+        ck_assert_msg(has_text(&rec, want), "no '%s'", want);
+    }
+    results_free(&r);
+
+    /* Quiet repeats settle it: no such question. */
+    for (int i = 0; i < MAXC && s.c[i].workers > 0; i++)
+        s.c[i].spread = 0.01;
+    build(&s, &r);
+    r.precision = 0.05;
+    advise_recommend(&r, 0, &rec);
+    ck_assert(!has_text(&rec, "whether more threads gain"));
     results_free(&r);
 }
 END_TEST
@@ -733,6 +808,8 @@ Suite *advise_suite(void)
     tcase_add_loop_test(tc, test_unsafe_never_recommended, 0, (int)ARRAY_LEN(unsafe_table));
     tcase_add_test(tc, test_two_runs_no_interval);
     tcase_add_test(tc, test_no_baseline);
+    tcase_add_test(tc, test_startup_weighs);
+    tcase_add_test(tc, test_waits_open);
     tcase_add_test(tc, test_memory);
     tcase_add_test(tc, test_capacity);
     tcase_add_test(tc, test_memory_at_target);

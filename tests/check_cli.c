@@ -436,6 +436,102 @@ START_TEST(test_run_sample)
 }
 END_TEST
 
+/* A sample of a job whose setup() holds the GIL for a known CPU time: the thread pool's start-up
+ * (two setups taking turns on the GIL, at least twice that time whatever the load) is counted
+ * once in the whole-job estimate, and only the rest of each run is scaled to the job; the task
+ * phase is that estimate less the start-up. Arithmetic on the runs, never their timings. */
+START_TEST(test_run_sample_setup)
+{
+    char out[PATH_MAX];
+    snprintf(out, sizeof(out), "%s/sample_setup", tmp);
+    const char *args[] = {"run", fixture("setup_holds_gil.py"), "--fixed", "--repeat", "1",
+                          "--modes", "threads", "--workers", "2", "--sample", "8", "--out", out,
+                          "--json", "-q", NULL};
+    outcome r;
+    cJSON *j = run_json_ok(args, &r);
+    const cJSON *runs = cJSON_GetObjectItemCaseSensitive(j, "runs"), *run;
+    const cJSON *summary = cJSON_GetObjectItemCaseSensitive(j, "summary");
+    int seen = 0;
+    cJSON_ArrayForEach(run, runs)
+    {
+        const char *mode = cJSON_GetObjectItemCaseSensitive(run, "mode")->valuestring;
+        int workers = cJSON_GetObjectItemCaseSensitive(run, "workers")->valueint;
+        ck_assert_double_eq(cJSON_GetObjectItemCaseSensitive(run, "scale")->valuedouble, 4.0);
+        double w = cJSON_GetObjectItemCaseSensitive(run, "wall_s")->valuedouble;
+        double start = cJSON_GetObjectItemCaseSensitive(run, "startup_s")->valuedouble;
+        /* One setup() in single, two taking turns on the GIL in the thread pool. */
+        double known = (strcmp(mode, "single") == 0 ? 1 : workers) * 0.04;
+        ck_assert_msg(start >= 0.95 * known, "%s x%d: start-up %.3f s, under its setup()'s %.3f s "
+                      "of CPU time", mode, workers, start, known);
+        const cJSON *c = cJSON_GetObjectItemCaseSensitive(
+            cJSON_GetObjectItemCaseSensitive(summary, mode), workers == 1 ? "1" : "2");
+        double whole = cJSON_GetObjectItemCaseSensitive(c, "wall_s")->valuedouble;
+        double task = cJSON_GetObjectItemCaseSensitive(c, "task_s")->valuedouble;
+        const cJSON *td = cJSON_GetObjectItemCaseSensitive(run, "teardown_s");
+        double end = cJSON_IsNumber(td) && td->valuedouble > 0 && start + td->valuedouble < w
+                         ? td->valuedouble
+                         : 0.0;
+        /* Start-up and teardown once, the rest (from the first worker ready, in a thread pool)
+         * times 4. */
+        ck_assert_msg(whole >= start + (w - start - end) * 4.0 + end - 1e-9 && whole < w * 4.0,
+                      "%s: whole job %.4f s from a run of %.4f s with %.4f s of start-up", mode,
+                      whole, w, start);
+        ck_assert_msg(fabs(task - (whole - start)) <= 1e-9, "%s: task phase %.6f s, whole %.6f s "
+                      "less start-up %.6f s", mode, task, whole, start);
+        seen++;
+    }
+    ck_assert_int_eq(seen, 2);
+    const cJSON *t = cJSON_GetObjectItemCaseSensitive(
+        cJSON_GetObjectItemCaseSensitive(summary, "threads"), "2");
+    ck_assert(cJSON_IsNumber(cJSON_GetObjectItemCaseSensitive(t, "task_speedup")));
+    cJSON_Delete(j);
+    outcome_free(&r);
+}
+END_TEST
+
+/* A job that waits on a noisy shared disk (each run's waits scaled by a factor drawn between 0.55
+ * and 1.45, each doubling of the threads gaining less): the thread sweep reaches 8 workers or
+ * more, whatever the noise does to one step, and every count it went past says why. Sleeps: it
+ * costs the cores little. */
+START_TEST(test_run_waits_on_noise)
+{
+    char out[PATH_MAX];
+    snprintf(out, sizeof(out), "%s/noisy_storage", tmp);
+    const char *args[] = {"run", fixture("noisy_storage.py"), "--modes", "threads", "--out", out,
+                          "--json", "-q", NULL};
+    outcome r;
+    cJSON *j = run_json_ok(args, &r);
+    const cJSON *plan = cJSON_GetObjectItemCaseSensitive(j, "plan"), *e;
+    int most = 0;
+    cJSON_ArrayForEach(e, plan)
+    {
+        const char *action = cJSON_GetObjectItemCaseSensitive(e, "action")->valuestring;
+        const char *mode = cJSON_GetObjectItemCaseSensitive(e, "mode")->valuestring;
+        int workers = cJSON_GetObjectItemCaseSensitive(e, "workers")->valueint;
+        if (!strcmp(action, "ran") && !strcmp(mode, "threads") && workers > most)
+            most = workers;
+    }
+    ck_assert_msg(most >= 8, "the thread sweep stopped at %d workers", most);
+    bool stopped = false;
+    cJSON_ArrayForEach(e, plan)
+    {
+        const char *action = cJSON_GetObjectItemCaseSensitive(e, "action")->valuestring;
+        const char *mode = cJSON_GetObjectItemCaseSensitive(e, "mode")->valuestring;
+        const char *why = cJSON_GetObjectItemCaseSensitive(e, "why")->valuestring;
+        int workers = cJSON_GetObjectItemCaseSensitive(e, "workers")->valueint;
+        if (strcmp(mode, "threads") != 0)
+            continue;
+        if (!strcmp(action, "ran") && workers >= 2 && workers < most)
+            ck_assert_msg(strstr(why, "trying"), "threads x%d does not say why the sweep went "
+                          "on: %s", workers, why);
+        stopped = stopped || !strcmp(action, "stopped");
+    }
+    ck_assert_msg(stopped, "no plan entry says why the thread sweep stopped");
+    cJSON_Delete(j);
+    outcome_free(&r);
+}
+END_TEST
+
 /* A process pool that batches takes its sample in chunks: 2 chunks of 4 for each of 2 workers,
  * 16 tasks, where --sample 4 would put every task in one chunk on one worker. Single keeps 4. */
 START_TEST(test_run_sample_chunks)
@@ -696,6 +792,9 @@ static const struct {
     {"tests/jobs/json_encode.py", NULL, "cpu-bound", "holds"},
     {"tests/jobs/regex.py", NULL, "cpu-bound", "holds"},
     {"tests/jobs/hashing.py", NULL, "cpu-bound", "releases"},
+    /* the same tasks behind a setup() that holds the GIL as long as five of them: judged on the
+     * task phase, they release it */
+    {"tests/jobs/hashing_setup.py", NULL, "cpu-bound", "releases"},
     {"tests/jobs/compress.py", NULL, "cpu-bound", "releases"},
     {"tests/jobs/sleeping.py", NULL, "io-bound", "releases"},
     {"tests/jobs/child_wait.py", NULL, "io-bound", "releases"},
@@ -795,6 +894,8 @@ Suite *cli_suite(void)
     tcase_add_test(tc, test_run_fresh_interpreter);
     tcase_add_test(tc, test_run_pypy_warm);
     tcase_add_test(tc, test_run_sample);
+    tcase_add_test(tc, test_run_sample_setup);
+    tcase_add_test(tc, test_run_waits_on_noise);
     tcase_add_test(tc, test_run_sample_chunks);
     tcase_add_test(tc, test_run_budget);
     tcase_add_loop_test(tc, test_classify_end_to_end, 0,

@@ -147,10 +147,11 @@ static int synth_run(void *ctx, const runner_env *env, run_mode mode, int worker
     return 0;
 }
 
-/* A job of a known shape: each task computes compute_s (holding the GIL or not) and waits wait_s;
- * a process pool adds ipc_s per task. Wall times follow from the cores, as on a quiet machine. */
+/* A job of a known shape: each task computes compute_s (holding the GIL or not) and waits wait_s,
+ * of which queue_s one task at a time (a disk's queue: no pool overlaps it); a process pool adds
+ * ipc_s per task. Wall times follow from the cores, as on a quiet machine. */
 typedef struct {
-    double compute_s, wait_s, ipc_s;
+    double compute_s, wait_s, ipc_s, queue_s;
     bool holds_gil;
     int cores;
     unsigned long long seed;
@@ -181,6 +182,8 @@ static int profile_run(void *ctx, const runner_env *env, run_mode mode, int work
         wall = fmax(n * c, n * (c + w) / workers);
     else
         wall = fmax(n * c / busy, n * (c + w) / workers);
+    if (mode != MODE_SINGLE && pr->queue_s > 0)
+        wall = fmax(wall, n * pr->queue_s + n * (c + w - pr->queue_s) / workers);
     if (mode == MODE_PROCESSES)
         wall += n * pr->ipc_s / (out->chunksize > 1 ? out->chunksize : 1) / busy + 0.002;
     double noise = 1.0 + pr->noise * (2.0 * uniform(&base) - 1.0);
@@ -431,6 +434,11 @@ static const struct {
      * chunksize is tried. */
     {"tiny tasks, 2 cores", {.compute_s = 0.00005, .holds_gil = true, .cores = 2,
                              .ipc_s = 0.0001}, 2000, 2, 2, 2, 2, true, false},
+    /* Waits on storage with wide noise (each run anywhere within +-45 % of its time): a step
+     * unsettled on that noise does not stop the threads, which reach 8 or more. */
+    {"waits on storage, wide noise, 2 cores", {.compute_s = 0.0002, .wait_s = 0.004,
+                                               .queue_s = 0.0015, .holds_gil = true, .cores = 2, .ipc_s = 0.00005,
+                                               .noise = 0.45}, 256, 8, 256, 2, 256, false, true},
     /* A short job is measured whole. */
     {"short job, 2 cores", {.compute_s = 0.002, .holds_gil = true, .cores = 2, .ipc_s = 0.00005},
      32, 2, 2, 2, 2, false, false},
@@ -442,7 +450,8 @@ START_TEST(test_sweep_rules)
     fixture_init(&f, sweeps[_i].tasks, sweeps[_i].pr.cores);
     profile pr = sweeps[_i].pr;
     pr.seed = 11;
-    pr.noise = 0.01;
+    if (!(pr.noise > 0))
+        pr.noise = 0.01;
     measure_io io = {.run = profile_run, .ctx = &pr};
     measure_strategy(&f.res, &f.p, &f.env, &f.o, &io, &f.out);
     const char *job = sweeps[_i].job;
@@ -459,6 +468,35 @@ START_TEST(test_sweep_rules)
     ck_assert_msg(sampled == sweeps[_i].sampled, "%s: %s", job,
                   sampled ? "sampled" : "not sampled");
     ck_assert(f.res.recommendation.made || f.res.nruns > 0);
+    /* Every thread count but the last says why the sweep went on past it; the last why it
+     * stopped. */
+    for (int n = 2; n < t; n *= 2) {
+        bool said = false;
+        for (int k = 0; k < f.res.nplan; k++) {
+            const plan_entry *e = &f.res.plan[k];
+            said = said || (e->action == PLAN_RAN && e->mode == MODE_THREADS && e->workers == n &&
+                            strstr(e->why, "trying"));
+        }
+        ck_assert_msg(said, "%s: threads x%d does not say why the sweep went on", job, n);
+    }
+    results_free(&f.res);
+}
+END_TEST
+
+/* A job that waits on storage with wide noise: the steps its sweep takes on the waits say so. */
+START_TEST(test_sweep_waits_on_noise)
+{
+    fixture f;
+    fixture_init(&f, 256, 2);
+    profile pr = {.compute_s = 0.0002, .wait_s = 0.004, .queue_s = 0.0015, .holds_gil = true,
+                  .cores = 2, .ipc_s = 0.00005, .noise = 0.45, .seed = 11};
+    measure_io io = {.run = profile_run, .ctx = &pr};
+    measure_strategy(&f.res, &f.p, &f.env, &f.o, &io, &f.out);
+    ck_assert_int_ge(max_workers(&f.res, MODE_THREADS), 8);
+    bool on_waits = false;
+    for (int k = 0; k < f.res.nplan; k++)
+        on_waits = on_waits || strstr(f.res.plan[k].why, "unsettled on noise");
+    ck_assert_msg(on_waits, "no step went on for the waits");
     results_free(&f.res);
 }
 END_TEST
@@ -646,6 +684,7 @@ Suite *measure_suite(void)
     tcase_add_test(tc, test_some_tasks_raising_is_measured_like_success);
     tcase_add_test(tc, test_fixed_repeat_is_exact);
     tcase_add_test(tc, test_run_ceiling);
+    tcase_add_test(tc, test_sweep_waits_on_noise);
     tcase_add_loop_test(tc, test_sweep_rules, 0, (int)(sizeof(sweeps) / sizeof(sweeps[0])));
     tcase_add_test(tc, test_repeat_rules);
     tcase_add_test(tc, test_start_method_followup);

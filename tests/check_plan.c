@@ -156,6 +156,7 @@ static const struct {
     int expected;
     const char *why;
     double running, gil; /* threads: sampled on a CPU, waiting for the GIL (0 0: not sampled) */
+    double high, waits;  /* the step's gain_high; its workers' wait share (0: none) */
 } grow_cases[] = {
     /* GIL-bound threads: 2 gain nothing over single, stop at 2 */
     {MODE_THREADS, 2, 1.01, 0.90, 1.00, 0.50, NAN, 2, 64, 0, "no gain"},
@@ -193,6 +194,26 @@ static const struct {
     {MODE_THREADS, 4, 1.49, 1.05, 1.24, 0.24, NAN, 2, 40, 8, "trying 8", 0.24, NAN},
     /* no speedup: nothing to judge */
     {MODE_THREADS, 2, NAN, NAN, 1.00, 0.5, NAN, 2, 64, 0, "no speedup"},
+    /* a pool that waits on storage 46 % of the time, its step unsettled on noise (0.88x after
+     * 1.00x, the gain anywhere in 0.60-1.30x): the next count is measured before deciding */
+    {MODE_THREADS, 2, 0.88, 0.60, 1.00, 0.10, NAN, 2, 256, 4, "trying 4 before deciding", 0, 0,
+     1.30, 0.46},
+    {MODE_THREADS, 4, 1.70, 0.80, 0.88, 0.08, NAN, 2, 256, 8, "wait 46 %", 0, 0, 1.90, 0.46},
+    {MODE_PROCESSES, 2, 0.95, 0.70, 1.00, 0.10, NAN, 2, 256, 4, "unsettled on noise", 0, 0,
+     1.40, 0.50},
+    /* ... not when its workers wait little */
+    {MODE_THREADS, 2, 0.88, 0.60, 1.00, 0.10, NAN, 2, 256, 0, "no gain", 0, 0, 1.30, 0.20},
+    /* ... but not shown to lose, it goes on */
+    {MODE_THREADS, 2, 0.95, 0.85, 1.00, 0.10, NAN, 2, 256, 4, "trying 4", 0, 0, 1.05, 0.46},
+    /* ... nor when the step loses beyond its noise */
+    {MODE_THREADS, 2, 0.80, 0.70, 1.00, 0.10, NAN, 2, 256, 0, "no gain", 0, 0, 0.95, 0.46},
+    {MODE_THREADS, 2, 0.90, 0.80, 1.00, 0.10, NAN, 2, 256, 0, "no gain", 0, 0, 1.00, 0.46},
+    /* ... nor when the waits were not sampled, or the gain is unknown */
+    {MODE_THREADS, 2, 0.88, 0.60, 1.00, 0.10, NAN, 2, 256, 0, "no gain", 0, 0, 1.30, NAN},
+    {MODE_THREADS, 2, 0.88, NAN, 1.00, 0.10, NAN, 2, 256, 0, "no gain", 0, 0, NAN, 0.46},
+    /* ... and the other limits still hold: no more workers than tasks */
+    {MODE_THREADS, 4, 0.95, 0.60, 1.00, 0.10, NAN, 2, 6, 0, "more than the 6 tasks", 0, 0, 1.40,
+     0.46},
 };
 
 /* Whether a step needs more runs before the sweep decides: gained by the medians, not yet beyond
@@ -226,6 +247,7 @@ START_TEST(test_grow_table)
                    .threads_speedup = grow_cases[_i].threads,
                    .running_fraction = grow_cases[_i].running,
                    .gil_wait_fraction = grow_cases[_i].gil,
+                   .gain_high = grow_cases[_i].high, .wait_fraction = grow_cases[_i].waits,
                    .cores = grow_cases[_i].cores, .tasks = grow_cases[_i].tasks};
     char why[PLAN_WHY_LEN] = "";
     int next = plan_grow(&s, why, sizeof(why));

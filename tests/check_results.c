@@ -388,6 +388,12 @@ static void same_config(const config_summary *a, const config_summary *b, int id
     SAME_D(speedup);
     SAME_D(speedup_low);
     SAME_D(speedup_high);
+    SAME_D(task_s);
+    SAME_D(task_ci_low_s);
+    SAME_D(task_ci_high_s);
+    SAME_D(task_speedup);
+    SAME_D(task_speedup_low);
+    SAME_D(task_speedup_high);
     SAME_D(cpu_utilization);
     SAME_D(startup_s);
     SAME_D(state_samples);
@@ -1445,6 +1451,68 @@ START_TEST(test_load_without_newer_run_keys)
 }
 END_TEST
 
+/* The task phase: each run's wall less its start-up, a median and a speedup of its own; a file
+ * written before it was kept reads back without one. */
+START_TEST(test_task_phase)
+{
+    results a, b;
+    results_init(&a);
+    /* single: 50 ms of setup() and 160 ms of tasks; threads x2: the two setups queue (100 ms), the
+     * tasks take 89 ms. */
+    for (int k = 0; k < 3; k++) {
+        run_result run;
+        fill_run(&run, MODE_SINGLE, 1, k + 1, RUN_OK, 0.210);
+        run.startup_s = 0.050;
+        results_add_run(&a, &run);
+        fill_run(&run, MODE_THREADS, 2, k + 1, RUN_OK, 0.189);
+        run.startup_s = 0.100;
+        results_add_run(&a, &run);
+    }
+    results_summarize(&a);
+    const config_summary *s = results_find_summary(&a, MODE_SINGLE, 1);
+    const config_summary *t = results_find_summary(&a, MODE_THREADS, 2);
+    near(s->task_s, 0.160, "task_s", 0);
+    near(t->task_s, 0.089, "task_s", 1);
+    near(t->speedup, 0.210 / 0.189, "speedup", 1);
+    near(t->task_speedup, 0.160 / 0.089, "task_speedup", 1);
+    ck_assert(t->task_speedup_low <= t->task_speedup && t->task_speedup <= t->task_speedup_high);
+
+    /* Without a start-up, the task phase is the whole run. */
+    run_result run;
+    fill_run(&run, MODE_SINGLE, 1, 1, RUN_OK, 0.5);
+    run.startup_s = NAN;
+    near(results_run_task_s(&run), 0.5, "task phase without start-up", 0);
+    run.startup_s = 0.6; /* all start-up: no task phase to speak of */
+    ck_assert(isnan(results_run_task_s(&run)));
+
+    char path[PATH_MAX], err[1024];
+    char *text = results_to_json(&a);
+    cJSON *root = cJSON_Parse(text);
+    free(text);
+    cJSON *summary = cJSON_GetObjectItemCaseSensitive(root, "summary");
+    cJSON *threads = cJSON_GetObjectItemCaseSensitive(summary, "threads");
+    cJSON *two = cJSON_GetObjectItemCaseSensitive(threads, "2");
+    ck_assert(cJSON_IsNumber(cJSON_GetObjectItemCaseSensitive(two, "task_speedup")));
+    static const char *const newer[] = {"task_s", "task_ci_low_s", "task_ci_high_s",
+                                        "task_speedup", "task_speedup_low", "task_speedup_high"};
+    for (size_t k = 0; k < ARRAY_LEN(newer); k++)
+        cJSON_DeleteItemFromObjectCaseSensitive(two, newer[k]);
+    keep_precision(root);
+    text = cJSON_Print(root);
+    tmp_path(path, sizeof(path), "results.json");
+    write_text(path, text);
+    cJSON_free(text);
+    cJSON_Delete(root);
+    ck_assert_msg(results_load(path, &b, err, sizeof(err)) == 0, "%s", err);
+    t = results_find_summary(&b, MODE_THREADS, 2);
+    ck_assert_ptr_nonnull(t);
+    ck_assert(isnan(t->task_s) && isnan(t->task_speedup));
+    near(t->speedup, 0.210 / 0.189, "speedup read back", 1);
+    results_free(&a);
+    results_free(&b);
+}
+END_TEST
+
 /* ---- whether the pools compute what single computes ----------------------------------------- */
 
 /* A run whose tasks returned digests[j] for its j-th task; sample_of > tasks: a sample. */
@@ -1707,6 +1775,7 @@ Suite *results_suite(void)
     tcase_add_test(tc, test_json_has_required_keys);
     tcase_add_test(tc, test_round_trip);
     tcase_add_test(tc, test_load_without_newer_run_keys);
+    tcase_add_test(tc, test_task_phase);
     tcase_add_test(tc, test_cpu_utilization_bounded);
     tcase_add_test(tc, test_run_wall_scaling);
     tcase_add_test(tc, test_pooled_noise);

@@ -86,6 +86,10 @@ typedef struct {
     double gain_low;              /* low end of the 95 % interval of wall(before) / wall(now),
                                      from the two configurations' runs with the whole run's
                                      pooled noise (NAN: unknown) */
+    double gain_high;             /* its high end (NAN: unknown) */
+    double wait_fraction;         /* the share of the workers' samples spent waiting (I/O, sleep,
+                                     a child), the larger of this count's and the one before's
+                                     (NAN: not sampled) */
     double cpu_utilization;       /* of the workers at this count */
     double running_fraction;      /* threads: the share of their samples on a CPU, and waiting */
     double gil_wait_fraction;     /* for the GIL (NAN: GIL waits not told apart, or not sampled) */
@@ -94,8 +98,21 @@ typedef struct {
     int tasks;                    /* tasks of the whole job */
 } plan_step;
 
+/* Workers that wait (I/O, sleep, a child) this share of their samples or more may overlap more
+ * waits with more of them: a step unsettled on noise does not stop their sweep. */
+#define PLAN_GROW_WAIT_SHARE 0.30
+
+/* Whether a step that did not gain beyond its noise is only unsettled on it while its workers
+ * wait: they wait PLAN_GROW_WAIT_SHARE of their samples or more, and the interval of the gain
+ * reaches both a loss and a gain (gain_low <= 1 < gain_high): it is not shown to lose. Such a
+ * step does not decide: the next count is measured, and judged against this one. Three runs a
+ * side of a disk whose speed varies by half can come out close by chance and put a gain of 1.2x
+ * at 0.8-1.05x; only a step that loses beyond its noise stops such a pool. */
+bool plan_step_waits_unsettled(const plan_step *s);
+
 /* Growth of a pruned sweep: worker counts go 2, 4, 8, ... (and the core count itself when it is
- * not a power of two); a mode goes on only while its last step gained more than its noise, past
+ * not a power of two); a mode goes on only while its last step gained more than its noise (or,
+ * where its workers wait, while the step is unsettled on noise: plan_step_waits_unsettled), past
  * the core count only while its workers wait (not keeping their CPUs busy), a thread pool only
  * while the GIL is not busy (its threads together on a CPU less than 80 % of the time, or waiting
  * for the GIL less than they run), a process pool only while it beats the thread pool at the same

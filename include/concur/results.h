@@ -186,6 +186,12 @@ typedef struct {
     int noutliers;         /* runs whose wall time is a MAD outlier (kept in every median) */
     int outliers[8];       /* their repeat numbers, the first 8 */
     double speedup, speedup_low, speedup_high; /* against single; NAN without a single baseline */
+    /* The task phase (results_run_task_s): median and interval over the repeats, and the speedup
+     * of it against single's (whose start-up is nil), interval as above. What the pool does to
+     * the tasks, the start-up apart: the GIL verdict and the knee are judged on it, the ranking
+     * on wall_s. NAN where it is not known (files written before it was kept: then use wall_s). */
+    double task_s, task_ci_low_s, task_ci_high_s;
+    double task_speedup, task_speedup_low, task_speedup_high;
     double cpu_utilization;                    /* median over repeats */
     double startup_s;                          /* median over repeats */
     /* Median over repeats of the pool's time per task not spent in tasks: ((wall - startup) x
@@ -305,6 +311,12 @@ int results_cores(const results *r);
  * start-up - teardown) x scale + teardown: the pool's start and its shutdown are paid once
  * whatever the number of tasks. NAN without a wall time. */
 double results_run_wall(const run_result *run);
+
+/* What one run says about the whole job's task phase: results_run_wall less its start-up (pool
+ * created -> the last worker's setup() done), where the pool does the tasks. A setup() that costs
+ * as much as the tasks, paid once per worker, shows in start-up, not here. NAN without a wall
+ * time, or where start-up took it all. */
+double results_run_task_s(const run_result *run);
 
 /* A run's CPU utilization, cpu_s / (wall_s x workers), where it can be measured. The counters count
  * from before the window opens to after it closes (the go byte, the done line, the harness's

@@ -23,6 +23,7 @@ static const struct {
     double memory_warn_share;
     double usl_util_max;
     double capacity_share;
+    double startup_share;
 } limits = {
     /* Two configurations whose median wall times differ by at most this share are taken as equal
      * (so are two whose difference the repeats cannot show: the 95 % interval of the ratio of their
@@ -51,6 +52,9 @@ static const struct {
      * once against one alone) reaches this share of it: a quiet 2-core guest read 1.80 to 2.11
      * over 64 probes, with one other busy process about 1.6. */
     .capacity_share = 0.85,
+    /* A pool's start-up (pool created -> the last worker's setup() done) from this share of its
+     * wall time is said to weigh, with what would cut it: below it, the tasks are what it costs. */
+    .startup_share = 0.25,
 };
 
 double advise_capacity_short(const results *r)
@@ -204,6 +208,14 @@ static double pool_cost_per_task(const results *r, run_mode mode)
     return fewest ? fmax(0.0, fewest->pool_overhead_per_task) : NAN;
 }
 
+/* The speedup of s's task phase (each run's start-up apart), where it is known; else the whole
+ * job's. The knee is chosen on it: a setup() that costs as much as the tasks, paid once per
+ * worker, says nothing about how the tasks spread over the workers. */
+static double phase_speedup(const config_summary *s)
+{
+    return isfinite(s->task_speedup) && s->task_speedup > 0 ? s->task_speedup : s->speedup;
+}
+
 /* The best configuration of a mode (sweep and follow-ups); NULL when none was measured. */
 static const config_summary *best_of(const results *r, run_mode mode)
 {
@@ -282,11 +294,12 @@ static bool choose(const results *r, choice *ch)
         if (usable(s) && s->mode == mode && (!ch->mode_best || s->speedup > ch->mode_best->speedup))
             ch->mode_best = s;
     }
-    double bar = limits.knee_share * ch->mode_best->speedup;
+    /* The knee on the task phase: the ranking above is on the whole wall time a user pays. */
+    double bar = limits.knee_share * phase_speedup(ch->mode_best);
     for (int i = 0; i < r->nsummary; i++) {
         const config_summary *s = &r->summary[i];
         if (!usable(s) || s->mode != mode ||
-            (s->speedup < bar && !may_reach_knee(r, ch->mode_best, s)))
+            (phase_speedup(s) < bar && !may_reach_knee(r, ch->mode_best, s)))
             continue;
         const config_summary *c = ch->choice;
         bool better = !c || s->workers < c->workers ||
@@ -299,7 +312,7 @@ static bool choose(const results *r, choice *ch)
     /* The knee of a mode chosen for its cost may still be the fastest configuration itself. */
     if (!ch->choice)
         ch->choice = ch->mode_best;
-    ch->knee_by_noise = ch->choice->speedup < bar;
+    ch->knee_by_noise = phase_speedup(ch->choice) < bar;
     return true;
 }
 
@@ -893,6 +906,95 @@ static void explain_process_pool(recommendation *out, const results *r, const co
 }
 
 /* What the measurements left open. */
+/* The share of a configuration's samples its workers spent waiting (I/O, sleep, a child); NAN
+ * when nothing was sampled. */
+static double wait_share(const config_summary *s)
+{
+    return s->io_wait_fraction + s->sleep_fraction + s->child_wait_fraction;
+}
+
+/* Where a pool's start-up (pool created -> the last worker's setup() done) is startup_share or
+ * more of its wall time: what it cost, how the workers' setup() calls queued, and what would cut
+ * it. The ranking stays on the whole wall time: that is what the job costs as written. */
+static void startup_weighs(recommendation *out, const results *r, const config_summary *single,
+                           const config_summary *c)
+{
+    const config_summary *seen[3] = {c, best_of(r, MODE_THREADS), best_of(r, MODE_PROCESSES)};
+    bool said[MODE_COUNT] = {false};
+    for (int i = 0; i < 3; i++) {
+        const config_summary *s = seen[i];
+        if (!s || s->mode == MODE_SINGLE || said[s->mode] || !(s->startup_s > 0) ||
+            !(s->wall_s > 0) || s->startup_s < limits.startup_share * s->wall_s)
+            continue;
+        said[s->mode] = true;
+        char n[64], st[32], wall[32], one[32], tp[48] = "";
+        config_name(n, sizeof(n), r, s);
+        util_fmt_seconds(st, sizeof(st), s->startup_s);
+        util_fmt_seconds(wall, sizeof(wall), s->wall_s);
+        if (isfinite(s->task_speedup) && s->task_speedup > 0)
+            util_fmt(tp, sizeof(tp), ", its tasks alone %.2fx", s->task_speedup);
+        /* One setup(): single's start-up is its only one. */
+        double per = single && single->startup_s > 0 ? single->startup_s : NAN;
+        char queue[128] = "";
+        if (isfinite(per)) {
+            double q = s->startup_s / per;
+            util_fmt(queue, sizeof(queue), ": setup() costs %s a worker, and the %d %s",
+                     util_fmt_seconds(one, sizeof(one), per), s->workers,
+                     q >= 0.75 * s->workers ? "ran one after the other"
+                     : q >= 1.5             ? "queued in part"
+                                            : "ran at once");
+        }
+        char gil[64] = "";
+        if (s->mode == MODE_THREADS && s->gil_distinguished && isfinite(s->gil_wait_fraction))
+            util_fmt(gil, sizeof(gil), " (GIL waits in %.0f %% of the samples)",
+                     100 * s->gil_wait_fraction);
+        note(out, "%s: start-up took %s of its %s (%.0f %%%s)%s%s; build setup()'s data once "
+             "before the pool (%s), or give each worker more tasks", n, st, wall,
+             100 * s->startup_s / s->wall_s, tp, queue, gil,
+             s->mode == MODE_THREADS ? "shared by the threads" : "inherited through fork");
+    }
+}
+
+/* Where the chosen mode waits (I/O, sleep, a child) a large share of the time and its repeats
+ * vary too much to rank its counts, the larger counts whose medians are ahead of the choice, as
+ * open questions with those medians. Returns whether it named any. */
+static bool waits_open(recommendation *out, const results *r, const config_summary *single,
+                       const choice *ch)
+{
+    const config_summary *c = ch->choice;
+    if (c->mode == MODE_SINGLE || c->variant)
+        return false;
+    double waits = fmax(wait_share(c), single ? wait_share(single) : NAN);
+    bool io = r->classification.kind == KIND_IO_BOUND;
+    double wanted = r->precision > 0 ? r->precision : PLAN_DEFAULT_PRECISION;
+    bool noisy = ch->knee_by_noise || !(c->precision <= wanted);
+    if (!(waits >= PLAN_GROW_WAIT_SHARE || io) || !noisy)
+        return false;
+    char list[ADVISE_TEXT_LEN / 2] = "";
+    int named = 0;
+    for (int i = 0; i < r->nsummary; i++) {
+        const config_summary *s = &r->summary[i];
+        if (!usable(s) || s->variant || s->mode != c->mode || s->workers <= c->workers ||
+            !(s->speedup > c->speedup))
+            continue;
+        size_t len = strlen(list);
+        util_fmt(list + len, sizeof(list) - len, "%sx%d at %.2fx", named ? ", " : "", s->workers,
+                 s->speedup);
+        named++;
+    }
+    if (named == 0)
+        return false;
+    char cn[64];
+    char share[48] = "";
+    if (isfinite(waits))
+        util_fmt(share, sizeof(share), " %.0f %% of the time", 100 * waits);
+    open_question(out, "whether more %s gain: the job waits%s, and by the medians %s %s, "
+                  "against %.2fx at %s; the repeats vary too much to tell (more runs, "
+                  "--max-repeat, or a quieter disk or network would)", mode_name(c->mode), share,
+                  mode_name(c->mode), list, c->speedup, config_name(cn, sizeof(cn), r, c));
+    return true;
+}
+
 static void open_questions(recommendation *out, const results *r, const choice *chp,
                            const config_summary *c, const config_summary *threads,
                            const config_summary *procs)
@@ -914,7 +1016,8 @@ static void open_questions(recommendation *out, const results *r, const choice *
                       fmt_speedup(fsp, sizeof(fsp), ch.fastest),
                       config_name(cn, sizeof(cn), r, ch.mode_best));
     }
-    if (ch.knee_by_noise) {
+    bool waits = waits_open(out, r, results_find_summary(r, MODE_SINGLE, 1), &ch);
+    if (ch.knee_by_noise && !waits) {
         char best[64], bsp[48], cn[64];
         open_question(out, "whether %s (%s) is worth its extra workers over %s: the repeats vary "
                       "too much to tell; more runs (--max-repeat) would settle it",
@@ -997,6 +1100,7 @@ void advise_recommend(const results *r, int target_cores, recommendation *out)
                classify_gil_name(cl->gil), cl->confidence,
                cl->nevidence > 0 ? cl->evidence[0] : "no evidence");
     explain_process_pool(out, r, c);
+    startup_weighs(out, r, single, c);
 
     /* asyncio: said, not measured. */
     if (c->mode == MODE_THREADS && cl->kind == KIND_IO_BOUND)

@@ -29,6 +29,8 @@ static const struct {
     double unrepeated_width;
     double disagree_factor;
     double lock_as_gil_factor;
+    double task_phase_shown;
+    double startup_samples_share;
 } limits = {
     /* Share of its time the single thread wants a CPU (on one or queued for one; its CPU
      * utilization where it was not sampled) at or above which the job computes nearly all of its
@@ -81,6 +83,12 @@ static const struct {
     /* Factor on a "holds" read from lock waits where the GIL could not be told apart from other
      * locks: some of those waits may be the job's own locks or the pool's queue. */
     .lock_as_gil_factor = 0.70,
+    /* Relative difference between a pool's speedup on the task phase and on the whole job from
+     * which the evidence shows both (a start-up that weighs; below it they tell the same). */
+    .task_phase_shown = 0.05,
+    /* Share of a thread pool's wall time in start-up from which its samples, pooled over the
+     * whole run, are left out of the GIL verdict where the task phase's speedups can tell. */
+    .startup_samples_share = 0.25,
 };
 
 static const char *const kind_names[] = {
@@ -163,15 +171,43 @@ static double decision_confidence(double x, double t)
     return 0.5 + 0.5 * fmin(1.0, d / limits.full_margin);
 }
 
-/* The width of a speedup's interval relative to the speedup: how far noisy repeats leave it open. */
-static double speedup_width(const config_summary *s)
+/* A speedup with its interval: the whole job's, or its task phase's. */
+typedef struct {
+    double speedup, low, high;
+    int runs_ok;
+} speedup_view;
+
+static speedup_view whole_view(const config_summary *s)
 {
-    double w = (s->speedup_high - s->speedup_low) / s->speedup;
+    return (speedup_view){s->speedup, s->speedup_low, s->speedup_high, s->runs_ok};
+}
+
+/* The speedup of the task phase (from the last worker's setup() done to the last task's end),
+ * where it is known: what the pool does to the tasks, a setup() paid once per worker apart. A
+ * setup() that holds the GIL queues the threads' start-ups one behind the other, whatever the
+ * tasks do. Files written before it was kept have the whole job's only. */
+static speedup_view task_view(const config_summary *s)
+{
+    if (isfinite(s->task_speedup) && s->task_speedup > 0)
+        return (speedup_view){s->task_speedup, s->task_speedup_low, s->task_speedup_high,
+                              s->runs_ok};
+    return whole_view(s);
+}
+
+/* The width of a speedup's interval relative to the speedup: how far noisy repeats leave it open. */
+static double view_width(speedup_view v)
+{
+    double w = (v.high - v.low) / v.speedup;
     if (!isfinite(w) || w < 0)
         w = limits.unrepeated_width;
-    if (s->runs_ok < 2)
+    if (v.runs_ok < 2)
         w = fmax(w, limits.unrepeated_width);
     return w;
+}
+
+static double speedup_width(const config_summary *s)
+{
+    return view_width(whole_view(s));
 }
 
 /* The factor 1 / (1 + w) by which a verdict resting on speedups whose widest relative interval is
@@ -186,15 +222,19 @@ static double noise_factor(ctx *c, double w, const char *what)
 
 /* "1.94x [1.80-2.05]", "0.96x (2 runs: no interval)" where two runs cannot support one
  * (RESULTS_CI_MIN_RUNS), or "1.94x" without an interval. */
+static void fmt_view(char *buf, size_t len, speedup_view v)
+{
+    if (v.runs_ok >= RESULTS_CI_MIN_RUNS && isfinite(v.low) && isfinite(v.high))
+        util_fmt(buf, len, "%.2fx [%.2f-%.2f]", v.speedup, v.low, v.high);
+    else if (v.runs_ok >= 2)
+        util_fmt(buf, len, "%.2fx (%d runs: no interval)", v.speedup, v.runs_ok);
+    else
+        util_fmt(buf, len, "%.2fx", v.speedup);
+}
+
 static void fmt_speedup(char *buf, size_t len, const config_summary *s)
 {
-    if (s->runs_ok >= RESULTS_CI_MIN_RUNS && isfinite(s->speedup_low) &&
-        isfinite(s->speedup_high))
-        util_fmt(buf, len, "%.2fx [%.2f-%.2f]", s->speedup, s->speedup_low, s->speedup_high);
-    else if (s->runs_ok >= 2)
-        util_fmt(buf, len, "%.2fx (%d runs: no interval)", s->speedup, s->runs_ok);
-    else
-        util_fmt(buf, len, "%.2fx", s->speedup);
+    fmt_view(buf, len, whole_view(s));
 }
 
 static bool measured(const config_summary *s)
@@ -461,6 +501,9 @@ static classify_gil gil_from_speedups(ctx *c, const gil_test *g, bool waiting, d
     if (!measured(p))
         p = NULL;
 
+    /* Judged on the task phase: a setup() that holds the GIL queues the start-ups of the threads
+     * one behind the other, whatever the tasks do (start-up is reported beside it). */
+    speedup_view tv = task_view(t), pv = p ? task_view(p) : (speedup_view){NAN, NAN, NAN, 0};
     char ts[64], ps[64] = "not measured";
     fmt_speedup(ts, sizeof(ts), t);
     if (p)
@@ -472,6 +515,17 @@ static classify_gil gil_from_speedups(ctx *c, const gil_test *g, bool waiting, d
         evidence(c, "threads at %d workers: %s (efficiency %.2f), processes: %s", n, ts,
                  t->efficiency, ps);
 
+    if (fabs(tv.speedup / t->speedup - 1) >= limits.task_phase_shown ||
+        (p && fabs(pv.speedup / p->speedup - 1) >= limits.task_phase_shown)) {
+        char tt[64], pt[64] = "not measured";
+        fmt_view(tt, sizeof(tt), tv);
+        if (p)
+            fmt_view(pt, sizeof(pt), pv);
+        evidence(c, "the task phase, each run's start-up apart (threads x%d's %s, processes': %s): "
+                 "threads %s, processes %s; the GIL is judged on it", n,
+                 util_fmt_seconds((char[32]){0}, 32, t->startup_s),
+                 p ? util_fmt_seconds((char[32]){0}, 32, p->startup_s) : "-", tt, pt);
+    }
     if (g->ideal / g->bound < limits.discrimination_min) {
         evidence(c, "at %d workers threads taking turns on the GIL would gain up to %.2fx and "
                  "threads running at once %.2fx: too close for the speedups to tell", n, g->bound,
@@ -483,29 +537,29 @@ static classify_gil gil_from_speedups(ctx *c, const gil_test *g, bool waiting, d
              waiting ? "one whose waits overlap" : "one releasing it", g->ideal);
 
     double span = g->ideal - g->bound;
-    double pos = (t->speedup - g->bound) / span;
+    double pos = (tv.speedup - g->bound) / span;
     if (pos >= limits.scaling_releases) {
         *conf = decision_confidence(pos, limits.scaling_releases) *
-                noise_factor(c, speedup_width(t), "these speedups");
+                noise_factor(c, view_width(tv), "these speedups");
         if (waiting)
             evidence(c, "the threads' waits overlap: waiting releases the GIL");
         return GIL_RELEASES;
     }
     if (waiting)
         evidence(c, "I/O-bound, yet threads at %d workers gained only %.2fx: their waits do not "
-                 "overlap", n, t->speedup);
+                 "overlap", n, tv.speedup);
 
     /* An overhead-bound job's processes are held back by their own pool's cost (pickling, the
      * pipe), so they say nothing about what the GIL does to the threads. */
     if (p && c->out->kind != KIND_OVERHEAD_BOUND) {
-        double ppos = (p->speedup - g->bound) / span;
+        double ppos = (pv.speedup - g->bound) / span;
         if (ppos < limits.scaling_releases) {
             evidence(c, "processes do not scale either: the limit is not the GIL alone");
             return GIL_UNKNOWN;
         }
         *conf = fmin(decision_confidence(pos, limits.scaling_releases),
                      decision_confidence(ppos, limits.scaling_releases)) *
-                noise_factor(c, fmax(speedup_width(t), speedup_width(p)), "these speedups");
+                noise_factor(c, fmax(view_width(tv), view_width(pv)), "these speedups");
         return GIL_HOLDS;
     }
     /* Computing threads that do not scale are stopped by the GIL or by shared hardware, which the
@@ -518,7 +572,7 @@ static classify_gil gil_from_speedups(ctx *c, const gil_test *g, bool waiting, d
         return GIL_UNKNOWN;
     }
     *conf = decision_confidence(pos, limits.scaling_releases) *
-            noise_factor(c, speedup_width(t), "these speedups");
+            noise_factor(c, view_width(tv), "these speedups");
     return GIL_HOLDS;
 }
 
@@ -617,9 +671,19 @@ static void decide_gil(ctx *c, double u)
     classify_gil vq = GIL_UNKNOWN;
     /* Threads of an overhead-bound job spend their time in the pool's queue and hand-offs, so
      * their samples tell about the pool more than about the tasks: only the speedups speak. */
+    /* The samples pool the whole run, start-up included: where the workers' setup() calls take
+     * a large share of it, queueing for the GIL one behind the other, the samples show the
+     * setups as much as the tasks. */
+    double startup_share = best.t->startup_s / best.t->wall_s;
     if (o->kind == KIND_OVERHEAD_BOUND)
         evidence(c, "overhead-bound: the threads' samples show the pool's own work more than the "
                  "tasks', so the GIL verdict rests on the speedups");
+    else if (vs != GIL_UNKNOWN && best.t->task_speedup > 0 &&
+             startup_share >= limits.startup_samples_share)
+        evidence(c, "threads x%d spent %.0f %% of their wall time starting (setup() in each "
+                 "worker): their samples show the setups as much as the tasks, so the GIL "
+                 "verdict rests on the speedups of the task phase", best.t->workers,
+                 100 * startup_share);
     else
         vq = gil_from_samples(c, &best, h, waiting, &cq);
     if (vs != GIL_UNKNOWN && vq != GIL_UNKNOWN) {

@@ -141,6 +141,12 @@ bool plan_step_unsettled(const plan_step *s)
            s->speedup >= s->prev_speedup * PLAN_GROW_MIN_GAIN && !(s->gain_low > 1.0);
 }
 
+bool plan_step_waits_unsettled(const plan_step *s)
+{
+    return isfinite(s->speedup) && isfinite(s->prev_speedup) && s->wait_fraction >=
+           PLAN_GROW_WAIT_SHARE && !(s->gain_low > 1.0) && s->gain_high > 1.0;
+}
+
 int plan_grow(const plan_step *s, char *why, size_t len)
 {
     const char *mode = mode_name(s->mode);
@@ -151,7 +157,8 @@ int plan_grow(const plan_step *s, char *why, size_t len)
     /* NaN compares false: an interval not measured never shows a gain. */
     bool gained = s->speedup >= s->prev_speedup * PLAN_GROW_MIN_GAIN &&
                   s->gain_low > 1.0;
-    if (!gained) {
+    bool waits = !gained && plan_step_waits_unsettled(s);
+    if (!gained && !waits) {
         snprintf(why, len, "%s x%d: %.2fx after %.2fx, no gain beyond its noise (a step needs "
                  "%.0f %% over the last, beyond the noise of both)", mode, s->workers, s->speedup,
                  s->prev_speedup, 100 * (PLAN_GROW_MIN_GAIN - 1));
@@ -198,7 +205,12 @@ int plan_grow(const plan_step *s, char *why, size_t len)
                  s->workers, s->speedup, PLAN_GROW_MAX_PER_CORE);
         return 0;
     }
-    if (next > s->cores)
+    if (waits)
+        snprintf(why, len, "%s x%d: %.2fx after %.2fx, unsettled on noise (the gain %.2f-%.2fx) "
+                 "while its workers wait %.0f %% of the time: more may overlap more waits; "
+                 "trying %d before deciding", mode, s->workers, s->speedup, s->prev_speedup,
+                 s->gain_low, s->gain_high, 100 * s->wait_fraction, next);
+    else if (next > s->cores)
         snprintf(why, len, "%s x%d: %.2fx after %.2fx, its workers on a CPU %.0f %% of the time: "
                  "they wait, so more may overlap; trying %d", mode, s->workers, s->speedup,
                  s->prev_speedup, 100 * s->cpu_utilization, next);

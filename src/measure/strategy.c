@@ -569,15 +569,29 @@ static int next_repeat(const results *r, run_mode mode, int workers, bool varian
 /* The step from before to s in mode: its speedup, and the low end of its gain from the two
  * configurations' runs with the whole run's pooled noise (results_compare_walls): the speedup
  * intervals carry single's noise twice, which would stop a sweep that is still gaining. */
+/* The share of a configuration's worker samples spent waiting on I/O, sleep or a child; NAN when
+ * nothing was sampled. */
+static double wait_share(const config_summary *s)
+{
+    if (!s)
+        return NAN;
+    return s->io_wait_fraction + s->sleep_fraction + s->child_wait_fraction;
+}
+
 static plan_step judge_step(const results *res, run_mode mode, const config_summary *s,
                             const config_summary *before)
 {
-    double gain_low = NAN;
+    double gain_low = NAN, gain_high = NAN;
     stats_welch w;
-    if (before && results_compare_walls(res, s, before, 0.95, &w) == 0)
+    if (before && results_compare_walls(res, s, before, 0.95, &w) == 0) {
         gain_low = exp(w.low); /* mean log(before) - mean log(now) */
+        gain_high = exp(w.high);
+    }
+    double waits = wait_share(s), waits_before = wait_share(before);
+    if (!(waits >= waits_before) && isfinite(waits_before))
+        waits = waits_before;
     plan_step step = {.mode = mode, .workers = s->workers, .speedup = s->speedup,
-                      .gain_low = gain_low,
+                      .gain_low = gain_low, .gain_high = gain_high, .wait_fraction = waits,
                       .prev_speedup = before && before->mode != MODE_SINGLE ? before->speedup : 1.0,
                       .cpu_utilization = s->cpu_utilization,
                       .running_fraction = s->running_fraction,
@@ -653,10 +667,21 @@ static void sweep_mode(session *ss, const runner_env *env, run_mode mode)
             break;
         char why[PLAN_WHY_LEN];
         int next = plan_grow(&step, why, sizeof(why));
-        if (next == 0)
+        if (next == 0) {
             results_add_plan(res, PLAN_STOPPED, mode, n, "%s", why);
-        else
+        } else {
             note(ss, false, "%s", why);
+            /* Why the sweep went on, beside the step's own runs in the plan. */
+            for (int k = res->nplan - 1; k >= 0; k--) {
+                plan_entry *e = &res->plan[k];
+                if (e->action == PLAN_RAN && e->mode == mode && e->workers == n && !e->variant) {
+                    char both[PLAN_WHY_LEN];
+                    util_fmt(both, sizeof(both), "%s; %s", e->why, why);
+                    memcpy(e->why, both, sizeof(e->why));
+                    break;
+                }
+            }
+        }
         before_cfg = (plan_config){mode, n};
         n = next;
     }

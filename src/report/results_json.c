@@ -296,6 +296,12 @@ static void write_config(cJSON *c, const config_summary *s)
     add_number(c, "speedup", s->speedup);
     add_number(c, "speedup_low", s->speedup_low);
     add_number(c, "speedup_high", s->speedup_high);
+    add_number(c, "task_s", s->task_s);
+    add_number(c, "task_ci_low_s", s->task_ci_low_s);
+    add_number(c, "task_ci_high_s", s->task_ci_high_s);
+    add_number(c, "task_speedup", s->task_speedup);
+    add_number(c, "task_speedup_low", s->task_speedup_low);
+    add_number(c, "task_speedup_high", s->task_speedup_high);
     add_int(c, "runs_ok", s->runs_ok);
     add_int(c, "runs_failed", s->runs_failed);
     add_number(c, "cpu_utilization", s->cpu_utilization);
@@ -1117,6 +1123,16 @@ static void load_config(loader *ld, const cJSON *c, const char *w, config_summar
     get_double(ld, c, w, "speedup", &s->speedup);
     get_double(ld, c, w, "speedup_low", &s->speedup_low);
     get_double(ld, c, w, "speedup_high", &s->speedup_high);
+    /* The task phase: files written before it was kept have none. */
+    double *task[] = {&s->task_s, &s->task_ci_low_s, &s->task_ci_high_s, &s->task_speedup,
+                      &s->task_speedup_low, &s->task_speedup_high};
+    const char *task_keys[] = {"task_s", "task_ci_low_s", "task_ci_high_s", "task_speedup",
+                               "task_speedup_low", "task_speedup_high"};
+    for (size_t i = 0; i < ARRAY_LEN(task); i++) {
+        *task[i] = NAN;
+        if (has(c, task_keys[i]))
+            get_double(ld, c, w, task_keys[i], task[i]);
+    }
     get_int(ld, c, w, "runs_ok", &s->runs_ok);
     get_int(ld, c, w, "runs_failed", &s->runs_failed);
     get_double(ld, c, w, "cpu_utilization", &s->cpu_utilization);

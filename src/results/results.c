@@ -251,6 +251,14 @@ double results_run_wall(const run_result *run)
     return start + (run->wall_s - start - end) * run->scale + end;
 }
 
+double results_run_task_s(const run_result *run)
+{
+    double wall = results_run_wall(run);
+    double start = isfinite(run->startup_s) && run->startup_s > 0 ? run->startup_s : 0.0;
+    double t = wall - start;
+    return t > 0 ? t : NAN;
+}
+
 /* ---- whether the pools compute what single computes -------------------------------------------- */
 
 int results_task_index(const run_result *run, int j)
@@ -551,7 +559,7 @@ static config_summary *list_configs(const results *r, int *count)
 
 /* One value per run of a configuration, for its medians: room for every run of the results. */
 typedef struct {
-    double *wall, *util, *startup, *ipc, *mpki, *over, *pick, *rss, *ntasks, *se;
+    double *wall, *util, *startup, *ipc, *mpki, *over, *pick, *rss, *ntasks, *se, *task;
     int *repeats, *flags;
 } summary_scratch;
 
@@ -559,7 +567,7 @@ typedef struct {
  * (results_run_counts); the others count in runs_failed. */
 static void summarize_config(const results *r, config_summary *s, const summary_scratch *k)
 {
-    int nwall = 0, nutil = 0, nstartup = 0, nipc = 0, nmpki = 0, nover = 0, npick = 0, nrss = 0;
+    int nwall = 0, ntask = 0, nutil = 0, nstartup = 0, nipc = 0, nmpki = 0, nover = 0, npick = 0, nrss = 0;
     state_hist pooled = {{0}, 0};
     bool distinguished = true;
     for (int i = 0; i < r->nruns; i++) {
@@ -579,6 +587,9 @@ static void summarize_config(const results *r, config_summary *s, const summary_
         k->se[nwall] = isfinite(run->scale_se) ? run->scale_se : 0.0;
         k->repeats[nwall] = run->repeat;
         k->wall[nwall++] = results_run_wall(run);
+        double tp = results_run_task_s(run);
+        if (isfinite(tp))
+            k->task[ntask++] = tp;
         if (isfinite(run->cpu_utilization))
             k->util[nutil++] = run->cpu_utilization;
         if (isfinite(run->startup_s))
@@ -604,6 +615,10 @@ static void summarize_config(const results *r, config_summary *s, const summary_
     s->wall_s = stats_median(k->wall, nwall);
     s->ci_method = stats_median_ci(k->wall, nwall, &s->ci_low_s, &s->ci_high_s);
     s->precision = stats_median_precision(k->wall, nwall);
+    s->task_s = stats_median(k->task, ntask);
+    s->task_ci_low_s = s->task_ci_high_s = NAN;
+    if (ntask > 0)
+        stats_median_ci(k->task, ntask, &s->task_ci_low_s, &s->task_ci_high_s);
     s->sample_tasks = nwall > 0 ? (int)stats_median(k->ntasks, nwall) : 0;
     s->sample_se = nwall > 0 ? stats_median(k->se, nwall) : 0.0;
     s->noutliers = 0;
@@ -635,8 +650,12 @@ static void add_speedups(config_summary *list, int n)
         config_summary *s = &list[c];
         if (!base || s->runs_ok == 0) {
             s->speedup = s->speedup_low = s->speedup_high = NAN;
+            s->task_speedup = s->task_speedup_low = s->task_speedup_high = NAN;
             continue;
         }
+        s->task_speedup = ratio(base->task_s, s->task_s);
+        s->task_speedup_low = ratio(base->task_ci_low_s, s->task_ci_high_s);
+        s->task_speedup_high = ratio(base->task_ci_high_s, s->task_ci_low_s);
         s->speedup = ratio(base->wall_s, s->wall_s);
         s->speedup_low = ratio(base->ci_low_s, s->ci_high_s);
         s->speedup_high = ratio(base->ci_high_s, s->ci_low_s);
@@ -671,10 +690,12 @@ void results_summarize(results *r)
     summary_scratch k = {.wall = xmalloc(d), .util = xmalloc(d), .startup = xmalloc(d),
                          .ipc = xmalloc(d), .mpki = xmalloc(d), .over = xmalloc(d),
                          .pick = xmalloc(d), .rss = xmalloc(d), .ntasks = xmalloc(d),
-                         .se = xmalloc(d), .repeats = xmalloc(i), .flags = xmalloc(i)};
+                         .se = xmalloc(d), .task = xmalloc(d), .repeats = xmalloc(i),
+                         .flags = xmalloc(i)};
     for (int c = 0; c < n; c++)
         summarize_config(r, &list[c], &k);
-    double *ds[] = {k.wall, k.util, k.startup, k.ipc, k.mpki, k.over, k.pick, k.rss, k.ntasks, k.se};
+    double *ds[] = {k.wall, k.util, k.startup, k.ipc, k.mpki, k.over, k.pick, k.rss, k.ntasks,
+                    k.se, k.task};
     for (size_t j = 0; j < ARRAY_LEN(ds); j++)
         free(ds[j]);
     free(k.repeats);
