@@ -361,6 +361,16 @@ def load_workload(spec):
     setup = getattr(module, "setup", None)
     if setup is not None and not callable(setup):
         raise LoadError("setup is not callable")
+    # A coroutine function called by a pool only creates its coroutine: what would be timed is
+    # the creation of coroutines that never run, and a process pool cannot pickle them.
+    import inspect
+    for what, fn in (("task", task), ("setup", setup)):
+        if fn is not None and (inspect.iscoroutinefunction(fn) or
+                               inspect.isasyncgenfunction(fn)):
+            raise LoadError("%s is an async def: concur measures plain functions called by a "
+                            "loop or a pool, and calling this one would only create a coroutine "
+                            "that never runs; wrap it for now (def %s(i): return asyncio.run(...))"
+                            % (what, what))
     doc = (getattr(module, "__doc__", None) or "").strip()
     description = doc.splitlines()[0].strip() if doc else ""
 

@@ -132,6 +132,7 @@ static const struct {
     {"no_task.py", "task"},
     {"syntax_error.py", "SyntaxError"},
     {"import_error.py", "ModuleNotFoundError"},
+    {"async_task.py", "task is an async def"},
 };
 
 START_TEST(test_workload_errors)
