@@ -14,9 +14,8 @@
 #ifndef CONCUR_MEASURE_H
 #define CONCUR_MEASURE_H
 
-#include <stdbool.h>
-
 #include <limits.h>
+#include <stdbool.h>
 
 #include "concur/counters.h"
 #include "concur/plan.h"
