@@ -20,15 +20,6 @@
 
 static char tmp[PATH_MAX];
 
-static const char *fixture(const char *name)
-{
-    static char path[4][PATH_MAX];
-    static int k;
-    const char *src = getenv("CONCUR_SRC");
-    k = (k + 1) % 4;
-    snprintf(path[k], sizeof(path[k]), "%s/tests/fixtures/%s", src ? src : ".", name);
-    return path[k];
-}
 
 static void setup(void)
 {
@@ -139,7 +130,7 @@ START_TEST(test_workload_errors)
 {
     char out[PATH_MAX];
     snprintf(out, sizeof(out), "%s/out", tmp);
-    const char *args[] = {"run", fixture(workload_cases[_i].fixture), "--out", out, NULL};
+    const char *args[] = {"run", test_fixture(workload_cases[_i].fixture), "--out", out, NULL};
     outcome r = run_concur(tmp, args);
     ck_assert_int_eq(r.code, CONCUR_EXIT_WORKLOAD);
     ck_assert_ptr_nonnull(strstr(r.err, workload_cases[_i].fixture));
@@ -200,7 +191,7 @@ START_TEST(test_run_end_to_end_json)
 {
     char out[PATH_MAX];
     snprintf(out, sizeof(out), "%s/e2e", tmp);
-    const char *args[] = {"run", fixture("chatty.py"), "--tasks", "4", "--repeat", "2",
+    const char *args[] = {"run", test_fixture("chatty.py"), "--tasks", "4", "--repeat", "2",
                           "--workers", "1,2", "--out", out, "--json", NULL};
     outcome r;
     cJSON *j = run_json_ok(args, &r);
@@ -252,7 +243,7 @@ START_TEST(test_run_fixed)
 {
     char out[PATH_MAX];
     snprintf(out, sizeof(out), "%s/fixed", tmp);
-    const char *args[] = {"run", fixture("quick.py"), "--fixed", "--repeat", "2", "--workers",
+    const char *args[] = {"run", test_fixture("quick.py"), "--fixed", "--repeat", "2", "--workers",
                           "1,2", "--out", out, "--json", "-q", NULL};
     outcome r;
     cJSON *j = run_json_ok(args, &r);
@@ -278,7 +269,7 @@ START_TEST(test_run_fresh_interpreter)
     for (int fresh = 0; fresh < 2; fresh++) {
         char out[PATH_MAX];
         snprintf(out, sizeof(out), "%s/fresh-%d", tmp, fresh);
-        const char *args[16] = {"run", fixture("quick.py"), "--fixed", "--repeat", "1", "--modes",
+        const char *args[16] = {"run", test_fixture("quick.py"), "--fixed", "--repeat", "1", "--modes",
                                 "single", "--out", out, "--json", "-q"};
         int a = 11;
         if (fresh)
@@ -330,7 +321,7 @@ START_TEST(test_run_pypy_warm)
     ck_assert_int_eq(prctl(PR_SET_CHILD_SUBREAPER, 1), 0);
     char out[PATH_MAX];
     snprintf(out, sizeof(out), "%s/pypy", tmp);
-    const char *args[] = {"run", fixture("how_started.py"), "--python", pypy, "--fixed",
+    const char *args[] = {"run", test_fixture("how_started.py"), "--python", pypy, "--fixed",
                           "--repeat", "1", "--workers", "2", "--out", out, "--json", "-q", NULL};
     outcome r;
     cJSON *j = run_json_ok(args, &r);
@@ -387,7 +378,7 @@ START_TEST(test_run_sample)
 {
     char out[PATH_MAX];
     snprintf(out, sizeof(out), "%s/sample", tmp);
-    const char *args[] = {"run", fixture("index_cost.py"), "--fixed", "--repeat", "2", "--modes",
+    const char *args[] = {"run", test_fixture("index_cost.py"), "--fixed", "--repeat", "2", "--modes",
                           "threads", "--workers", "2", "--sample", "8", "--out", out, "--json",
                           "-q", NULL};
     outcome r;
@@ -445,7 +436,7 @@ START_TEST(test_run_sample_setup)
 {
     char out[PATH_MAX];
     snprintf(out, sizeof(out), "%s/sample_setup", tmp);
-    const char *args[] = {"run", fixture("setup_holds_gil.py"), "--fixed", "--repeat", "1",
+    const char *args[] = {"run", test_fixture("setup_holds_gil.py"), "--fixed", "--repeat", "1",
                           "--modes", "threads", "--workers", "2", "--sample", "8", "--out", out,
                           "--json", "-q", NULL};
     outcome r;
@@ -498,7 +489,7 @@ START_TEST(test_run_waits_on_noise)
 {
     char out[PATH_MAX];
     snprintf(out, sizeof(out), "%s/noisy_storage", tmp);
-    const char *args[] = {"run", fixture("noisy_storage.py"), "--modes", "threads", "--out", out,
+    const char *args[] = {"run", test_fixture("noisy_storage.py"), "--modes", "threads", "--out", out,
                           "--json", "-q", NULL};
     outcome r;
     cJSON *j = run_json_ok(args, &r);
@@ -539,7 +530,7 @@ START_TEST(test_run_sample_chunks)
 {
     char out[PATH_MAX];
     snprintf(out, sizeof(out), "%s/sample_chunks", tmp);
-    const char *args[] = {"run", fixture("index_cost.py"), "--fixed", "--repeat", "1", "--modes",
+    const char *args[] = {"run", test_fixture("index_cost.py"), "--fixed", "--repeat", "1", "--modes",
                           "processes", "--workers", "2", "--chunksize", "4", "--sample", "4",
                           "--out", out, "--json", "-q", NULL};
     outcome r;
@@ -565,7 +556,7 @@ START_TEST(test_run_budget)
     char out[PATH_MAX];
     snprintf(out, sizeof(out), "%s/budget", tmp);
     /* sleepy.py: 8 tasks of 50 ms; 64 of them make a 3.2 s pass on one thread */
-    const char *args[] = {"run", fixture("sleepy.py"), "--tasks", "64", "--sample", "all",
+    const char *args[] = {"run", test_fixture("sleepy.py"), "--tasks", "64", "--sample", "all",
                           "--budget", "4", "--out", out, "--json", "-q", NULL};
     /* The whole sweep takes minutes: concur stopping at the budget is what ends it in time for
      * the case's timeout, and what results.json says below. */
@@ -660,7 +651,7 @@ START_TEST(test_classify_end_to_end)
 {
     char out[PATH_MAX];
     snprintf(out, sizeof(out), "%s/classify", tmp);
-    const char *args[] = {"classify", fixture(classify_cases[_i].fixture), "--out", out, "--json",
+    const char *args[] = {"classify", test_fixture(classify_cases[_i].fixture), "--out", out, "--json",
                           "--quiet", NULL};
     outcome r;
     load_mark load;
@@ -729,7 +720,7 @@ START_TEST(test_signal_mid_run)
         int e = open(err_path, O_WRONLY | O_CREAT | O_TRUNC, 0644);
         dup2(devnull, 1);
         dup2(e, 2);
-        execl(concur_bin(), concur_bin(), "run", fixture("hang.py"), "--tasks", "4", "--timeout",
+        execl(concur_bin(), concur_bin(), "run", test_fixture("hang.py"), "--tasks", "4", "--timeout",
               "0", "--out", out, (char *)NULL);
         _exit(127);
     }

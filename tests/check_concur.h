@@ -60,4 +60,7 @@ void test_skipped(const char *file, const char *func, int iteration, const char 
         return;                                                                                     \
     } while (0)
 
+/* The path of tests/fixtures/name under $CONCUR_SRC; the last 4 stay valid at once. */
+const char *test_fixture(const char *name);
+
 #endif

@@ -20,15 +20,6 @@
 
 static char tmp[PATH_MAX];
 
-static const char *fixture(const char *name)
-{
-    static char path[4][PATH_MAX];
-    static int k;
-    const char *src = getenv("CONCUR_SRC");
-    k = (k + 1) % 4;
-    snprintf(path[k], sizeof(path[k]), "%s/tests/fixtures/%s", src ? src : ".", name);
-    return path[k];
-}
 
 static const char *in_tmp(const char *name)
 {
@@ -169,7 +160,7 @@ static int wait_code(pid_t pid)
  * ends, and the failures are recorded. */
 START_TEST(test_tasks_raising_are_measured)
 {
-    const char *args[] = {"run", fixture("some_fail.py"), "--out", in_tmp("sf"), "-q", NULL};
+    const char *args[] = {"run", test_fixture("some_fail.py"), "--out", in_tmp("sf"), "-q", NULL};
     outcome r = run_concur(tmp, args);
     ck_assert_msg(r.code == CONCUR_EXIT_OK, "exit %d: %s", r.code, r.err);
     cJSON *root = load_json(in_tmp("sf/results.json"));
@@ -202,7 +193,7 @@ START_TEST(test_every_task_raising)
 {
     for (int budget = 0; budget < 2; budget++) {
         const char *dir = in_tmp(budget ? "af-budget" : "af");
-        const char *args[] = {"run", fixture("all_fail.py"), "--out", dir, "-q",
+        const char *args[] = {"run", test_fixture("all_fail.py"), "--out", dir, "-q",
                               budget ? "--budget" : NULL, "60", NULL};
         outcome r = run_concur(tmp, args);
         ck_assert_msg(r.code == CONCUR_EXIT_NO_ANSWER, "exit %d: %s", r.code, r.err);
@@ -223,7 +214,7 @@ END_TEST
 /* A result a process pool cannot send back fails that pool once; the rest stands. */
 START_TEST(test_unpicklable_results)
 {
-    const char *args[] = {"run", fixture("unpicklable.py"), "--out", in_tmp("up"), "-q", NULL};
+    const char *args[] = {"run", test_fixture("unpicklable.py"), "--out", in_tmp("up"), "-q", NULL};
     outcome r = run_concur(tmp, args);
     ck_assert_msg(r.code == CONCUR_EXIT_RUN_FAILED, "exit %d: %s", r.code, r.err);
     cJSON *root = load_json(in_tmp("up/results.json"));
@@ -246,7 +237,7 @@ END_TEST
 /* TASKS = 0: one line and exit 3; results.json says why. */
 START_TEST(test_no_tasks)
 {
-    const char *args[] = {"run", fixture("no_tasks.py"), "--out", in_tmp("nt"), NULL};
+    const char *args[] = {"run", test_fixture("no_tasks.py"), "--out", in_tmp("nt"), NULL};
     outcome r = run_concur(tmp, args);
     ck_assert_int_eq(r.code, CONCUR_EXIT_WORKLOAD);
     ck_assert_ptr_nonnull(strstr(r.err, "TASKS = 0"));
@@ -270,7 +261,7 @@ START_TEST(test_signal_during_probe)
     int sig = stop_signals[_i];
     const char *marker = in_tmp("probe-started");
     const char *out = in_tmp("probe");
-    const char *args[] = {"run", fixture("probe_hang.py"), "--out", out, NULL};
+    const char *args[] = {"run", test_fixture("probe_hang.py"), "--out", out, NULL};
     pid_t pid = spawn_concur(args, marker, in_tmp("probe.log"));
     wait_for_file(marker, pid);
     kill(pid, sig);
@@ -292,10 +283,10 @@ START_TEST(test_out_dir_locked)
 {
     const char *marker = in_tmp("hold-started");
     const char *out = in_tmp("held");
-    const char *args[] = {"run", fixture("hold.py"), "--out", out, "--timeout", "600", NULL};
+    const char *args[] = {"run", test_fixture("hold.py"), "--out", out, "--timeout", "600", NULL};
     pid_t pid = spawn_concur(args, marker, in_tmp("hold.log"));
     wait_for_file(marker, pid);
-    const char *second[] = {"run", fixture("quick.py"), "--out", out, NULL};
+    const char *second[] = {"run", test_fixture("quick.py"), "--out", out, NULL};
     outcome r = run_concur(tmp, second);
     ck_assert_int_eq(r.code, CONCUR_EXIT_ENV);
     char want[64];
@@ -316,7 +307,7 @@ END_TEST
 START_TEST(test_killed_run_is_not_in_progress)
 {
     const char *marker = in_tmp("k9-started");
-    const char *args[] = {"run", fixture("hold.py"), "--out", in_tmp("k9"), NULL};
+    const char *args[] = {"run", test_fixture("hold.py"), "--out", in_tmp("k9"), NULL};
     pid_t pid = spawn_concur(args, marker, in_tmp("k9.log"));
     wait_for_file(marker, pid);
     kill(pid, SIGKILL);
@@ -347,7 +338,7 @@ END_TEST
 /* A setup() that never returns is named once: one run waits out the --timeout, no other. */
 START_TEST(test_setup_hang_costs_one_timeout)
 {
-    const char *args[] = {"run", fixture("setup_hangs.py"), "--timeout", "2", "--out",
+    const char *args[] = {"run", test_fixture("setup_hangs.py"), "--timeout", "2", "--out",
                           in_tmp("sh"), "-q", NULL};
     outcome r = run_concur(tmp, args);
     ck_assert_msg(r.code == CONCUR_EXIT_RUN_FAILED || r.code == CONCUR_EXIT_NO_ANSWER,
@@ -387,7 +378,7 @@ static const cJSON *summary_of(const cJSON *root, const char *mode, const char *
  * workers each have their own global, computes single's results and may be. */
 START_TEST(test_thread_unsafe_results)
 {
-    const char *args[] = {"run", fixture("shared_state.py"), "--out", in_tmp("ss"), NULL};
+    const char *args[] = {"run", test_fixture("shared_state.py"), "--out", in_tmp("ss"), NULL};
     outcome r = run_concur(tmp, args);
     ck_assert_msg(r.code == CONCUR_EXIT_OK, "exit %d: %s", r.code, r.err);
     cJSON *root = load_json(in_tmp("ss/results.json"));
@@ -418,7 +409,7 @@ END_TEST
  * process pool is measured and may be recommended. */
 START_TEST(test_thread_deadlock_costs_one_timeout)
 {
-    const char *args[] = {"run", fixture("lock_order.py"), "--timeout", "5", "--out",
+    const char *args[] = {"run", test_fixture("lock_order.py"), "--timeout", "5", "--out",
                           in_tmp("lo"), NULL};
     outcome r = run_concur(tmp, args);
     ck_assert_msg(r.code == CONCUR_EXIT_RUN_FAILED, "exit %d: %s", r.code, r.err);
@@ -464,7 +455,7 @@ START_TEST(test_results_not_compared)
     for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
         char dir[32];
         snprintf(dir, sizeof(dir), "nc%zu", i);
-        const char *args[] = {"run", fixture(cases[i].fixture), "--modes", "threads",
+        const char *args[] = {"run", test_fixture(cases[i].fixture), "--modes", "threads",
                               "--workers", "2", "--repeat", "2", "--out", in_tmp(dir),
                               cases[i].flag, NULL};
         outcome r = run_concur(tmp, args);
@@ -491,7 +482,7 @@ START_TEST(test_results_unwritable)
     char blocker[PATH_MAX];
     snprintf(blocker, sizeof(blocker), "%s/results.json/keep", out);
     ck_assert_int_eq(util_mkdir_p(blocker, 0755), 0);
-    const char *args[] = {"run", fixture("quick.py"), "--out", out, NULL};
+    const char *args[] = {"run", test_fixture("quick.py"), "--out", out, NULL};
     outcome r = run_concur(tmp, args);
     ck_assert_int_eq(r.code, CONCUR_EXIT_ENV);
     ck_assert_ptr_nonnull(strstr(r.err, "results.json"));

@@ -145,3 +145,13 @@ int count_own_children(void)
     closedir(d);
     return n;
 }
+
+const char *test_fixture(const char *name)
+{
+    static char path[4][PATH_MAX];
+    static int k;
+    const char *src = getenv("CONCUR_SRC");
+    k = (k + 1) % 4;
+    snprintf(path[k], sizeof(path[k]), "%s/tests/fixtures/%s", src ? src : ".", name);
+    return path[k];
+}
