@@ -1061,15 +1061,11 @@ START_TEST(test_zygote_start_fails)
                                                       : py.executable;
     const char *h = zygote_bad_starts[_i].harness ? zygote_bad_starts[_i].harness : harness;
     char err[512] = "";
-    double t0 = util_now();
     runner_zygote *zy = runner_zygote_start(python, h, err, sizeof(err));
-    double took = util_now() - t0;
     ck_assert_ptr_null(zy);
-    ck_assert_msg(err[0] != '\0', "no reason given");
-    /* At once: not after waiting out the 60 s a zygote may take to say hello. Half of that is
-     * only a safety net; an interpreter that cannot exec fails in milliseconds. */
-    ck_assert_msg(took < 30, "failing to start took %.1f s: it waited for a hello that could not "
-                  "come", took);
+    /* At once, because the zygote was seen to exit: not after waiting out the time a zygote may
+     * take to say hello (the reason would say so). */
+    ck_assert_msg(strstr(err, "exited before its hello") != NULL, "reason: %s", err);
     ck_assert_int_eq(count_own_children(), 0);
     ck_assert_int_eq(count_marked_processes(0), 0);
     ck_assert(!runner_zygote_alive(NULL));

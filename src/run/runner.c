@@ -268,8 +268,9 @@ struct runner_zygote {
     int sock;   /* SOCK_SEQPACKET to every zygote: requests one way, replies the other */
 };
 
-/* Waits for one message on the zygote's socket: its text in buf, or -1 on timeout, EOF, error
- * or a stop signal. */
+/* Waits for one message on the zygote's socket: its text in buf and 0; ZYGOTE_TIMED_OUT when
+ * none came in time; -1 on EOF (the zygote is gone), an error or a stop signal. */
+#define ZYGOTE_TIMED_OUT (-2)
 static int zygote_recv(runner_zygote *z, char *buf, size_t len, double timeout_s)
 {
     double deadline = util_now() + timeout_s;
@@ -278,7 +279,7 @@ static int zygote_recv(runner_zygote *z, char *buf, size_t len, double timeout_s
             return -1;
         double left = deadline - util_now();
         if (left <= 0)
-            return -1;
+            return ZYGOTE_TIMED_OUT;
         struct pollfd p = {.fd = z->sock, .events = POLLIN};
         int r = poll(&p, 1, (int)(fmin(left, 0.25) * 1000) + 1);
         if (r < 0 && errno != EINTR)
@@ -351,7 +352,8 @@ runner_zygote *runner_zygote_start(const char *python, const char *harness, char
     z->sock = sv[0];
     char buf[256];
     cJSON *j = NULL;
-    if (zygote_recv(z, buf, sizeof(buf), ZYGOTE_START_S) == 0)
+    int got = zygote_recv(z, buf, sizeof(buf), ZYGOTE_START_S);
+    if (got == 0)
         j = cJSON_Parse(buf);
     const cJSON *ev = cJSON_GetObjectItemCaseSensitive(j, "ev");
     bool ok = cJSON_IsString(ev) && strcmp(ev->valuestring, "zygote") == 0 &&
@@ -359,7 +361,10 @@ runner_zygote *runner_zygote_start(const char *python, const char *harness, char
     cJSON_Delete(j);
     if (!ok) {
         snprintf(err, errlen, "%s --zygote did not start (%s)", harness,
-                 stop_signal ? "interrupted" : "no hello within the time allowed, or a bad one");
+                 stop_signal                   ? "interrupted"
+                 : got == ZYGOTE_TIMED_OUT     ? "no hello within the time allowed"
+                 : got == 0                    ? "a hello that was not one"
+                                               : "it exited before its hello");
         zygote_retire(z);
         free(z);
         return NULL;
