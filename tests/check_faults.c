@@ -85,40 +85,20 @@ static int count_in(const char *text, const char *needle)
     return n;
 }
 
-/* Processes carrying this test's marker in their environment: the run's own descendants, never
- * another program's. */
-static int marked_processes(const char *marker)
+/* The process mark of the last spawn_concur: count_marked_processes counts under it again once
+ * a run_concur in between has made its own. */
+static char spawned_mark[64];
+
+static void count_under_spawned_mark(void)
 {
-    char want[PATH_MAX + 32];
-    int wlen = snprintf(want, sizeof(want), "CONCUR_TEST_MARKER=%s", marker);
-    int n = 0;
-    DIR *d = opendir("/proc");
-    if (!d)
-        return 0;
-    struct dirent *e;
-    while ((e = readdir(d)) != NULL) {
-        if (e->d_name[0] < '0' || e->d_name[0] > '9' || atoi(e->d_name) == getpid())
-            continue;
-        char path[64];
-        snprintf(path, sizeof(path), "/proc/%s/environ", e->d_name);
-        size_t len = 0;
-        char *env = util_read_file(path, &len);
-        if (!env)
-            continue;
-        for (size_t at = 0; at < len; at += strlen(env + at) + 1)
-            if (!strncmp(env + at, want, (size_t)wlen) && env[at + wlen] == '\0') {
-                n++;
-                break;
-            }
-        free(env);
-    }
-    closedir(d);
-    return n;
+    ck_assert_int_eq(setenv(TEST_MARK_ENV, spawned_mark, 1), 0);
 }
 
-/* concur in the background with $CONCUR_TEST_MARKER set, its output in log. */
+/* concur in the background with $CONCUR_TEST_MARKER set (the file its fixture creates once it
+ * has started), under a new process mark (test_mark_new), its output in log. */
 static pid_t spawn_concur(const char *const *args, const char *marker, const char *log)
 {
+    snprintf(spawned_mark, sizeof(spawned_mark), "%s", test_mark_new());
     pid_t pid = fork();
     ck_assert_int_ge(pid, 0);
     if (pid == 0) {
@@ -273,7 +253,7 @@ START_TEST(test_signal_during_probe)
     ck_assert_ptr_nonnull(strstr(item(root, "incomplete_reason")->valuestring,
                                  "loading the workload"));
     cJSON_Delete(root);
-    ck_assert_int_eq(marked_processes(marker), 0);
+    ck_assert_int_eq(count_marked_processes(0), 0);
 }
 END_TEST
 
@@ -299,7 +279,8 @@ START_TEST(test_out_dir_locked)
     cJSON *root = load_json(in_tmp("held/results.json"));
     ck_assert_str_eq(item(item(root, "workload"), "name")->valuestring, "hold");
     cJSON_Delete(root);
-    ck_assert_int_eq(marked_processes(marker), 0);
+    count_under_spawned_mark();
+    ck_assert_int_eq(count_marked_processes(0), 0);
 }
 END_TEST
 
@@ -328,10 +309,11 @@ START_TEST(test_killed_run_is_not_in_progress)
     ck_assert_ptr_nonnull(strstr(r.err, "did not finish"));
     outcome_free(&r);
     /* The harness asked to die with concur (PR_SET_PDEATHSIG): nothing of the run is left. */
+    count_under_spawned_mark();
     double deadline = util_now() + 30;
-    while (marked_processes(marker) > 0 && util_now() < deadline)
+    while (count_marked_processes(0) > 0 && util_now() < deadline)
         usleep(20000);
-    ck_assert_int_eq(marked_processes(marker), 0);
+    ck_assert_int_eq(count_marked_processes(0), 0);
 }
 END_TEST
 
