@@ -801,8 +801,10 @@ static void explain_choice(recommendation *out, const results *r, const choice *
         config_name(best, sizeof(best), r, ch.mode_best);
         fmt_speedup(bsp, sizeof(bsp), ch.mode_best);
         if (k != ch.fastest && !ch.by_cost && !ch.knee_by_noise)
-            reason(out, "%s: %s, %.0f %% of the best %s (%s at %s) with fewer workers", kn, ksp,
-                   100 * k->speedup / ch.mode_best->speedup, pool, best, bsp);
+            reason(out, "%s: %s, %.0f %% of the best %s (%s at %s) %s", kn, ksp,
+                   100 * k->speedup / ch.mode_best->speedup, pool, best, bsp,
+                   k->workers < ch.mode_best->workers ? "with fewer workers"
+                                                      : "without its batching");
         if (ch.knee_by_noise)
             reason(out, "%s: %s, the fewest workers not shown short of %.0f %% of the best %s: "
                    "%s at %s is %.0f %% faster by the medians, within the noise of the repeats",
@@ -879,8 +881,10 @@ static void explain_process_pool(recommendation *out, const results *r, const co
                  fmt_speedup(bs, sizeof(bs), b), v->chunksize);
         else
             note(out, "chunksize: %d measured at %s against %s with chunksize 1: batching "
-                 "does not help here", v->chunksize, fmt_speedup(vs, sizeof(vs), v),
-                 fmt_speedup(bs, sizeof(bs), b));
+                 "%s", v->chunksize, fmt_speedup(vs, sizeof(vs), v),
+                 fmt_speedup(bs, sizeof(bs), b),
+                 v->speedup > b->speedup ? "gains too little here to be worth it"
+                                         : "does not help here");
     }
     /* The start method, measured. */
     for (int i = 0; i < r->nsummary; i++) {
