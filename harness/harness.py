@@ -805,7 +805,15 @@ def _parse_args(argv):
     p.add_argument("--chunksize", type=int, default=1)
     p.add_argument("--control-fd", type=int)
     p.add_argument("--go-fd", type=int)
+    p.add_argument("--program", choices=("file", "module"))
+    p.add_argument("--stdin", metavar="FILE")
+    # A program's own arguments follow a lone --, untouched.
+    program_args = []
+    if "--" in argv:
+        cut = argv.index("--")
+        argv, program_args = argv[:cut], argv[cut + 1:]
     args = p.parse_args(argv)
+    args.program_args = program_args
     if not args.probe:
         if args.mode is None:
             p.error("--mode is required without --probe")
@@ -863,6 +871,35 @@ def probe(spec):
     _exit(EXIT_OK)
 
 
+def probe_program(spec, kind):
+    """Probe mode for a program: its interpreter, and the script or module found, without
+    running it (running it is what each run does)."""
+    import ast
+    path = os.path.abspath(spec) if kind == "file" else _program_file(spec, kind)
+    if path is None or not os.path.isfile(path):
+        sys.stdout.write(json.dumps({
+            "ev": "error", "kind": "workload", "traceback": "",
+            "message": "no such file: %s" % spec if kind == "file"
+                       else "no module named %s here (run from the directory it imports from)"
+                       % spec}) + "\n")
+        _exit(EXIT_WORKLOAD)
+    description = ""
+    try:
+        with open(path, "rb") as f:
+            doc = ast.get_docstring(ast.parse(f.read(), path)) or ""
+        description = doc.strip().splitlines()[0].strip() if doc.strip() else ""
+    except (OSError, SyntaxError, ValueError):
+        pass
+    obj = {"ev": "probe"}
+    obj.update(_interpreter())
+    name = os.path.splitext(os.path.basename(spec))[0] if kind == "file" \
+        else spec.split(".")[-1]
+    obj["workload"] = {"spec": spec, "path": path, "name": name, "description": description,
+                       "tasks": 0, "program": kind}
+    sys.stdout.write(json.dumps(obj) + "\n")
+    _exit(EXIT_OK)
+
+
 def _fail(kind, message, tb, code, **extra):
     obj = {"ev": "error", "kind": kind, "message": message, "traceback": tb}
     obj.update(extra)
@@ -889,6 +926,8 @@ def run(args):
                 pass
     # Without --control-fd (by hand), lines go to stderr.
     control_fd = args.control_fd if args.control_fd is not None else 2
+    if args.program:
+        run_program_entry(args, control_fd)
     _state.chan = _Channel(control_fd)
     _state.bind = os.environ.get("CONCUR_BIND") == "1"
 
@@ -1104,6 +1143,690 @@ def _process_pool_broke(exc, failure_path, processes):
 
 
 # ---------------------------------------------------------------------------------------------
+# Program mode: the user's own script run as __main__, the pools it creates swapped for the
+# configuration under test (docs/protocol.md, "Program mode")
+
+# The name this file is imported under in program mode. The script is __main__ there, so what a
+# process pool pickles of the harness (the per-task wrappers, the worker initializer) must live
+# in a module every worker can import by name: a link of this file under that name, in a
+# directory put on sys.path (which spawn and forkserver workers inherit).
+PROGRAM_MODULE = "concur_harness"
+EXIT_PROGRAM = 9
+
+# Modules whose frames are not the program's own: a pool's creation site, or a thread started by
+# hand, is the first frame outside them.
+_POOL_MACHINERY = (os.sep + "concurrent" + os.sep + "futures" + os.sep,
+                   os.sep + "multiprocessing" + os.sep, os.sep + "asyncio" + os.sep)
+
+# Executor libraries concur cannot swap: named when the program imported them.
+_OTHER_EXECUTORS = ("joblib", "dask", "ray", "loky", "pathos")
+
+
+class _ProgramPool:
+    """One pool the program created, at one site: what it asked for, the pool that really runs
+    its tasks (None in single mode: each call runs at once, in the caller's thread), and how many
+    tasks it took."""
+
+    def __init__(self, prog, kind, asked, default_asked, site, initializer, initargs, context):
+        self.prog = prog
+        self.kind = kind
+        self.asked = asked if asked is not None else default_asked
+        self.asked_default = asked is None
+        self.site = site
+        self.tasks = 0
+        self.inner = None
+        self.shut = False
+        if prog.mode == "single":
+            if initializer is not None:
+                initializer(*initargs)
+        elif prog.mode == "threads":
+            self.inner = prog.real["ThreadPoolExecutor"](
+                max_workers=prog.workers, initializer=_program_thread_init,
+                initargs=(initializer, tuple(initargs)))
+        else:
+            self.inner = prog.process_pool(context, initializer, initargs)
+        prog.pools.append(self)
+
+    def submit(self, fn, args, kwargs):
+        """One call as a future the program waits on; its clocks go to the program's tally."""
+        from concurrent.futures import Future
+        prog = self.prog
+        slot = prog.open_slots(1)
+        self.tasks += 1
+        outer = Future()
+        outer.set_running_or_notify_cancel()
+        if self.inner is None:
+            prog.settle(outer, slot, _program_timed(fn, args, kwargs))
+            return outer
+        if prog.mode == "processes":
+            inner = self.inner.submit(_program_timed_in_process, fn, args, kwargs,
+                                      _program_sampled(slot), False)
+        else:
+            inner = self.inner.submit(_program_timed, fn, args, kwargs)
+        inner.add_done_callback(lambda f: prog.settle_from(f, outer, slot))
+        return outer
+
+    def map_calls(self, fn, calls, chunksize):
+        """Futures for calls (a list of (args, kwargs)): one per call, or in a process pool with a
+        chunksize above 1, one per chunk of calls, resolving to the list of their results."""
+        if self.inner is None or self.prog.mode != "processes" or chunksize <= 1:
+            return [self.submit(fn, a, k) for a, k in calls], 1
+        from concurrent.futures import Future
+        prog = self.prog
+        futures = []
+        for lo in range(0, len(calls), chunksize):
+            chunk = calls[lo:lo + chunksize]
+            slot = prog.open_slots(len(chunk))
+            self.tasks += len(chunk)
+            outer = Future()
+            outer.set_running_or_notify_cancel()
+            inner = self.inner.submit(_program_timed_in_process, fn, chunk, None,
+                                      [_program_sampled(slot + j) for j in range(len(chunk))],
+                                      True)
+            inner.add_done_callback(
+                lambda f, outer=outer, slot=slot: prog.settle_chunk(f, outer, slot))
+            futures.append(outer)
+        return futures, chunksize
+
+    def shutdown(self, wait=True):
+        if self.inner is not None and not self.shut:
+            self.shut = True
+            self.inner.shutdown(wait=wait)
+
+
+class _ProgramRun:
+    """The program's run in the main process: its clocks, its pools, every task's times in the
+    order they were submitted, and what it did that concur cannot swap."""
+
+    def __init__(self, args, real):
+        self.mode = args.mode
+        self.workers = args.workers
+        self.start_method = args.start_method
+        self.script = args.workload
+        self.kind = args.program
+        self.real = real
+        self.pools = []
+        self.lock = threading.Lock()
+        self.wall, self.cpu, self.digest, self.failed = [], [], [], []
+        self.arg_bytes, self.result_bytes = [], []
+        self.ready = []
+        self.first_submit = None
+        self.last_result = None
+        self.first_error = None
+        self.unswappable = {}
+        self.used_start_method = None
+        self.guard_checked = False
+
+    def open_slots(self, n):
+        with self.lock:
+            if self.first_submit is None:
+                self.first_submit = time.monotonic()
+            slot = len(self.wall)
+            for lst in (self.wall, self.cpu, self.digest, self.failed):
+                lst.extend([None] * n)
+            return slot
+
+    def record(self, slot, out):
+        """out: (ok, value, wall, cpu, digest[, ready, arg_bytes, result_bytes])."""
+        with self.lock:
+            self.wall[slot], self.cpu[slot], self.digest[slot] = out[2], out[3], out[4]
+            self.failed[slot] = not out[0]
+            self.last_result = time.monotonic()
+            if not out[0] and self.first_error is None:
+                self.first_error = _exception_line(out[1])
+            if len(out) > 5:
+                if out[5] is not None:
+                    self.ready.append(out[5])
+                if out[6] is not None:
+                    self.arg_bytes.append(out[6])
+                    self.result_bytes.append(out[7])
+
+    def settle(self, outer, slot, out):
+        self.record(slot, out)
+        value = out[1]
+        if len(out) > 5 and out[7] is not None and out[0]:
+            value = _state.pickler.loads(value)
+        if out[0]:
+            outer.set_result(value)
+        else:
+            outer.set_exception(value)
+
+    def settle_from(self, inner, outer, slot):
+        try:
+            out = inner.result()
+        except BaseException as exc:
+            # The pool itself failed (a worker died): the program sees what it would have seen.
+            with self.lock:
+                self.last_result = time.monotonic()
+            outer.set_exception(exc)
+            return
+        self.settle(outer, slot, out)
+
+    def settle_chunk(self, inner, outer, slot):
+        try:
+            outs = inner.result()
+        except BaseException as exc:
+            outer.set_exception(exc)
+            return
+        values, error = [], None
+        for j, out in enumerate(outs):
+            self.record(slot + j, out)
+            if not out[0]:
+                error = error or out[1]
+            else:
+                values.append(_state.pickler.loads(out[1]) if out[7] is not None else out[1])
+        if error is not None:
+            outer.set_exception(error)
+        else:
+            outer.set_result(values)
+
+    def process_pool(self, context, initializer, initargs):
+        import multiprocessing
+        from multiprocessing.reduction import ForkingPickler
+        _state.pickler = ForkingPickler
+        # concur's --start-method, else the one the program chose, else the interpreter's own.
+        if self.start_method:
+            ctx = multiprocessing.get_context(self.start_method)
+        elif context is not None and hasattr(context, "get_start_method"):
+            ctx = context
+        else:
+            ctx = multiprocessing.get_context()
+        method = ctx.get_start_method()
+        self.used_start_method = method
+        if method in ("spawn", "forkserver"):
+            self.check_guard(method)
+        parent_pid = os.getpid() if method in ("fork", "spawn") else None
+        initargs = (_state.chan.fd if _state.chan else None, method, _state.bind, parent_pid,
+                    initializer, tuple(initargs))
+        return self.real["ProcessPoolExecutor"](max_workers=self.workers, mp_context=ctx,
+                                                initializer=_program_process_init,
+                                                initargs=initargs)
+
+    def check_guard(self, method):
+        """Under spawn and forkserver every worker imports the main script again: without the
+        __main__ guard it would run the whole program anew in each worker. Said here, before
+        any worker starts, instead of as a broken pool."""
+        if self.guard_checked:
+            return
+        self.guard_checked = True
+        path = _program_file(self.script, self.kind)
+        if path is None or _has_main_guard(path):
+            return
+        _send({"ev": "error", "kind": "program",
+               "message": "%s has no `if __name__ == \"__main__\":` guard: with the %s start "
+                          "method every worker process imports the script again, and would run "
+                          "the whole program anew; put the code that runs the program under "
+                          "that guard (as multiprocessing asks), or measure with "
+                          "--start-method fork" % (self.script, method),
+               "traceback": ""})
+        _exit(EXIT_PROGRAM)
+
+    def saw(self, what, site):
+        key = "%s (%s)" % (what, site) if site else what
+        self.unswappable[key] = self.unswappable.get(key, 0) + 1
+
+    def program_line(self, t0, t1, exit_code):
+        for name in _OTHER_EXECUTORS:
+            if name in sys.modules:
+                self.saw("%s imported: its pools are not swapped" % name, None)
+        return {"exit_code": exit_code,
+                "before_s": (self.first_submit - t0) if self.first_submit is not None else None,
+                "after_s": (t1 - self.last_result) if self.last_result is not None else None,
+                "start_method": self.used_start_method,
+                "pools": [{"kind": p.kind, "site": p.site, "asked": p.asked,
+                           "asked_default": p.asked_default, "tasks": p.tasks}
+                          for p in self.pools],
+                "unswappable": ["%s x%d" % (k, n) if n > 1 else k
+                                for k, n in sorted(self.unswappable.items())]}
+
+
+_program = None     # the _ProgramRun of this process (the harness's main process only)
+
+
+def _program_site():
+    """file:line of the program's frame that created a pool or started a thread: the first frame
+    outside this file and the pool machinery."""
+    frame = sys._getframe(2)
+    while frame is not None:
+        name = frame.f_code.co_filename
+        if name != _HERE and not any(m in name for m in _POOL_MACHINERY) \
+                and not name.endswith(os.sep + "threading.py"):
+            path = name
+            try:
+                rel = os.path.relpath(name)
+                if not rel.startswith(".."):
+                    path = rel
+            except ValueError:
+                pass
+            return "%s:%d" % (path, frame.f_lineno)
+        frame = frame.f_back
+    return "?"
+
+
+def _program_sampled(slot):
+    return slot < SAMPLE_FIRST or slot % SAMPLE_EVERY == 0
+
+
+def _program_timed(fn, args, kwargs):
+    """A call as the pool would run it, timed in the thread that runs it: (ok, value, wall_s,
+    cpu_s, digest); value is what it raised when ok is False."""
+    w0 = time.perf_counter()
+    c0 = time.thread_time()
+    try:
+        r = fn(*args, **(kwargs or {}))
+        ok = True
+    except Exception as exc:
+        r = exc
+        ok = False
+    c1 = time.thread_time()
+    w1 = time.perf_counter()
+    return (ok, r, w1 - w0, c1 - c0, _digest(r) if ok else DIGEST_RAISED)
+
+
+def _program_timed_in_process(fn, args, kwargs, sampled, chunk):
+    """In a worker process: _program_timed plus (ready_t, arg_bytes, result_bytes). On a sampled
+    call the result comes back already pickled with the pool's own pickler, and its size and that
+    of the call are measured; the main process unpickles it. chunk: args is a list of (args,
+    kwargs) and sampled a list of flags, and the answer a list."""
+    if chunk:
+        return [_program_timed_in_process(fn, a, k, s, False) for (a, k), s in zip(args, sampled)]
+    ok, r, wall, cpu, digest = _program_timed(fn, args, kwargs)
+    ready = _state.ready_unsent
+    _state.ready_unsent = None
+    arg_bytes = result_bytes = None
+    if sampled and ok:
+        try:
+            arg_bytes = len(_state.pickler.dumps((fn, args, kwargs)))
+            r = bytes(_state.pickler.dumps(r))
+            result_bytes = len(r)
+        except Exception:
+            arg_bytes = None
+    return (ok, r, wall, cpu, digest, ready, arg_bytes, result_bytes)
+
+
+def _program_thread_init(initializer, initargs):
+    """A swapped thread pool's initializer: announce, wait to be bound, then the program's own."""
+    _program.ready.append(_worker_start())
+    if initializer is not None:
+        initializer(*initargs)
+
+
+def _program_process_init(control_fd, start_method, bind, parent_pid, initializer, initargs):
+    """A swapped process pool's initializer, first thing in each worker process."""
+    _die_with_parent(parent_pid)
+    _state.become_worker(bind)
+    _state.chan = _worker_channel(control_fd, start_method)
+    _state.workload = _state.workload or Workload("", "", "", "", 0, None, None)
+    from multiprocessing.util import Finalize
+    Finalize(None, _report_exit, exitpriority=-100)
+    _state.ready_unsent = _worker_start()
+    if initializer is not None:
+        initializer(*initargs)
+
+
+def _program_file(script, kind):
+    """The file of the program's main module; None where there is none."""
+    if kind == "file":
+        return script
+    try:
+        import importlib.util
+        spec = importlib.util.find_spec(script)
+        return spec.origin if spec is not None and spec.has_location else None
+    except Exception:
+        return None
+
+
+def _has_main_guard(path):
+    """Whether the module at path has `if __name__ == "__main__":` at its top level."""
+    import ast
+    try:
+        with open(path, "rb") as f:
+            tree = ast.parse(f.read(), path)
+    except (OSError, SyntaxError, ValueError):
+        return True     # not ours to judge: the program's own run will say what is wrong
+    for node in tree.body:
+        if isinstance(node, ast.If) and "__name__" in ast.dump(node.test) \
+                and "__main__" in ast.dump(node.test):
+            return True
+    return False
+
+
+def _swapped_classes(prog):
+    """The classes that stand in for the program's pools: concurrent.futures' two executors and
+    multiprocessing's Pool and ThreadPool, each creating a _ProgramPool at its call site."""
+    from concurrent.futures import Executor
+    cpus = os.cpu_count() or 1
+
+    class _SwappedExecutor(Executor):
+        _kind = None
+        _default = None
+
+        def __init__(self, max_workers=None, *args, **kwargs):
+            # ThreadPoolExecutor(max_workers, thread_name_prefix, initializer, initargs);
+            # ProcessPoolExecutor(max_workers, mp_context, initializer, initargs).
+            names = ("thread_name_prefix" if self._kind == "ThreadPoolExecutor"
+                     else "mp_context", "initializer", "initargs")
+            given = dict(zip(names, args))
+            given.update(kwargs)
+            self._pool = _ProgramPool(prog, self._kind, max_workers, self._default,
+                                      _program_site(), given.get("initializer"),
+                                      given.get("initargs", ()), given.get("mp_context"))
+
+        def submit(*args, **kwargs):
+            self, fn, args = args[0], args[1], args[2:]
+            return self._pool.submit(fn, args, kwargs)
+
+        def map(self, fn, *iterables, **kw):
+            timeout, chunksize = kw.get("timeout"), kw.get("chunksize", 1)
+            calls = [(a, None) for a in zip(*iterables)]
+            futures, per = self._pool.map_calls(fn, calls, chunksize)
+            return _program_results(futures, per > 1, timeout)
+
+        def shutdown(self, wait=True, **kwargs):
+            self._pool.shutdown(wait)
+
+    class ThreadPoolExecutor(_SwappedExecutor):
+        _kind = "ThreadPoolExecutor"
+        _default = min(32, cpus + 4)
+
+    class ProcessPoolExecutor(_SwappedExecutor):
+        _kind = "ProcessPoolExecutor"
+        _default = cpus
+
+    class Pool(object):
+        _kind = "multiprocessing.Pool"
+
+        def __init__(self, processes=None, initializer=None, initargs=(), maxtasksperchild=None,
+                     context=None):
+            self._pool = _ProgramPool(prog, self._kind, processes, cpus, _program_site(),
+                                      initializer, initargs, context)
+
+        def _map(self, func, calls, chunksize):
+            if chunksize is None:
+                chunksize, extra = divmod(len(calls), prog.workers * 4)
+                chunksize += 1 if extra else 0
+            return self._pool.map_calls(func, calls, max(1, chunksize))
+
+        def apply(self, func, args=(), kwds={}):
+            return self.apply_async(func, args, kwds).get()
+
+        def apply_async(self, func, args=(), kwds={}, callback=None, error_callback=None):
+            return _ProgramAsyncResult([self._pool.submit(func, tuple(args), kwds)], False, True,
+                                       callback, error_callback)
+
+        def map_async(self, func, iterable, chunksize=None, callback=None, error_callback=None,
+                      star=False):
+            calls = [(tuple(a) if star else (a,), None) for a in iterable]
+            futures, per = self._map(func, calls, chunksize)
+            return _ProgramAsyncResult(futures, per > 1, False, callback, error_callback)
+
+        def starmap_async(self, func, iterable, chunksize=None, callback=None,
+                          error_callback=None):
+            return self.map_async(func, iterable, chunksize, callback, error_callback, True)
+
+        def map(self, func, iterable, chunksize=None):
+            return self.map_async(func, iterable, chunksize).get()
+
+        def starmap(self, func, iterable, chunksize=None):
+            return self.map_async(func, iterable, chunksize, star=True).get()
+
+        def imap(self, func, iterable, chunksize=1):
+            calls = [((a,), None) for a in iterable]
+            futures, per = self._map(func, calls, chunksize)
+            return _program_results(futures, per > 1, None)
+
+        imap_unordered = imap
+
+        def close(self):
+            pass
+
+        def join(self):
+            self._pool.shutdown(True)
+
+        def terminate(self):
+            self._pool.shutdown(True)
+
+        def __enter__(self):
+            return self
+
+        def __exit__(self, *exc):
+            self.terminate()
+
+    class ThreadPool(Pool):
+        _kind = "multiprocessing.pool.ThreadPool"
+
+        def __init__(self, processes=None, initializer=None, initargs=()):
+            self._pool = _ProgramPool(prog, self._kind, processes, cpus, _program_site(),
+                                      initializer, initargs, None)
+
+    prog = _program
+    return ThreadPoolExecutor, ProcessPoolExecutor, Pool, ThreadPool
+
+
+def _program_results(futures, chunked, timeout):
+    """map()'s iterator over futures, flattening chunks."""
+    def results():
+        for f in futures:
+            if chunked:
+                for v in f.result(timeout):
+                    yield v
+            else:
+                yield f.result(timeout)
+    return results()
+
+
+class _ProgramAsyncResult(object):
+    """multiprocessing's AsyncResult over the swapped pool's futures."""
+
+    def __init__(self, futures, chunked, single, callback, error_callback):
+        self._futures = futures
+        self._chunked = chunked
+        self._single = single
+        if callback is not None or error_callback is not None:
+            self._callbacks(callback, error_callback)
+
+    def _callbacks(self, callback, error_callback):
+        import concurrent.futures
+        concurrent.futures.wait(self._futures)
+        try:
+            value = self.get()
+        except Exception as exc:
+            if error_callback is not None:
+                error_callback(exc)
+            return
+        if callback is not None:
+            callback(value)
+
+    def get(self, timeout=None):
+        values = list(_program_results(self._futures, self._chunked, timeout))
+        return values[0] if self._single else values
+
+    def wait(self, timeout=None):
+        import concurrent.futures
+        concurrent.futures.wait(self._futures, timeout)
+
+    def ready(self):
+        return all(f.done() for f in self._futures)
+
+    def successful(self):
+        if not self.ready():
+            raise ValueError("not ready")
+        return all(f.exception() is None for f in self._futures)
+
+
+def _install_swaps(prog):
+    """Puts the swapped pools where the program looks them up, and watches for threads and
+    processes it starts by hand. Returns the real classes."""
+    import concurrent.futures
+    import concurrent.futures.process
+    import concurrent.futures.thread
+    import multiprocessing
+    import multiprocessing.context
+    import multiprocessing.pool
+    import multiprocessing.process
+    real = {"ThreadPoolExecutor": concurrent.futures.thread.ThreadPoolExecutor,
+            "ProcessPoolExecutor": concurrent.futures.process.ProcessPoolExecutor}
+    prog.real = real
+    tpe, ppe, pool, thread_pool = _swapped_classes(prog)
+    concurrent.futures.ThreadPoolExecutor = concurrent.futures.thread.ThreadPoolExecutor = tpe
+    concurrent.futures.ProcessPoolExecutor = ppe
+    concurrent.futures.process.ProcessPoolExecutor = ppe
+    multiprocessing.pool.Pool = pool
+    multiprocessing.pool.ThreadPool = thread_pool
+
+    def context_pool(self, processes=None, initializer=None, initargs=(),
+                     maxtasksperchild=None):
+        return pool(processes, initializer, initargs, maxtasksperchild, self)
+    multiprocessing.context.BaseContext.Pool = context_pool
+    multiprocessing.Pool = multiprocessing.context._default_context.Pool
+
+    thread_start = threading.Thread.start
+    process_start = multiprocessing.process.BaseProcess.start
+
+    def watched_thread_start(self):
+        site = _program_site()
+        if _started_by_program():
+            prog.saw("threading.Thread started by hand", site)
+        return thread_start(self)
+
+    def watched_process_start(self):
+        site = _program_site()
+        if _started_by_program():
+            prog.saw("multiprocessing.Process started by hand", site)
+        return process_start(self)
+    threading.Thread.start = watched_thread_start
+    multiprocessing.process.BaseProcess.start = watched_process_start
+    return real
+
+
+def _started_by_program():
+    """Whether the caller of Thread.start / Process.start is the program's own code, not a pool
+    (concurrent.futures, multiprocessing) or this harness."""
+    name = sys._getframe(2).f_code.co_filename
+    return name != _HERE and not any(m in name for m in _POOL_MACHINERY)
+
+
+def _program_module_path():
+    """Links this file as PROGRAM_MODULE.py in a directory of its own (the run's private one,
+    which the runner removes) and puts that directory on sys.path. Returns the directory."""
+    base = os.path.dirname(os.environ.get("CONCUR_CONTROL_PATH", ""))
+    if not base:
+        import tempfile
+        base = tempfile.mkdtemp(prefix="concur-program-")
+    link = os.path.join(base, PROGRAM_MODULE + ".py")
+    try:
+        os.symlink(os.path.abspath(_HERE), link)
+    except FileExistsError:
+        pass
+    if base not in sys.path:
+        sys.path.append(base)
+    return base
+
+
+def run_program_entry(args, control_fd):
+    """Program mode from the harness's own main module: the work happens in this file imported
+    as PROGRAM_MODULE, whose functions every worker process can import by that name."""
+    _program_module_path()
+    import importlib
+    module = importlib.import_module(PROGRAM_MODULE)
+    module.run_program(args, control_fd)
+
+
+def run_program(args, control_fd):
+    global _program
+    _state.main_pid = os.getpid()
+    _state.chan = _Channel(control_fd)
+    _state.bind = os.environ.get("CONCUR_BIND") == "1"
+    _state.workload = Workload(args.workload, "", "", "", 0, None, None)
+    if args.stdin:
+        fd = os.open(args.stdin, os.O_RDONLY)
+        os.dup2(fd, 0)
+        os.close(fd)
+    hello = {"ev": "hello", "pid": os.getpid(), "tasks": 0}
+    hello.update(_interpreter())
+    hello["gil_lo"], hello["gil_hi"] = _gil_range()
+    _send(hello)
+    _program = _ProgramRun(args, None)
+    _install_swaps(_program)
+    import runpy
+    _send({"ev": "start", "t": time.monotonic()})
+    _wait_for_go(args.go_fd)
+    t0 = time.monotonic()
+    if args.mode == "single":
+        _program.ready.append(_worker_start())
+    exit_code, tb = _run_main(args)
+    for pool in _program.pools:
+        # What the interpreter's exit would do: wait for the pools the program left running.
+        pool.shutdown(True)
+    t1 = time.monotonic()
+    line = _program.program_line(t0, t1, exit_code)
+    if exit_code != 0:
+        _send({"ev": "error", "kind": "program", "program": line,
+               "message": "the program exited with status %d" % exit_code, "traceback": tb})
+        _exit(EXIT_PROGRAM)
+    _send_program_done(args, t0, t1, line)
+    _exit(EXIT_OK)
+
+
+def _run_main(args):
+    """Runs the program as `python SCRIPT ARGS` or `python -m MODULE ARGS` would. Returns its
+    exit status and, where it ended on an exception, its traceback (also on its stderr, as
+    Python prints it)."""
+    import runpy
+    script = args.workload
+    if args.program == "file":
+        sys.argv[:] = [script] + args.program_args
+        sys.path[0:0] = [os.path.dirname(os.path.abspath(script))]
+    else:
+        sys.argv[:] = [script] + args.program_args
+        sys.path[0:0] = [os.getcwd()]
+    try:
+        if args.program == "file":
+            runpy.run_path(script, run_name="__main__")
+        else:
+            runpy.run_module(script, run_name="__main__", alter_sys=True)
+    except SystemExit as exc:
+        code = exc.code
+        if code is None:
+            return 0, ""
+        if isinstance(code, int):
+            return code, ""
+        _stderr_line(str(code))
+        return 1, ""
+    except BaseException as exc:
+        import traceback
+        tb = _format_exception(exc)
+        try:
+            traceback.print_exception(type(exc), exc, exc.__traceback__)
+        except Exception:
+            pass
+        return 1, tb
+    return 0, ""
+
+
+def _send_program_done(args, t0, t1, line):
+    prog = _program
+    n = sum(1 for w in prog.wall if w is not None)
+    keep = [j for j, w in enumerate(prog.wall) if w is not None]
+    failed = sum(1 for j in keep if prog.failed[j])
+    sampled = len(prog.arg_bytes)
+    read_bytes, write_bytes = _io_bytes()
+    _send({"ev": "done", "mode": args.mode, "workers": args.workers, "tasks": n,
+           "sample_of": None, "tasks_ok": n - failed, "tasks_failed": failed,
+           "wall_s": t1 - t0, "startup_s": None, "first_ready_s": None, "teardown_s": 0.0,
+           "first_error": prog.first_error,
+           "task_wall_s": [round(prog.wall[j], 9) for j in keep],
+           "task_cpu_s": [round(prog.cpu[j], 9) for j in keep],
+           "task_digest": [prog.digest[j] for j in keep],
+           "pickle_arg_bytes": sum(prog.arg_bytes) / sampled if sampled else None,
+           "pickle_result_bytes": sum(prog.result_bytes) / sampled if sampled else None,
+           "pickle_sampled": sampled if args.mode == "processes" else None,
+           "chunksize": None, "start_method": prog.used_start_method,
+           "program": line,
+           "maxrss_kb": _maxrss_kb(), "read_bytes": read_bytes, "write_bytes": write_bytes})
+
+
+# ---------------------------------------------------------------------------------------------
 # Zygote: runs forked from one started interpreter (docs/protocol.md, "Warm interpreter")
 
 ZYGOTE_FDS = 5          # control, go, sync, stdout, stderr, in this order
@@ -1291,6 +2014,8 @@ def main(argv=None):
         zygote(int(argv[1]))
     args = _parse_args(argv)
     if args.probe:
+        if args.program:
+            probe_program(args.workload, args.program)
         probe(args.workload)
     try:
         run(args)
