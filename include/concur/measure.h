@@ -34,6 +34,8 @@ typedef struct {
     int sample;         /* --sample: 0 auto, -1 all, else tasks per run */
     int tasks;          /* --tasks; 0: the workload's own */
     int target_cores;   /* --target-cores (for the recommendation written after every run) */
+    bool program;       /* --program: a program run as it is, its pools swapped; no samples, and
+                           its task count is what its first run sent through them */
 } measure_options;
 
 /* Makes one run: fills out and returns 0 (runner_run's contract). */
@@ -98,6 +100,11 @@ typedef struct {
     bool fresh;                /* --fresh-interpreter */
     int chunksize;             /* --chunksize; 0: concur's choice */
     bool results_vary;         /* --results-vary: the tasks' results are not compared */
+    const char *program;       /* --program: "file" (workload is a script) or "module" (-m); NULL:
+                                  a workload with task(i) */
+    char *const *program_args; /* the program's own arguments */
+    int nprogram_args;
+    const char *stdin_path;    /* --stdin: the program's stdin; NULL: /dev/null */
     measure_options m;
 } session_options;
 

@@ -170,6 +170,11 @@ bool plan_run_hung(double limit_s, double single_s);
 /* The warm-up runs this many tasks: enough for a median task time. */
 #define PLAN_WARMUP_TASKS 4
 
+/* A program (concur run --program) cannot be sampled by tasks: each run is the whole program.
+ * Where one run takes longer than this, the sweep is pruned harder: the fewest repeats
+ * (PLAN_MIN_RUNS, no more to narrow an interval) and no pool grown past the core count. */
+#define PLAN_PROGRAM_LONG_S 5.0
+
 /* How many of the job's tasks a run of `workers` workers measures: all of them when
  * requested < 0 (--sample all) or when one pass is short (pass_s, single-thread seconds for all
  * tasks, at most PLAN_SAMPLE_WHOLE_S); requested > 0 tasks when given (still at least

@@ -54,6 +54,34 @@ int results_parse_status(const char *s, run_status *out);
 #define RUN_ESCAPED_COMMANDS 4
 #define RUN_COMMAND_LEN 32
 
+/* A program measured as it is (concur run --program): what one run saw through the pools it
+ * swapped (docs/protocol.md, "Program mode"). */
+#define PROGRAM_MAX_POOLS 8
+#define PROGRAM_MAX_SEEN 4
+#define PROGRAM_TEXT_LEN 160
+
+typedef struct {
+    char kind[40];              /* ThreadPoolExecutor, ProcessPoolExecutor, multiprocessing.Pool,
+                                   multiprocessing.pool.ThreadPool */
+    char site[PROGRAM_TEXT_LEN];/* file:line of the program's frame that created it */
+    int asked;                  /* the workers the program asked for (the class's default where it
+                                   named none) */
+    bool asked_default;
+    int tasks;                  /* calls it took */
+} program_pool;
+
+typedef struct {
+    bool known;                 /* this run was a program's and said what it saw */
+    int exit_code;              /* the program's own exit status */
+    double before_s;            /* start -> its first call into a pool (NAN: it made none) */
+    double after_s;             /* its last result -> its end (NAN: none) */
+    int npools;                 /* pools created (only the first PROGRAM_MAX_POOLS are kept) */
+    program_pool pools[PROGRAM_MAX_POOLS];
+    int nseen;                  /* what concur could not swap: threads or processes started by
+                                   hand, another executor library */
+    char seen[PROGRAM_MAX_SEEN][PROGRAM_TEXT_LEN];
+} program_run;
+
 /* One run: one mode x worker count x repeat, one harness process. */
 typedef struct run_result {
     run_mode mode;
@@ -122,6 +150,8 @@ typedef struct run_result {
     double pickle_arg_bytes;   /* process mode: mean pickled size of a task's argument, NAN otherwise */
     double pickle_result_bytes;/* process mode: mean pickled size of a task's result */
     int pickle_sampled;        /* how many tasks those means come from */
+
+    program_run program;       /* concur run --program: the program's own parts */
 
     run_placement *placement;
     int nplacement;
@@ -229,7 +259,10 @@ typedef struct {
     char path[1024];        /* absolute path of the file, "" for a module spec */
     char name[128];
     char description[512];
-    int tasks;              /* tasks each run executed */
+    int tasks;              /* tasks each run executed (a program: calls into its pools) */
+    char program[8];        /* "file" or "module" for concur run --program / -m; "" for a
+                               workload with task(i) */
+    char program_args[1024];/* the program's arguments, shell-quoted, for the reports */
 } workload_info;
 
 typedef struct {

@@ -31,6 +31,11 @@ typedef struct {
     const counters_probe *counters;
     runner_zygote *zygote;     /* runs fork from this started interpreter; NULL, or once it has
                                   failed: every run executes a new one */
+    const char *program;       /* "file" or "module": workload is a program run as it is
+                                  (harness --program), its pools swapped; NULL: a task(i) workload */
+    char *const *program_args; /* the program's own arguments, nprogram_args of them */
+    int nprogram_args;
+    const char *stdin_path;    /* the program's stdin; NULL: /dev/null */
 } runner_env;
 
 /* Finds harness.py: $CONCUR_HARNESS, then beside the executable, then ../lib/concur/. Returns 0
@@ -38,11 +43,13 @@ typedef struct {
 int runner_find_harness(char *buf, size_t len, char *err, size_t errlen);
 
 /* Runs the harness in probe mode: resolves `python` to the real interpreter (sys.executable, so a
- * launcher shim is never measured) and loads the workload once to check it. Returns
+ * launcher shim is never measured) and loads the workload once to check it (a program, with
+ * program "file" or "module", is only found, not run). Returns
  * CONCUR_EXIT_OK, CONCUR_EXIT_WORKLOAD (with the reason and traceback's last lines in err) or
  * CONCUR_EXIT_ENV (interpreter missing or too old). */
-int runner_probe(const char *python, const char *harness, const char *workload, python_info *py,
-                 workload_info *wl, char *err, size_t errlen);
+int runner_probe(const char *python, const char *harness, const char *workload,
+                 const char *program, python_info *py, workload_info *wl, char *err,
+                 size_t errlen);
 
 /* Runs one configuration once. Always fills out (status says how it ended) and returns 0, or -1
  * when nothing could be started at all (out->error says why). No process it started is alive when

@@ -27,6 +27,15 @@
 
 const char usage_run[] =
     "Usage: concur run WORKLOAD [OPTIONS]\n"
+    "       concur run [OPTIONS] --program SCRIPT [ARGS...]\n"
+    "       concur run [OPTIONS] --program -m MODULE [ARGS...]\n"
+    "\n"
+    "With --program, concur runs your program as it is (as `python SCRIPT ARGS` or `python -m\n"
+    "MODULE ARGS` would, in this directory, stdin closed) and swaps the pool it creates\n"
+    "(ThreadPoolExecutor, ProcessPoolExecutor, multiprocessing's Pool and ThreadPool) for each\n"
+    "configuration measured: single runs each call at once in the caller's thread. Each run is\n"
+    "the whole program, so it must be safe to run several times. Everything after SCRIPT or\n"
+    "MODULE is the program's own arguments; concur's options come before --program.\n"
     "\n"
     "Runs WORKLOAD (a .py file with task(i), or package.module:function) on one thread, in a\n"
     "thread pool and in a process pool, and recommends one: the fastest measured, or the\n"
@@ -88,11 +97,17 @@ const char usage_run[] =
     "      --target-topology DESC  the same for a machine described in hwloc's synthetic\n"
     "                           syntax, e.g. \"pack:2 core:16 pu:2\" (see concur topology)\n"
     "      --json               print results.json to stdout and nothing else there\n"
+    "      --program SCRIPT|-m MODULE [ARGS...]  measure a program as it is (see above); the\n"
+    "                           last option, as the rest of the line is the program's\n"
+    "      --stdin FILE         with --program: the program reads FILE on its stdin (default:\n"
+    "                           none, stdin is closed)\n"
     "  -q, --quiet              no progress, only errors\n"
     "  -v, --verbose            more detail on stderr\n"
     "  -h, --help               this text\n"
     "\n"
     "Examples:\n"
+    "  concur run --program tools/resize.py photos/ --quality 80\n"
+    "  concur run --budget 120 --program -m mypkg.ingest data/2024\n"
     "  concur run workloads/cpu_bound.py\n"
     "  concur run my_job.py --budget 60                 # at most a minute\n"
     "  concur run my_job.py --fixed --workers 2,4,8 --repeat 5 --json\n"
@@ -342,12 +357,74 @@ static int measure_option(int opt, const char *cmd, bool classify, run_options *
     }
 }
 
-/* run and classify share their options; classify measures a fixed plan of its own. */
-/* run and classify share their options; classify measures a fixed plan of its own. */
+/* Where --program is on the command line (everything after it is the program's), or argc. */
+static int find_program(int argc, char **argv)
+{
+    for (int i = 1; i < argc; i++) {
+        if (strcmp(argv[i], "--program") == 0)
+            return i;
+        if (strcmp(argv[i], "--") == 0)
+            break;
+    }
+    return argc;
+}
+
+/* The program and its arguments after --program at argv[at]: SCRIPT ARGS, or -m MODULE ARGS.
+ * Returns 0, or the exit code of a usage error. */
+static int take_program(const char *cmd, int argc, char **argv, int at, run_options *o)
+{
+    if (at >= argc)
+        return 0;
+    if (strcmp(cmd, "run") != 0)
+        return usage_error(cmd, "--program is for 'concur run'");
+    int i = at + 1;
+    o->s.program = "file";
+    if (i < argc && strcmp(argv[i], "-m") == 0) {
+        o->s.program = "module";
+        i++;
+    }
+    if (i >= argc)
+        return usage_error(cmd, "--program: expected the script you run (--program SCRIPT "
+                                "[ARGS...]) or -m MODULE [ARGS...]");
+    o->s.workload = argv[i];
+    o->s.program_args = argv + i + 1;
+    o->s.nprogram_args = argc - i - 1;
+    return 0;
+}
+
+/* Options that mean nothing for a program run as it is. Returns 0, or a usage error's code. */
+static int check_program_options(const char *cmd, const run_options *o)
+{
+    if (!o->s.program) {
+        if (o->s.stdin_path)
+            return usage_error(cmd, "--stdin is for a program (--program SCRIPT)");
+        return 0;
+    }
+    if (o->s.m.tasks > 0)
+        return usage_error(cmd, "--tasks: a program's tasks are the calls it makes into its "
+                                "pools; it cannot be given a task count");
+    if (o->s.m.sample != 0)
+        return usage_error(cmd, "--sample: a program cannot be sampled by tasks; every run is "
+                                "the whole program (use --budget to bound the time)");
+    if (o->s.chunksize > 0)
+        return usage_error(cmd, "--chunksize: a program's own map() calls keep their own "
+                                "chunksize");
+    if (o->s.stdin_path && access(o->s.stdin_path, R_OK) != 0)
+        return usage_error(cmd, "--stdin '%s': %s", o->s.stdin_path, strerror(errno));
+    return 0;
+}
+
 /* After the options: the one workload, and the cores of --target-topology. Returns 0, or the exit
  * code of a usage error. */
 static int finish_options(const char *cmd, int argc, char **argv, run_options *o)
 {
+    if (o->s.program) {
+        if (optind < argc)
+            return usage_error(cmd, "unexpected argument '%s' before --program (concur's options "
+                                    "come first, then --program SCRIPT and its arguments)",
+                               argv[optind]);
+        return check_program_options(cmd, o);
+    }
     if (optind >= argc)
         return usage_error(cmd, "no workload given (a .py file with task(i), or "
                                   "package.module:function)");
@@ -394,6 +471,7 @@ static const struct option run_longopts[] = {
     {"fresh-interpreter", no_argument, NULL, 'Z'},
     {"chunksize", required_argument, NULL, 'K'},
     {"results-vary", no_argument, NULL, 'V'},
+    {"stdin", required_argument, NULL, 'I'},
     {NULL, 0, NULL, 0},
 };
 
@@ -413,7 +491,12 @@ static int run_command(int argc, char **argv, bool classify)
     char err[256];
     int opt;
     opterr = 0;
-    while ((opt = getopt_long(argc, argv, ":m:w:n:r:p:s:t:o:qvh", run_longopts, NULL)) != -1) {
+    int at = find_program(argc, argv);
+    int rc = take_program(cmd, argc, argv, at, &o);
+    if (rc)
+        return rc;
+    o.s.m.program = o.s.program != NULL;
+    while ((opt = getopt_long(at, argv, ":m:w:n:r:p:s:t:o:qvh", run_longopts, NULL)) != -1) {
         int taken = measure_option(opt, cmd, classify, &o);
         if (taken >= 0) {
             if (taken > 0)
@@ -448,6 +531,9 @@ static int run_command(int argc, char **argv, bool classify)
             break;
         case 'V':
             o.s.results_vary = true;
+            break;
+        case 'I':
+            o.s.stdin_path = optarg;
             break;
         case 'p':
             o.s.python = optarg;
@@ -489,7 +575,7 @@ static int run_command(int argc, char **argv, bool classify)
             return bad_option(cmd, argv);
         }
     }
-    int rc = finish_options(cmd, argc, argv, &o);
+    rc = finish_options(cmd, at, argv, &o);
     if (rc)
         return rc;
     log_init(o.level);

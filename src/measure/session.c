@@ -62,6 +62,39 @@ static int check_workload_spec(const char *spec)
     return 0;
 }
 
+/* A program's spec: an existing file (run as `python FILE`), or a module name (`python -m`).
+ * Returns 0, or an exit code after printing why. */
+static int check_program_spec(const char *spec, const char *kind)
+{
+    struct stat st;
+    if (strcmp(kind, "module") == 0) {
+        if (spec[0] == '\0' || strchr(spec, '/') || strchr(spec, ':')) {
+            log_error("-m '%s': expected a module name, e.g. mypkg.tool", spec);
+            return CONCUR_EXIT_USAGE;
+        }
+        return 0;
+    }
+    if (stat(spec, &st) != 0 || S_ISDIR(st.st_mode)) {
+        log_error("program '%s': %s (give the script you run as `python SCRIPT`, or -m MODULE)",
+                  spec, stat(spec, &st) != 0 ? strerror(errno) : "is a directory");
+        return CONCUR_EXIT_WORKLOAD;
+    }
+    return 0;
+}
+
+/* The program's arguments as one shell-quoted line, for the reports. */
+static void quote_program_args(const session_options *o, char *buf, size_t len)
+{
+    size_t n = 0;
+    buf[0] = '\0';
+    for (int i = 0; i < o->nprogram_args && n + 4 < len; i++) {
+        const char *a = o->program_args[i];
+        bool plain = a[0] != '\0' && strspn(a, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
+                                                "0123456789-_./=:,+@%") == strlen(a);
+        n += (size_t)snprintf(buf + n, len - n, plain ? "%s%s" : "%s'%s'", i ? " " : "", a);
+    }
+}
+
 /* What the cores deliver at once (topology_measure_capacity), at the start or the end of the run;
  * a word on the terminal where the host holds them back. */
 static void measure_capacity(const topology *topo, results *res, bool start)
@@ -291,8 +324,8 @@ static int probe_workload(run_state *st, const char *harness)
     const session_options *o = st->o;
     results *res = st->res;
     char err[2048];
-    int rc = runner_probe(o->python, harness, o->workload, &res->python, &res->workload, err,
-                          sizeof(err));
+    int rc = runner_probe(o->python, harness, o->workload, o->program, &res->python,
+                          &res->workload, err, sizeof(err));
     if (rc == CONCUR_EXIT_INTERRUPTED || runner_interrupted())
         return run_end_interrupted(st);
     if (rc != CONCUR_EXIT_OK) {
@@ -303,6 +336,12 @@ static int probe_workload(run_state *st, const char *harness)
         return run_end_early(st, rc, "%s: %s", rc == CONCUR_EXIT_WORKLOAD
                              ? "the workload cannot be loaded" : "the interpreter cannot run it",
                              err);
+    }
+    if (o->program) {
+        /* Its task count is what its runs send through its pools. */
+        snprintf(res->workload.program, sizeof(res->workload.program), "%s", o->program);
+        quote_program_args(o, res->workload.program_args, sizeof(res->workload.program_args));
+        return 0;
     }
     if (o->m.tasks > 0)
         res->workload.tasks = o->m.tasks;
@@ -389,7 +428,8 @@ int measure_session(const session_options *o, const measure_observer *obs, sessi
 {
     memset(out, 0, sizeof(*out));
     results_init(&out->res);
-    int rc = check_workload_spec(o->workload);
+    int rc = o->program ? check_program_spec(o->workload, o->program)
+                        : check_workload_spec(o->workload);
     if (rc)
         return rc;
     char harness[PATH_MAX], err[2048];
@@ -413,7 +453,12 @@ int measure_session(const session_options *o, const measure_observer *obs, sessi
         run_release(&st);
         return rc;
     }
-    name_from_spec(o->workload, res->workload.name, sizeof(res->workload.name));
+    if (o->program && strcmp(o->program, "module") == 0) {
+        const char *dot = strrchr(o->workload, '.');
+        snprintf(res->workload.name, sizeof(res->workload.name), "%s", dot ? dot + 1 : o->workload);
+    } else {
+        name_from_spec(o->workload, res->workload.name, sizeof(res->workload.name));
+    }
     snprintf(res->workload.spec, sizeof(res->workload.spec), "%s", o->workload);
     record_options(res, o, &p);
     if ((rc = open_out_dir(&st)) != 0) {
@@ -454,6 +499,10 @@ int measure_session(const session_options *o, const measure_observer *obs, sessi
         .log_dir = st.log_dir,
         .topo = st.topo,
         .counters = &res->counters,
+        .program = o->program,
+        .program_args = o->program_args,
+        .nprogram_args = o->nprogram_args,
+        .stdin_path = o->stdin_path,
     };
     if (!o->fresh) {
         /* Every run forks from one started interpreter instead of starting its own. */

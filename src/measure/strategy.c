@@ -58,6 +58,8 @@ typedef struct {
         int tasks;
     } shrunk[16];
     int nshrunk;
+    bool long_program;  /* a program whose one run is long (PLAN_PROGRAM_LONG_S): pruned harder */
+    bool program_failed;/* a program's first run failed: every other run would fail alike */
 } session;
 
 /* The strategy's clock: the caller's (measure_io.now), else the monotonic clock. */
@@ -91,7 +93,7 @@ static void warn_if_short(const session *ss)
     results *res = ss->res;
     results_summarize(res);
     const config_summary *s = results_find_summary(res, MODE_SINGLE, 1);
-    if (s == NULL || !(s->wall_s > 0) || s->wall_s >= SHORT_RUN_S)
+    if (s == NULL || !(s->wall_s > 0) || s->wall_s >= SHORT_RUN_S || ss->o->program)
         return;
     double per_task = s->wall_s / res->workload.tasks;
     long suggest = (long)ceil(1.0 / per_task);
@@ -235,7 +237,7 @@ static double task_cv(const run_result *r)
 static bool stop_measuring(const session *ss)
 {
     return runner_interrupted() || ss->res->budget_reached || ss->ceiling_reached ||
-           ss->setup_hung || ss->write_failed;
+           ss->setup_hung || ss->write_failed || ss->program_failed;
 }
 
 /* One run of cfg, stored in the results, which are rewritten. Returns the stored run, or NULL when
@@ -244,7 +246,7 @@ static const run_result *run_once(session *ss, const runner_env *base, plan_conf
                                   int repeat_total, bool warmup)
 {
     runner_env env = *base;
-    if (!warmup)
+    if (!warmup && !ss->o->program)
         sample_env(ss, &env, sample_takers(cfg, &env));
     int shrunk = warmup ? 0 : shrunk_tasks(ss, cfg, env.variant);
     if (shrunk > 0 && shrunk < env.tasks) {
@@ -277,7 +279,7 @@ static const run_result *run_once(session *ss, const runner_env *base, plan_conf
     ss->io->run(ss->io->ctx, &env, cfg.mode, cfg.workers, rep, &r);
     r.warmup = warmup;
     int tasks = ss->res->workload.tasks;
-    if (r.tasks > 0 && r.tasks < tasks && !warmup) {
+    if (r.tasks > 0 && r.tasks < tasks && !warmup && !ss->o->program) {
         double cv = cfg.mode == MODE_SINGLE || !isfinite(ss->task_cv) ? task_cv(&r) : ss->task_cv;
         r.scale = (double)tasks / r.tasks;
         r.scale_se = plan_sample_se(r.tasks, tasks, cv);
@@ -551,6 +553,71 @@ static void warm_up(session *ss, const runner_env *base)
     note(ss, false, "warm-up: one pass would take about %s; %s", pass, sample);
 }
 
+/* A program's warm-up: one whole run of it in single mode, its pools run in place. Its calls
+ * into them are the job's tasks from here on; a program that made none has only its single
+ * baseline; one that failed stops the measuring (every run would fail alike); a long one is
+ * measured with fewer runs (PLAN_PROGRAM_LONG_S). */
+static void warm_up_program(session *ss, const runner_env *base)
+{
+    results *res = ss->res;
+    const run_result *w = run_once(ss, base, (plan_config){MODE_SINGLE, 1}, 0, 0, true);
+    if (!w)
+        return;
+    if (!results_run_counts(w) && w->status != RUN_TASKS_FAILED) {
+        ss->program_failed = true;
+        ss->failed_configs++;
+        results_add_plan(res, PLAN_STOPPED, MODE_SINGLE, 1, "the program's first run failed (%s): "
+                         "every other run would fail alike, so nothing more was run", w->error);
+        note(ss, true, "the program's first run failed: %s", w->error);
+        return;
+    }
+    res->workload.tasks = w->tasks;
+    ss->pass_s = w->wall_s;
+    ss->long_program = w->wall_s > PLAN_PROGRAM_LONG_S;
+    char took[32];
+    util_fmt_seconds(took, sizeof(took), w->wall_s);
+    results_add_plan(res, PLAN_WARMUP, MODE_SINGLE, 1, "one warm-up run of the whole program "
+                     "(kept apart), its pools running each call at once: it took %s and made "
+                     "%d calls into %d pool(s); every run is the whole program (a program cannot "
+                     "be sampled by tasks)", took, w->tasks, w->program.npools);
+    note(ss, false, "warm-up: the program took %s and made %d calls into %d pool(s)", took,
+         w->tasks, w->program.npools);
+    if (ss->long_program) {
+        ss->rule.max_runs = ss->rule.min_runs;
+        results_add_plan(res, PLAN_SKIPPED, MODE_SINGLE, 0, "one run of this program takes %s "
+                         "(over %.0f s): the sweep is pruned harder, %d runs of each "
+                         "configuration and no pool past the %d cores", took,
+                         PLAN_PROGRAM_LONG_S, ss->rule.min_runs, res->machine.allowed_cores);
+        note(ss, false, "one run takes %s: fewer configurations are measured (%d runs each, no "
+                 "pool past the core count)", took, ss->rule.min_runs);
+    }
+}
+
+/* Whether a program leaves the pools nothing to measure: it made no call into a pool concur
+ * swapped. */
+static bool program_without_pool(const session *ss)
+{
+    return ss->o->program && ss->res->workload.tasks == 0;
+}
+
+/* The sweep of mode skipped for a program without a pool, naming what it saw instead. */
+static void note_program_without_pool(session *ss, run_mode mode)
+{
+    results *res = ss->res;
+    const run_result *w = NULL;
+    for (int i = 0; i < res->nruns && !w; i++)
+        if (res->runs[i].program.known)
+            w = &res->runs[i];
+    char seen[PROGRAM_MAX_SEEN * (PROGRAM_TEXT_LEN + 2)] = "";
+    for (int i = 0; w && i < w->program.nseen; i++)
+        util_fmt(seen + strlen(seen), sizeof(seen) - strlen(seen), "%s%s", i ? "; " : "",
+                 w->program.seen[i]);
+    results_add_plan(res, PLAN_SKIPPED, mode, 0, "the program made no call into a pool concur "
+                     "can swap (concurrent.futures' ThreadPoolExecutor or ProcessPoolExecutor, "
+                     "multiprocessing's Pool or ThreadPool)%s%s: its measured runs are the "
+                     "single baseline", seen[0] ? "; it used " : "", seen);
+}
+
 /* More runs of a configuration continue its repeat numbers: the next one. */
 static int next_repeat(const results *r, run_mode mode, int workers, bool variant, int chunksize,
                        const char *start_method)
@@ -618,6 +685,12 @@ static void sweep_mode(session *ss, const runner_env *env, run_mode mode)
     plan_config before_cfg = {MODE_SINGLE, 1};
     int n = 2;
     while (n > 0 && !stop_measuring(ss)) {
+        if (ss->long_program && before_cfg.workers >= res->machine.allowed_cores) {
+            results_add_plan(res, PLAN_SKIPPED, mode, n, "a run of this program is long: no %s "
+                             "past the %d cores", mode_get(mode)->pool_noun,
+                             res->machine.allowed_cores);
+            break;
+        }
         if (n > res->workload.tasks) {
             results_add_plan(res, PLAN_SKIPPED, mode, n, "%d workers would be more than the %d "
                              "tasks", n, res->workload.tasks);
@@ -740,7 +813,10 @@ static void measure_sweep(session *ss, const runner_env *env)
     results *res = ss->res;
     const plan *p = ss->plan;
     const measure_options *o = ss->o;
-    warm_up(ss, env);
+    if (o->program)
+        warm_up_program(ss, env);
+    else
+        warm_up(ss, env);
     results_add_plan(res, PLAN_SKIPPED, MODE_THREADS, 0, "no warm-up for the pools: each run "
                      "is a new process %s, loading the workload from the files the warm-up "
                      "read, and a pool's own start-up is part of what a user pays",
@@ -748,6 +824,11 @@ static void measure_sweep(session *ss, const runner_env *env)
                      "once" : "with an interpreter of its own");
     for (int ci = 0; ci < p->n && !stop_measuring(ss); ci++) {
         plan_config cfg = p->configs[ci];
+        if (cfg.mode != MODE_SINGLE && program_without_pool(ss)) {
+            if (ci == 0 || p->configs[ci - 1].mode != cfg.mode)
+                note_program_without_pool(ss, cfg.mode);
+            continue;
+        }
         if (cfg.mode != MODE_SINGLE && p->sweep) {
             bool first_of_mode = ci == 0 || p->configs[ci - 1].mode != cfg.mode;
             if (first_of_mode)

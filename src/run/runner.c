@@ -576,8 +576,9 @@ static bool read_both(const int fds[2], double deadline, char *bufs[2])
     return timed_out;
 }
 
-int runner_probe(const char *python, const char *harness, const char *workload, python_info *py,
-                 workload_info *wl, char *err, size_t errlen)
+int runner_probe(const char *python, const char *harness, const char *workload,
+                 const char *program, python_info *py, workload_info *wl, char *err,
+                 size_t errlen)
 {
     int out[2], errp[2];
     if (pipe2(out, O_CLOEXEC) < 0 || pipe2(errp, O_CLOEXEC) < 0) {
@@ -601,7 +602,8 @@ int runner_probe(const char *python, const char *harness, const char *workload, 
         dup2(out[1], 1);
         dup2(errp[1], 2);
         closefrom(3);
-        const char *argv[] = {python, harness, "--probe", "--workload", workload, NULL};
+        const char *argv[] = {python, harness, "--probe", "--workload", workload,
+                              program ? "--program" : NULL, program, NULL};
         execvp(python, (char *const *)argv);
         fprintf(stderr, "concur-exec-failed: %s\n", strerror(errno));
         _exit(127);
@@ -705,6 +707,7 @@ typedef struct {
     bool got_done;
     bool got_error;
     bool channel_lost;      /* the harness said a task closed its control channel (kind channel) */
+    bool program_exit;      /* the program ended on a non-zero status (error kind program) */
     double read_workers, write_workers; /* worker_exit reports */
     double read_main, write_main;       /* the done line's */
     /* The peak RSS of every process of the run's tree: the largest of what it reported (done,
@@ -916,6 +919,40 @@ static bool explain_setup_hang(run_ctx *x, double timeout_s)
     return true;
 }
 
+/* What a program's run saw through its swapped pools (the `program` object of done, or of its
+ * error when it exited non-zero). */
+static void take_program(run_result *o, const cJSON *p)
+{
+    program_run *g = &o->program;
+    if (!cJSON_IsObject(p))
+        return;
+    g->known = true;
+    double v = get_num(p, "exit_code");
+    g->exit_code = isnan(v) ? 0 : (int)v;
+    g->before_s = get_num(p, "before_s");
+    g->after_s = get_num(p, "after_s");
+    const cJSON *e;
+    cJSON_ArrayForEach(e, cJSON_GetObjectItemCaseSensitive(p, "pools"))
+    {
+        if (g->npools < PROGRAM_MAX_POOLS) {
+            program_pool *pp = &g->pools[g->npools];
+            copy_str(pp->kind, sizeof(pp->kind), e, "kind");
+            copy_str(pp->site, sizeof(pp->site), e, "site");
+            v = get_num(e, "asked");
+            pp->asked = isnan(v) ? 0 : (int)v;
+            pp->asked_default = cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(e, "asked_default"));
+            v = get_num(e, "tasks");
+            pp->tasks = isnan(v) ? 0 : (int)v;
+        }
+        g->npools++;
+    }
+    cJSON_ArrayForEach(e, cJSON_GetObjectItemCaseSensitive(p, "unswappable"))
+    {
+        if (g->nseen < PROGRAM_MAX_SEEN && cJSON_IsString(e))
+            snprintf(g->seen[g->nseen++], PROGRAM_TEXT_LEN, "%s", e->valuestring);
+    }
+}
+
 static void on_done(run_ctx *x, const cJSON *j)
 {
     run_result *o = x->out;
@@ -984,6 +1021,7 @@ static void on_done(run_ctx *x, const cJSON *j)
     const cJSON *sm = cJSON_GetObjectItemCaseSensitive(j, "start_method");
     if (cJSON_IsString(sm))
         snprintf(o->start_method, sizeof(o->start_method), "%s", sm->valuestring);
+    take_program(o, cJSON_GetObjectItemCaseSensitive(j, "program"));
     o->pickle_arg_bytes = get_num(j, "pickle_arg_bytes");
     o->pickle_result_bytes = get_num(j, "pickle_result_bytes");
     v = get_num(j, "pickle_sampled");
@@ -1008,6 +1046,10 @@ static void on_error(run_ctx *x, const cJSON *j)
         return;
     }
     x->got_error = true;
+    if (strcmp(kind, "program") == 0) {
+        x->program_exit = true;
+        take_program(o, cJSON_GetObjectItemCaseSensitive(j, "program"));
+    }
     if (strcmp(kind, "setup") == 0)
         o->status = RUN_SETUP_FAILED;
     else if (strcmp(kind, "worker_died") == 0)
@@ -1193,6 +1235,19 @@ static void explain_death(run_result *out, const run_ctx *x, int st, const char 
     snprintf(out->error, sizeof(out->error), "%s %s%s", how, why, err_end);
 }
 
+/* A program that exited non-zero: its status, and the last lines of its stderr. */
+static void explain_program_exit(run_result *out, const char *log_dir, const char *logname)
+{
+    char tail[LOG_TAIL_CHARS], msg[sizeof(out->error)];
+    log_tail(log_dir, logname, tail, sizeof(tail));
+    if (tail[0])
+        snprintf(msg, sizeof(msg), "%s; last stderr: %s (%s/%s)", out->error, tail, log_dir,
+                 logname);
+    else
+        snprintf(msg, sizeof(msg), "%s; it wrote nothing to stderr", out->error);
+    memcpy(out->error, msg, sizeof(out->error));
+}
+
 /* What the sampler saw goes into the run as it is: counts per state, per worker and in total. */
 static void take_states(run_result *o, const sampler_report *rep)
 {
@@ -1254,6 +1309,7 @@ static void init_result(run_result *o, run_mode mode, int workers, int repeat)
     o->cpu_s = o->cpu_utilization = NAN;
     o->peak_rss_bytes = o->io_read_bytes = o->io_write_bytes = NAN;
     o->pickle_arg_bytes = o->pickle_result_bytes = NAN;
+    o->program.before_s = o->program.after_s = NAN;
     o->scale = 1.0;
     o->counters = (counters_values){NAN, NAN, NAN, NAN, NAN, NAN, NAN, NAN, NAN};
     stats_summarize(NULL, 0, &o->task_wall);
@@ -1296,6 +1352,30 @@ static void exec_harness(const runner_env *env, const char *const argv[], char *
     _exit(127);
 }
 
+/* Room harness_argv needs: its own arguments and the program's. */
+static size_t harness_argv_len(const runner_env *env)
+{
+    return 32 + (size_t)(env->program ? env->nprogram_args : 0);
+}
+
+/* A program's part of the harness's command line, from argv[a]: --program, --stdin, and its own
+ * arguments after a lone --. Returns the next free index. */
+static int program_argv(const runner_env *env, const char **argv, int a)
+{
+    if (!env->program)
+        return a;
+    argv[a++] = "--program";
+    argv[a++] = env->program;
+    if (env->stdin_path) {
+        argv[a++] = "--stdin";
+        argv[a++] = env->stdin_path;
+    }
+    argv[a++] = "--";
+    for (int i = 0; i < env->nprogram_args; i++)
+        argv[a++] = env->program_args[i];
+    return a;
+}
+
 /* The harness's command line for one run (argv[0] the interpreter); nums holds its numbers. */
 static void harness_argv(const runner_env *env, run_mode mode, int workers, bool sampled,
                          char nums[4][16], const char **argv)
@@ -1334,6 +1414,7 @@ static void harness_argv(const runner_env *env, run_mode mode, int workers, bool
     argv[a++] = "3";
     argv[a++] = "--go-fd";
     argv[a++] = "4";
+    a = program_argv(env, argv, a);
     argv[a] = NULL;
 }
 
@@ -1466,7 +1547,10 @@ static void judge_end(run_ctx *x, const child_proc *c, bool timed_out, const cha
                      "timed out after %.1f s (--timeout); the whole process tree was killed",
                      x->env->timeout_s);
     } else if (x->got_error) {
-        /* status and message already set from the harness's error line */
+        /* status and message already set from the harness's error line; a program's own exit
+         * is explained by what it last wrote */
+        if (x->program_exit)
+            explain_program_exit(out, x->env->log_dir, stderr_log);
     } else if (!x->got_done) {
         out->status = RUN_CRASHED;
         explain_death(out, x, st, x->env->log_dir, stderr_log);
@@ -1643,6 +1727,7 @@ int runner_run(const runner_env *env, run_mode mode, int workers, int repeat, ru
     int rc = -1;
     child_proc c = {.pid = -1, .pidfd = -1};
     char logname[2][64];
+    const char **argv = NULL;
 
     if (open_channel(&x, dir, fifo, &ctl_r, &ctl_w, go, sync_p, exec_err) < 0)
         goto cleanup;
@@ -1662,7 +1747,7 @@ int runner_run(const runner_env *env, run_mode mode, int workers, int repeat, ru
     /* Everything the child needs is prepared before fork: it only calls async-signal-safe
      * functions. */
     char nums[4][16];
-    const char *argv[32];
+    argv = xmalloc(sizeof(*argv) * harness_argv_len(env));
     harness_argv(env, mode, x.workers, sampled, nums, argv);
 
     char ctl_env[PATH_MAX + 32];
@@ -1731,5 +1816,6 @@ cleanup:
                      out_fd, err_fd};
         release_run(&x, &c, fds, ARRAY_LEN(fds), dir, logname);
     }
+    free(argv);
     return rc;
 }
