@@ -60,6 +60,7 @@ typedef struct {
     int nshrunk;
     bool long_program;  /* a program whose one run is long (PLAN_PROGRAM_LONG_S): pruned harder */
     bool program_failed;/* a program's first run failed: every other run would fail alike */
+    bool chunksize_skipped; /* a program's chunksize follow-up was left out (said in the plan) */
 } session;
 
 /* The strategy's clock: the caller's (measure_io.now), else the monotonic clock. */
@@ -869,6 +870,27 @@ static void measure_sweep(session *ss, const runner_env *env)
     }
 }
 
+/* A program's map() calls keep the chunksize they give: the follow-ups of another chunksize are
+ * left out (said once in the plan). Returns how many follow-ups are left. */
+static int drop_program_chunksizes(session *ss, advise_followup *f, int nf)
+{
+    if (!ss->o->program)
+        return nf;
+    int kept = 0;
+    for (int i = 0; i < nf; i++) {
+        if (!(f[i].variant && f[i].chunksize > 1)) {
+            f[kept++] = f[i];
+            continue;
+        }
+        if (!ss->chunksize_skipped)
+            results_add_plan(ss->res, PLAN_SKIPPED, f[i].mode, f[i].workers, "chunksize %d "
+                             "not measured: a program's own map() calls keep the chunksize they "
+                             "give (%s)", f[i].chunksize, f[i].why);
+        ss->chunksize_skipped = true;
+    }
+    return kept;
+}
+
 /* What the advisor wants measured before it decides: more runs of the configurations the choice
  * turns on, a chunksize, the other start method. Each round asks for something not yet measured,
  * or for a run of a configuration below its cap, so the rounds end. */
@@ -879,7 +901,7 @@ static void measure_followups(session *ss, const runner_env *env)
         results_summarize(res);
         classify_results(res, &res->classification);
         advise_followup f[ADVISE_MAX_FOLLOWUPS];
-        int nf = advise_followups(res, f, ADVISE_MAX_FOLLOWUPS);
+        int nf = drop_program_chunksizes(ss, f, advise_followups(res, f, ADVISE_MAX_FOLLOWUPS));
         if (nf == 0)
             break;
         for (int i = 0; i < nf && !stop_measuring(ss); i++) {

@@ -171,6 +171,10 @@ void doc_build_summary(report_doc *d, const results *r);
  * no runs. */
 void doc_measuring(report_doc *d, const results *r);
 
+/* Shared by both: "Your program" (program.c) for a program measured as it is, nothing for a
+ * workload. */
+void doc_program(report_doc *d, const results *r);
+
 /* ---- the back ends --------------------------------------------------------------------------- */
 
 /* Each writes d to out, the blocks meant for it. */

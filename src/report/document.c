@@ -491,6 +491,7 @@ void doc_build_report(report_doc *d, const results *r)
     doc_init(d, r->workload.name[0] ? r->workload.name : "workload");
     header(d, r);
     section_recommendation(d, &r->recommendation);
+    doc_program(d, r);
     section_classification(d, &r->classification);
     section_measurements(d, r);
     doc_measuring(d, r);

@@ -187,6 +187,33 @@ static void write_counters_probe(cJSON *root, const counters_probe *c)
     cJSON_AddItemToObject(root, "counters", counters_probe_to_json(c));
 }
 
+/* run.program: what a program's run saw through its swapped pools; null for a workload's. */
+static void write_program_run(cJSON *o, const program_run *g)
+{
+    if (!g->known) {
+        cJSON_AddItemToObject(o, "program", cJSON_CreateNull());
+        return;
+    }
+    cJSON *p = add_object(o, "program");
+    add_int(p, "exit_code", g->exit_code);
+    add_number(p, "before_s", g->before_s);
+    add_number(p, "after_s", g->after_s);
+    add_int(p, "npools", g->npools);
+    cJSON *pools = add_array(p, "pools");
+    for (int i = 0; i < g->npools && i < PROGRAM_MAX_POOLS; i++) {
+        cJSON *q = cJSON_CreateObject();
+        add_string(q, "kind", g->pools[i].kind);
+        add_string(q, "site", g->pools[i].site);
+        add_int(q, "asked", g->pools[i].asked);
+        add_bool(q, "asked_default", g->pools[i].asked_default);
+        add_int(q, "tasks", g->pools[i].tasks);
+        cJSON_AddItemToArray(pools, q);
+    }
+    cJSON *seen = add_array(p, "unswappable");
+    for (int i = 0; i < g->nseen; i++)
+        cJSON_AddItemToArray(seen, cJSON_CreateString(g->seen[i]));
+}
+
 static void write_run(cJSON *runs, const run_result *run)
 {
     cJSON *o = cJSON_CreateObject();
@@ -251,6 +278,8 @@ static void write_run(cJSON *runs, const run_result *run)
         add_number(p, "result_bytes", run->pickle_result_bytes);
         add_int(p, "sampled", run->pickle_sampled);
     }
+
+    write_program_run(o, &run->program);
 
     cJSON *placement = add_array(o, "placement");
     for (int i = 0; i < run->nplacement; i++) {
@@ -474,6 +503,8 @@ static char *format_json(const results *r, const char *suffix)
     add_string(w, "name", r->workload.name);
     add_string(w, "description", r->workload.description);
     add_int(w, "tasks", r->workload.tasks);
+    add_string_or_null(w, "program", r->workload.program);
+    add_string_or_null(w, "program_args", r->workload.program_args);
 
     write_machine(root, r);
     write_counters_probe(root, &r->counters);
@@ -959,6 +990,37 @@ static void load_int_list(loader *ld, const cJSON *o, const char *w, const char 
     }
 }
 
+static void load_program_run(loader *ld, const cJSON *o, const char *w, program_run *g)
+{
+    const cJSON *p = cJSON_GetObjectItemCaseSensitive(o, "program");
+    if (p == NULL || cJSON_IsNull(p))
+        return;
+    char wp[64];
+    util_fmt(wp, sizeof(wp), "%s.program", w);
+    g->known = true;
+    get_int(ld, p, wp, "exit_code", &g->exit_code);
+    get_double(ld, p, wp, "before_s", &g->before_s);
+    get_double(ld, p, wp, "after_s", &g->after_s);
+    get_int(ld, p, wp, "npools", &g->npools);
+    int n = 0;
+    const cJSON *pools = get_array(ld, p, wp, "pools", &n);
+    for (int i = 0; i < n && i < PROGRAM_MAX_POOLS; i++) {
+        const cJSON *q = cJSON_GetArrayItem(pools, i);
+        program_pool *pp = &g->pools[i];
+        get_string(ld, q, wp, "kind", pp->kind, sizeof(pp->kind));
+        get_string(ld, q, wp, "site", pp->site, sizeof(pp->site));
+        get_int(ld, q, wp, "asked", &pp->asked);
+        get_bool(ld, q, wp, "asked_default", &pp->asked_default);
+        get_int(ld, q, wp, "tasks", &pp->tasks);
+    }
+    const cJSON *seen = get_array(ld, p, wp, "unswappable", &n);
+    for (int i = 0; i < n && g->nseen < PROGRAM_MAX_SEEN; i++) {
+        const cJSON *e = cJSON_GetArrayItem(seen, i);
+        if (cJSON_IsString(e))
+            snprintf(g->seen[g->nseen++], PROGRAM_TEXT_LEN, "%s", e->valuestring);
+    }
+}
+
 static void load_run(loader *ld, const cJSON *o, const char *w, run_result *run)
 {
     get_mode(ld, o, w, "mode", &run->mode);
@@ -1037,6 +1099,7 @@ static void load_run(loader *ld, const cJSON *o, const char *w, run_result *run)
         fail(ld, w, "pickle", "expected an object or null");
     }
 
+    load_program_run(ld, o, w, &run->program);
     load_placement(ld, o, w, run);
     load_sampler(ld, o, w, run);
 }
@@ -1541,6 +1604,12 @@ int results_load(const char *path, results *r, char *err, size_t errlen)
     get_string(&ld, w, "workload", "name", r->workload.name, sizeof(r->workload.name));
     get_string(&ld, w, "workload", "description", r->workload.description, sizeof(r->workload.description));
     get_int(&ld, w, "workload", "tasks", &r->workload.tasks);
+    if (has(w, "program")) {
+        get_string(&ld, w, "workload", "program", r->workload.program,
+                   sizeof(r->workload.program));
+        get_string(&ld, w, "workload", "program_args", r->workload.program_args,
+                   sizeof(r->workload.program_args));
+    }
 
     load_machine(&ld, root, r);
     load_counters_probe(&ld, root, &r->counters);

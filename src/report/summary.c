@@ -214,6 +214,7 @@ void doc_build_summary(report_doc *d, const results *r)
 {
     doc_init(d, r->workload.name);
     header(d, r);
+    doc_program(d, r);
     configurations(d, r);
     states(d, r);
     doc_measuring(d, r);

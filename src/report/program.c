@@ -1,0 +1,132 @@
+/* program.c - "Your program": what a program measured as it is (concur run --program) asked for
+ * and did through its pools, where it created them and with what share of the calls, and how much
+ * of it runs outside any pool (Amdahl's law on the measured parts). Shared by the terminal
+ * summary and the reports. */
+#include "doc.h"
+
+#include <math.h>
+#include <string.h>
+
+#include "concur/stats.h"
+#include "concur/util.h"
+
+/* The run whose pools are described: the first single run that says what it saw (the warm-up
+ * too), else any run that does. NULL: none. */
+static const run_result *program_source(const results *r)
+{
+    const run_result *any = NULL;
+    for (int i = 0; i < r->nruns; i++) {
+        const run_result *x = &r->runs[i];
+        if (!x->program.known)
+            continue;
+        if (x->mode == MODE_SINGLE)
+            return x;
+        if (!any)
+            any = x;
+    }
+    return any;
+}
+
+/* "threads" or "processes": what a pool of this kind runs its calls on. */
+static const char *pool_workers_noun(const char *kind)
+{
+    return strstr(kind, "Thread") ? "threads" : "processes";
+}
+
+/* One line per pool: its kind, site, what it asks for and its share of the calls. */
+static void pool_lines(report_doc *d, const program_run *g)
+{
+    int total = 0;
+    for (int i = 0; i < g->npools && i < PROGRAM_MAX_POOLS; i++)
+        total += g->pools[i].tasks;
+    for (int i = 0; i < g->npools && i < PROGRAM_MAX_POOLS; i++) {
+        const program_pool *p = &g->pools[i];
+        char share[32] = "";
+        if (total > 0)
+            util_fmt(share, sizeof(share), " (%.0f %%)", 100.0 * p->tasks / total);
+        doc_itemf(d, "%s at %s: your program asks for %d %s%s; %d of its %d calls into pools%s",
+                  p->kind, p->site, p->asked, pool_workers_noun(p->kind),
+                  p->asked_default ? " (the default: it names no count)" : "", p->tasks, total,
+                  share);
+    }
+    if (g->npools > PROGRAM_MAX_POOLS)
+        doc_itemf(d, "and %d more pools (only the first %d are listed)",
+                  g->npools - PROGRAM_MAX_POOLS, PROGRAM_MAX_POOLS);
+    if (g->npools > 1)
+        doc_itemf(d, "each configuration measured applies to all %d pools alike", g->npools);
+}
+
+/* The share of the whole run spent outside every pool, from single's runs: before the first call
+ * into a pool and after the last result. Returns the number of runs (0: not known), with the
+ * median shares and the range of their sum. */
+static int serial_shares(const results *r, double *before, double *after, double *lo,
+                         double *hi)
+{
+    double b[64], a[64], sum[64];
+    int n = 0;
+    for (int i = 0; i < r->nruns && n < 64; i++) {
+        const run_result *x = &r->runs[i];
+        if (x->mode != MODE_SINGLE || x->warmup || !x->program.known || !results_run_counts(x) ||
+            !(x->wall_s > 0) || !isfinite(x->program.before_s) || !isfinite(x->program.after_s))
+            continue;
+        b[n] = x->program.before_s / x->wall_s;
+        a[n] = x->program.after_s / x->wall_s;
+        sum[n] = b[n] + a[n];
+        n++;
+    }
+    if (n == 0)
+        return 0;
+    *before = stats_median(b, n);
+    *after = stats_median(a, n);
+    *lo = *hi = sum[0];
+    for (int i = 1; i < n; i++) {
+        *lo = fmin(*lo, sum[i]);
+        *hi = fmax(*hi, sum[i]);
+    }
+    return n;
+}
+
+/* "42 % of this program runs before any pool is used ...: no pool can make it more than 1.7x
+ * faster". */
+static void amdahl_line(report_doc *d, const results *r)
+{
+    double before, after, lo, hi;
+    int n = serial_shares(r, &before, &after, &lo, &hi);
+    if (n == 0)
+        return;
+    double serial = before + after;
+    char bound[96] = "";
+    if (serial > 0.005)
+        util_fmt(bound, sizeof(bound), ": no pool can make it more than %.1fx faster",
+                 1.0 / serial);
+    doc_itemf(d, "%.0f %% of this program runs before its first call into a pool and %.0f %% "
+              "after its last result (%.0f-%.0f %% together over %d single runs)%s (Amdahl's "
+              "law on the measured parts)",
+              100 * before, 100 * after, 100 * lo, 100 * hi, n, bound);
+}
+
+void doc_program(report_doc *d, const results *r)
+{
+    if (!r->workload.program[0])
+        return;
+    doc_section(d, "program", "Your program");
+    doc_list(d, DOC_NORMAL, '-');
+    doc_itemf(d, "measured as it is: python %s%s%s%s, the whole program in every run, with the "
+              "pools it creates swapped for each configuration (single runs each call at once, "
+              "in the caller's thread)",
+              strcmp(r->workload.program, "module") == 0 ? "-m " : "", r->workload.spec,
+              r->workload.program_args[0] ? " " : "", r->workload.program_args);
+    const run_result *x = program_source(r);
+    if (!x)
+        return;
+    const program_run *g = &x->program;
+    if (g->npools == 0 || r->workload.tasks == 0)
+        doc_itemf(d, "your program made no call into a pool concur can swap (concurrent.futures' "
+                  "ThreadPoolExecutor or ProcessPoolExecutor, multiprocessing's Pool or "
+                  "ThreadPool): the runs measured stand as its single baseline");
+    pool_lines(d, g);
+    amdahl_line(d, r);
+    for (int i = 0; i < g->nseen; i++)
+        doc_itemf(d, "not swapped: %s; what it does is part of every run, alike in each "
+                  "configuration", g->seen[i]);
+}
