@@ -1085,6 +1085,11 @@ void advise_recommend(const results *r, int target_cores, recommendation *out)
                     "speedup is measured against");
         return;
     }
+    if (r->workload.program[0] && r->workload.tasks == 0) {
+        reason(out, "the program made no call into a pool concur can swap, "
+                    "so no configuration could be compared with its single baseline");
+        return;
+    }
     const config_summary *c = start_method_choice(r, ch.choice);
     out->made = true;
     fill_option(&out->choice, c);

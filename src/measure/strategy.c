@@ -61,6 +61,7 @@ typedef struct {
     bool long_program;  /* a program whose one run is long (PLAN_PROGRAM_LONG_S): pruned harder */
     bool program_failed;/* a program's first run failed: every other run would fail alike */
     bool chunksize_skipped; /* a program's chunksize follow-up was left out (said in the plan) */
+    bool no_pool_said;  /* a program without a pool: its skipped sweeps are said (once) */
 } session;
 
 /* The strategy's clock: the caller's (measure_io.now), else the monotonic clock. */
@@ -300,6 +301,8 @@ static const run_result *run_once(session *ss, const runner_env *base, plan_conf
     }
     results_take_run(ss->res, &r);
     const run_result *stored = &ss->res->runs[ss->res->nruns - 1];
+    if (ss->o->program && ss->res->workload.tasks == 0 && results_run_counts(stored))
+        ss->res->workload.tasks = stored->tasks; /* a program's: the calls into its pools */
     if (stored->hung) {
         char why[PLAN_WHY_LEN];
         util_fmt(why, sizeof(why), "%s x%d %s", mode_name(cfg.mode), cfg.workers, stored->error);
@@ -601,10 +604,14 @@ static bool program_without_pool(const session *ss)
     return ss->o->program && ss->res->workload.tasks == 0;
 }
 
-/* The sweep of mode skipped for a program without a pool, naming what it saw instead. */
+/* The pool sweeps skipped for a program without a pool (said once), naming what it saw
+ * instead. */
 static void note_program_without_pool(session *ss, run_mode mode)
 {
     results *res = ss->res;
+    if (ss->no_pool_said)
+        return;
+    ss->no_pool_said = true;
     const run_result *w = NULL;
     for (int i = 0; i < res->nruns && !w; i++)
         if (res->runs[i].program.known)
