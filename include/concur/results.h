@@ -381,6 +381,13 @@ bool results_speedup_ci_shown(const results *r, const config_summary *s);
 double *results_fraction(config_summary *s, thread_state state);
 /* The sweep's configuration (mode, workers); NULL when it was not summarised. */
 const config_summary *results_find_summary(const results *r, run_mode mode, int workers);
+/* A program's run that says what it saw through its pools (single's first, else any); NULL for a
+ * workload, or when no run of the program got that far. */
+const run_result *results_program_run(const results *r);
+/* The configuration a program asks for as written: the busiest of its pools, threads for a
+ * ThreadPoolExecutor or a ThreadPool, processes for the others, at the workers it asks for.
+ * false when it has no pool (or is not a program). */
+bool results_program_config(const results *r, run_mode *mode, int *workers);
 /* A follow-up's configuration; NULL when it was not measured. */
 const config_summary *results_find_variant(const results *r, run_mode mode, int workers,
                                            int chunksize, const char *start_method);

@@ -811,6 +811,7 @@ int measure_run_ceiling(const plan *p, const measure_options *o)
     }
     configs += pools * sweep_steps() + 1; /* + the GIL-telling thread count after --workers */
     configs += ADVISE_MAX_FOLLOWUPS;      /* a chunksize, a start method, ... */
+    configs += o->program ? 1 : 0;        /* a program's own configuration, as written */
     return 1 + configs * 2 * per_config;  /* the warm-up; a step's runs while it is unsettled */
 }
 
@@ -896,6 +897,35 @@ static int drop_program_chunksizes(session *ss, advise_followup *f, int nf)
         ss->chunksize_skipped = true;
     }
     return kept;
+}
+
+/* A program's own configuration, as written (results_program_config), where the sweep did not
+ * reach it: what the program does today, beside what concur recommends. */
+static void measure_program_own(session *ss, const runner_env *env)
+{
+    results *res = ss->res;
+    run_mode mode;
+    int workers;
+    if (!ss->o->program || stop_measuring(ss) || !results_program_config(res, &mode, &workers))
+        return;
+    bool planned = false;
+    for (int i = 0; i < ss->plan->n; i++)
+        planned |= ss->plan->configs[i].mode == mode;
+    if (!planned || workers > PLAN_WORKER_CAP || results_find_summary(res, mode, workers))
+        return;
+    note(ss, false, "your program asks for %s x%d: measuring it as written", mode_name(mode),
+         workers);
+    measure_config(ss, env, (plan_config){mode, workers}, 1,
+                   ss->o->repeat_given ? ss->o->repeat : 0, NULL);
+    for (int k = res->nplan - 1; k >= 0; k--) {
+        plan_entry *e = &res->plan[k];
+        if (e->action == PLAN_RAN && e->mode == mode && e->workers == workers) {
+            char why[PLAN_WHY_LEN];
+            util_fmt(why, sizeof(why), "the program's own configuration, as written; %s", e->why);
+            memcpy(e->why, why, sizeof(e->why));
+            break;
+        }
+    }
 }
 
 /* What the advisor wants measured before it decides: more runs of the configurations the choice
@@ -985,6 +1015,7 @@ void measure_strategy(results *res, const plan *p, const runner_env *env,
         }
     } else {
         measure_sweep(&ss, env);
+        measure_program_own(&ss, env);
         measure_followups(&ss, env);
         note_refinements(res);
     }

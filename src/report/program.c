@@ -10,23 +10,6 @@
 #include "concur/stats.h"
 #include "concur/util.h"
 
-/* The run whose pools are described: the first single run that says what it saw (the warm-up
- * too), else any run that does. NULL: none. */
-static const run_result *program_source(const results *r)
-{
-    const run_result *any = NULL;
-    for (int i = 0; i < r->nruns; i++) {
-        const run_result *x = &r->runs[i];
-        if (!x->program.known)
-            continue;
-        if (x->mode == MODE_SINGLE)
-            return x;
-        if (!any)
-            any = x;
-    }
-    return any;
-}
-
 /* "threads" or "processes": what a pool of this kind runs its calls on. */
 static const char *pool_workers_noun(const char *kind)
 {
@@ -105,6 +88,26 @@ static void amdahl_line(report_doc *d, const results *r)
               100 * before, 100 * after, 100 * lo, 100 * hi, n, bound);
 }
 
+/* What the program does today: its own configuration's wall time and speedup, where measured. */
+static void own_line(report_doc *d, const results *r)
+{
+    run_mode mode;
+    int workers;
+    if (!results_program_config(r, &mode, &workers))
+        return;
+    const config_summary *s = results_find_summary(r, mode, workers);
+    if (!s || s->runs_ok == 0) {
+        doc_itemf(d, "as written (%s x%d) it was not measured", mode_name(mode), workers);
+        return;
+    }
+    char wall[32], ci[64], speedup[64];
+    util_fmt_seconds(wall, sizeof(wall), s->wall_s);
+    report_fmt_wall_ci(ci, sizeof(ci), s);
+    report_fmt_speedup(speedup, sizeof(speedup), s->speedup, s->speedup_low, s->speedup_high);
+    doc_itemf(d, "as written (%s x%d): %s (%s), %s against running its calls one at a time",
+              mode_name(mode), workers, wall, ci, speedup);
+}
+
 void doc_program(report_doc *d, const results *r)
 {
     if (!r->workload.program[0])
@@ -116,7 +119,7 @@ void doc_program(report_doc *d, const results *r)
               "in the caller's thread)",
               strcmp(r->workload.program, "module") == 0 ? "-m " : "", r->workload.spec,
               r->workload.program_args[0] ? " " : "", r->workload.program_args);
-    const run_result *x = program_source(r);
+    const run_result *x = results_program_run(r);
     if (!x)
         return;
     const program_run *g = &x->program;
@@ -125,6 +128,7 @@ void doc_program(report_doc *d, const results *r)
                   "ThreadPoolExecutor or ProcessPoolExecutor, multiprocessing's Pool or "
                   "ThreadPool): the runs measured stand as its single baseline");
     pool_lines(d, g);
+    own_line(d, r);
     amdahl_line(d, r);
     for (int i = 0; i < g->nseen; i++)
         doc_itemf(d, "not swapped: %s; what it does is part of every run, alike in each "

@@ -706,6 +706,37 @@ void results_summarize(results *r)
     r->nsummary = n;
 }
 
+const run_result *results_program_run(const results *r)
+{
+    const run_result *any = NULL;
+    for (int i = 0; i < r->nruns; i++) {
+        const run_result *x = &r->runs[i];
+        if (!x->program.known)
+            continue;
+        if (x->mode == MODE_SINGLE)
+            return x;
+        if (!any)
+            any = x;
+    }
+    return any;
+}
+
+bool results_program_config(const results *r, run_mode *mode, int *workers)
+{
+    const run_result *x = results_program_run(r);
+    if (!x || x->program.npools == 0)
+        return false;
+    const program_pool *busiest = &x->program.pools[0];
+    for (int i = 1; i < x->program.npools && i < PROGRAM_MAX_POOLS; i++)
+        if (x->program.pools[i].tasks > busiest->tasks)
+            busiest = &x->program.pools[i];
+    if (busiest->asked < 1)
+        return false;
+    *mode = strstr(busiest->kind, "Thread") ? MODE_THREADS : MODE_PROCESSES;
+    *workers = busiest->asked;
+    return true;
+}
+
 /* NULL when the configuration was not summarised. */
 const config_summary *results_find_summary(const results *r, run_mode mode, int workers)
 {
