@@ -174,6 +174,8 @@ void doc_measuring(report_doc *d, const results *r);
 /* Shared by both: "Your program" (program.c) for a program measured as it is, nothing for a
  * workload. */
 void doc_program(report_doc *d, const results *r);
+/* What the task count counts: "tasks in the job", or a program's "calls into its pools per run". */
+const char *doc_tasks_noun(const results *r);
 
 /* ---- the back ends --------------------------------------------------------------------------- */
 

@@ -46,9 +46,9 @@ static void header(report_doc *d, const results *r)
     doc_put(d, DOC_PLAIN, "concur report for ");
     doc_put(d, DOC_CODE, r->workload.spec[0] ? r->workload.spec : "-");
     doc_putf(d, DOC_PLAIN,
-             ": %d tasks in the job, measured on this machine in a single thread, a thread pool "
+             ": %d %s, measured on this machine in a single thread, a thread pool "
              "and a process pool.",
-             r->workload.tasks);
+             r->workload.tasks, doc_tasks_noun(r));
 }
 
 /* ---- the recommendation ---------------------------------------------------------------------- */

@@ -134,3 +134,8 @@ void doc_program(report_doc *d, const results *r)
         doc_itemf(d, "not swapped: %s; what it does is part of every run, alike in each "
                   "configuration", g->seen[i]);
 }
+
+const char *doc_tasks_noun(const results *r)
+{
+    return r->workload.program[0] ? "calls into the program's pools per run" : "tasks in the job";
+}

@@ -22,9 +22,9 @@ static void header(report_doc *d, const results *r)
     if (r->workload.description[0])
         doc_putf(d, DOC_PLAIN, " - %s", r->workload.description);
     doc_paragraph(d, DOC_LEAD);
-    doc_putf(d, DOC_PLAIN, "%d tasks in the job, %s %s (%s%s) on %d cores / %d PUs%s%s; "
+    doc_putf(d, DOC_PLAIN, "%d %s, %s %s (%s%s) on %d cores / %d PUs%s%s; "
                            "counters: %s",
-             r->workload.tasks, r->python.implementation, r->python.version,
+             r->workload.tasks, doc_tasks_noun(r), r->python.implementation, r->python.version,
              r->python.executable, r->python.gil == 0 ? ", no GIL" : "", r->machine.cores,
              r->machine.pus, r->machine.cpu_model[0] ? ", " : "", r->machine.cpu_model,
              counters_level_name(r->counters.level));
