@@ -5,7 +5,7 @@
 # The serial time is the median of 3 runs of bench/serial.py; concur and the full sweep run once.
 # Targets: concur/serial <= 5, full/concur >= 3, and both recommend the same model and workers.
 #
-# Usage: bench/time_to_answer.sh [WORKLOAD.py ...]     (default: every workloads/*.py)
+# Usage: bench/time_to_answer.sh [WORKLOAD.py ...]     (default: every workloads/*.py with task(i))
 # Environment: PYTHON  interpreter (default python3; a launcher shim is resolved first)
 #              CONCUR  concur binary (default build/concur)
 #              KEEP=1  keep the output directories and print where their results.json are
@@ -22,7 +22,10 @@ min_saving=3     # full/concur at least this
 sweep_max=16     # the full sweep's largest worker count
 
 if [ $# -eq 0 ]; then
-  set -- "$root"/workloads/*.py
+  # The workloads with task(i); a program (program_example.py) is bench/program_check.py's.
+  for w in "$root"/workloads/*.py; do
+    if grep -q '^def task(' "$w"; then set -- "$@" "$w"; fi
+  done
 fi
 for w in "$@"; do
   if [ ! -f "$w" ]; then
