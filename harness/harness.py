@@ -875,6 +875,8 @@ def probe_program(spec, kind):
     """Probe mode for a program: its interpreter, and the script or module found, without
     running it (running it is what each run does)."""
     import ast
+    if kind == "module" and os.getcwd() not in sys.path:
+        sys.path.insert(0, os.getcwd())     # as `python -m` finds it
     path = os.path.abspath(spec) if kind == "file" else _program_file(spec, kind)
     if path is None or not os.path.isfile(path):
         sys.stdout.write(json.dumps({
@@ -1774,12 +1776,14 @@ def _run_main(args):
     Python prints it)."""
     import runpy
     script = args.workload
-    if args.program == "file":
-        sys.argv[:] = [script] + args.program_args
-        sys.path[0:0] = [os.path.dirname(os.path.abspath(script))]
+    sys.argv[:] = [script] + args.program_args
+    # sys.path[0] is the harness's directory: the program's takes its place, as `python SCRIPT`
+    # (the script's directory) or `python -m` (the current one) would put it there.
+    first = os.path.dirname(os.path.abspath(script)) if args.program == "file" else os.getcwd()
+    if sys.path:
+        sys.path[0] = first
     else:
-        sys.argv[:] = [script] + args.program_args
-        sys.path[0:0] = [os.getcwd()]
+        sys.path.append(first)
     try:
         if args.program == "file":
             runpy.run_path(script, run_name="__main__")
@@ -1813,7 +1817,10 @@ def _send_program_done(args, t0, t1, line):
     read_bytes, write_bytes = _io_bytes()
     _send({"ev": "done", "mode": args.mode, "workers": args.workers, "tasks": n,
            "sample_of": None, "tasks_ok": n - failed, "tasks_failed": failed,
-           "wall_s": t1 - t0, "startup_s": None, "first_ready_s": None, "teardown_s": 0.0,
+           # The program's own parts outside its pools stand where a workload's pool start-up and
+           # shutdown do, so that the task phase concur judges is the part the pools run.
+           "wall_s": t1 - t0, "startup_s": line["before_s"], "first_ready_s": line["before_s"],
+           "teardown_s": line["after_s"] or 0.0,
            "first_error": prog.first_error,
            "task_wall_s": [round(prog.wall[j], 9) for j in keep],
            "task_cpu_s": [round(prog.cpu[j], 9) for j in keep],
