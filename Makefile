@@ -8,7 +8,8 @@
 #   make bench      what concur's instruments cost and how close they come (sampler, counters,
 #                   capacity probe); its own overhead against bare Python, as ratios; then its
 #                   time to a recommendation against each workload's serial time and a full sweep
-#   make install PREFIX=/usr/local DESTDIR=
+#   make install PREFIX=/usr/local DESTDIR=   concur, its harness, the man page concur(1) and the
+#                   bash completion
 #   make SANITIZER=address|undefined test
 
 CC       ?= cc
@@ -18,7 +19,7 @@ PKG_CONFIG ?= pkg-config
 PYTHON   ?= python3
 comma    := ,
 
-DEB_PACKAGES := libhwloc-dev libpapi-dev libcjson-dev check pkg-config python3 pypy3
+DEB_PACKAGES := libhwloc-dev libpapi-dev libcjson-dev check pkg-config python3 pypy3 man-db
 
 # -Wno-format-truncation: messages go into fixed buffers with snprintf, and cutting a long path
 # short there is the intended behaviour.
@@ -139,9 +140,14 @@ install: all
 	install -m 755 $(BIN) $(DESTDIR)$(PREFIX)/bin/concur
 	install -m 644 $(HARNESS) $(DESTDIR)$(PREFIX)/lib/concur/harness.py
 	install -m 644 workloads/*.py $(DESTDIR)$(PREFIX)/share/concur/workloads/
+	install -d $(DESTDIR)$(PREFIX)/share/man/man1 $(DESTDIR)$(PREFIX)/share/bash-completion/completions
+	install -m 644 docs/concur.1 $(DESTDIR)$(PREFIX)/share/man/man1/concur.1
+	install -m 644 completion/concur.bash $(DESTDIR)$(PREFIX)/share/bash-completion/completions/concur
 
 uninstall:
 	rm -f $(DESTDIR)$(PREFIX)/bin/concur $(DESTDIR)$(PREFIX)/lib/concur/harness.py
+	rm -f $(DESTDIR)$(PREFIX)/share/man/man1/concur.1
+	rm -f $(DESTDIR)$(PREFIX)/share/bash-completion/completions/concur
 	rm -rf $(DESTDIR)$(PREFIX)/share/concur
 
 clean:

@@ -6,6 +6,7 @@
 #include <limits.h>
 #include <math.h>
 #include <signal.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -864,6 +865,116 @@ START_TEST(test_verdicts)
 }
 END_TEST
 
+/* Whether a command is on PATH. */
+static bool on_path(const char *name)
+{
+    const char *path = getenv("PATH");
+    char dir[PATH_MAX];
+    for (const char *p = path ? path : ""; *p;) {
+        size_t n = strcspn(p, ":");
+        snprintf(dir, sizeof(dir), "%.*s/%s", (int)n, p, name);
+        if (access(dir, X_OK) == 0)
+            return true;
+        p += n + (p[n] == ':');
+    }
+    return false;
+}
+
+/* The output of a shell command (the caller frees it); NULL when it failed. */
+static char *shell_output(const char *cmd)
+{
+    char path[PATH_MAX], full[4 * PATH_MAX];
+    snprintf(path, sizeof(path), "%s/shell.out", tmp);
+    snprintf(full, sizeof(full), "( %s ) > %s 2>&1", cmd, path);
+    if (system(full) != 0)
+        return NULL;
+    return util_read_file(path, NULL);
+}
+
+/* The man page names every option of every command's help text and every exit code; after
+ * `make install` (into a scratch DESTDIR), `man concur` finds and renders it. */
+START_TEST(test_man_page)
+{
+    char page_path[PATH_MAX];
+    snprintf(page_path, sizeof(page_path), "%s/docs/concur.1", getenv("CONCUR_SRC"));
+    char *page = util_read_file(page_path, NULL);
+    ck_assert_msg(page != NULL, "no %s", page_path);
+    size_t o = 0; /* roff's "\-" is a plain "-" */
+    for (size_t i = 0; page[i]; i++)
+        if (!(page[i] == '\\' && page[i + 1] == '-'))
+            page[o++] = page[i];
+    page[o] = '\0';
+    const char *cmds[] = {"run", "classify", "topology", "counters", "compare", "report"};
+    for (size_t c = 0; c < sizeof(cmds) / sizeof(cmds[0]); c++) {
+        const char *args[] = {"help", cmds[c], NULL};
+        outcome r = run_concur(tmp, args);
+        ck_assert_int_eq(r.code, 0);
+        for (const char *p = strstr(r.out, "--"); p; p = strstr(p + 2, "--")) {
+            char opt[48];
+            size_t n = 2 + strspn(p + 2, "abcdefghijklmnopqrstuvwxyz-");
+            if (n <= 3 || n >= sizeof(opt))
+                continue;
+            snprintf(opt, sizeof(opt), "%.*s", (int)n, p);
+            ck_assert_msg(strstr(page, opt), "docs/concur.1 does not name '%s' of concur %s",
+                          opt, cmds[c]);
+        }
+        outcome_free(&r);
+    }
+    for (int code = 0; code <= 5; code++) {
+        char item[16];
+        snprintf(item, sizeof(item), ".B %d\n", code);
+        ck_assert_msg(strstr(page, item), "docs/concur.1 does not list exit status %d", code);
+    }
+    free(page);
+    if (!on_path("man"))
+        SKIP_TEST("man is not installed here (make deps installs man-db)");
+    char cmd[4 * PATH_MAX];
+    snprintf(cmd, sizeof(cmd), "make -s -C %s install DESTDIR=%s/inst PREFIX=/usr",
+             getenv("CONCUR_SRC"), tmp);
+    char *out = shell_output(cmd);
+    ck_assert_msg(out != NULL, "make install failed");
+    free(out);
+    snprintf(cmd, sizeof(cmd), "MANPAGER=cat MANWIDTH=100 man -M %s/inst/usr/share/man concur",
+             tmp);
+    out = shell_output(cmd);
+    ck_assert_msg(out != NULL, "man concur failed");
+    ck_assert_msg(strstr(out, "EXIT STATUS") && strstr(out, "--program"), "%.300s", out);
+    free(out);
+}
+END_TEST
+
+/* The bash completion completes commands, options (from concur's own help) and mode names (from
+ * its mode table), and leaves the words after --program to the program. */
+START_TEST(test_bash_completion)
+{
+    if (!on_path("bash"))
+        SKIP_TEST("bash is not installed here");
+    static const struct {
+        const char *words, *want;
+    } cases[] = {
+        {"r", "run report"},
+        {"run --st", "--start-method --stdin"},
+        {"run --modes single,th", "single,threads"},
+        {"run --start-method f", "fork forkserver"},
+        {"help co", "counters compare"},
+        {"run --program x.py --mod", ""},
+    };
+    for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+        char cmd[4 * PATH_MAX];
+        snprintf(cmd, sizeof(cmd),
+                 "bash -c 'source %s/completion/concur.bash; COMP_WORDS=(%s %s); "
+                 "COMP_CWORD=$((${#COMP_WORDS[@]} - 1)); _concur; echo \"${COMPREPLY[*]}\"'",
+                 getenv("CONCUR_SRC"), concur_bin(), cases[i].words);
+        char *out = shell_output(cmd);
+        ck_assert_msg(out != NULL, "bash failed on '%s'", cases[i].words);
+        out[strcspn(out, "\n")] = '\0';
+        ck_assert_msg(strcmp(out, cases[i].want) == 0, "'%s' completes to '%s', not '%s'",
+                      cases[i].words, out, cases[i].want);
+        free(out);
+    }
+}
+END_TEST
+
 Suite *cli_suite(void)
 {
     Suite *s = suite_create("cli");
@@ -876,6 +987,8 @@ Suite *cli_suite(void)
                         sizeof(workload_cases) / sizeof(workload_cases[0]));
     tcase_add_test(tc, test_topology_synthetic);
     tcase_add_test(tc, test_counters_command);
+    tcase_add_test(tc, test_man_page);
+    tcase_add_test(tc, test_bash_completion);
     suite_add_tcase(s, tc);
 
     tc = tcase_create("end-to-end");

@@ -16,6 +16,7 @@ static const char usage_main[] =
     "\n"
     "Commands:\n"
     "  run WORKLOAD     measure a workload in every mode and a sweep of worker counts\n"
+    "  run --program SCRIPT [ARGS]  measure your own program as it is, its pool swapped\n"
     "  classify WORKLOAD  the quickest answer: CPU- or I/O-bound, holds or releases the GIL\n"
     "  topology         what hwloc sees here, and which CPUs a run would use\n"
     "  counters         which counter level works here (hardware, software, kernel), and why\n"
@@ -33,7 +34,8 @@ static const char usage_main[] =
     "Exit status: 0 ok, 1 some configuration failed (the rest is written), 2 usage error,\n"
     "3 the workload cannot be loaded (or has no tasks), 4 this machine cannot run it\n"
     "(interpreter, harness, output directory unwritable or in use), 5 no recommendation (every\n"
-    "run failed), 128+N stopped by signal N (results so far are written).\n"
+    "run failed, or a program made no call into a pool), 128+N stopped by signal N (results so\n"
+    "far are written). See also: man concur.\n"
     "compare: 0 no significant slowdown, 1 some configuration slower, 2 usage error, 4 a file\n"
     "cannot be read.\n";
 
