@@ -575,8 +575,9 @@ static void baseline_drift(const results *r, results_drift *d)
     if (spells < 2)
         return;
     d->baseline_moved = exp(slow - fast) - 1.0;
+    /* 99 %: the slowest and fastest of several spells are compared, not two chosen ahead. */
     double df, sigma = spell_noise(r, &df);
-    double t = stats_t_quantile(0.975, df);
+    double t = stats_t_quantile(0.995, df);
     d->baseline_beyond_noise = isfinite(sigma) && isfinite(t) &&
                                slow - fast > t * sigma * sqrt(1.0 / nfast + 1.0 / nslow);
 }
