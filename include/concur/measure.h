@@ -36,6 +36,8 @@ typedef struct {
     int target_cores;   /* --target-cores (for the recommendation written after every run) */
     bool program;       /* --program: a program run as it is, its pools swapped; no samples, and
                            its task count is what its first run sent through them */
+    bool back_to_back;  /* --back-to-back: a configuration's runs follow each other, and single
+                           is not re-measured between the others' (faster; blind to drift) */
 } measure_options;
 
 /* Makes one run: fills out and returns 0 (runner_run's contract). */
@@ -63,6 +65,8 @@ typedef struct {
     const measure_observer *obs;
     double (*now)(void *ctx); /* the clock --budget is kept by; NULL: the monotonic clock (a test
                                  gives the time its synthetic runs took) */
+    double (*probe)(void *ctx); /* the host's pace before each run (topology_speed_probe; a test
+                                   gives a drifting one); NULL: not measured */
 } measure_io;
 
 /* How the strategy ended. */
