@@ -407,6 +407,46 @@ START_TEST(test_fixed_repeat_is_exact)
 }
 END_TEST
 
+/* A program whose one run is long (PLAN_PROGRAM_LONG_S): every run is the whole program (no
+ * sample), each configuration gets the fewest runs, no pool grows past the cores, and the plan
+ * says why; its task count is what its first run made. A short one is measured as usual. */
+START_TEST(test_long_program_is_pruned)
+{
+    for (int longer = 0; longer < 2; longer++) {
+        fixture f;
+        fixture_init(&f, 0, 2);
+        f.env.tasks = 0;
+        f.o.program = true;
+        /* 16 tasks that scale like processes: a sweep would grow past 2 workers. */
+        synth s = {.seed = 11, .task_s = longer ? 0.5 : 0.01, .gil = 0.0, .noise = 0.3};
+        fixture_run(&f, &s);
+        ck_assert_int_eq(f.res.workload.tasks, 16);
+        bool pruned_said = false;
+        for (int i = 0; i < f.res.nplan; i++)
+            pruned_said |= strstr(f.res.plan[i].why, "pruned harder") != NULL;
+        ck_assert_int_eq(pruned_said, longer);
+        int most = 0, widest = 0;
+        for (int i = 0; i < f.res.nruns; i++) {
+            const run_result *x = &f.res.runs[i];
+            ck_assert_int_eq(x->sample_of, 0);
+            if (x->warmup)
+                continue;
+            int n = runs_of(&f.res, x->mode, x->workers, x->variant);
+            most = n > most ? n : most;
+            widest = x->workers > widest ? x->workers : widest;
+        }
+        if (longer) {
+            ck_assert_int_eq(most, PLAN_MIN_RUNS);
+            ck_assert_int_le(widest, 2);
+        } else {
+            ck_assert_int_gt(most, PLAN_MIN_RUNS); /* single re-measured between the others */
+            ck_assert_int_gt(widest, 2);
+        }
+        results_free(&f.res);
+    }
+}
+END_TEST
+
 /* The ceiling follows the plan and the cap. */
 START_TEST(test_run_ceiling)
 {
@@ -785,6 +825,7 @@ Suite *measure_suite(void)
     tcase_add_test(tc, test_some_tasks_raising_is_measured_like_success);
     tcase_add_test(tc, test_fixed_repeat_is_exact);
     tcase_add_test(tc, test_run_ceiling);
+    tcase_add_test(tc, test_long_program_is_pruned);
     tcase_add_test(tc, test_sweep_waits_on_noise);
     tcase_add_loop_test(tc, test_sweep_rules, 0, (int)(sizeof(sweeps) / sizeof(sweeps[0])));
     tcase_add_test(tc, test_repeat_rules);
