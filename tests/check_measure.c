@@ -417,9 +417,12 @@ START_TEST(test_long_program_is_pruned)
         fixture_init(&f, 0, 2);
         f.env.tasks = 0;
         f.o.program = true;
-        /* 16 tasks that scale like processes: a sweep would grow past 2 workers. */
-        synth s = {.seed = 11, .task_s = longer ? 0.5 : 0.01, .gil = 0.0, .noise = 0.3};
-        fixture_run(&f, &s);
+        /* 16 tasks that mostly wait: a sweep grows past the 2 cores while they do. */
+        profile pr = {.compute_s = 0.001, .wait_s = longer ? 0.4 : 0.01, .cores = 2,
+                      .seed = 11, .noise = 0.02};
+        measure_io io = {.run = profile_run, .ctx = &pr, .now = profile_now,
+                         .probe = profile_probe};
+        measure_strategy(&f.res, &f.p, &f.env, &f.o, &io, &f.out);
         ck_assert_int_eq(f.res.workload.tasks, 16);
         bool pruned_said = false;
         for (int i = 0; i < f.res.nplan; i++)
