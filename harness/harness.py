@@ -1513,6 +1513,8 @@ def _swapped_classes(prog):
             self._pool = _ProgramPool(prog, self._kind, max_workers, self._default,
                                       _program_site(), given.get("initializer"),
                                       given.get("initargs", ()), given.get("mp_context"))
+            # What a program may read of the pool it made: the workers it asked for.
+            self._max_workers = self._pool.asked
 
         def submit(*args, **kwargs):
             self, fn, args = args[0], args[1], args[2:]
@@ -1628,16 +1630,29 @@ class _ProgramAsyncResult(object):
             self._callbacks(callback, error_callback)
 
     def _callbacks(self, callback, error_callback):
-        import concurrent.futures
-        concurrent.futures.wait(self._futures)
-        try:
-            value = self.get()
-        except Exception as exc:
-            if error_callback is not None:
-                error_callback(exc)
-            return
-        if callback is not None:
-            callback(value)
+        """callback(value) or error_callback(exception) once every future is done, from the
+        thread that finished the last one, as multiprocessing calls them from its own."""
+        left = [len(self._futures)]
+        lock = threading.Lock()
+
+        def finished(_future):
+            with lock:
+                left[0] -= 1
+                if left[0] > 0:
+                    return
+            try:
+                value = self.get()
+            except Exception as exc:
+                if error_callback is not None:
+                    error_callback(exc)
+                return
+            if callback is not None:
+                callback(value)
+        if not self._futures:
+            left[0] = 1
+            finished(None)
+        for f in self._futures:
+            f.add_done_callback(finished)
 
     def get(self, timeout=None):
         values = list(_program_results(self._futures, self._chunked, timeout))
