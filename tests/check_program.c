@@ -130,6 +130,38 @@ START_TEST(test_program_two_pools)
 }
 END_TEST
 
+/* Under spawn, every worker process imports the script and the harness's own module again: the
+ * guarded script runs both of its pools in a process pool, and returns single's results. */
+START_TEST(test_program_spawn)
+{
+    char out[PATH_MAX];
+    snprintf(out, sizeof(out), "%s/spawn", tmp);
+    const char *args[] = {"run", "--fixed", "--repeat", "1", "--workers", "2", "--modes",
+                          "processes", "--start-method", "spawn", "--out", out, "--program",
+                          test_fixture("programs/two_pools.py"), NULL};
+    outcome r = run_concur(tmp, args);
+    ck_assert_msg(r.code == 0, "exit %d: %.300s", r.code, r.err);
+    ck_assert_int_eq(count_marked_processes(0), 0);
+    cJSON *j = load_results(out);
+    int processes = 0;
+    const cJSON *run;
+    cJSON_ArrayForEach(run, item(j, "runs"))
+    {
+        if (strcmp(item(run, "mode")->valuestring, "processes") != 0)
+            continue;
+        ck_assert_str_eq(item(run, "status")->valuestring, "ok");
+        ck_assert_str_eq(item(run, "start_method")->valuestring, "spawn");
+        ck_assert_int_eq(item(run, "tasks")->valueint, 16);
+        ck_assert_int_eq(item(run, "results_differ")->valueint, 0);
+        ck_assert_int_gt(item(item(run, "pickle"), "sampled")->valueint, 0);
+        processes++;
+    }
+    ck_assert_int_eq(processes, 1);
+    cJSON_Delete(j);
+    outcome_free(&r);
+}
+END_TEST
+
 /* A program that exits non-zero: a failed run with its status and the last line of its stderr,
  * and nothing more is run. */
 START_TEST(test_program_exits_nonzero)
@@ -261,6 +293,7 @@ Suite *program_suite(void)
                         sizeof(program_usage_cases) / sizeof(program_usage_cases[0]));
     tcase_add_test(tc, test_program_without_pool);
     tcase_add_test(tc, test_program_two_pools);
+    tcase_add_test(tc, test_program_spawn);
     tcase_add_test(tc, test_program_exits_nonzero);
     tcase_add_test(tc, test_program_missing_guard);
     tcase_add_test(tc, test_program_arguments);
