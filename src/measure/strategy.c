@@ -217,10 +217,11 @@ static void sample_env(const session *ss, runner_env *env, int takers)
     env->sample_of = k < tasks ? tasks : 0;
 }
 
-/* Whether concur chooses the sample (not --sample, not --fixed). */
+/* Whether concur chooses the sample (not --sample, not --fixed, not a program). */
 static bool adaptive_sample(const session *ss)
 {
-    return ss->o->sample == 0 && !ss->o->fixed && !ss->o->classify && isfinite(ss->pass_s);
+    return ss->o->sample == 0 && !ss->o->fixed && !ss->o->classify && !ss->o->program &&
+           isfinite(ss->pass_s);
 }
 
 /* Coefficient of variation of a run's task wall times; NAN with fewer than 2. */
