@@ -7,7 +7,8 @@
 #   make demo       build and run a bundled workload; the report lands in reports/
 #   make bench      what concur's instruments cost and how close they come (sampler, counters,
 #                   capacity probe); its own overhead against bare Python, as ratios; then its
-#                   time to a recommendation against each workload's serial time and a full sweep
+#                   time to a recommendation against each workload's serial time and a full sweep;
+#                   concur run --program against hand-edited copies of two programs
 #   make install PREFIX=/usr/local DESTDIR=   concur, its harness, the man page concur(1) and the
 #                   bash completion
 #   make SANITIZER=address|undefined test
@@ -134,6 +135,7 @@ bench: deps
 	$(BENCH_INSTRUMENTS) $(PYTHON)
 	bench/overhead.sh $(BIN) $(PYTHON)
 	CONCUR=$(BIN) PYTHON=$(PYTHON) bench/time_to_answer.sh
+	PYTHON=$(PYTHON) $(PYTHON) bench/program_check.py $(BIN)
 	CONCUR=$(BIN) PYTHON=$(PYTHON) bench/drift.sh
 
 install: all

@@ -41,8 +41,8 @@ PROGRAMS = [
       "processes": [(r"with ThreadPoolExecutor\(max_workers=args.workers\)",
                      "with __import__('concurrent.futures').futures.ProcessPoolExecutor("
                      "max_workers={n})")]}),
-    ("parse 60 JSON documents, multiprocessing.Pool()", "bench/programs/parse_json.py",
-     lambda data: [data, "60"],
+    ("parse 120 JSON documents, multiprocessing.Pool()", "bench/programs/parse_json.py",
+     lambda data: [data, "120"],
      {"single": [(r"with multiprocessing.Pool\(\) as pool:", "if True:"),
                  (r"pool\.map\(total, paths\)", "list(map(total, paths))")],
       "threads": [(r"multiprocessing.Pool\(\)",
