@@ -1185,8 +1185,11 @@ class _ProgramPool:
             self.inner = prog.real["ThreadPoolExecutor"](
                 max_workers=prog.workers, initializer=_program_thread_init,
                 initargs=(initializer, tuple(initargs)))
-        else:
+        elif prog.mode == "processes":
             self.inner = prog.process_pool(context, initializer, initargs)
+        else:
+            _fail("internal", "a program's pools are swapped for single, threads or processes, "
+                  "not %s" % prog.mode, "", EXIT_INTERNAL)
         prog.pools.append(self)
 
     def submit(self, fn, args, kwargs):
