@@ -751,6 +751,54 @@ START_TEST(test_escaped_shown)
 }
 END_TEST
 
+/* A program measured as it is: "Your program" names each pool with its site, what it asks for
+ * and its share of the calls, the program's own configuration as written, Amdahl's bound on the
+ * serial share single's runs measured, and what could not be swapped. A workload has none of it. */
+START_TEST(test_program_shown)
+{
+    results r;
+    build_results(&r, true, false);
+    char *md = report_markdown_string(&r);
+    ck_assert_ptr_null(strstr(md, "Your program"));
+    free(md);
+
+    util_fmt(r.workload.program, sizeof(r.workload.program), "file");
+    util_fmt(r.workload.program_args, sizeof(r.workload.program_args), "data --fast");
+    for (int i = 0; i < r.nruns; i++) {
+        program_run *g = &r.runs[i].program;
+        g->known = true;
+        g->before_s = 0.42 * r.runs[i].wall_s;
+        g->after_s = 0.03 * r.runs[i].wall_s;
+        g->npools = 2;
+        g->pools[0] = (program_pool){.kind = "ThreadPoolExecutor", .site = "tool.py:12",
+                                     .asked = 2, .tasks = 6};
+        g->pools[1] = (program_pool){.kind = "multiprocessing.Pool", .site = "tool.py:30",
+                                     .asked = 4, .asked_default = true, .tasks = 2};
+        g->nseen = 1;
+        util_fmt(g->seen[0], PROGRAM_TEXT_LEN, "threading.Thread started by hand (tool.py:40)");
+    }
+    md = report_markdown_string(&r);
+    const char *want[] = {
+        "## Your program",
+        "python jobs/\\<weird> & \"name\".py data --fast",
+        "ThreadPoolExecutor at tool.py:12: your program asks for 2 threads; 6 of its 8 calls into "
+        "pools (75 %)",
+        "multiprocessing.Pool at tool.py:30: your program asks for 4 processes (the default: it "
+        "names no count); 2 of its 8 calls into pools (25 %)",
+        "each configuration measured applies to all 2 pools alike",
+        "as written (threads x2): ",
+        "42 % of this program runs before its first call into a pool and 3 % after its last result "
+        "(45-45 % together over 2 single runs): no pool can make it more than 2.2x faster",
+        "not swapped: threading.Thread started by hand (tool.py:40)",
+        "calls into the program's pools per run",
+    };
+    for (size_t i = 0; i < sizeof(want) / sizeof(want[0]); i++)
+        ck_assert_msg(strstr(md, want[i]), "report.md lacks '%s'", want[i]);
+    free(md);
+    results_free(&r);
+}
+END_TEST
+
 /* A configuration whose runs were too short to measure CPU utilization says so, in every report;
  * one whose runs all failed shows "-"; nothing says "too short" where nothing was. */
 START_TEST(test_utilization_too_short_shown)
@@ -1395,6 +1443,7 @@ Suite *report_suite(void)
     tcase_add_test(tc, test_markdown_escaping);
     tcase_add_test(tc, test_markdown_tables_aligned);
     tcase_add_test(tc, test_escaped_shown);
+    tcase_add_test(tc, test_program_shown);
     tcase_add_test(tc, test_utilization_too_short_shown);
     tcase_add_test(tc, test_two_runs_no_interval);
     tcase_add_test(tc, test_unsafe_shown);

@@ -78,13 +78,15 @@ static void amdahl_line(report_doc *d, const results *r)
     if (n == 0)
         return;
     double serial = before + after;
-    char bound[96] = "";
+    char bound[128];
     if (serial > 0.005)
-        util_fmt(bound, sizeof(bound), ": no pool can make it more than %.1fx faster",
-                 1.0 / serial);
+        util_fmt(bound, sizeof(bound), "no pool can make it more than %.1fx faster (Amdahl's "
+                 "law on the measured parts)", 1.0 / serial);
+    else
+        util_fmt(bound, sizeof(bound), "nearly all of it runs in its pools, so the serial part "
+                 "sets no limit a pool on this machine would reach (Amdahl's law)");
     doc_itemf(d, "%.0f %% of this program runs before its first call into a pool and %.0f %% "
-              "after its last result (%.0f-%.0f %% together over %d single runs)%s (Amdahl's "
-              "law on the measured parts)",
+              "after its last result (%.0f-%.0f %% together over %d single runs): %s",
               100 * before, 100 * after, 100 * lo, 100 * hi, n, bound);
 }
 
