@@ -59,13 +59,17 @@ def edited(source, edits, n):
     return source
 
 
-def time_command(argv):
-    times = []
+def time_commands(commands):
+    """The median wall time of each command (a dict of key -> argv) over REPEAT rounds, each round
+    running every command once, in turn: a slower spell of a shared host lands on all of them
+    rather than on the one that ran then."""
+    times = {key: [] for key in commands}
     for _ in range(REPEAT):
-        t0 = time.perf_counter()
-        subprocess.run(argv, check=True, stdout=subprocess.DEVNULL, stdin=subprocess.DEVNULL)
-        times.append(time.perf_counter() - t0)
-    return statistics.median(times)
+        for key, argv in commands.items():
+            t0 = time.perf_counter()
+            subprocess.run(argv, check=True, stdout=subprocess.DEVNULL, stdin=subprocess.DEVNULL)
+            times[key].append(time.perf_counter() - t0)
+    return {key: statistics.median(t) for key, t in times.items()}
 
 
 def check(concur, tmp, name, script, args, edits):
@@ -73,13 +77,14 @@ def check(concur, tmp, name, script, args, edits):
     path = os.path.join(ROOT, script)
     subprocess.run([PYTHON, path] + args(data), check=True, stdout=subprocess.DEVNULL)
     source = open(path).read()
-    hand = {}
+    commands = {}
     for mode in ("single", "threads", "processes"):
         for n in (1,) if mode == "single" else WORKERS:
             copy = os.path.join(tmp, "%s-%d.py" % (mode, n))
             with open(copy, "w") as f:
                 f.write(edited(source, edits[mode], n))
-            hand[(mode, n)] = time_command([PYTHON, copy] + args(data))
+            commands[(mode, n)] = [PYTHON, copy] + args(data)
+    hand = time_commands(commands)
     out = os.path.join(tmp, "concur-" + os.path.basename(script))
     t0 = time.perf_counter()
     rc = subprocess.run([concur, "run", "-q", "--python", PYTHON, "--out", out, "--program",
