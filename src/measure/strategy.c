@@ -616,7 +616,7 @@ static void warm_up_program(session *ss, const runner_env *base)
 {
     results *res = ss->res;
     const run_result *w = run_once(ss, base, (plan_config){MODE_SINGLE, 1}, 0, 0, true);
-    if (!w)
+    if (!w || w->status == RUN_INTERRUPTED || res->budget_reached)
         return;
     if (!results_run_counts(w) && w->status != RUN_TASKS_FAILED) {
         ss->program_failed = true;
