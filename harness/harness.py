@@ -257,6 +257,11 @@ def _warn(message):
     _send({"ev": "warn", "message": message})
 
 
+# os._exit as it was when this file was imported: a program's run replaces os._exit in its main
+# process (_watch_os_exit), and the harness's own exits must not go through that.
+_os_exit = os._exit
+
+
 def _exit(code):
     """Leaves without interpreter teardown, which would otherwise be counted against the run
     (and could wait on a hung pool thread): flush what the workload printed, then _exit."""
@@ -265,7 +270,7 @@ def _exit(code):
             stream.flush()
         except Exception:
             pass
-    os._exit(code)
+    _os_exit(code)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -1768,16 +1773,22 @@ def run_program(args, control_fd):
     _send(hello)
     _program = _ProgramRun(args, None)
     _install_swaps(_program)
-    import runpy
     _send({"ev": "start", "t": time.monotonic()})
     _wait_for_go(args.go_fd)
     t0 = time.monotonic()
+    _watch_os_exit(args, t0)
     if args.mode == "single":
         _program.ready.append(_worker_start())
     exit_code, tb = _run_main(args)
     for pool in _program.pools:
         # What the interpreter's exit would do: wait for the pools the program left running.
         pool.shutdown(True)
+    _end_program(args, t0, exit_code, tb)
+
+
+def _end_program(args, t0, exit_code, tb):
+    """The program ended with exit_code: `done`, or `error` kind program for a non-zero status.
+    Never returns."""
     t1 = time.monotonic()
     line = _program.program_line(t0, t1, exit_code)
     if exit_code != 0:
@@ -1786,6 +1797,19 @@ def run_program(args, control_fd):
         _exit(EXIT_PROGRAM)
     _send_program_done(args, t0, t1, line)
     _exit(EXIT_OK)
+
+
+def _watch_os_exit(args, t0):
+    """A program that leaves with os._exit (to skip the interpreter's teardown) ends its run
+    there: measured, with its status, as it would have ended. Only in the main process: a
+    process pool's forked workers leave through os._exit too, untouched."""
+    main_pid = os.getpid()
+
+    def program_os_exit(code):
+        if os.getpid() == main_pid:
+            _end_program(args, t0, code, "")
+        _os_exit(code)
+    os._exit = program_os_exit
 
 
 def _run_main(args):

@@ -186,6 +186,33 @@ START_TEST(test_program_exits_nonzero)
 }
 END_TEST
 
+/* A program that leaves through os._exit(0) ends its run there, measured, in every mode (a
+ * process pool's workers leave through os._exit too, and are not taken for the program). */
+START_TEST(test_program_os_exit)
+{
+    char out[PATH_MAX];
+    snprintf(out, sizeof(out), "%s/osexit", tmp);
+    const char *args[] = {"run", "--fixed", "--repeat", "1", "--workers", "2", "--out", out,
+                          "--program", test_fixture("programs/os_exit.py"), NULL};
+    outcome r = run_concur(tmp, args);
+    ck_assert_msg(r.code == 0, "exit %d: %.300s", r.code, r.err);
+    ck_assert_int_eq(count_marked_processes(0), 0);
+    cJSON *j = load_results(out);
+    int runs = 0;
+    const cJSON *run;
+    cJSON_ArrayForEach(run, item(j, "runs"))
+    {
+        ck_assert_str_eq(item(run, "status")->valuestring, "ok");
+        ck_assert_int_eq(item(run, "tasks")->valueint, 4);
+        ck_assert_int_eq(item(item(run, "program"), "exit_code")->valueint, 0);
+        runs++;
+    }
+    ck_assert_int_eq(runs, 3);
+    cJSON_Delete(j);
+    outcome_free(&r);
+}
+END_TEST
+
 /* A process pool under spawn, in a script without the __main__ guard: a clear error that names
  * the guard, before any worker re-runs the program. */
 START_TEST(test_program_missing_guard)
@@ -296,6 +323,7 @@ Suite *program_suite(void)
     tcase_add_test(tc, test_program_spawn);
     tcase_add_test(tc, test_program_exits_nonzero);
     tcase_add_test(tc, test_program_missing_guard);
+    tcase_add_test(tc, test_program_os_exit);
     tcase_add_test(tc, test_program_arguments);
     suite_add_tcase(s, tc);
     return s;

@@ -1224,6 +1224,9 @@ static void explain_death(run_result *out, const run_ctx *x, int st, const char 
                                    "out-of-memory killer, or a person?)");
     else if (WIFSIGNALED(st))
         snprintf(why, sizeof(why), "before it finished (a task crashed the interpreter?)");
+    else if (x->env->program)
+        snprintf(why, sizeof(why), "before the program finished (it, or a call in a worker "
+                                   "thread, called os._exit()?)");
     else
         snprintf(why, sizeof(why), "before it finished (a task or setup() called os._exit() or "
                                    "sys.exit()?)");
