@@ -910,6 +910,18 @@ static void measure_followups(session *ss, const runner_env *env)
     }
 }
 
+/* A warning where the host's pace moved beyond RESULTS_DRIFT_FOUND (results_drift). */
+static void warn_if_drifted(const session *ss)
+{
+    const results_drift *d = &ss->res->drift;
+    if (!d->found)
+        return;
+    note(ss, true, "the host's pace moved by %.0f %% during the run: %s",
+         100 * results_drift_moved(d),
+         d->adjusted ? "each pool run is compared with the single runs nearest in time"
+                     : "single was measured in one spell, so the speedups carry the drift");
+}
+
 /* The plan as built (--fixed, concur classify): every configuration, exactly p->repeat runs, in
  * rounds of one run of each, the order turned by one each round, so that a drift of the host
  * moves them all alike (Google Benchmark's random interleaving, in a fixed order). A
@@ -1009,6 +1021,7 @@ void measure_strategy(results *res, const plan *p, const runner_env *env,
             ss.since_single = REFERENCE_EVERY;
         reference_run(&ss);
         note_refinements(res, ss.references);
+        warn_if_drifted(&ss);
     }
     if (ss.ceiling_reached)
         results_add_plan(res, PLAN_STOPPED, MODE_SINGLE, 0, "stopped after %d runs, the most "
