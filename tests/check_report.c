@@ -794,6 +794,16 @@ START_TEST(test_program_shown)
     };
     for (size_t i = 0; i < sizeof(want) / sizeof(want[0]); i++)
         ck_assert_msg(strstr(md, want[i]), "report.md lacks '%s'", want[i]);
+    ck_assert_ptr_null(strstr(md, "concur recommends"));
+    free(md);
+
+    /* Recommended as written: said so. */
+    r.recommendation.made = true;
+    r.recommendation.choice.mode = MODE_THREADS;
+    r.recommendation.choice.workers = 2;
+    md = report_markdown_string(&r);
+    ck_assert_msg(strstr(md, "against running its calls one at a time, which is what concur "
+                             "recommends"), "%.400s", strstr(md, "as written"));
     free(md);
     results_free(&r);
 }
