@@ -723,6 +723,8 @@ static void note_program_without_pool(session *ss, run_mode mode)
                      "can swap (concurrent.futures' ThreadPoolExecutor or ProcessPoolExecutor, "
                      "multiprocessing's Pool or ThreadPool)%s%s: its measured runs are the "
                      "single baseline", seen[0] ? "; it used " : "", seen);
+    note(ss, true, "the program made no call into a pool concur can swap%s%s: only its single "
+         "runs are measured", seen[0] ? "; it used " : "", seen);
 }
 
 /* The step from before to s in mode: its speedup, and the low end of its gain from the two
