@@ -1183,7 +1183,8 @@ class _ProgramPool:
         self.tasks = 0
         self.inner = None
         self.shut = False
-        if prog.mode == "single":
+        if prog.mode == "single" or not prog.here():
+            # A pool made inside a process pool's worker runs its calls there, at once.
             if initializer is not None:
                 initializer(*initargs)
         elif prog.mode == "threads":
@@ -1201,10 +1202,16 @@ class _ProgramPool:
         """One call as a future the program waits on; its clocks go to the program's tally."""
         from concurrent.futures import Future
         prog = self.prog
-        slot = prog.open_slots(1)
-        self.tasks += 1
         outer = Future()
         outer.set_running_or_notify_cancel()
+        if not prog.here():
+            # Inside a process pool's worker (forked with this pool in it): at once, there; the
+            # call is part of the outer call's time, and the tally lives in the main process.
+            ok, value = _program_timed(fn, args, kwargs)[:2]
+            (outer.set_result if ok else outer.set_exception)(value)
+            return outer
+        slot = prog.open_slots(1)
+        self.tasks += 1
         if self.inner is None:
             prog.settle(outer, slot, _program_timed(fn, args, kwargs))
             return outer
@@ -1219,7 +1226,8 @@ class _ProgramPool:
     def map_calls(self, fn, calls, chunksize):
         """Futures for calls (a list of (args, kwargs)): one per call, or in a process pool with a
         chunksize above 1, one per chunk of calls, resolving to the list of their results."""
-        if self.inner is None or self.prog.mode != "processes" or chunksize <= 1:
+        if self.inner is None or self.prog.mode != "processes" or chunksize <= 1 or \
+                not self.prog.here():
             return [self.submit(fn, a, k) for a, k in calls], 1
         from concurrent.futures import Future
         prog = self.prog
@@ -1250,6 +1258,7 @@ class _ProgramRun:
 
     def __init__(self, args, real):
         self.mode = args.mode
+        self.pid = os.getpid()
         self.workers = args.workers
         self.start_method = args.start_method
         self.script = args.workload
@@ -1266,6 +1275,10 @@ class _ProgramRun:
         self.unswappable = {}
         self.used_start_method = None
         self.guard_checked = False
+
+    def here(self):
+        """Whether this is the program's main process (not a process pool's forked worker)."""
+        return os.getpid() == self.pid
 
     def open_slots(self, n):
         with self.lock:
@@ -1866,7 +1879,9 @@ def _send_program_done(args, t0, t1, line):
            "first_error": prog.first_error,
            "task_wall_s": [round(prog.wall[j], 9) for j in keep],
            "task_cpu_s": [round(prog.cpu[j], 9) for j in keep],
-           "task_digest": [prog.digest[j] for j in keep],
+           # Sorted: where the program submits from several threads (a pool inside a pool), the
+           # calls' order differs from run to run; what they returned does not.
+           "task_digest": sorted(prog.digest[j] for j in keep),
            "pickle_arg_bytes": sum(prog.arg_bytes) / sampled if sampled else None,
            "pickle_result_bytes": sum(prog.result_bytes) / sampled if sampled else None,
            "pickle_sampled": sampled if args.mode == "processes" else None,

@@ -297,6 +297,18 @@ static void count_task(run_result *run, int index, int64_t got, int64_t want)
  * samples, timestamps): nothing is judged from them. A task single returns None for has no result
  * to compare, nor one whose result cannot be pickled. Runs without digests (read back from
  * results.json) keep the counts they were written with. */
+/* A program's calls per run in single mode (its digests, sorted: compared as a whole list);
+ * -1 for a workload, or before a single run of it said. */
+static int program_single_calls(const results *r)
+{
+    if (!r->workload.program[0])
+        return -1;
+    for (int i = 0; i < r->nruns; i++)
+        if (r->runs[i].mode == MODE_SINGLE && r->runs[i].task_digests)
+            return r->runs[i].ntask_digests;
+    return -1;
+}
+
 static void compare_tasks(results *r)
 {
     int n = r->workload.tasks;
@@ -347,9 +359,14 @@ static void compare_tasks(results *r)
             }
         }
     }
+    int single_calls = program_single_calls(r);
     for (int i = 0; i < r->nruns; i++) {
         run_result *run = &r->runs[i];
         if (run->mode == MODE_SINGLE || !run->task_digests)
+            continue;
+        /* A program whose calls differ in number (a pool used inside a process pool's worker
+         * runs its calls there, uncounted): its results are not the same list to compare. */
+        if (single_calls >= 0 && run->ntask_digests != single_calls)
             continue;
         for (int j = 0; j < run->ntask_digests; j++) {
             int k = results_task_index(run, j);
