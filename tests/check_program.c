@@ -186,6 +186,42 @@ START_TEST(test_program_exits_nonzero)
 }
 END_TEST
 
+/* A pool inside a pool: both sites listed with their calls; under threads the inner calls are
+ * swapped and counted too, and every result matches single's; under processes the inner pool
+ * runs in each worker, and the run stands. */
+START_TEST(test_program_nested_pools)
+{
+    char out[PATH_MAX];
+    snprintf(out, sizeof(out), "%s/nested", tmp);
+    const char *args[] = {"run", "--fixed", "--repeat", "1", "--workers", "2", "--out", out,
+                          "--program", test_fixture("programs/nested.py"), NULL};
+    outcome r = run_concur(tmp, args);
+    ck_assert_msg(r.code == 0, "exit %d: %.300s", r.code, r.err);
+    ck_assert_int_eq(count_marked_processes(0), 0);
+    cJSON *j = load_results(out);
+    const cJSON *run;
+    cJSON_ArrayForEach(run, item(j, "runs"))
+    {
+        const char *mode = item(run, "mode")->valuestring;
+        ck_assert_str_eq(item(run, "status")->valuestring, "ok");
+        const cJSON *pools = item(item(run, "program"), "pools");
+        ck_assert_int_eq(cJSON_GetArraySize(pools), 2);
+        ck_assert_int_eq(item(cJSON_GetArrayItem(pools, 1), "tasks")->valueint, 8);
+        if (strcmp(mode, "processes") == 0) {
+            ck_assert_int_eq(item(run, "tasks")->valueint, 8);
+            continue;
+        }
+        ck_assert_int_eq(item(run, "tasks")->valueint, 48);
+        ck_assert_int_eq(item(cJSON_GetArrayItem(pools, 0), "tasks")->valueint, 40);
+        ck_assert_int_eq(item(run, "results_differ")->valueint, 0);
+        if (strcmp(mode, "threads") == 0)
+            ck_assert_int_eq(item(run, "results_compared")->valueint, 48);
+    }
+    cJSON_Delete(j);
+    outcome_free(&r);
+}
+END_TEST
+
 /* A program that leaves through os._exit(0) ends its run there, measured, in every mode (a
  * process pool's workers leave through os._exit too, and are not taken for the program). */
 START_TEST(test_program_os_exit)
@@ -324,6 +360,7 @@ Suite *program_suite(void)
     tcase_add_test(tc, test_program_exits_nonzero);
     tcase_add_test(tc, test_program_missing_guard);
     tcase_add_test(tc, test_program_os_exit);
+    tcase_add_test(tc, test_program_nested_pools);
     tcase_add_test(tc, test_program_arguments);
     suite_add_tcase(s, tc);
     return s;
