@@ -711,10 +711,7 @@ static void note_program_without_pool(session *ss, run_mode mode)
     if (ss->no_pool_said)
         return;
     ss->no_pool_said = true;
-    const run_result *w = NULL;
-    for (int i = 0; i < res->nruns && !w; i++)
-        if (res->runs[i].program.known)
-            w = &res->runs[i];
+    const run_result *w = results_program_run(res);
     char seen[PROGRAM_MAX_SEEN * (PROGRAM_TEXT_LEN + 2)] = "";
     for (int i = 0; w && i < w->program.nseen; i++)
         util_fmt(seen + strlen(seen), sizeof(seen) - strlen(seen), "%s%s", i ? "; " : "",
