@@ -30,6 +30,7 @@ static const char usage_main[] =
     "\n"
     "A workload is a Python file with a task(i) function (and optionally TASKS and setup()), or\n"
     "package.module:function. Start with:  concur run workloads/cpu_bound.py\n"
+    "Or measure your own program as it is:  concur run --program my_tool.py ARGS\n"
     "\n"
     "Exit status: 0 ok, 1 some configuration failed (the rest is written), 2 usage error,\n"
     "3 the workload cannot be loaded (or has no tasks), 4 this machine cannot run it\n"
