@@ -43,8 +43,9 @@ const char usage_run[] =
     "every run; report.md and report.html at the end. The workload's output goes to logs/.\n"
     "\n"
     "Options:\n"
-    "  -m, --modes LIST         modes to measure: single,threads,processes (default: all).\n"
-    "                           single is always measured: it is the baseline of every speedup\n"
+    "  -m, --modes LIST         modes to measure: single,threads,processes,asyncio (default:\n"
+    "                           all; asyncio for an async def task only). single is always\n"
+    "                           measured: it is the baseline of every speedup\n"
     "  -w, --workers LIST       worker counts, e.g. 2,4,8 (default: 2, 4, ... while a mode\n"
     "                           gains, as above)\n"
     "  -n, --tasks N            tasks in the job (default: the workload's TASKS, else 64)\n"
@@ -76,6 +77,8 @@ const char usage_run[] =
     "                           (default: 600, 0 for none). A pool's run is stopped sooner, at\n"
     "                           20 times what single takes for its tasks (at least 30 s), as\n"
     "                           a likely race or deadlock\n"
+    "      --loop asyncio|uvloop  the event loop of an async def task (default: asyncio's\n"
+    "                           own); uvloop must be importable by the interpreter\n"
     "      --results-vary       the tasks' results legitimately differ from run to run (random\n"
     "                           samples, timestamps): do not compare them with single's\n"
     "                           (default: a pool whose results differ is reported unsafe and\n"
@@ -394,6 +397,7 @@ static const struct option run_longopts[] = {
     {"fresh-interpreter", no_argument, NULL, 'Z'},
     {"chunksize", required_argument, NULL, 'K'},
     {"results-vary", no_argument, NULL, 'V'},
+    {"loop", required_argument, NULL, 'L'},
     {NULL, 0, NULL, 0},
 };
 
@@ -403,7 +407,7 @@ static int run_command(int argc, char **argv, bool classify)
     run_options o = {
         .s = {.python = DEFAULT_PYTHON,
               .modes = MODE_BIT(MODE_SINGLE) | MODE_BIT(MODE_THREADS) |
-                       MODE_BIT(MODE_PROCESSES),
+                       MODE_BIT(MODE_PROCESSES) | MODE_BIT(MODE_ASYNCIO),
               .timeout_s = DEFAULT_TIMEOUT_S,
               .counters_max = COUNTERS_HARDWARE,
               .m = {.repeat = classify ? 1 : DEFAULT_REPEAT, .classify = classify,
@@ -427,6 +431,7 @@ static int run_command(int argc, char **argv, bool classify)
                                         "use 'concur run --modes' for other configurations");
             if (mode_parse_list(optarg, &o.s.modes, err, sizeof(err)) < 0)
                 return usage_error(cmd, "--modes: %s", err);
+            o.s.modes_given = true;
             break;
         case 'w':
             if (classify)
@@ -448,6 +453,11 @@ static int run_command(int argc, char **argv, bool classify)
             break;
         case 'V':
             o.s.results_vary = true;
+            break;
+        case 'L':
+            if (strcmp(optarg, "asyncio") && strcmp(optarg, "uvloop"))
+                return usage_error(cmd, "--loop '%s': expected asyncio or uvloop", optarg);
+            o.s.loop = optarg;
             break;
         case 'p':
             o.s.python = optarg;
