@@ -53,6 +53,8 @@ int mode_parse(const char *s, run_mode *out);
 /* The threads a run of m with `workers` runs its tasks on: workers in a pool of threads or
  * processes, 1 in single and asyncio. */
 int mode_threads(run_mode m, int workers);
+/* "2 workers", "1 worker"; "concurrency 64" for asyncio, whose workers are coroutines. Returns buf. */
+char *mode_workers_text(run_mode m, int workers, char *buf, size_t len);
 /* Parses "single,threads,processes" into a MODE_BIT mask. Returns 0, or -1 with the bad word (and
  * the names that would do) in err. */
 int mode_parse_list(const char *s, unsigned *mask, char *err, size_t errlen);

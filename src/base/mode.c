@@ -38,6 +38,15 @@ int mode_threads(run_mode m, int workers)
     return mi->pool && !mi->coroutines ? workers : 1;
 }
 
+char *mode_workers_text(run_mode m, int workers, char *buf, size_t len)
+{
+    if (mode_get(m)->coroutines)
+        snprintf(buf, len, "concurrency %d", workers);
+    else
+        snprintf(buf, len, "%d worker%s", workers, workers == 1 ? "" : "s");
+    return buf;
+}
+
 int mode_parse(const char *s, run_mode *out)
 {
     for (int m = 0; m < MODE_COUNT; m++)

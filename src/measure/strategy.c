@@ -197,6 +197,9 @@ static void mark_unsafe(session *ss, run_mode mode, const char *why)
  * the pool gains 1.7x. */
 static int sample_takers(plan_config cfg, const runner_env *env)
 {
+    /* processes x asyncio: each process's loop takes `concurrency` tasks at once. */
+    if (mode_get(cfg.mode)->pickles && env->concurrency > 0)
+        return cfg.workers * env->concurrency;
     return cfg.mode == MODE_PROCESSES && env->chunksize > 1 ? cfg.workers * env->chunksize
                                                             : cfg.workers;
 }
@@ -398,6 +401,18 @@ static const char *verdict_text(char *buf, size_t len, plan_repeat_verdict v, in
     return util_fmt(buf, len, "%d runs: the median known to %s", n, p);
 }
 
+/* The summary a run of cfg under env went into: the sweep's configuration, or its follow-up. */
+static const config_summary *measured_config(const results *res, plan_config cfg,
+                                             const runner_env *env, const run_result *stored)
+{
+    if (!env->variant)
+        return results_find_summary(res, cfg.mode, cfg.workers);
+    if (env->concurrency > 0)
+        return results_find_loop_variant(res, cfg.workers, env->concurrency);
+    return results_find_variant(res, cfg.mode, cfg.workers, env->chunksize > 1 ? env->chunksize : 1,
+                                stored->start_method);
+}
+
 /* Runs of one configuration: exactly `count` when count > 0, else until the stopping rule says
  * enough (ss->rule), one at a time. Records the outcome in the plan. A configuration that fails
  * hard is not run again. first: the repeat number of the first new run. f: the follow-up these
@@ -453,9 +468,7 @@ static void measure_config(session *ss, const runner_env *env, plan_config cfg, 
             reestimate_pass(ss, stored);
         note_sample_shrink(ss, env, cfg, stored);
         results_summarize(ss->res);
-        s = env->variant ? results_find_variant(ss->res, cfg.mode, cfg.workers, env->chunksize > 1
-                                                ? env->chunksize : 1, stored->start_method)
-                         : results_find_summary(ss->res, cfg.mode, cfg.workers);
+        s = measured_config(ss->res, cfg, env, stored);
         if (s && s->unsafe && s->unsafe_reason[0]) {
             /* It computes what single does not: how fast it is no longer matters. */
             char why[PLAN_WHY_LEN];
@@ -499,8 +512,9 @@ static void measure_config(session *ss, const runner_env *env, plan_config cfg, 
     else
         verdict_text(why, sizeof(why), v, s->runs_ok, s->precision, &rule);
     if (env->variant && s)
-        util_fmt(why + strlen(why), sizeof(why) - strlen(why), " (%s, chunksize %d)",
-                 s->start_method, s->chunksize);
+        util_fmt(why + strlen(why), sizeof(why) - strlen(why), " (%s, chunksize %d%s)",
+                 s->start_method, s->chunksize, env->concurrency > 0 ? ", each process an "
+                 "event loop" : "");
     results_add_plan(ss->res, PLAN_RAN, cfg.mode, cfg.workers, "%s", why);
     plan_entry *e = &ss->res->plan[ss->res->nplan - 1];
     e->variant = env->variant;
@@ -807,6 +821,7 @@ static void measure_followups(session *ss, const runner_env *env)
             runner_env v = *env;
             v.variant = f[i].variant;
             if (f[i].variant) {
+                v.concurrency = f[i].concurrency;
                 v.chunksize = f[i].chunksize;
                 v.start_method = f[i].start_method[0] ? f[i].start_method : env->start_method;
             }
