@@ -378,8 +378,9 @@ const config_summary *results_find_variant(const results *r, run_mode mode, int 
                                            int chunksize, const char *start_method);
 
 /* A processes x asyncio follow-up's configuration (each of `workers` processes a loop with
- * `concurrency` tasks in flight); NULL when it was not measured. */
-const config_summary *results_find_loop_variant(const results *r, int workers, int concurrency);
+ * `concurrency` tasks in flight) under start_method (NULL: any); NULL when it was not measured. */
+const config_summary *results_find_loop_variant(const results *r, int workers, int concurrency,
+                                                const char *start_method);
 
 /* Whether run is one of the runs s summarises (its sweep configuration, or its follow-up). */
 bool results_run_in(const config_summary *s, const run_result *run);

@@ -346,6 +346,7 @@ static const config_summary *start_method_choice(const results *r, const config_
         const config_summary *s = &r->summary[i];
         if (usable(s) && s->mode == MODE_PROCESSES && s->workers == c->workers &&
             s->chunksize == c->chunksize && strcmp(s->start_method, c->start_method) != 0 &&
+            s->loop.concurrency == c->loop.concurrency &&
             strcmp(s->start_method, "spawn") == 0 && startup_affordable(s, c) &&
             (s->speedup >= c->speedup || within_noise(r, c, s)))
             return s;
@@ -362,6 +363,21 @@ static const config_summary *find_any(const results *r, run_mode mode, int worke
         const config_summary *s = &r->summary[i];
         if (s->mode == mode && s->workers == workers && s->chunksize == chunksize &&
             strcmp(s->start_method, start_method) == 0)
+            return s;
+    }
+    return NULL;
+}
+
+/* c's process pool under another start method, each process's loop as c's; NULL where not
+ * measured. */
+static const config_summary *find_same_loop(const results *r, const config_summary *c,
+                                            const char *start_method)
+{
+    for (int i = 0; i < r->nsummary; i++) {
+        const config_summary *s = &r->summary[i];
+        if (s->mode == c->mode && s->workers == c->workers && s->chunksize == c->chunksize &&
+            strcmp(s->start_method, start_method) == 0 &&
+            s->loop.concurrency == c->loop.concurrency)
             return s;
     }
     return NULL;
@@ -416,7 +432,7 @@ static bool loop_followup(const results *r, const config_summary *single,
     double blocked = single->loop.blocked_fraction;
     if (!r->workload.coroutine || !single->loop.measured || !a || a->workers < 2 ||
         !(blocked >= LOOP_MIXED_LOW && blocked <= LOOP_MIXED_HIGH) ||
-        results_find_loop_variant(r, ref->workers, a->workers))
+        results_find_loop_variant(r, ref->workers, a->workers, NULL))
         return false;
     memset(f, 0, sizeof(*f));
     f->mode = MODE_PROCESSES;
@@ -545,9 +561,10 @@ int advise_followups(const results *r, advise_followup *out, int max)
     if (n < max && choose(r, &ch) && ch.choice->mode == MODE_PROCESSES) {
         const config_summary *c = ch.choice;
         const char *other = strcmp(c->start_method, "fork") == 0 ? "spawn" : "fork";
-        if (c->start_method[0] && !find_any(r, MODE_PROCESSES, c->workers, c->chunksize, other)) {
+        if (c->start_method[0] && !find_same_loop(r, c, other)) {
             advise_followup *f = &out[n++];
             memset(f, 0, sizeof(*f));
+            f->concurrency = c->loop.concurrency; /* the pool as chosen, loops and all */
             f->mode = MODE_PROCESSES;
             f->workers = c->workers;
             f->chunksize = c->chunksize;
@@ -979,7 +996,8 @@ static void explain_process_pool(recommendation *out, const results *r, const co
     for (int i = 0; i < r->nsummary; i++) {
         const config_summary *v = &r->summary[i];
         if (!usable(v) || v == c || v->mode != MODE_PROCESSES || v->workers != c->workers ||
-            v->chunksize != c->chunksize || strcmp(v->start_method, c->start_method) == 0)
+            v->chunksize != c->chunksize || strcmp(v->start_method, c->start_method) == 0 ||
+            v->loop.concurrency != c->loop.concurrency)
             continue;
         char a[32], b[32];
         util_fmt_seconds(a, sizeof(a), c->startup_s);

@@ -408,7 +408,8 @@ static const config_summary *measured_config(const results *res, plan_config cfg
     if (!env->variant)
         return results_find_summary(res, cfg.mode, cfg.workers);
     if (env->concurrency > 0)
-        return results_find_loop_variant(res, cfg.workers, env->concurrency);
+        return results_find_loop_variant(res, cfg.workers, env->concurrency,
+                                         stored->start_method);
     return results_find_variant(res, cfg.mode, cfg.workers, env->chunksize > 1 ? env->chunksize : 1,
                                 stored->start_method);
 }

@@ -411,6 +411,7 @@ static void write_option(cJSON *o, const advise_option *opt)
     add_int(o, "workers", opt->workers);
     add_int(o, "chunksize", opt->chunksize);
     add_string_or_null(o, "start_method", opt->start_method);
+    add_int(o, "concurrency", opt->concurrency);
 }
 
 static void write_scaling(cJSON *o, const advise_scaling *sc)
@@ -1333,6 +1334,8 @@ static void load_option(loader *ld, const cJSON *o, const char *w, advise_option
     get_int(ld, o, w, "workers", &opt->workers);
     get_int(ld, o, w, "chunksize", &opt->chunksize);
     get_string(ld, o, w, "start_method", opt->start_method, sizeof(opt->start_method));
+    if (has(o, "concurrency")) /* files written before processes x asyncio have none */
+        get_int(ld, o, w, "concurrency", &opt->concurrency);
 }
 
 static void load_scaling(loader *ld, const cJSON *o, const char *w, advise_scaling *sc)

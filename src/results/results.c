@@ -755,12 +755,14 @@ const config_summary *results_find_summary(const results *r, run_mode mode, int 
 }
 
 /* NULL when that follow-up was not measured. */
-const config_summary *results_find_loop_variant(const results *r, int workers, int concurrency)
+const config_summary *results_find_loop_variant(const results *r, int workers, int concurrency,
+                                                const char *start_method)
 {
     for (int i = 0; i < r->nsummary; i++) {
         const config_summary *s = &r->summary[i];
         if (s->variant && s->mode == MODE_PROCESSES && s->workers == workers &&
-            s->loop.concurrency == concurrency)
+            s->loop.concurrency == concurrency &&
+            (!start_method || strcmp(s->start_method, start_method) == 0))
             return s;
     }
     return NULL;
