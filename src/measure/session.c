@@ -317,9 +317,10 @@ static int probe_workload(run_state *st, const char *harness)
     return 0;
 }
 
-/* The asyncio mode runs coroutine workloads only. For a plain one it leaves the plan, said in it:
- * blocking code cannot be measured under an event loop without being rewritten; asked for by
- * --modes, that is an error. Returns 0, or the exit code of a run that ends here. */
+/* The asyncio mode runs coroutine workloads only. For a plain one it leaves the default plan
+ * (blocking code cannot be measured under an event loop without being rewritten: the advice says
+ * so of an I/O-bound job); asked for by --modes, that is an error. Returns 0, or the exit code of
+ * a run that ends here. */
 static int plan_for_workload(run_state *st, plan *p)
 {
     results *res = st->res;
@@ -334,17 +335,13 @@ static int plan_for_workload(run_state *st, plan *p)
             p->configs[kept++] = p->configs[i];
     }
     p->n = kept;
-    if (!had)
+    if (!had || !st->o->modes_given)
         return 0;
     const char *why = "task is a plain def: the asyncio mode runs an `async def task(i)` on an "
                       "event loop, and blocking code would have to become async (awaiting its "
                       "I/O) to be measured so";
-    if (st->o->modes_given) {
-        log_error("--modes asyncio: %s (%s)", why, st->o->workload);
-        return run_end_early(st, CONCUR_EXIT_USAGE, "--modes asyncio: %s", why);
-    }
-    results_add_plan(res, PLAN_SKIPPED, MODE_ASYNCIO, 0, "not measured: %s", why);
-    return 0;
+    log_error("--modes asyncio: %s (%s)", why, st->o->workload);
+    return run_end_early(st, CONCUR_EXIT_USAGE, "--modes asyncio: %s", why);
 }
 
 /* The exit code of a run that measured to its end (or to a signal or the budget). */

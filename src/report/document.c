@@ -376,9 +376,12 @@ static void section_measurements(report_doc *d, const results *r)
         if (r->summary[i].variant) {
             doc_heading(d, "Follow-ups");
             doc_say(d, DOC_NORMAL,
-                    "Configurations measured after the sweep to settle the choice: another "
-                    "chunksize or start method for a process pool, or each of its processes an "
-                    "event loop (x asyncio N: N tasks in flight on each).");
+                    r->workload.coroutine
+                        ? "Configurations measured after the sweep to settle the choice: another "
+                          "chunksize or start method for a process pool, or each of its "
+                          "processes an event loop (x asyncio N: N tasks in flight on each)."
+                        : "Configurations measured after the sweep to settle the choice: another "
+                          "chunksize or start method for a process pool.");
             config_table(d, r, true);
             break;
         }
