@@ -133,6 +133,7 @@ bench: deps
 	$(BENCH_INSTRUMENTS) $(PYTHON)
 	bench/overhead.sh $(BIN) $(PYTHON)
 	CONCUR=$(BIN) PYTHON=$(PYTHON) bench/time_to_answer.sh
+	CONCUR=$(BIN) PYTHON=$(PYTHON) bench/drift.sh
 
 install: all
 	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/lib/concur $(DESTDIR)$(PREFIX)/share/concur/workloads
