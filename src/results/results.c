@@ -912,7 +912,7 @@ static void add_speedups(const results *r, config_summary *list, int n)
         config_summary *s = &list[c];
         s->efficiency = ratio(s->speedup, (double)s->workers);
         s->gil_penalty = NAN;
-        if (s->variant || !mode_get(s->mode)->pool)
+        if (s->variant || !mode_get(s->mode)->pool || mode_get(s->mode)->coroutines)
             continue;
         const config_summary *t = find_config(list, n, MODE_THREADS, s->workers);
         const config_summary *p = find_config(list, n, MODE_PROCESSES, s->workers);
