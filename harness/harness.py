@@ -1402,8 +1402,9 @@ def _map_slices(executor, indices, workers, concurrency, tally, broken):
     slices = [(pos, c) for pos, c in slices if pos]
     got = []
     _map_over_pool(executor, _call_slice_in_process,
-                   [([indices[p] for p in pos], c) for pos, c in slices], 1, _Tally(), got.append,
+                   [([indices[p] for p in pos], c) for pos, c in slices], 1, tally, got.append,
                    broken)
+    tally.failed = 0    # counted again below, per task (the map counted slices, keeping the error)
     placed = [None] * len(indices)
     for (pos, _c), outs in zip(slices, got):
         for p, out in zip(pos, outs):

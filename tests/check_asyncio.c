@@ -200,6 +200,48 @@ START_TEST(test_uvloop)
 }
 END_TEST
 
+/* The harness's done line for one run by hand (no control fd: its lines go to stderr). */
+static cJSON *harness_done(const char *mode, const char *extra)
+{
+    const char *harness = getenv("CONCUR_HARNESS");
+    char cmd[PATH_MAX * 2];
+    snprintf(cmd, sizeof(cmd), "python3 %s --workload %s --mode %s --workers 2 %s 2>&1 >/dev/null",
+             harness ? harness : "harness/harness.py", test_fixture("async_task.py"), mode, extra);
+    FILE *f = popen(cmd, "r");
+    ck_assert_ptr_nonnull(f);
+    char line[65536];
+    cJSON *done = NULL;
+    while (fgets(line, sizeof(line), f)) {
+        cJSON *j = cJSON_Parse(line);
+        const cJSON *ev = j ? item(j, "ev") : NULL;
+        if (cJSON_IsString(ev) && strcmp(ev->valuestring, "done") == 0 && !done)
+            done = j;
+        else
+            cJSON_Delete(j);
+    }
+    pclose(f);
+    ck_assert_msg(done != NULL, "no done line from: %s", cmd);
+    return done;
+}
+
+/* processes x asyncio (--concurrency): each process awaits its slice of the tasks under a
+ * semaphore, and the results come back in task order, as single's do. */
+START_TEST(test_processes_concurrency)
+{
+    cJSON *single = harness_done("single", "");
+    cJSON *slices = harness_done("processes", "--concurrency 4");
+    ck_assert_int_eq(item(slices, "tasks_ok")->valueint, 8);
+    ck_assert_int_eq(item(slices, "concurrency")->valueint, 4);
+    char *a = cJSON_PrintUnformatted(item(single, "task_digest"));
+    char *b = cJSON_PrintUnformatted(item(slices, "task_digest"));
+    ck_assert_str_eq(a, b);
+    free(a);
+    free(b);
+    cJSON_Delete(single);
+    cJSON_Delete(slices);
+}
+END_TEST
+
 Suite *asyncio_suite(void)
 {
     Suite *s = suite_create("asyncio");
@@ -211,6 +253,7 @@ Suite *asyncio_suite(void)
     tcase_add_test(tc, test_plain_task_and_asyncio);
     tcase_add_test(tc, test_uvloop_missing);
     tcase_add_test(tc, test_uvloop);
+    tcase_add_test(tc, test_processes_concurrency);
     suite_add_tcase(s, tc);
     return s;
 }
