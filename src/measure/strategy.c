@@ -277,6 +277,9 @@ static void reference_run(session *ss)
     const config_summary *single = results_find_summary(ss->res, MODE_SINGLE, 1);
     if (!single || single->runs_ok == 0)
         return;
+    if (ss->references == 0)
+        note(ss, false, "single again after every %d runs of other configurations, to follow "
+             "the host's pace (--back-to-back: not)", REFERENCE_EVERY);
     if (run_once(ss, ss->base_env, (plan_config){MODE_SINGLE, 1},
                  next_repeat(ss->res, MODE_SINGLE, 1, false, 0, ""), 0, false))
         ss->references++;
