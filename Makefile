@@ -20,7 +20,7 @@ PKG_CONFIG ?= pkg-config
 PYTHON   ?= python3
 comma    := ,
 
-DEB_PACKAGES := libhwloc-dev libpapi-dev libcjson-dev check pkg-config python3 pypy3 man-db
+DEB_PACKAGES := libhwloc-dev libpapi-dev libcjson-dev check pkg-config python3 pypy3 python3-uvloop man-db
 
 # -Wno-format-truncation: messages go into fixed buffers with snprintf, and cutting a long path
 # short there is the intended behaviour.

@@ -53,6 +53,8 @@ _concur()
             return ;;
         -s|--start-method)
             mapfile -t COMPREPLY < <(compgen -W "fork spawn forkserver" -- "$cur"); return ;;
+        --loop)
+            mapfile -t COMPREPLY < <(compgen -W "asyncio uvloop" -- "$cur"); return ;;
         --counters)
             mapfile -t COMPREPLY < <(compgen -W "auto hardware software kernel" -- "$cur"); return ;;
         --sample)

@@ -44,7 +44,7 @@ static void setup(void)
     ck_assert_msg(topo != NULL, "%s", err);
     counters_detect(COUNTERS_HARDWARE, &probe);
     workload_info wl;
-    int rc = runner_probe("python3", harness, fixture("quick.py"), NULL, &py, &wl, err, sizeof(err));
+    int rc = runner_probe("python3", harness, fixture("quick.py"), &py, &wl, err, sizeof(err));
     ck_assert_msg(rc == CONCUR_EXIT_OK, "probe failed: %s", err);
     snprintf(log_dir, sizeof(log_dir), "/tmp/concur-check-%d", (int)getpid());
     ck_assert_int_eq(util_mkdir_p(log_dir, 0755), 0);
@@ -178,7 +178,7 @@ START_TEST(test_probe_errors)
     python_info p;
     workload_info wl;
     char err[2048] = "";
-    int rc = runner_probe("python3", harness, fixture(probe_errors[_i].fixture), NULL, &p, &wl, err,
+    int rc = runner_probe("python3", harness, fixture(probe_errors[_i].fixture), &p, &wl, err,
                           sizeof(err));
     ck_assert_int_eq(rc, probe_errors[_i].exit_code);
     ck_assert_msg(strstr(err, probe_errors[_i].in_message), "message '%s' lacks '%s'", err,
@@ -191,7 +191,7 @@ START_TEST(test_probe_missing_interpreter)
     python_info p;
     workload_info wl;
     char err[2048] = "";
-    int rc = runner_probe("/nonexistent/python9", harness, fixture("quick.py"), NULL, &p, &wl, err,
+    int rc = runner_probe("/nonexistent/python9", harness, fixture("quick.py"), &p, &wl, err,
                           sizeof(err));
     ck_assert_int_eq(rc, CONCUR_EXIT_ENV);
     ck_assert_ptr_nonnull(strstr(err, "/nonexistent/python9"));

@@ -24,6 +24,8 @@ typedef struct {
     char start_method[16];
     bool variant;         /* the runs are follow-ups (another chunksize or start method) */
     int repeats;          /* how many runs: 0 for as many as the sweep's */
+    int concurrency;      /* variant: processes x asyncio, tasks in flight on each process's
+                             loop; 0 otherwise */
     int against_chunksize; /* variant: the configuration it is measured against (same mode and */
     char against_method[16]; /* workers); against_chunksize 0: none */
     char why[ADVISE_TEXT_LEN];

@@ -21,6 +21,9 @@ typedef struct {
     const char *workload;      /* spec: a path or package.module:function */
     const char *start_method;  /* fork | spawn | forkserver; NULL: the interpreter's default */
     int chunksize;             /* processes: map()'s chunksize; 0 or 1: the default, 1 */
+    const char *loop;          /* a coroutine workload's event loop: "uvloop", or NULL/"asyncio" */
+    int concurrency;           /* processes x asyncio: tasks in flight on each process's loop
+                                  (harness --concurrency); 0: each awaits its tasks in turn */
     bool variant;              /* the runs are follow-ups (run_result.variant) */
     int tasks;                 /* 0: the workload's TASKS */
     int sample_of;             /* > tasks: run a sample of `tasks` indices spread over
@@ -47,9 +50,18 @@ int runner_find_harness(char *buf, size_t len, char *err, size_t errlen);
  * program "file" or "module", is only found, not run). Returns
  * CONCUR_EXIT_OK, CONCUR_EXIT_WORKLOAD (with the reason and traceback's last lines in err) or
  * CONCUR_EXIT_ENV (interpreter missing or too old). */
-int runner_probe(const char *python, const char *harness, const char *workload,
-                 const char *program, python_info *py, workload_info *wl, char *err,
-                 size_t errlen);
+int runner_probe(const char *python, const char *harness, const char *workload, python_info *py,
+                 workload_info *wl, char *err, size_t errlen);
+/* runner_probe, with --loop passed on: "uvloop" that the interpreter cannot import is
+ * CONCUR_EXIT_ENV, with what to install in err. */
+int runner_probe_loop(const char *python, const char *harness, const char *workload,
+                      const char *loop, python_info *py, workload_info *wl, char *err,
+                      size_t errlen);
+/* runner_probe for a program run as it is: kind "file" (a script) or "module" (-m); the program
+ * is only found, not run. */
+int runner_probe_program(const char *python, const char *harness, const char *program,
+                         const char *kind, python_info *py, workload_info *wl, char *err,
+                         size_t errlen);
 
 /* Runs one configuration once. Always fills out (status says how it ended) and returns 0, or -1
  * when nothing could be started at all (out->error says why). No process it started is alive when

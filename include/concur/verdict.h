@@ -51,6 +51,8 @@ typedef struct {
     int workers;
     int chunksize;          /* processes: what map() was given (1 = the default); 0 otherwise */
     char start_method[16];  /* processes: fork, spawn or forkserver; "" otherwise */
+    int concurrency;        /* processes x asyncio: tasks in flight on each process's loop; 0
+                               otherwise (asyncio's own is its workers) */
     double speedup, ci_low, ci_high; /* measured against single; NAN where not measured */
     char why[ADVISE_TEXT_LEN];       /* alternatives: why not this one; "" for the choice */
 } advise_option;

@@ -205,6 +205,9 @@ static void mark_unsafe(session *ss, run_mode mode, const char *why)
  * the pool gains 1.7x. */
 static int sample_takers(plan_config cfg, const runner_env *env)
 {
+    /* processes x asyncio: each process's loop takes `concurrency` tasks at once. */
+    if (mode_get(cfg.mode)->pickles && env->concurrency > 0)
+        return cfg.workers * env->concurrency;
     return cfg.mode == MODE_PROCESSES && env->chunksize > 1 ? cfg.workers * env->chunksize
                                                             : cfg.workers;
 }
@@ -458,6 +461,20 @@ static const char *verdict_text(char *buf, size_t len, plan_repeat_verdict v, in
     return util_fmt(buf, len, "%d runs: the median known to %s", n, p);
 }
 
+/* The summary a run of cfg under env went into: the sweep's configuration, or its follow-up
+ * (stored: its run, for the start method the pool used; NULL where none ran). */
+static const config_summary *measured_config(const results *res, plan_config cfg,
+                                             const runner_env *env, const run_result *stored)
+{
+    if (!env->variant)
+        return results_find_summary(res, cfg.mode, cfg.workers);
+    if (env->concurrency > 0)
+        return results_find_loop_variant(res, cfg.workers, env->concurrency,
+                                         stored ? stored->start_method : NULL);
+    return results_find_variant(res, cfg.mode, cfg.workers, env->chunksize > 1 ? env->chunksize : 1,
+                                stored ? stored->start_method : "");
+}
+
 static void plan_config_outcome(session *ss, const runner_env *env, plan_config cfg, int ran,
                                 bool failed, bool unsafe, const char *futile,
                                 plan_repeat_verdict v, const plan_repeat_rule *rule);
@@ -488,11 +505,7 @@ static const config_summary *config_after_run(session *ss, const runner_env *env
                                               plan_config cfg, const run_result *stored)
 {
     results_summarize(ss->res);
-    const config_summary *s =
-        env->variant ? results_find_variant(ss->res, cfg.mode, cfg.workers,
-                                            env->chunksize > 1 ? env->chunksize : 1,
-                                            stored->start_method)
-                     : results_find_summary(ss->res, cfg.mode, cfg.workers);
+    const config_summary *s = measured_config(ss->res, cfg, env, stored);
     if (s && s->unsafe && s->unsafe_reason[0]) {
         char why[PLAN_WHY_LEN];
         util_fmt(why, sizeof(why), "%s x%d %s", mode_name(cfg.mode), cfg.workers,
@@ -581,11 +594,7 @@ static void plan_config_outcome(session *ss, const runner_env *env, plan_config 
             ss->res->runs[i].variant == env->variant && !ss->res->runs[i].warmup)
             last = &ss->res->runs[i];
     results_summarize(ss->res);
-    const config_summary *s =
-        env->variant ? results_find_variant(ss->res, cfg.mode, cfg.workers,
-                                            env->chunksize > 1 ? env->chunksize : 1,
-                                            last ? last->start_method : "")
-                     : results_find_summary(ss->res, cfg.mode, cfg.workers);
+    const config_summary *s = measured_config(ss->res, cfg, env, last);
     if (failed)
         util_fmt(why, sizeof(why), "failed: %s", last ? last->error : "");
     else if (unsafe)
@@ -602,8 +611,9 @@ static void plan_config_outcome(session *ss, const runner_env *env, plan_config 
     else
         verdict_text(why, sizeof(why), v, s->runs_ok, s->precision, rule);
     if (env->variant && s)
-        util_fmt(why + strlen(why), sizeof(why) - strlen(why), " (%s, chunksize %d)",
-                 s->start_method, s->chunksize);
+        util_fmt(why + strlen(why), sizeof(why) - strlen(why), " (%s, chunksize %d%s)",
+                 s->start_method, s->chunksize, env->concurrency > 0 ? ", each process an "
+                 "event loop" : "");
     results_add_plan(ss->res, PLAN_RAN, cfg.mode, cfg.workers, "%s", why);
     plan_entry *e = &ss->res->plan[ss->res->nplan - 1];
     e->variant = env->variant;
@@ -1032,6 +1042,7 @@ static void measure_followups(session *ss, const runner_env *env)
             runner_env v = *env;
             v.variant = f[i].variant;
             if (f[i].variant) {
+                v.concurrency = f[i].concurrency;
                 v.chunksize = f[i].chunksize;
                 v.start_method = f[i].start_method[0] ? f[i].start_method : env->start_method;
             }

@@ -59,9 +59,11 @@ char *report_fmt_share(char *buf, size_t len, double f)
 
 /* "threads x2", and for a follow-up its chunksize and start method. */
 static char *name_of(char *buf, size_t len, run_mode mode, int workers, bool variant,
-                     int chunksize, const char *start_method)
+                     int chunksize, const char *start_method, int concurrency)
 {
     util_fmt(buf, len, "%s x%d", mode_name(mode), workers);
+    if (variant && concurrency > 0 && mode_get(mode)->pickles)
+        util_fmt(buf + strlen(buf), len - strlen(buf), " x asyncio %d", concurrency);
     if (variant && chunksize > 0)
         util_fmt(buf + strlen(buf), len - strlen(buf), ", chunksize %d", chunksize);
     if (variant && start_method[0])
@@ -71,12 +73,14 @@ static char *name_of(char *buf, size_t len, run_mode mode, int workers, bool var
 
 char *report_config_name(char *buf, size_t len, const config_summary *s)
 {
-    return name_of(buf, len, s->mode, s->workers, s->variant, s->chunksize, s->start_method);
+    return name_of(buf, len, s->mode, s->workers, s->variant, s->chunksize, s->start_method,
+                   s->loop.concurrency);
 }
 
 char *report_run_name(char *buf, size_t len, const run_result *x)
 {
-    return name_of(buf, len, x->mode, x->workers, x->variant, x->chunksize, x->start_method);
+    return name_of(buf, len, x->mode, x->workers, x->variant, x->chunksize, x->start_method,
+                   x->loop.concurrency);
 }
 
 char *report_option_model(char *buf, size_t len, const advise_option *o)
@@ -86,6 +90,9 @@ char *report_option_model(char *buf, size_t len, const advise_option *o)
         util_fmt(buf + strlen(buf), len - strlen(buf), ", chunksize %d", o->chunksize);
     if (mode_get(o->mode)->pickles && o->start_method[0])
         util_fmt(buf + strlen(buf), len - strlen(buf), ", %s", o->start_method);
+    if (mode_get(o->mode)->pickles && o->concurrency > 0)
+        util_fmt(buf + strlen(buf), len - strlen(buf), ", each an event loop of %d",
+                 o->concurrency);
     return buf;
 }
 

@@ -576,9 +576,35 @@ static bool read_both(const int fds[2], double deadline, char *bufs[2])
     return timed_out;
 }
 
-int runner_probe(const char *python, const char *harness, const char *workload,
-                 const char *program, python_info *py, workload_info *wl, char *err,
-                 size_t errlen)
+/* The probe, with one more option (opt value) for the harness, or none (opt NULL). */
+static int probe_with(const char *python, const char *harness, const char *workload,
+                      const char *opt, const char *value, python_info *py, workload_info *wl,
+                      char *err, size_t errlen);
+
+int runner_probe(const char *python, const char *harness, const char *workload, python_info *py,
+                 workload_info *wl, char *err, size_t errlen)
+{
+    return probe_with(python, harness, workload, NULL, NULL, py, wl, err, errlen);
+}
+
+int runner_probe_loop(const char *python, const char *harness, const char *workload,
+                      const char *loop, python_info *py, workload_info *wl, char *err,
+                      size_t errlen)
+{
+    return probe_with(python, harness, workload, loop ? "--loop" : NULL, loop, py, wl, err,
+                      errlen);
+}
+
+int runner_probe_program(const char *python, const char *harness, const char *program,
+                         const char *kind, python_info *py, workload_info *wl, char *err,
+                         size_t errlen)
+{
+    return probe_with(python, harness, program, "--program", kind, py, wl, err, errlen);
+}
+
+static int probe_with(const char *python, const char *harness, const char *workload,
+                      const char *opt, const char *value, python_info *py, workload_info *wl,
+                      char *err, size_t errlen)
 {
     int out[2], errp[2];
     if (pipe2(out, O_CLOEXEC) < 0 || pipe2(errp, O_CLOEXEC) < 0) {
@@ -603,7 +629,7 @@ int runner_probe(const char *python, const char *harness, const char *workload,
         dup2(errp[1], 2);
         closefrom(3);
         const char *argv[] = {python, harness, "--probe", "--workload", workload,
-                              program ? "--program" : NULL, program, NULL};
+                              opt, value, NULL};
         execvp(python, (char *const *)argv);
         fprintf(stderr, "concur-exec-failed: %s\n", strerror(errno));
         _exit(127);
@@ -654,7 +680,8 @@ int runner_probe(const char *python, const char *harness, const char *workload,
         if (cJSON_IsString(t))
             tail_lines(t->valuestring, 4, tb, sizeof(tb));
         snprintf(err, errlen, "%s%s%s", msg, tb[0] ? "\n" : "", tb);
-        rc = strcmp(kind, "python") == 0 ? CONCUR_EXIT_ENV : CONCUR_EXIT_WORKLOAD;
+        rc = strcmp(kind, "python") == 0 || strcmp(kind, "loop") == 0 ? CONCUR_EXIT_ENV
+                                                                      : CONCUR_EXIT_WORKLOAD;
     } else if (!cJSON_IsString(ev) || strcmp(ev->valuestring, "probe") != 0) {
         int code = WIFEXITED(c.status) ? WEXITSTATUS(c.status) : -WTERMSIG(c.status);
         snprintf(err, errlen,
@@ -674,6 +701,7 @@ int runner_probe(const char *python, const char *harness, const char *workload,
         copy_str(wl->description, sizeof(wl->description), w, "description");
         double t = get_num(w, "tasks");
         wl->tasks = isnan(t) ? 0 : (int)t;
+        wl->coroutine = cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(w, "async"));
         if (py->executable[0] == '\0') {
             snprintf(err, errlen, "the interpreter '%s' did not say where it lives (sys.executable "
                                   "is empty); give its real path with --python",
@@ -842,7 +870,7 @@ static void on_worker(run_ctx *x, const cJSON *j)
         rc = topology_bind(x->env->topo, tid, true, s->pu, err, sizeof(err));
     if (rc < 0)
         log_warn("%s x%d: could not bind worker %d (tid %d) to PU %d: %s",
-                 mode_name(x->mode), x->workers, k, (int)tid, s->pu, err);
+                 mode_name(x->mode), x->out->workers, k, (int)tid, s->pu, err);
     add_placement(x, k, pid, tid, s->pu);
     if (x->sampler) {
         /* A worker process is watched whole (its pool threads are its own); a thread-pool worker
@@ -953,6 +981,32 @@ static void take_program(run_result *o, const cJSON *p)
     }
 }
 
+/* The done line's loop fields (docs/protocol.md); measured stays false for a plain workload. */
+static void read_loop_figures(const cJSON *j, loop_figures *l)
+{
+    if (!cJSON_IsString(cJSON_GetObjectItemCaseSensitive(j, "loop")))
+        return;
+    l->measured = true; /* concurrency stays what was asked (begin_run) */
+    double v;
+    l->blocked_fraction = get_num(j, "loop_blocked_fraction");
+    l->max_step_s = get_num(j, "loop_max_step_s");
+    v = get_num(j, "loop_one_step_tasks");
+    l->one_step_tasks = isnan(v) ? 0 : (int)v;
+    v = get_num(j, "loop_pending_cancelled");
+    l->pending_cancelled = isnan(v) ? 0 : (int)v;
+    const cJSON *e;
+    cJSON_ArrayForEach(e, cJSON_GetObjectItemCaseSensitive(j, "loop_longest_steps"))
+    {
+        if (l->nlongest >= LOOP_LONGEST || cJSON_GetArraySize(e) != 2)
+            continue;
+        const cJSON *i = cJSON_GetArrayItem(e, 0), *t = cJSON_GetArrayItem(e, 1);
+        if (!cJSON_IsNumber(i) || !cJSON_IsNumber(t))
+            continue;
+        l->longest_tasks[l->nlongest] = i->valueint;
+        l->longest_s[l->nlongest++] = t->valuedouble;
+    }
+}
+
 static void on_done(run_ctx *x, const cJSON *j)
 {
     run_result *o = x->out;
@@ -1026,6 +1080,7 @@ static void on_done(run_ctx *x, const cJSON *j)
     o->pickle_result_bytes = get_num(j, "pickle_result_bytes");
     v = get_num(j, "pickle_sampled");
     o->pickle_sampled = isnan(v) ? 0 : (int)v;
+    read_loop_figures(j, &o->loop);
     peak_note(x, x->harness_pid, get_num(j, "maxrss_kb"));
     x->read_main = get_num(j, "read_bytes");
     x->write_main = get_num(j, "write_bytes");
@@ -1107,7 +1162,7 @@ static void handle_line(run_ctx *x, const char *line)
     } else if (strcmp(e, "warn") == 0) {
         char msg[512] = "";
         copy_str(msg, sizeof(msg), j, "message");
-        log_warn("%s x%d: %s", mode_name(x->mode), x->workers, msg);
+        log_warn("%s x%d: %s", mode_name(x->mode), x->out->workers, msg);
     }
     cJSON_Delete(j);
 }
@@ -1313,6 +1368,7 @@ static void init_result(run_result *o, run_mode mode, int workers, int repeat)
     o->peak_rss_bytes = o->io_read_bytes = o->io_write_bytes = NAN;
     o->pickle_arg_bytes = o->pickle_result_bytes = NAN;
     o->program.before_s = o->program.after_s = NAN;
+    o->loop.blocked_fraction = o->loop.max_step_s = NAN;
     o->scale = 1.0;
     o->counters = (counters_values){NAN, NAN, NAN, NAN, NAN, NAN, NAN, NAN, NAN};
     stats_summarize(NULL, 0, &o->task_wall);
@@ -1381,9 +1437,11 @@ static int program_argv(const runner_env *env, const char **argv, int a)
 
 /* The harness's command line for one run (argv[0] the interpreter); nums holds its numbers. */
 static void harness_argv(const runner_env *env, run_mode mode, int workers, bool sampled,
-                         char nums[4][16], const char **argv)
+                         char nums[5][16], const char **argv)
 {
     char *workers_s = nums[0], *chunk_s = nums[1], *tasks_s = nums[2], *sample_s = nums[3];
+    char *concurrency_s = nums[4];
+    snprintf(concurrency_s, 16, "%d", env->concurrency);
     snprintf(workers_s, 16, "%d", workers);
     snprintf(chunk_s, 16, "%d", env->chunksize);
     snprintf(tasks_s, 16, "%d", env->tasks);
@@ -1412,6 +1470,14 @@ static void harness_argv(const runner_env *env, run_mode mode, int workers, bool
     if (mode_get(mode)->pickles && env->chunksize > 1) {
         argv[a++] = "--chunksize";
         argv[a++] = chunk_s;
+    }
+    if (env->loop && env->loop[0] && strcmp(env->loop, "asyncio") != 0) {
+        argv[a++] = "--loop";
+        argv[a++] = env->loop;
+    }
+    if (mode_get(mode)->pickles && env->concurrency > 0) {
+        argv[a++] = "--concurrency";
+        argv[a++] = concurrency_s;
     }
     argv[a++] = "--control-fd";
     argv[a++] = "3";
@@ -1485,11 +1551,11 @@ static void record_escaped(run_ctx *x, const child_proc *c, int left)
             snprintf(names + strlen(names), sizeof(names) - strlen(names), "%s%s", i ? ", " : "",
                      c->escaped_commands[i]);
         log_warn("%s x%d: killed %d process(es) the workload started outside its process group "
-                 "(%s)", mode_name(x->mode), x->workers, c->escaped, names);
+                 "(%s)", mode_name(x->mode), x->out->workers, c->escaped, names);
     }
     if (left < 0)
         log_warn("%s x%d: some processes of the run did not die within %.0f s of SIGKILL",
-                 mode_name(x->mode), x->workers, KILL_WAIT_S);
+                 mode_name(x->mode), x->out->workers, KILL_WAIT_S);
 }
 
 /* The counters over the measured window (final totals minus what was counted before the pool),
@@ -1642,10 +1708,12 @@ static void begin_run(run_ctx *x, const runner_env *env, run_mode mode, int work
     x->env = env;
     x->out = out;
     x->mode = mode;
-    x->workers = mode_get(mode)->pool ? workers : 1;
+    x->workers = mode_threads(mode, workers);
     x->read_workers = x->write_workers = NAN;
     x->read_main = x->write_main = NAN;
-    init_result(out, mode, x->workers, repeat);
+    /* asyncio's workers are its concurrency, on the one thread the runner places and samples. */
+    init_result(out, mode, mode_get(mode)->coroutines ? workers : x->workers, repeat);
+    out->loop.concurrency = mode_get(mode)->coroutines ? workers : env->concurrency;
     /* What was asked; the harness's done line says what the pool really used. */
     out->variant = env->variant;
     if (mode_get(mode)->pickles) {
@@ -1734,9 +1802,9 @@ int runner_run(const runner_env *env, run_mode mode, int workers, int repeat, ru
 
     if (open_channel(&x, dir, fifo, &ctl_r, &ctl_w, go, sync_p, exec_err) < 0)
         goto cleanup;
-    snprintf(logname[0], sizeof(logname[0]), "%s-%d-r%d.stdout", mode_name(mode), x.workers,
+    snprintf(logname[0], sizeof(logname[0]), "%s-%d-r%d.stdout", mode_name(mode), out->workers,
              repeat);
-    snprintf(logname[1], sizeof(logname[1]), "%s-%d-r%d.stderr", mode_name(mode), x.workers,
+    snprintf(logname[1], sizeof(logname[1]), "%s-%d-r%d.stderr", mode_name(mode), out->workers,
              repeat);
     out_fd = open_log(env->log_dir, logname[0]);
     err_fd = open_log(env->log_dir, logname[1]);
@@ -1749,9 +1817,9 @@ int runner_run(const runner_env *env, run_mode mode, int workers, int repeat, ru
 
     /* Everything the child needs is prepared before fork: it only calls async-signal-safe
      * functions. */
-    char nums[4][16];
+    char nums[5][16];
     argv = xmalloc(sizeof(*argv) * harness_argv_len(env));
-    harness_argv(env, mode, x.workers, sampled, nums, argv);
+    harness_argv(env, mode, out->workers, sampled, nums, argv);
 
     char ctl_env[PATH_MAX + 32];
     snprintf(ctl_env, sizeof(ctl_env), "CONCUR_CONTROL_PATH=%s", fifo);
