@@ -46,8 +46,7 @@ typedef struct {
 int runner_find_harness(char *buf, size_t len, char *err, size_t errlen);
 
 /* Runs the harness in probe mode: resolves `python` to the real interpreter (sys.executable, so a
- * launcher shim is never measured) and loads the workload once to check it (a program, with
- * program "file" or "module", is only found, not run). Returns
+ * launcher shim is never measured) and loads the workload once to check it. Returns
  * CONCUR_EXIT_OK, CONCUR_EXIT_WORKLOAD (with the reason and traceback's last lines in err) or
  * CONCUR_EXIT_ENV (interpreter missing or too old). */
 int runner_probe(const char *python, const char *harness, const char *workload, python_info *py,
