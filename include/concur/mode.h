@@ -12,7 +12,13 @@
 #include <stdbool.h>
 #include <stddef.h>
 
-typedef enum { MODE_SINGLE = 0, MODE_THREADS = 1, MODE_PROCESSES = 2, MODE_COUNT = 3 } run_mode;
+typedef enum {
+    MODE_SINGLE = 0,
+    MODE_THREADS = 1,
+    MODE_PROCESSES = 2,
+    MODE_DASK = 3,
+    MODE_COUNT = 4
+} run_mode;
 
 #define MODE_BIT(m) (1u << (m))
 
@@ -33,11 +39,14 @@ typedef struct {
     bool pickles;             /* tasks and results cross processes: pickled sizes, chunksize and
                                  the start method apply */
     mode_placement placement;
+    bool cluster;             /* its workers are a cluster's (Dask): measured here, but advised
+                                 apart, beyond this machine, never as the local choice; the
+                                 sweep includes it only when asked (--dask, --modes) */
 } mode_info;
 
 /* The row of m; a valid m always has one. */
 const mode_info *mode_get(run_mode m);
-/* "single", "threads", "processes"; "?" for a value that is not a mode. */
+/* "single", "threads", "processes", "dask"; "?" for a value that is not a mode. */
 const char *mode_name(run_mode m);
 /* Parses a mode's name. Returns 0 or -1. */
 int mode_parse(const char *s, run_mode *out);
