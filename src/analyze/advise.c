@@ -208,7 +208,8 @@ static double pool_cost_per_task(const results *r, run_mode mode)
     const config_summary *fewest = NULL;
     for (int i = 0; i < r->nsummary; i++) {
         const config_summary *s = &r->summary[i];
-        if (!s->variant && s->mode == mode && measured_safe(s) && isfinite(s->pool_overhead_per_task) &&
+        bool ok = mode_get(mode)->cluster ? measured_safe(s) : usable(s);
+        if (!s->variant && s->mode == mode && ok && isfinite(s->pool_overhead_per_task) &&
             (!fewest || s->workers < fewest->workers))
             fewest = s;
     }
@@ -726,7 +727,8 @@ static void explain_single(recommendation *rec, const results *r, const config_s
     double cost = NAN;
     const char *pool = mode_get(MODE_PROCESSES)->pool_noun;
     for (int m = 0; m < MODE_COUNT; m++) {
-        double c = mode_get((run_mode)m)->pool ? pool_cost_per_task(r, (run_mode)m) : NAN;
+        const mode_info *mi = mode_get((run_mode)m);
+        double c = mi->pool && !mi->cluster ? pool_cost_per_task(r, (run_mode)m) : NAN;
         if (isfinite(c) && (!isfinite(cost) || c > cost)) {
             cost = c;
             pool = mode_get((run_mode)m)->pool_noun;
@@ -1219,8 +1221,8 @@ static bool dask_batch_followup(const results *r, const config_summary *single,
         return false;
     double cost = pool_cost_per_task(r, MODE_DASK), work = work_per_task(r, single);
     int batch = dask_batch_for(cost, work);
-    /* At least one batch per worker of the tasks a run executes. */
-    int most = ref->sample_tasks / ref->workers;
+    /* At least one batch per worker of the job's tasks. */
+    int most = r->workload.tasks / ref->workers;
     if (batch > most)
         batch = most;
     if (batch < 2 || find_any(r, MODE_DASK, ref->workers, batch, ""))
@@ -1260,22 +1262,18 @@ static void beyond_costs(recommendation *rec, const results *r, const config_sum
                100 * cost / work, cost * DASK_OVERHEAD_DOMINATES > work
                ? "; the tasks are shorter than a few times the overhead, which dominates" : "");
     if (isfinite(best->cluster_start_s))
-        beyond(rec, "a LocalCluster of %d workers took %s to start (not in the job's times: a "
+        beyond(rec, "a LocalCluster of %d worker%s took %s to start (not in the job's times: a "
                "cluster is kept across jobs; a job run once pays it)", best->workers,
+               best->workers == 1 ? "" : "s",
                util_fmt_seconds(st, sizeof(st), best->cluster_start_s));
     if (isfinite(best->pickle_bytes_per_task))
         beyond(rec, "%s cross to and from the workers per task (Dask's own pickling of the "
                "argument and the result)", util_fmt_bytes(b, sizeof(b), best->pickle_bytes_per_task));
 }
 
-/* The batch size that brings the per-task overhead under DASK_OVERHEAD_SHARE, and how its runs
- * went, where it was measured. */
-static void beyond_batch(recommendation *rec, const results *r, const config_summary *single,
-                         const config_summary *best)
+/* The fastest batched dask configuration measured; NULL where none was. */
+static const config_summary *dask_batched(const results *r)
 {
-    int batch = dask_batch_for(pool_cost_per_task(r, MODE_DASK), work_per_task(r, single));
-    if (batch < 2)
-        return;
     const config_summary *v = NULL;
     for (int i = 0; i < r->nsummary; i++) {
         const config_summary *s = &r->summary[i];
@@ -1283,21 +1281,38 @@ static void beyond_batch(recommendation *rec, const results *r, const config_sum
             (!v || s->speedup > v->speedup))
             v = s;
     }
+    return v;
+}
+
+/* The batch size that brings the per-task overhead under DASK_OVERHEAD_SHARE, and how its runs
+ * went, where it was measured. */
+static void beyond_batch(recommendation *rec, const results *r, const config_summary *single,
+                         const config_summary *best)
+{
+    double work = work_per_task(r, single);
+    int need = dask_batch_for(pool_cost_per_task(r, MODE_DASK), work);
+    if (need < 2)
+        return;
+    int most = r->workload.tasks / best->workers;
+    char bound[160] = "";
+    if (need > most)
+        util_fmt(bound, sizeof(bound), " (%d would be needed; the job's %d tasks on %d workers "
+                 "allow at most %d a batch)", need, r->workload.tasks, best->workers, most);
+    const config_summary *v = dask_batched(r);
     if (!v) {
         beyond(rec, "batches of about %d tasks per Dask task (client.map over lists of task "
-               "indices) would bring the overhead under %.0f %% of the work: not measured",
-               batch, 100 * DASK_OVERHEAD_SHARE);
+               "indices) would bring the overhead under %.0f %% of the work%s: not measured",
+               need > most ? most : need, 100 * DASK_OVERHEAD_SHARE, bound);
         return;
     }
     char sp[48], bsp[48], o[32];
-    double per = v->pool_overhead_per_task / v->chunksize;
+    double per = fmax(0.0, v->pool_overhead_per_task);
     rec->dask_batch = v->chunksize;
-    beyond(rec, "batches of %d tasks per Dask task (client.map over lists of task indices), "
+    beyond(rec, "batches of %d tasks per Dask task (client.map over lists of task indices)%s, "
            "measured: dask x%d %s against %s one task at a time; the overhead comes to %s per "
-           "task, %.0f %% of the work", v->chunksize, v->workers, fmt_speedup(sp, sizeof(sp), v),
-           fmt_speedup(bsp, sizeof(bsp), best),
-           util_fmt_seconds(o, sizeof(o), fmax(0.0, per)),
-           100 * fmax(0.0, per) / work_per_task(r, single));
+           "task, %.0f %% of the work", v->chunksize, bound, v->workers,
+           fmt_speedup(sp, sizeof(sp), v), fmt_speedup(bsp, sizeof(bsp), best),
+           util_fmt_seconds(o, sizeof(o), per), 100 * per / work);
 }
 
 /* The scalability law fitted to the dask sweep: from how many workers a cluster beats this

@@ -201,8 +201,8 @@ static void mark_unsafe(session *ss, run_mode mode, const char *why)
  * the pool gains 1.7x. */
 static int sample_takers(plan_config cfg, const runner_env *env)
 {
-    return cfg.mode == MODE_PROCESSES && env->chunksize > 1 ? cfg.workers * env->chunksize
-                                                            : cfg.workers;
+    return mode_get(cfg.mode)->pickles && env->chunksize > 1 ? cfg.workers * env->chunksize
+                                                             : cfg.workers;
 }
 
 static void sample_env(const session *ss, runner_env *env, int takers)
