@@ -1260,7 +1260,8 @@ static void beyond_costs(recommendation *rec, const results *r, const config_sum
                "runs), against %s of work in a task: %.0f %% of it%s",
                util_fmt_seconds(c, sizeof(c), cost), util_fmt_seconds(w, sizeof(w), work),
                100 * cost / work, cost * DASK_OVERHEAD_DOMINATES > work
-               ? "; the tasks are shorter than a few times the overhead, which dominates" : "");
+               ? "; the tasks are shorter than 3 times that cost, which dominates on a cluster"
+               : "");
     if (isfinite(best->cluster_start_s))
         beyond(rec, "a LocalCluster of %d worker%s took %s to start (not in the job's times: a "
                "cluster is kept across jobs; a job run once pays it)", best->workers,
