@@ -334,8 +334,14 @@ START_TEST(test_existing_scheduler)
     const cJSON *run = first_run(root, "dask");
     ck_assert_str_eq(item(run, "status")->valuestring, "ok");
     ck_assert_int_eq((int)item(run, "tasks_ok")->valuedouble, 8);
-    /* A cluster concur did not start has no start-up of its own here. */
+    /* A cluster concur did not start has no start-up of its own here, and what could not be
+     * counted on it is said. */
     ck_assert(cJSON_IsNull(item(run, "cluster_start_s")));
+    bool said = false;
+    const cJSON *line;
+    cJSON_ArrayForEach(line, item(item(root, "recommendation"), "beyond"))
+    said = said || strstr(line->valuestring, "were not counted") != NULL;
+    ck_assert(said);
     cJSON_Delete(root);
     outcome_free(&r);
 }

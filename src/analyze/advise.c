@@ -1363,6 +1363,11 @@ static void advise_beyond(recommendation *rec, const results *r, const config_su
     beyond(rec, "on a Dask cluster here: dask x%d %s, the best of the sweep%s", best->workers,
            fmt_speedup(sp, sizeof(sp), best),
            r->dask.scheduler[0] ? " on the cluster at --dask-scheduler" : " on a LocalCluster");
+    if (r->dask.scheduler[0])
+        beyond(rec, "the cluster at %s had %d workers (%d threads) on %d host%s (%s): their CPU "
+               "time, counters and thread states were not counted (they are not concur's "
+               "processes), nor the cluster's start", r->dask.scheduler, r->dask.workers,
+               r->dask.threads, r->dask.nhosts, r->dask.nhosts == 1 ? "" : "s", r->dask.hosts);
     beyond_costs(rec, r, single, best);
     beyond_batch(rec, r, single, best);
     beyond_scaling(rec, r, local && local->mode != MODE_SINGLE ? local : NULL);
