@@ -269,8 +269,9 @@ START_TEST(test_run_reference_runs)
     for (int back_to_back = 0; back_to_back < 2; back_to_back++) {
         char out[PATH_MAX];
         snprintf(out, sizeof(out), "%s/ref%d", tmp, back_to_back);
+        /* single x3, processes x2 x3, then (a reference run of single) processes x4. */
         const char *args[] = {"run", test_fixture("quick.py"), "--modes", "single,processes",
-                              "--workers", "2", "--out", out, "--json",
+                              "--workers", "2,4", "--out", out, "--json",
                               back_to_back ? "--back-to-back" : NULL, NULL};
         outcome r;
         cJSON *j = run_json_ok(args, &r);
