@@ -16,9 +16,12 @@ PREFIX   ?= /usr/local
 BUILD    ?= build$(if $(SANITIZER),-$(subst $(comma),-,$(SANITIZER)))
 PKG_CONFIG ?= pkg-config
 PYTHON   ?= python3
+# mode dask: the interpreter Debian's python3-distributed is installed for (make bench)
+DASK_PYTHON ?= /usr/bin/python3
 comma    := ,
 
-DEB_PACKAGES := libhwloc-dev libpapi-dev libcjson-dev check pkg-config python3 pypy3 python3-uvloop
+DEB_PACKAGES := libhwloc-dev libpapi-dev libcjson-dev check pkg-config python3 pypy3 python3-uvloop \
+                python3-distributed
 
 # -Wno-format-truncation: messages go into fixed buffers with snprintf, and cutting a long path
 # short there is the intended behaviour.
@@ -134,6 +137,7 @@ bench: deps
 	bench/overhead.sh $(BIN) $(PYTHON)
 	CONCUR=$(BIN) PYTHON=$(PYTHON) bench/time_to_answer.sh
 	CONCUR=$(BIN) PYTHON=$(PYTHON) bench/drift.sh
+	bench/dask.sh $(BIN) $(DASK_PYTHON)
 
 install: all
 	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/lib/concur $(DESTDIR)$(PREFIX)/share/concur/workloads
