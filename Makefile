@@ -18,9 +18,12 @@ PREFIX   ?= /usr/local
 BUILD    ?= build$(if $(SANITIZER),-$(subst $(comma),-,$(SANITIZER)))
 PKG_CONFIG ?= pkg-config
 PYTHON   ?= python3
+# mode dask: the interpreter Debian's python3-distributed is installed for (make bench)
+DASK_PYTHON ?= /usr/bin/python3
 comma    := ,
 
-DEB_PACKAGES := libhwloc-dev libpapi-dev libcjson-dev check pkg-config python3 pypy3 python3-uvloop man-db
+DEB_PACKAGES := libhwloc-dev libpapi-dev libcjson-dev check pkg-config python3 pypy3 python3-uvloop \
+                python3-distributed man-db
 
 # -Wno-format-truncation: messages go into fixed buffers with snprintf, and cutting a long path
 # short there is the intended behaviour.
@@ -137,6 +140,7 @@ bench: deps
 	CONCUR=$(BIN) PYTHON=$(PYTHON) bench/time_to_answer.sh
 	PYTHON=$(PYTHON) $(PYTHON) bench/program_check.py $(BIN)
 	CONCUR=$(BIN) PYTHON=$(PYTHON) bench/drift.sh
+	bench/dask.sh $(BIN) $(DASK_PYTHON)
 
 install: all
 	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/lib/concur $(DESTDIR)$(PREFIX)/share/concur/workloads

@@ -112,6 +112,8 @@ typedef struct {
     char *const *program_args; /* the program's own arguments */
     int nprogram_args;
     const char *stdin_path;    /* --stdin: the program's stdin; NULL: /dev/null */
+    const char *dask_scheduler;/* --dask-scheduler: mode dask on that cluster; NULL: a
+                                  LocalCluster concur starts and stops for each run */
     measure_options m;
 } session_options;
 

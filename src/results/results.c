@@ -800,6 +800,11 @@ static config_summary *list_configs(const results *r, int *count)
 
 }
 
+static double get_cluster_start(const run_result *run)
+{
+    return run->cluster_start_s;
+}
+
 /* One value per run of a configuration, for its medians: room for every run of the results. */
 typedef struct {
     double *wall, *util, *startup, *ipc, *mpki, *over, *pick, *rss, *ntasks, *se, *task;
@@ -880,6 +885,7 @@ static void summarize_config(const results *r, config_summary *s, const summary_
     s->pool_overhead_per_task = stats_median(k->over, nover);
     s->pickle_bytes_per_task = stats_median(k->pick, npick);
     s->peak_rss_bytes = stats_median(k->rss, nrss);
+    s->cluster_start_s = results_config_median(r, s, get_cluster_start);
 }
 
 /* s's loop figures from the runs that count: the median blocked fraction, the run with the longest
