@@ -456,6 +456,49 @@ def _native_id():
     return get() if get is not None else None
 
 
+def _native_threads():
+    """Threads of this process that are not the interpreter's own (its main thread, the pool's
+    workers, the executor's threads: every thread `threading` knows): a native library's pool,
+    such as OpenBLAS's or OpenMP's. Counted from /proc/self/task at the moment of the call; None
+    where it cannot be read."""
+    try:
+        tids = os.listdir("/proc/self/task")
+    except OSError:
+        return None
+    python = set(getattr(t, "native_id", None) for t in threading.enumerate())
+    # The calling thread by its id now: after a fork (the warm interpreter's), CPython 3.11 keeps
+    # the main thread's native_id from before it.
+    python.add(_native_id())
+    return sum(1 for t in tids if int(t) not in python)
+
+
+# Modules whose presence means a native thread pool may be loaded: threadpoolctl is asked only then
+# (it costs about 10 ms, outside the measured window).
+NATIVE_POOL_MODULES = ("numpy", "scipy", "sklearn", "torch", "numexpr", "mkl", "numba")
+
+
+def _threadpools(native_threads):
+    """(importable, pools): whether threadpoolctl can be imported by this interpreter, and its
+    threadpool_info() (library, internal API, version, threading layer, num_threads) as this
+    process sees it now; pools is None where it cannot be imported, or where no native pool was
+    seen and no module that loads one is imported (then it is not asked)."""
+    import importlib.util
+    try:
+        if importlib.util.find_spec("threadpoolctl") is None:
+            return False, None
+    except (ImportError, ValueError):
+        return False, None
+    if not native_threads and not any(m in sys.modules for m in NATIVE_POOL_MODULES):
+        return True, None
+    try:
+        import threadpoolctl
+        info = threadpoolctl.threadpool_info()
+    except Exception:
+        return True, None
+    keys = ("user_api", "internal_api", "version", "threading_layer", "num_threads")
+    return True, [{k: p.get(k) for k in keys} for p in info]
+
+
 def _affinity_count():
     try:
         return len(os.sched_getaffinity(0))
@@ -642,7 +685,8 @@ def _record_failure(path, kind, message, tb):
 def _report_exit():
     read_bytes, write_bytes = _io_bytes()
     _send({"ev": "worker_exit", "pid": os.getpid(), "maxrss_kb": _maxrss_kb(),
-           "read_bytes": read_bytes, "write_bytes": write_bytes})
+           "read_bytes": read_bytes, "write_bytes": write_bytes,
+           "native_threads": _native_threads()})
 
 
 # ---------------------------------------------------------------------------------------------
@@ -768,6 +812,8 @@ class _Tally:
         self.result_bytes = []
         self.start_method = None    # processes: the one the pool used
         self.teardown = 0.0         # pools: last result in -> pool shut down
+        self.native_threads = None  # single, threads: the main process's (_native_threads);
+                                    # a process pool's workers report theirs in worker_exit
 
     def add(self, out):
         self.wall.append(out[1])
@@ -908,6 +954,7 @@ def run(args):
 
     read_bytes, write_bytes = _io_bytes()
     sampled = len(tally.arg_bytes)
+    tpc, pools = _threadpools(tally.native_threads)
     _send({"ev": "done", "mode": args.mode, "workers": args.workers, "tasks": ntasks,
            "sample_of": sample_of,
            "tasks_ok": tally.ok, "tasks_failed": tally.failed,
@@ -924,6 +971,7 @@ def run(args):
            "pickle_sampled": sampled if args.mode == "processes" else None,
            "chunksize": args.chunksize if args.mode == "processes" else None,
            "start_method": tally.start_method,
+           "native_threads": tally.native_threads, "threadpoolctl": tpc, "threadpools": pools,
            "maxrss_kb": _maxrss_kb(), "read_bytes": read_bytes, "write_bytes": write_bytes})
     _exit(EXIT_OK)
 
@@ -977,7 +1025,9 @@ def _run_single(args, wl, indices, control_fd, tally):
     add = tally.add
     for out in map(_call, indices):
         add(out)
-    return t0, time.monotonic()
+    t1 = time.monotonic()
+    tally.native_threads = _native_threads()
+    return t0, t1
 
 
 def _run_threads(args, wl, indices, control_fd, tally):
@@ -995,6 +1045,7 @@ def _run_threads(args, wl, indices, control_fd, tally):
 
     _map_over_pool(executor, _call, indices, 1, tally, tally.add, broken)
     t_last = time.monotonic()
+    tally.native_threads = _native_threads()  # while the pool's threads are alive: not counted
     executor.shutdown(wait=True)
     t1 = time.monotonic()
     tally.teardown = t1 - t_last

@@ -768,6 +768,33 @@ static void memory_hint(ctx *c, const config_summary *single)
              limits.memory_bound_ipc, limits.memory_bound_mpki);
 }
 
+/* Whether the job's work runs in native thread pools, and where its CPU time went: the share of
+ * the on-CPU time the kernel accounted per thread (schedstat, in the sampler's running samples)
+ * that single's native pool threads took against its interpreter thread. */
+static void native_evidence(ctx *c, const config_summary *single)
+{
+    const results *r = c->r;
+    int most = results_native_threads(r);
+    c->out->native_threaded = most < 0 ? -1 : most > 0;
+    if (most <= 0)
+        return;
+    char libs[96] = "";
+    for (int i = 0; i < r->nruns && !libs[0]; i++)
+        for (int k = 0; k < r->runs[i].nthreadpools && r->runs[i].native_limit == 0; k++) {
+            size_t len = strlen(libs);
+            util_fmt(libs + len, sizeof(libs) - len, "%s%s, %d threads", len ? "; " : "",
+                     r->runs[i].threadpools[k].internal_api,
+                     r->runs[i].threadpools[k].num_threads);
+        }
+    char where[160] = "";
+    if (single && isfinite(single->native_cpu_share))
+        util_fmt(where, sizeof(where), "; single's CPU time: %.0f %% native pool, %.0f %% "
+                 "interpreter thread (schedstat)",
+                 100 * single->native_cpu_share, 100 * (1 - single->native_cpu_share));
+    evidence(c, "native-threaded: up to %d native thread%s beside the interpreter's (%s)%s", most, most == 1 ? "" : "s", libs[0] ? libs : "threadpoolctl named none",
+             where);
+}
+
 /* A pool that computed what single does not, or hung (results_summarize): the speeds above are
  * a job's that does something else in it. */
 static void safety_evidence(ctx *c)
@@ -803,6 +830,7 @@ void classify_results(const results *r, classification *out)
     double u = decide_kind(&c, single);
     decide_gil(&c, u);
     memory_hint(&c, single);
+    native_evidence(&c, single);
     safety_evidence(&c);
 
     double conf = fmin(out->kind != KIND_UNKNOWN ? c.kind_confidence : INFINITY,

@@ -398,6 +398,20 @@ static const char *verdict_text(char *buf, size_t len, plan_repeat_verdict v, in
     return util_fmt(buf, len, "%d runs: the median known to %s", n, p);
 }
 
+/* The configuration that run (just stored) of cfg under env belongs to: the sweep's, or the
+ * follow-up's (its chunksize, start method and native limit). */
+static const config_summary *find_measured(const results *res, plan_config cfg,
+                                           const runner_env *env, const run_result *run)
+{
+    if (!env->variant)
+        return results_find_summary(res, cfg.mode, cfg.workers);
+    if (env->native_limit > 0)
+        return results_find_limited(res, cfg.mode, cfg.workers, run->chunksize,
+                                    run->start_method, env->native_limit);
+    return results_find_variant(res, cfg.mode, cfg.workers, env->chunksize > 1 ? env->chunksize : 1,
+                                run->start_method);
+}
+
 /* Runs of one configuration: exactly `count` when count > 0, else until the stopping rule says
  * enough (ss->rule), one at a time. Records the outcome in the plan. A configuration that fails
  * hard is not run again. first: the repeat number of the first new run. f: the follow-up these
@@ -453,9 +467,7 @@ static void measure_config(session *ss, const runner_env *env, plan_config cfg, 
             reestimate_pass(ss, stored);
         note_sample_shrink(ss, env, cfg, stored);
         results_summarize(ss->res);
-        s = env->variant ? results_find_variant(ss->res, cfg.mode, cfg.workers, env->chunksize > 1
-                                                ? env->chunksize : 1, stored->start_method)
-                         : results_find_summary(ss->res, cfg.mode, cfg.workers);
+        s = find_measured(ss->res, cfg, env, stored);
         if (s && s->unsafe && s->unsafe_reason[0]) {
             /* It computes what single does not: how fast it is no longer matters. */
             char why[PLAN_WHY_LEN];
@@ -498,7 +510,10 @@ static void measure_config(session *ss, const runner_env *env, plan_config cfg, 
                  "+-%.1f %%", s->runs_ok, 100 * s->precision);
     else
         verdict_text(why, sizeof(why), v, s->runs_ok, s->precision, &rule);
-    if (env->variant && s)
+    if (env->variant && s && s->native_limit > 0)
+        util_fmt(why + strlen(why), sizeof(why) - strlen(why), " (native threads limited to %d%s%s)",
+                 s->native_limit, s->start_method[0] ? ", " : "", s->start_method);
+    else if (env->variant && s)
         util_fmt(why + strlen(why), sizeof(why) - strlen(why), " (%s, chunksize %d)",
                  s->start_method, s->chunksize);
     results_add_plan(ss->res, PLAN_RAN, cfg.mode, cfg.workers, "%s", why);
@@ -510,22 +525,24 @@ static void measure_config(session *ss, const runner_env *env, plan_config cfg, 
 
 /* The warm-up: one run of single on a few tasks. It loads the interpreter, the workload and its
  * files, and says what one pass over every task costs: enough to choose the sample. */
-static void warm_up(session *ss, const runner_env *base)
+static const run_result *warm_up(session *ss, const runner_env *base)
 {
     results *res = ss->res;
     runner_env env = *base;
+    /* As deployed: a pinned loop would size a native pool (OpenBLAS reads its affinity) to one. */
+    env.native_deployed = true;
     int tasks = res->workload.tasks;
     int k0 = tasks < PLAN_WARMUP_TASKS ? tasks : PLAN_WARMUP_TASKS;
     env.tasks = k0;
     env.sample_of = k0 < tasks ? tasks : 0;
     const run_result *w = run_once(ss, &env, (plan_config){MODE_SINGLE, 1}, 0, 0, true);
     if (!w)
-        return;
+        return NULL;
     if (!results_run_counts(w) || !(w->task_wall.median > 0)) {
         results_add_plan(res, PLAN_WARMUP, MODE_SINGLE, 1, "warm-up run failed: %s; every run is "
                          "measured on all %d tasks", w->error[0] ? w->error : "no task times",
                          tasks);
-        return;
+        return w;
     }
     /* The median task, not the mean: the first task may carry the job's own start-up. */
     ss->pass_s = w->task_wall.median * tasks;
@@ -549,18 +566,53 @@ static void warm_up(session *ss, const runner_env *base)
                      util_fmt_seconds((char[32]){0}, 32, w->task_wall.median), tasks, pass, sample,
                      first);
     note(ss, false, "warm-up: one pass would take about %s; %s", pass, sample);
+    return w;
+}
+
+/* Whether the warm-up w saw native thread pools: threads that are not the interpreter's, or a pool
+ * threadpoolctl sized to more than one thread. Then the job is measured as deployed (single on the
+ * PUs a plain loop has: runner_env.native_deployed) and its native limit is a follow-up. */
+static bool warmup_saw_native(session *ss, const run_result *w)
+{
+    int pool = 0;
+    char libs[96] = "";
+    for (int k = 0; k < w->nthreadpools; k++) {
+        const run_threadpool *t = &w->threadpools[k];
+        if (t->num_threads > pool)
+            pool = t->num_threads;
+        size_t len = strlen(libs);
+        util_fmt(libs + len, sizeof(libs) - len, "%s%s %d", len ? ", " : "", t->internal_api,
+                 t->num_threads);
+    }
+    if (!(w->native_threads > 0 || pool > 1))
+        return false;
+    char tpc[160];
+    if (w->threadpoolctl == 0)
+        util_fmt(tpc, sizeof(tpc), "threadpoolctl is not importable by this interpreter: the "
+                 "libraries are not named");
+    else
+        util_fmt(tpc, sizeof(tpc), "threadpoolctl: %s", libs[0] ? libs : "no pool named");
+    results_add_plan(ss->res, PLAN_WARMUP, MODE_SINGLE, 1, "the warm-up counted %d native "
+                     "thread%s beside the interpreter's (%s): single is measured on every PU a "
+                     "plain loop has, each pool worker on its share, and the native limit is "
+                     "measured where the choice turns on it", w->native_threads,
+                     w->native_threads == 1 ? "" : "s", tpc);
+    note(ss, false, "native thread pools: %d thread%s beside the interpreter's (%s)",
+         w->native_threads, w->native_threads == 1 ? "" : "s", tpc);
+    return true;
 }
 
 /* More runs of a configuration continue its repeat numbers: the next one. */
 static int next_repeat(const results *r, run_mode mode, int workers, bool variant, int chunksize,
-                       const char *start_method)
+                       const char *start_method, int native_limit)
 {
     int next = 1;
     for (int k = 0; k < r->nruns; k++) {
         const run_result *x = &r->runs[k];
         if (x->mode == mode && x->workers == workers && !x->warmup && x->variant == variant &&
             x->repeat >= next &&
-            (!variant || (x->chunksize == chunksize && !strcmp(x->start_method, start_method))))
+            (!variant || (x->chunksize == chunksize && x->native_limit == native_limit &&
+                          !strcmp(x->start_method, start_method))))
             next = x->repeat + 1;
     }
     return next;
@@ -652,7 +704,7 @@ static void sweep_mode(session *ss, const runner_env *env, run_mode mode)
                      "%s x%d", mode_name(mode), n, step.speedup, step.prev_speedup,
                      mode_name(cfg.mode), cfg.workers);
             const run_result *x = run_once(ss, env, cfg,
-                                           next_repeat(res, cfg.mode, cfg.workers, false, 0, ""),
+                                           next_repeat(res, cfg.mode, cfg.workers, false, 0, "", 0),
                                            0, false);
             if (!x || run_failed_hard(x))
                 break;
@@ -730,17 +782,19 @@ int measure_run_ceiling(const plan *p, const measure_options *o)
     }
     configs += pools * sweep_steps() + 1; /* + the GIL-telling thread count after --workers */
     configs += ADVISE_MAX_FOLLOWUPS;      /* a chunksize, a start method, ... */
+    configs += ADVISE_MAX_FOLLOWUPS;      /* native limits: single and each pool mode's */
     return 1 + configs * 2 * per_config;  /* the warm-up; a step's runs while it is unsettled */
 }
 
 /* single (after one warm-up run), then each pool mode growing while it gains; with --workers,
  * exactly those counts. */
-static void measure_sweep(session *ss, const runner_env *env)
+static void measure_sweep(session *ss, runner_env *env)
 {
     results *res = ss->res;
     const plan *p = ss->plan;
     const measure_options *o = ss->o;
-    warm_up(ss, env);
+    const run_result *w = warm_up(ss, env);
+    env->native_deployed = w && warmup_saw_native(ss, w);
     results_add_plan(res, PLAN_SKIPPED, MODE_THREADS, 0, "no warm-up for the pools: each run "
                      "is a new process %s, loading the workload from the files the warm-up "
                      "read, and a pool's own start-up is part of what a user pays",
@@ -809,9 +863,10 @@ static void measure_followups(session *ss, const runner_env *env)
             if (f[i].variant) {
                 v.chunksize = f[i].chunksize;
                 v.start_method = f[i].start_method[0] ? f[i].start_method : env->start_method;
+                v.native_limit = f[i].native_limit;
             }
             int first = next_repeat(res, f[i].mode, f[i].workers, f[i].variant, f[i].chunksize,
-                                    f[i].start_method);
+                                    f[i].start_method, f[i].native_limit);
             int count = f[i].repeats > 0 ? f[i].repeats
                                          : (ss->o->repeat_given ? ss->o->repeat : 0);
             if (f[i].repeats > 0) {
@@ -874,8 +929,9 @@ void measure_strategy(results *res, const plan *p, const runner_env *env,
                 warn_if_short(&ss);
         }
     } else {
-        measure_sweep(&ss, env);
-        measure_followups(&ss, env);
+        runner_env deployed = *env; /* as the warm-up finds the job: native_deployed */
+        measure_sweep(&ss, &deployed);
+        measure_followups(&ss, &deployed);
         note_refinements(res);
     }
     if (ss.ceiling_reached)

@@ -39,7 +39,10 @@ static void header(report_doc *d, const results *r)
 static void configuration_row(report_doc *d, const results *r, const config_summary *s)
 {
     char buf[64], lo[32], hi[32];
-    doc_cell(d, mode_name(s->mode));
+    if (s->native_limit > 0)
+        doc_cellf(d, "%s, native %d", mode_name(s->mode), s->native_limit);
+    else
+        doc_cell(d, mode_name(s->mode));
     doc_cellf(d, s->variant ? "%d*" : "%d", s->workers);
     doc_cell(d, s->runs_ok ? util_fmt_seconds(buf, sizeof(buf), s->wall_s) : "-");
     if (s->runs_ok == 0)
@@ -127,8 +130,9 @@ static void classification_lines(report_doc *d, const classification *c)
     if (classify_is_empty(c))
         return;
     char heading[160];
-    util_fmt(heading, sizeof(heading), "Classification: %s, GIL %s, confidence %.2f%s",
-             classify_kind_name(c->kind), classify_gil_name(c->gil), c->confidence,
+    util_fmt(heading, sizeof(heading), "Classification: %s, GIL %s%s, confidence %.2f%s",
+             classify_kind_name(c->kind), classify_gil_name(c->gil),
+             c->native_threaded > 0 ? ", native-threaded" : "", c->confidence,
              c->memory_bound > 0 ? ", memory-bound" : "");
     doc_heading(d, heading);
     doc_list(d, DOC_NORMAL, '-');

@@ -467,6 +467,8 @@ static int cmp_config(const void *pa, const void *pb)
         return (a->workers > b->workers) - (a->workers < b->workers);
     if (a->chunksize != b->chunksize)
         return (a->chunksize > b->chunksize) - (a->chunksize < b->chunksize);
+    if (a->native_limit != b->native_limit)
+        return (a->native_limit > b->native_limit) - (a->native_limit < b->native_limit);
     return strcmp(a->start_method, b->start_method);
 }
 
@@ -479,7 +481,8 @@ static bool same_config(const config_summary *s, const run_result *run)
     if (s->mode != run->mode || s->workers != run->workers || s->variant != run->variant)
         return false;
     return !run->variant ||
-           (s->chunksize == run->chunksize && strcmp(s->start_method, run->start_method) == 0);
+           (s->chunksize == run->chunksize && s->native_limit == run->native_limit &&
+            strcmp(s->start_method, run->start_method) == 0);
 }
 
 /* A configuration of the sweep. */
@@ -548,6 +551,7 @@ static config_summary *list_configs(const results *r, int *count)
         list[n].workers = run->workers;
         list[n].variant = run->variant;
         list[n].chunksize = run->chunksize;
+        list[n].native_limit = run->native_limit;
         snprintf(list[n].start_method, sizeof(list[n].start_method), "%s", run->start_method);
         n++;
     }
@@ -639,6 +643,29 @@ static void summarize_config(const results *r, config_summary *s, const summary_
     s->peak_rss_bytes = stats_median(k->rss, nrss);
 }
 
+/* s's native pool threads per run (median of those reported) and the share of the sampled CPU
+ * time the native pools took, pooled over the runs that count. */
+static void summarize_native(const results *r, config_summary *s)
+{
+    double *v = xmalloc(sizeof(double) * (size_t)(r->nruns + 1));
+    int n = 0;
+    double native = 0, interp = 0;
+    for (int i = 0; i < r->nruns; i++) {
+        const run_result *run = &r->runs[i];
+        if (!same_config(s, run) || !results_run_counts(run))
+            continue;
+        if (run->native_threads >= 0)
+            v[n++] = run->native_threads;
+        if (isfinite(run->cpu_native_s) && isfinite(run->cpu_interp_s)) {
+            native += run->cpu_native_s;
+            interp += run->cpu_interp_s;
+        }
+    }
+    s->native_threads = stats_median(v, n);
+    s->native_cpu_share = native + interp > 0 ? native / (native + interp) : NAN;
+    free(v);
+}
+
 /* Speedup against single with one worker; its interval pairs the extremes of both intervals.
  * Efficiency per row; the GIL penalty on both rows of a worker count that has both pools. */
 static void add_speedups(config_summary *list, int n)
@@ -692,8 +719,10 @@ void results_summarize(results *r)
                          .pick = xmalloc(d), .rss = xmalloc(d), .ntasks = xmalloc(d),
                          .se = xmalloc(d), .task = xmalloc(d), .repeats = xmalloc(i),
                          .flags = xmalloc(i)};
-    for (int c = 0; c < n; c++)
+    for (int c = 0; c < n; c++) {
         summarize_config(r, &list[c], &k);
+        summarize_native(r, &list[c]);
+    }
     double *ds[] = {k.wall, k.util, k.startup, k.ipc, k.mpki, k.over, k.pick, k.rss, k.ntasks,
                     k.se, k.task};
     for (size_t j = 0; j < ARRAY_LEN(ds); j++)
@@ -724,10 +753,32 @@ const config_summary *results_find_variant(const results *r, run_mode mode, int 
     for (int i = 0; i < r->nsummary; i++) {
         const config_summary *s = &r->summary[i];
         if (s->variant && s->mode == mode && s->workers == workers && s->chunksize == chunksize &&
-            strcmp(s->start_method, start_method) == 0)
+            s->native_limit == 0 && strcmp(s->start_method, start_method) == 0)
             return s;
     }
     return NULL;
+}
+
+const config_summary *results_find_limited(const results *r, run_mode mode, int workers,
+                                           int chunksize, const char *start_method,
+                                           int native_limit)
+{
+    for (int i = 0; i < r->nsummary; i++) {
+        const config_summary *s = &r->summary[i];
+        if (s->variant && s->mode == mode && s->workers == workers && s->chunksize == chunksize &&
+            s->native_limit == native_limit && strcmp(s->start_method, start_method) == 0)
+            return s;
+    }
+    return NULL;
+}
+
+int results_native_threads(const results *r)
+{
+    int most = -1;
+    for (int i = 0; i < r->nruns; i++)
+        if (r->runs[i].native_threads > most)
+            most = r->runs[i].native_threads;
+    return most;
 }
 
 bool results_run_in(const config_summary *s, const run_result *run)
