@@ -18,7 +18,8 @@ PKG_CONFIG ?= pkg-config
 PYTHON   ?= python3
 comma    := ,
 
-DEB_PACKAGES := libhwloc-dev libpapi-dev libcjson-dev check pkg-config python3 pypy3
+DEB_PACKAGES := libhwloc-dev libpapi-dev libcjson-dev check pkg-config python3 pypy3 \
+                python3-numpy python3-threadpoolctl libopenblas0-pthread
 
 # -Wno-format-truncation: messages go into fixed buffers with snprintf, and cutting a long path
 # short there is the intended behaviour.
@@ -133,6 +134,7 @@ bench: deps
 	$(BENCH_INSTRUMENTS) $(PYTHON)
 	bench/overhead.sh $(BIN) $(PYTHON)
 	CONCUR=$(BIN) PYTHON=$(PYTHON) bench/time_to_answer.sh
+	CONCUR=$(BIN) bench/native_threads.sh
 
 install: all
 	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/lib/concur $(DESTDIR)$(PREFIX)/share/concur/workloads
