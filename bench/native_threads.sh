@@ -61,8 +61,9 @@ if [ ! -f "$tmp/concur/results.json" ] || [ "$rc" -gt 1 ]; then
 fi
 read -r model workers limit speedup < <("$py" - "$tmp/concur/results.json" <<'PY'
 import json, sys
-c = json.load(open(sys.argv[1]))["recommendation"]["choice"]
-print(c["model"], c["workers"], c.get("native_limit") or 0, c.get("speedup"))
+c = json.load(open(sys.argv[1]))["recommendation"]
+print(c.get("model") or "none", c.get("workers") or 1, c.get("native_limit") or 0,
+      c.get("expected_speedup") or "nan")
 PY
 )
 rec_s=$(awk -v k="$model" -v n="$workers" -v l="$limit" '$1 == k && $2 == n && $3 == l {print $4}' \

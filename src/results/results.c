@@ -811,11 +811,15 @@ static int log_walls(const results *r, const config_summary *s, double *out, int
     return n;
 }
 
-double results_log_noise(const results *r, double *df)
+/* results_log_noise over the configurations run with a native limit (limited 1), without one
+ * (0), or all of them (-1). */
+static double log_noise_of(const results *r, int limited, double *df)
 {
     double ss = 0.0, v[64];
     int dof = 0;
     for (int i = 0; i < r->nsummary; i++) {
+        if (limited >= 0 && (r->summary[i].native_limit > 0) != (limited > 0))
+            continue;
         int n = log_walls(r, &r->summary[i], v, 64);
         if (n < 2)
             continue;
@@ -828,6 +832,11 @@ double results_log_noise(const results *r, double *df)
     return dof > 0 ? sqrt(ss / dof) : NAN;
 }
 
+double results_log_noise(const results *r, double *df)
+{
+    return log_noise_of(r, -1, df);
+}
+
 int results_compare_walls(const results *r, const config_summary *a, const config_summary *b,
                           double level, stats_welch *out)
 {
@@ -837,7 +846,11 @@ int results_compare_walls(const results *r, const config_summary *a, const confi
         *out = (stats_welch){na, nb, NAN, NAN, NAN, NAN, NAN, NAN, NAN, NAN, NAN};
         return -1;
     }
-    double sd = results_log_noise(r, &df);
+    /* Two configurations with their native pools limited, or two without, are compared with the
+     * noise of their own kind: oversubscribed pools (threads spinning for cores they share)
+     * spread their runs far wider than the limited ones, and would hide a 1.6x step there. */
+    bool la = a->native_limit > 0, lb = b->native_limit > 0;
+    double sd = log_noise_of(r, la == lb ? (int)la : -1, &df);
     if (df >= RESULTS_POOL_MIN_DF)
         return stats_pooled_test(wa, na, wb, nb, sd, df, level, out);
     return stats_welch_test(wa, na, wb, nb, level, out);
