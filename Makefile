@@ -7,7 +7,9 @@
 #   make demo       build and run a bundled workload; the report lands in reports/
 #   make bench      what concur's instruments cost and how close they come (sampler, counters,
 #                   capacity probe); its own overhead against bare Python, as ratios; then its
-#                   time to a recommendation against each workload's serial time and a full sweep
+#                   time to a recommendation against each workload's serial time and a full sweep;
+#                   and for workloads/numpy_blas.py, concur's answer against plain timing with and
+#                   without the native thread limit
 #   make install PREFIX=/usr/local DESTDIR=
 #   make SANITIZER=address|undefined test
 

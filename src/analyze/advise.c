@@ -518,9 +518,10 @@ static int native_followups(const results *r, advise_followup *out, int max)
         snprintf(f->against_method, sizeof(f->against_method), "%s", s->start_method);
         char name[64];
         util_fmt(f->why, sizeof(f->why), "the job's libraries run native thread pools (%d "
-                 "threads each as installed): measuring %s with %s=%d, its share of the %d "
-                 "cores", size, config_name(name, sizeof(name), r, s), advise_native_var(r),
-                 limit, cores);
+                 "threads each as installed): measuring %s with %s=%d, %s", size,
+                 config_name(name, sizeof(name), r, s), advise_native_var(r), limit,
+                 mode_get(s->mode)->pool ? "its workers' share of the cores"
+                                         : "one native thread beside the loop");
     }
     return n;
 }
