@@ -136,6 +136,7 @@ bench: deps
 	$(BENCH_INSTRUMENTS) $(PYTHON)
 	bench/overhead.sh $(BIN) $(PYTHON)
 	CONCUR=$(BIN) PYTHON=$(PYTHON) bench/time_to_answer.sh
+	CONCUR=$(BIN) PYTHON=$(PYTHON) bench/drift.sh
 	CONCUR=$(BIN) bench/native_threads.sh
 
 install: all

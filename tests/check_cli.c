@@ -99,6 +99,7 @@ static const struct {
     {{"classify", "x.py", "--modes", "threads", NULL}, CONCUR_EXIT_USAGE, "classify measures"},
     {{"classify", "x.py", "--workers", "4", NULL}, CONCUR_EXIT_USAGE, "classify measures"},
     {{"classify", "/nonexistent/job.py", NULL}, CONCUR_EXIT_WORKLOAD, "/nonexistent/job.py"},
+    {{"classify", "x.py", "--back-to-back", NULL}, CONCUR_EXIT_USAGE, "nothing to interleave"},
 };
 
 START_TEST(test_usage_errors)
@@ -235,6 +236,69 @@ START_TEST(test_run_end_to_end_json)
     cJSON_Delete(f);
     free(text);
     outcome_free(&r);
+}
+END_TEST
+
+/* How many runs of single came after a run of another configuration (the references), and
+ * whether every run says when it started and the host's pace before it. */
+static int single_after_others(const cJSON *j)
+{
+    int refs = 0;
+    bool other = false;
+    double at = -1;
+    const cJSON *run;
+    cJSON_ArrayForEach(run, cJSON_GetObjectItemCaseSensitive(j, "runs"))
+    {
+        const char *mode = cJSON_GetObjectItemCaseSensitive(run, "mode")->valuestring;
+        double t = cJSON_GetObjectItemCaseSensitive(run, "at_s")->valuedouble;
+        ck_assert(t >= at);
+        at = t;
+        ck_assert(cJSON_GetObjectItemCaseSensitive(run, "host_probe_s")->valuedouble > 0);
+        if (strcmp(mode, "single") != 0)
+            other = true;
+        else
+            refs += other;
+    }
+    return refs;
+}
+
+/* Single is measured again after the pool's runs, so that a drift of the host shows, and the
+ * report says how the host's pace moved; --back-to-back measures it in one spell. */
+START_TEST(test_run_reference_runs)
+{
+    for (int back_to_back = 0; back_to_back < 2; back_to_back++) {
+        char out[PATH_MAX];
+        snprintf(out, sizeof(out), "%s/ref%d", tmp, back_to_back);
+        const char *args[] = {"run", test_fixture("quick.py"), "--modes", "single,processes",
+                              "--workers", "2", "--out", out, "--json",
+                              back_to_back ? "--back-to-back" : NULL, NULL};
+        outcome r;
+        cJSON *j = run_json_ok(args, &r);
+        const cJSON *drift = cJSON_GetObjectItemCaseSensitive(j, "drift");
+        ck_assert_ptr_nonnull(drift);
+        ck_assert_int_ge(cJSON_GetObjectItemCaseSensitive(drift, "probes")->valueint, 3);
+        int refs = single_after_others(j);
+        ck_assert_int_eq(cJSON_GetObjectItemCaseSensitive(drift, "reference_runs")->valueint,
+                         refs);
+        /* Single's plan entry says how many of its runs were references (a follow-up may still
+         * ask for more of single's runs with --back-to-back). */
+        bool followed = false;
+        const cJSON *e;
+        cJSON_ArrayForEach(e, cJSON_GetObjectItemCaseSensitive(j, "plan"))
+        followed = followed || strstr(cJSON_GetObjectItemCaseSensitive(e, "why")->valuestring,
+                                      "to follow the host's pace");
+        ck_assert_int_eq(followed, !back_to_back);
+        if (!back_to_back)
+            ck_assert_int_ge(refs, 1);
+        cJSON_Delete(j);
+        outcome_free(&r);
+        char path[PATH_MAX];
+        snprintf(path, sizeof(path), "%s/report.md", out);
+        char *md = util_read_file(path, NULL);
+        ck_assert_ptr_nonnull(md);
+        ck_assert_ptr_nonnull(strstr(md, back_to_back ? "--back-to-back" : "the host's pace"));
+        free(md);
+    }
 }
 END_TEST
 
@@ -882,6 +946,7 @@ Suite *cli_suite(void)
     tcase_add_checked_fixture(tc, setup, teardown);
     tcase_set_timeout(tc, 180);
     tcase_add_test(tc, test_run_end_to_end_json);
+    tcase_add_test(tc, test_run_reference_runs);
     tcase_add_test(tc, test_run_fixed);
     tcase_add_test(tc, test_run_fresh_interpreter);
     tcase_add_test(tc, test_run_pypy_warm);

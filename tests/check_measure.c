@@ -158,6 +158,8 @@ typedef struct {
     double noise;
     int calls;
     double clock; /* seconds the runs so far took: the strategy's clock (measure_io.now) */
+    int slow_from; /* from this run on (0: never), the host is `slow` times slower */
+    double slow;
 } profile;
 
 static double profile_now(void *ctx)
@@ -165,10 +167,23 @@ static double profile_now(void *ctx)
     return ((profile *)ctx)->clock;
 }
 
+/* How much slower the host is for the next run. */
+static double profile_host(const profile *pr)
+{
+    return pr->slow_from > 0 && pr->calls >= pr->slow_from ? pr->slow : 1.0;
+}
+
+/* measure_io.probe: a fixed loop's time, as slow as the host is. */
+static double profile_probe(void *ctx)
+{
+    return 0.0013 * profile_host(ctx);
+}
+
 static int profile_run(void *ctx, const runner_env *env, run_mode mode, int workers, int repeat,
                        run_result *out)
 {
     profile *pr = ctx;
+    double host = profile_host(pr);
     synth base = {.seed = pr->seed + (unsigned)pr->calls * 977, .task_s = 0.001};
     synth_run(&base, env, mode, workers, repeat, out);
     pr->calls++;
@@ -189,7 +204,7 @@ static int profile_run(void *ctx, const runner_env *env, run_mode mode, int work
     double noise = 1.0 + pr->noise * (2.0 * uniform(&base) - 1.0);
     out->startup_s = mode == MODE_SINGLE ? 0.0 : 0.001;
     out->teardown_s = 0.0;
-    out->wall_s = out->startup_s + wall * noise;
+    out->wall_s = out->startup_s + wall * noise * host;
     out->harness_s = out->wall_s + 0.02;
     pr->clock += out->harness_s;
     int nw = mode == MODE_SINGLE ? 1 : workers;
@@ -501,6 +516,91 @@ START_TEST(test_sweep_waits_on_noise)
 }
 END_TEST
 
+/* The most runs of other configurations between two runs of single, after single's first. */
+static int longest_gap_without_single(const results *r)
+{
+    int gap = 0, most = 0;
+    bool single_seen = false;
+    for (int i = 0; i < r->nruns; i++) {
+        if (r->runs[i].warmup)
+            continue;
+        if (r->runs[i].mode == MODE_SINGLE && !r->runs[i].variant) {
+            single_seen = true;
+            gap = 0;
+        } else if (single_seen && ++gap > most) {
+            most = gap;
+        }
+    }
+    return most;
+}
+
+/* processes x2's speedup for a GIL-holding job measured on a host that becomes `slow` times
+ * slower after the 5th run (0: never); back_to_back as --back-to-back. */
+static double drifting_speedup(double slow, bool back_to_back, results *res)
+{
+    fixture f;
+    fixture_init(&f, 256, 2);
+    f.o.back_to_back = back_to_back;
+    profile pr = {.compute_s = 0.004, .holds_gil = true, .cores = 2, .ipc_s = 0.00005,
+                  .seed = 5, .noise = 0.03, .slow_from = slow > 0 ? 5 : 0, .slow = slow};
+    measure_io io = {.run = profile_run, .ctx = &pr, .probe = profile_probe};
+    measure_strategy(&f.res, &f.p, &f.env, &f.o, &io, &f.out);
+    advise(&f.res);
+    const config_summary *p = results_find_summary(&f.res, MODE_PROCESSES, 2);
+    ck_assert_ptr_nonnull(p);
+    double speedup = p->speedup;
+    if (res)
+        *res = f.res;
+    else
+        results_free(&f.res);
+    return speedup;
+}
+
+/* Single is re-measured through the run, so that a host that slows down half-way moves single
+ * and the pools alike: the speedup stays what a steady host gives, where runs made back to back
+ * would put the whole slowdown on the pools measured after it. */
+START_TEST(test_drift_moves_every_configuration_alike)
+{
+    double steady = drifting_speedup(0, false, NULL);
+    double blind = drifting_speedup(1.8, true, NULL);
+    results r;
+    double followed = drifting_speedup(1.8, false, &r);
+    ck_assert_msg(fabs(blind / steady - 1.0) > 0.3, "back to back: %.2fx, steady %.2fx", blind,
+                  steady);
+    ck_assert_msg(fabs(followed / steady - 1.0) < 0.15, "followed: %.2fx, steady %.2fx", followed,
+                  steady);
+    ck_assert(r.drift.found);
+    ck_assert(r.drift.adjusted);
+    ck_assert_int_gt(r.drift.reference_runs, 0);
+    ck_assert_int_le(longest_gap_without_single(&r), 3);
+    ck_assert(r.recommendation.made);
+    ck_assert_int_eq(r.recommendation.choice.mode, MODE_PROCESSES);
+    bool asked = false;
+    for (int i = 0; i < r.recommendation.nopen; i++)
+        asked = asked || strstr(r.recommendation.open_questions[i], "drift");
+    ck_assert_msg(asked, "no open question about the drift");
+    results_free(&r);
+}
+END_TEST
+
+/* On a steady host, the references find no drift and change no speedup's basis; with
+ * --back-to-back single is measured in one spell. */
+START_TEST(test_steady_host_finds_no_drift)
+{
+    results r;
+    drifting_speedup(0, false, &r);
+    ck_assert(!r.drift.found);
+    ck_assert(!r.drift.adjusted);
+    ck_assert_int_gt(r.drift.reference_runs, 0);
+    for (int i = 0; i < r.nruns; i++)
+        ck_assert(r.runs[i].drift_factor == 1.0);
+    results_free(&r);
+    drifting_speedup(0, true, &r);
+    ck_assert_int_eq(r.drift.reference_runs, 0);
+    results_free(&r);
+}
+END_TEST
+
 /* A process pool chosen: the other start method is measured against it. */
 START_TEST(test_start_method_followup)
 {
@@ -661,6 +761,7 @@ START_TEST(test_repeat_rules)
     for (int noisy = 0; noisy < 2; noisy++) {
         fixture f;
         fixture_init(&f, 64, 2);
+        f.o.back_to_back = true; /* single's reference runs apart (test_drift_*) */
         profile pr = {.compute_s = 0.004, .holds_gil = true, .cores = 2, .ipc_s = 0.00005,
                       .seed = 5, .noise = noisy ? 0.4 : 0.001};
         measure_io io = {.run = profile_run, .ctx = &pr};
@@ -784,6 +885,8 @@ Suite *measure_suite(void)
     tcase_add_test(tc, test_start_method_followup);
     tcase_add_test(tc, test_native_limit_followup);
     tcase_add_test(tc, test_pure_python_gets_no_native_followup);
+    tcase_add_test(tc, test_drift_moves_every_configuration_alike);
+    tcase_add_test(tc, test_steady_host_finds_no_drift);
     tcase_add_test(tc, test_budget_rule);
     tcase_add_test(tc, test_hang_limit);
     tcase_add_test(tc, test_hanging_threads_cost_one_run);

@@ -1753,6 +1753,61 @@ START_TEST(test_speedup_ci_shown)
 }
 END_TEST
 
+/* Runs at times `at` of single (s) and processes x2 (p), each wall time and host probe given. */
+static void drift_runs(results *r, const char *modes, const double *walls, const double *probes)
+{
+    results_init(r);
+    r->workload.tasks = 8;
+    for (int i = 0; modes[i]; i++) {
+        run_result run;
+        bool single = modes[i] == 's';
+        fill_run(&run, single ? MODE_SINGLE : MODE_PROCESSES, single ? 1 : 2, i + 1, RUN_OK,
+                 walls[i]);
+        run.at_s = i;
+        run.host_probe_s = probes[i];
+        results_add_run(r, &run);
+    }
+    results_summarize(r);
+}
+
+/* A host 1.8 times slower from the pool's runs on: single's runs before and after them are its
+ * baseline, each in proportion to when the pool ran, not single's median over all of them. */
+START_TEST(test_drift_speedup_nearest_baseline)
+{
+    const double walls[] = {1.0, 1.0, 1.0, 1.0, 1.0, 1.0, 1.8};
+    const double slow[] = {1.3e-3, 1.3e-3, 1.3e-3, 2.34e-3, 2.34e-3, 2.34e-3, 2.34e-3};
+    results r;
+    drift_runs(&r, "sssppps", walls, slow);
+    ck_assert(r.drift.found);
+    ck_assert(r.drift.adjusted);
+    ck_assert_int_eq(r.drift.reference_runs, 1);
+    ck_assert_double_eq_tol(r.drift.moved, 0.8, 1e-9);
+    /* single at t = 2 (1.0 s) and t = 6 (1.8 s): 1.2, 1.4 and 1.6 s at t = 3, 4, 5. */
+    const config_summary *p = results_find_summary(&r, MODE_PROCESSES, 2);
+    ck_assert_double_eq_tol(p->speedup, 1.4, 1e-9);
+    ck_assert(p->speedup_low <= 1.2 + 1e-9 && p->speedup_high >= 1.6 - 1e-9);
+    ck_assert_double_eq_tol(results_find_summary(&r, MODE_SINGLE, 1)->speedup, 1.0, 1e-12);
+    results_free(&r);
+
+    /* The same runs on a steady host: the probe says so, and single's median is the baseline. */
+    const double steady[] = {1.3e-3, 1.3e-3, 1.3e-3, 1.31e-3, 1.3e-3, 1.32e-3, 1.3e-3};
+    const double calm[] = {1.0, 1.02, 0.98, 1.0, 1.0, 1.0, 1.01};
+    drift_runs(&r, "sssppps", calm, steady);
+    ck_assert(!r.drift.found);
+    ck_assert(!r.drift.adjusted);
+    ck_assert_double_eq_tol(results_find_summary(&r, MODE_PROCESSES, 2)->speedup, 1.005, 1e-9);
+    results_free(&r);
+
+    /* Single slower in its later spell far beyond the noise of its runs one after the other,
+     * where the probe saw nothing (another process took turns on the cores): found too. */
+    const double busy[] = {1.0, 1.01, 0.99, 1.0, 1.01, 0.99, 1.6};
+    drift_runs(&r, "sssppps", busy, steady);
+    ck_assert(r.drift.baseline_beyond_noise);
+    ck_assert(r.drift.found);
+    results_free(&r);
+}
+END_TEST
+
 START_TEST(test_check_names)
 {
     for (int c = RESULTS_UNCHECKED; c <= RESULTS_NO_VALUES; c++) {
@@ -1797,6 +1852,7 @@ Suite *results_suite(void)
     tcase_add_test(tc, test_results_none_against_value);
     tcase_add_test(tc, test_hung_run_unsafe);
     tcase_add_test(tc, test_speedup_ci_shown);
+    tcase_add_test(tc, test_drift_speedup_nearest_baseline);
     tcase_add_test(tc, test_check_names);
     suite_add_tcase(s, tc);
 

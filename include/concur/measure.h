@@ -34,6 +34,8 @@ typedef struct {
     int sample;         /* --sample: 0 auto, -1 all, else tasks per run */
     int tasks;          /* --tasks; 0: the workload's own */
     int target_cores;   /* --target-cores (for the recommendation written after every run) */
+    bool back_to_back;  /* --back-to-back: a configuration's runs follow each other, and single
+                           is not re-measured between the others' (faster; blind to drift) */
 } measure_options;
 
 /* Makes one run: fills out and returns 0 (runner_run's contract). */
@@ -61,6 +63,8 @@ typedef struct {
     const measure_observer *obs;
     double (*now)(void *ctx); /* the clock --budget is kept by; NULL: the monotonic clock (a test
                                  gives the time its synthetic runs took) */
+    double (*probe)(void *ctx); /* the host's pace before each run (topology_speed_probe; a test
+                                   gives a drifting one); NULL: not measured */
 } measure_io;
 
 /* How the strategy ended. */

@@ -96,6 +96,13 @@ typedef struct run_result {
     double teardown_s;     /* last result in -> pool shut down (0 in single mode; NAN unknown) */
     double first_ready_s;  /* pool created -> first worker ready (NAN unknown) */
     double harness_s;      /* fork -> exit of the harness, interpreter start-up included */
+    double at_s;           /* when it started, seconds after the measuring began (NAN unknown) */
+    double host_probe_s;   /* the host's speed just before it: the fastest of a few passes of a
+                              fixed loop on concur's own thread (topology_speed_probe); NAN when
+                              not measured */
+    double drift_factor;   /* what results_run_wall multiplies the run's time by to put it at
+                              single's speed of the whole run, where the host drifted
+                              (results_summarize, results_drift); 1 (or 0: unset) otherwise */
 
     counters_values counters; /* over the measured window */
     double cpu_s;          /* task-clock (or rusage) over the window */
@@ -270,6 +277,36 @@ typedef struct {
     int gil;                /* 1 has a GIL, 0 free-threaded, -1 unknown */
 } python_info;
 
+/* How the host's speed moved while the runs went (results_summarize), and what was done about it.
+ * Single is re-measured through the run (the strategy's reference runs), and a fixed loop is timed
+ * before every run: where that loop's pace moved by more than RESULTS_DRIFT_FOUND, each pool
+ * run is compared with the single runs just before and after it (run_result.drift_factor), so that
+ * a slower or faster spell of the host moves single and the pools alike. */
+#define RESULTS_DRIFT_FOUND 0.10
+typedef struct {
+    int probes;             /* runs with a host probe */
+    double probe_fast_s, probe_slow_s; /* the probe's pace, fastest and slowest (median of 3
+                                          neighbouring runs, so that one burst does not count) */
+    double moved;           /* probe_slow_s / probe_fast_s - 1; NAN with fewer than 3 probes */
+    int baseline_runs;      /* single's counted runs */
+    int reference_runs;     /* of those, made after another configuration's: the baseline
+                               re-measured through the run */
+    double baseline_first_at_s, baseline_last_at_s; /* when the first and last of them started */
+    double baseline_fast_s, baseline_slow_s;        /* their fastest and slowest whole-job time */
+    /* Single's runs in spells (runs of single one after the other): the slowest spell's median
+     * against the fastest one's, less one; NAN with one spell. It counts where the two spells
+     * differ beyond the noise of runs made one after the other (baseline_beyond_noise). */
+    double baseline_moved;
+    bool baseline_beyond_noise;
+    double span_s;          /* the first run's start to the last one's */
+    bool found;             /* moved > RESULTS_DRIFT_FOUND, or baseline_moved beyond its noise
+                               and > RESULTS_DRIFT_FOUND: a fixed loop on concur's thread does
+                               not see every slower spell (another process taking turns on the
+                               cores slows the job's run of a second, not a 3 ms loop) */
+    bool adjusted;          /* found, and the pools' runs were compared with single's nearest
+                               runs: single was measured on both sides of some of them */
+} results_drift;
+
 typedef struct results {
     char concur_version[16];
     char started_at[32];    /* UTC, ISO 8601 */
@@ -314,11 +351,17 @@ typedef struct results {
     config_summary *summary;
     int nsummary;
     results_check check;    /* whether the results were compared (results_summarize) */
+    results_drift drift;    /* how the host's speed moved (results_summarize) */
+    bool back_to_back;      /* --back-to-back: no reference runs of single through the run */
     int check_task;         /* RESULTS_SINGLE_VARIES: the task single's runs disagree on; -1 */
 
     classification classification; /* classify_results; classify_is_empty until then */
     recommendation recommendation;  /* advise_recommend; made is false until then */
 } results;
+
+/* How the host's pace moved over r's runs (results_summarize keeps it in r->drift, and puts each
+ * run's drift_factor where it is adjusted for). */
+void results_find_drift(const results *r, results_drift *d);
 
 void results_init(results *r);
 void results_free(results *r);
@@ -339,7 +382,8 @@ int results_cores(const results *r);
 
 /* What one run says about the whole job: its wall time, or for a sample, start-up + (wall -
  * start-up - teardown) x scale + teardown: the pool's start and its shutdown are paid once
- * whatever the number of tasks. NAN without a wall time. */
+ * whatever the number of tasks; times its drift_factor where the host drifted. NAN without a
+ * wall time. */
 double results_run_wall(const run_result *run);
 
 /* What one run says about the whole job's task phase: results_run_wall less its start-up (pool

@@ -59,6 +59,11 @@ int topology_place(const topology *t, int workers, topology_slot *out);
 #define TOPOLOGY_CAPACITY_ROUNDS 3
 double topology_measure_capacity(const topology *t, char *err, size_t errlen);
 
+/* The host's pace now: seconds the fastest of a few passes of a fixed integer loop takes on the
+ * calling thread (a few ms in all). The strategy takes it before every run, to see the host's
+ * speed drift (results_drift). */
+double topology_speed_probe(void);
+
 /* Binds a whole process (every thread) or a single thread (thread=true, id is a tid) to one PU,
  * with hwloc. Returns 0, or -1 with a reason in err; always -1 on a topology that is not this
  * machine (synthetic), where hwloc itself would pretend to succeed. */

@@ -1166,6 +1166,38 @@ static bool waits_open(recommendation *out, const results *r, const config_summa
     return true;
 }
 
+/* Whether the host's drift (results_drift) was larger than what separates the choice from the
+ * best other configuration (single included): then the answer may turn on when each ran. */
+static void drift_open(recommendation *out, const results *r, const config_summary *c)
+{
+    const results_drift *d = &r->drift;
+    if (!d->found)
+        return;
+    double moved = d->moved > RESULTS_DRIFT_FOUND ? d->moved : 0.0;
+    if (d->baseline_beyond_noise && d->baseline_moved > moved)
+        moved = d->baseline_moved;
+    const config_summary *other = NULL;
+    for (int i = 0; i < r->nsummary; i++) {
+        const config_summary *s = &r->summary[i];
+        if (s != c && usable(s) && (!other || s->speedup > other->speedup))
+            other = s;
+    }
+    if (!other || !(c->speedup > 0))
+        return;
+    double margin = fabs(c->speedup / other->speedup - 1.0);
+    if (!(moved > margin))
+        return;
+    char cn[64], on[64], csp[48], osp[48];
+    open_question(out, "whether the host's drift turned this answer: its pace moved by %.0f %% "
+                  "during the run, more than the %.0f %% between %s (%s) and %s (%s); %s; "
+                  "measuring again on a quieter host would tell", 100 * moved, 100 * margin,
+                  config_name(cn, sizeof(cn), r, c), fmt_speedup(csp, sizeof(csp), c),
+                  config_name(on, sizeof(on), r, other), fmt_speedup(osp, sizeof(osp), other),
+                  d->adjusted ? "the speedups are against the single runs nearest in time"
+                              : "single was measured in one spell (--back-to-back), so the "
+                                "speedups carry the drift");
+}
+
 static void open_questions(recommendation *out, const results *r, const choice *chp,
                            const config_summary *c, const config_summary *threads,
                            const config_summary *procs)
@@ -1232,6 +1264,7 @@ static void open_questions(recommendation *out, const results *r, const choice *
                       "held back by the host, not the job; run again when it is quiet", cores,
                       start, end);
     }
+    drift_open(out, r, c);
     if (!r->complete && r->incomplete_reason[0] && !r->budget_reached)
         open_question(out, "the run is incomplete (%s): configurations not measured may change "
                       "the advice", r->incomplete_reason);

@@ -65,6 +65,10 @@ const char usage_run[] =
     "      --fresh-interpreter  start a new interpreter for every run (default: runs fork\n"
     "                           from one interpreter started once, which saves each run the\n"
     "                           interpreter's start-up; nothing of it is in the measured time)\n"
+    "      --back-to-back       do not re-measure single between the other configurations'\n"
+    "                           runs (default: single again after every 3 other runs, so that\n"
+    "                           a host whose speed drifts moves every configuration alike).\n"
+    "                           Fewer runs, blind to the drift\n"
     "  -p, --python PATH        interpreter to measure (default: python3). Launcher shims\n"
     "                           (pyenv) are resolved to the real interpreter first\n"
     "  -s, --start-method M     process pools: fork, spawn or forkserver (default: the\n"
@@ -370,6 +374,9 @@ static int finish_options(const char *cmd, int argc, char **argv, run_options *o
 }
 
 /* run and classify share their options. */
+/* Long options without a short one. */
+enum { OPT_BACK_TO_BACK = 256 };
+
 static const struct option run_longopts[] = {
     {"modes", required_argument, NULL, 'm'},
     {"workers", required_argument, NULL, 'w'},
@@ -394,6 +401,7 @@ static const struct option run_longopts[] = {
     {"fresh-interpreter", no_argument, NULL, 'Z'},
     {"chunksize", required_argument, NULL, 'K'},
     {"results-vary", no_argument, NULL, 'V'},
+    {"back-to-back", no_argument, NULL, OPT_BACK_TO_BACK},
     {NULL, 0, NULL, 0},
 };
 
@@ -448,6 +456,12 @@ static int run_command(int argc, char **argv, bool classify)
             break;
         case 'V':
             o.s.results_vary = true;
+            break;
+        case OPT_BACK_TO_BACK:
+            if (classify)
+                return usage_error(cmd, "classify makes one run per configuration: nothing to "
+                                        "interleave");
+            o.s.m.back_to_back = true;
             break;
         case 'p':
             o.s.python = optarg;

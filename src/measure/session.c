@@ -89,6 +89,13 @@ static int run_for_real(void *ctx, const runner_env *env, run_mode mode, int wor
     return runner_run(env, mode, workers, repeat, out);
 }
 
+/* measure_io.probe for concur itself. */
+static double probe_for_real(void *ctx)
+{
+    (void)ctx;
+    return topology_speed_probe();
+}
+
 /* The state of one `concur run` from the moment its output directory exists: every way out of it
  * goes through run_end_early, run_end_interrupted or run_finish, which write results.json. */
 typedef struct {
@@ -280,6 +287,7 @@ static void record_options(results *res, const session_options *o, const plan *p
     res->fresh_interpreter = o->fresh;
     res->chunksize = o->chunksize;
     res->results_vary = o->results_vary;
+    res->back_to_back = o->m.back_to_back;
     res->writer_pid = (int)getpid();
     gethostname(res->writer_host, sizeof(res->writer_host) - 1);
 }
@@ -468,7 +476,8 @@ int measure_session(const session_options *o, const measure_observer *obs, sessi
             log_info("runs start their own interpreter: %s", zerr);
     }
 
-    measure_io io = {.run = run_for_real, .json_path = st.json_path, .obs = obs};
+    measure_io io = {.run = run_for_real, .probe = probe_for_real, .json_path = st.json_path,
+                     .obs = obs};
     out->measured = true;
     measure_outcome mout;
     run_progress(&st, "measuring");

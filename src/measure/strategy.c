@@ -43,6 +43,10 @@ typedef struct {
     bool setup_hung;      /* a run's setup() never finished: measuring more would hang again */
     bool write_failed;    /* results.json could not be rewritten */
     int total_runs, done;     /* total_runs 0: not known in advance (adaptive) */
+    const runner_env *base_env; /* the session's: a reference run of single is made on it */
+    bool interleave;   /* single is re-measured between the other configurations' runs */
+    int since_single;  /* runs of other configurations since single's last one */
+    int references;    /* runs of single made so (reference_run) */
     int total_configs, configs_done;
     int failed_configs;
     plan_repeat_rule rule;
@@ -238,11 +242,52 @@ static bool stop_measuring(const session *ss)
            ss->setup_hung || ss->write_failed;
 }
 
+/* More runs of a configuration continue its repeat numbers: the next one. */
+static int next_repeat(const results *r, run_mode mode, int workers, bool variant, int chunksize,
+                       const char *start_method, int native_limit)
+{
+    int next = 1;
+    for (int k = 0; k < r->nruns; k++) {
+        const run_result *x = &r->runs[k];
+        if (x->mode == mode && x->workers == workers && !x->warmup && x->variant == variant &&
+            x->repeat >= next &&
+            (!variant || (x->chunksize == chunksize && x->native_limit == native_limit &&
+                          !strcmp(x->start_method, start_method))))
+            next = x->repeat + 1;
+    }
+    return next;
+}
+
+static const run_result *run_once(session *ss, const runner_env *base, plan_config cfg, int rep,
+                                  int repeat_total, bool warmup);
+
+/* Single again, once REFERENCE_EVERY runs of other configurations went by since its last run:
+ * the baseline re-measured through the run, so that a slower or faster spell of the host lands
+ * on single too, and each pool run has single's runs on both sides of it (results_drift). Three
+ * runs a configuration is the sweep's usual block: single then brackets each block. */
+#define REFERENCE_EVERY 3
+
+static void reference_run(session *ss)
+{
+    if (!ss->interleave || ss->since_single < REFERENCE_EVERY || stop_measuring(ss))
+        return;
+    results_summarize(ss->res);
+    const config_summary *single = results_find_summary(ss->res, MODE_SINGLE, 1);
+    if (!single || single->runs_ok == 0)
+        return;
+    if (run_once(ss, ss->base_env, (plan_config){MODE_SINGLE, 1},
+                 next_repeat(ss->res, MODE_SINGLE, 1, false, 0, "", 0), 0, false))
+        ss->references++;
+}
+
 /* One run of cfg, stored in the results, which are rewritten. Returns the stored run, or NULL when
- * the budget has no room for it. */
+ * the budget has no room for it. Before a run of another configuration, single's reference run
+ * where one is due (reference_run). */
 static const run_result *run_once(session *ss, const runner_env *base, plan_config cfg, int rep,
                                   int repeat_total, bool warmup)
 {
+    if (!warmup && cfg.mode != MODE_SINGLE)
+        reference_run(ss);
     runner_env env = *base;
     if (!warmup)
         sample_env(ss, &env, sample_takers(cfg, &env));
@@ -273,9 +318,13 @@ static const run_result *run_once(session *ss, const runner_env *base, plan_conf
     if (obs && obs->run_starting)
         obs->run_starting(obs->ctx, cfg.mode, cfg.workers, rep, repeat_total, ss->done,
                           ss->total_runs, now(ss) - ss->t0);
+    double probe = ss->io->probe ? ss->io->probe(ss->io->ctx) : NAN;
+    double at = now(ss) - ss->t0;
     run_result r;
     ss->io->run(ss->io->ctx, &env, cfg.mode, cfg.workers, rep, &r);
     r.warmup = warmup;
+    r.at_s = at;
+    r.host_probe_s = probe;
     int tasks = ss->res->workload.tasks;
     if (r.tasks > 0 && r.tasks < tasks && !warmup) {
         double cv = cfg.mode == MODE_SINGLE || !isfinite(ss->task_cv) ? task_cv(&r) : ss->task_cv;
@@ -309,6 +358,8 @@ static const run_result *run_once(session *ss, const runner_env *base, plan_conf
              cfg.workers);
     }
     ++ss->done;
+    if (!warmup)
+        ss->since_single = cfg.mode == MODE_SINGLE && !env.variant ? 0 : ss->since_single + 1;
     if (obs && obs->run_done)
         obs->run_done(obs->ctx, stored, ss->done, ss->total_runs, repeat_total);
     if (ss->io->json_path && measure_write_results(ss->res, ss->io->json_path,
@@ -602,22 +653,6 @@ static bool warmup_saw_native(session *ss, const run_result *w)
     return true;
 }
 
-/* More runs of a configuration continue its repeat numbers: the next one. */
-static int next_repeat(const results *r, run_mode mode, int workers, bool variant, int chunksize,
-                       const char *start_method, int native_limit)
-{
-    int next = 1;
-    for (int k = 0; k < r->nruns; k++) {
-        const run_result *x = &r->runs[k];
-        if (x->mode == mode && x->workers == workers && !x->warmup && x->variant == variant &&
-            x->repeat >= next &&
-            (!variant || (x->chunksize == chunksize && x->native_limit == native_limit &&
-                          !strcmp(x->start_method, start_method))))
-            next = x->repeat + 1;
-    }
-    return next;
-}
-
 /* The step from before to s in mode: its speedup, and the low end of its gain from the two
  * configurations' runs with the whole run's pooled noise (results_compare_walls): the speedup
  * intervals carry single's noise twice, which would stop a sweep that is still gaining. */
@@ -783,7 +818,9 @@ int measure_run_ceiling(const plan *p, const measure_options *o)
     configs += pools * sweep_steps() + 1; /* + the GIL-telling thread count after --workers */
     configs += ADVISE_MAX_FOLLOWUPS;      /* a chunksize, a start method, ... */
     configs += ADVISE_MAX_FOLLOWUPS;      /* native limits: single and each pool mode's */
-    return 1 + configs * 2 * per_config;  /* the warm-up; a step's runs while it is unsettled */
+    int runs = configs * 2 * per_config;  /* a step's runs while it is unsettled */
+    /* The warm-up; single's reference runs, one after every REFERENCE_EVERY others, and the last. */
+    return 1 + runs + runs / REFERENCE_EVERY + 1;
 }
 
 /* single (after one warm-up run), then each pool mode growing while it gains; with --workers,
@@ -885,8 +922,9 @@ static void measure_followups(session *ss, const runner_env *env)
     }
 }
 
-/* Where the refinement left each configuration the choice turns on, in its plan entry. */
-static void note_refinements(results *res)
+/* Where the refinement left each configuration the choice turns on, in its plan entry; single's
+ * says how many of its runs were references (reference_run). */
+static void note_refinements(results *res, int references)
 {
     results_summarize(res);
     for (int i = 0; i < res->nsummary; i++) {
@@ -896,9 +934,15 @@ static void note_refinements(results *res)
             if (e->action == PLAN_RAN && e->mode == s->mode && e->workers == s->workers &&
                 !e->variant && !s->variant && e->runs != s->runs_ok) {
                 char why[PLAN_WHY_LEN];
-                util_fmt(why, sizeof(why), "%s; then %d more, as a decision turned on it "
-                         "(a step of the sweep, or the recommendation): %d runs, +-%.1f %%",
-                         e->why, s->runs_ok - e->runs, s->runs_ok, 100 * s->precision);
+                if (s->mode == MODE_SINGLE && references > 0)
+                    util_fmt(why, sizeof(why), "%s; then %d more, %d of them between the other "
+                             "configurations' runs to follow the host's pace: %d runs, +-%.1f %%",
+                             e->why, s->runs_ok - e->runs, references, s->runs_ok,
+                             100 * s->precision);
+                else
+                    util_fmt(why, sizeof(why), "%s; then %d more, as a decision turned on it "
+                             "(a step of the sweep, or the recommendation): %d runs, +-%.1f %%",
+                             e->why, s->runs_ok - e->runs, s->runs_ok, 100 * s->precision);
                 memcpy(e->why, why, sizeof(e->why));
                 e->runs = s->runs_ok;
                 e->precision = s->precision;
@@ -912,7 +956,8 @@ void measure_strategy(results *res, const plan *p, const runner_env *env,
                       const measure_options *o, const measure_io *io, measure_outcome *out)
 {
     bool adaptive = !o->classify && !o->fixed;
-    session ss = {.res = res, .o = o, .io = io, .plan = p,
+    session ss = {.res = res, .o = o, .io = io, .plan = p, .base_env = env,
+                  .interleave = adaptive && !o->back_to_back && !o->repeat_given,
                   .total_runs = adaptive ? 0 : p->n * p->repeat, .total_configs = p->n,
                   .pass_s = NAN, .task_cv = NAN, .ceiling = measure_run_ceiling(p, o),
                   .rule = {.min_runs = o->repeat_given ? o->repeat : PLAN_MIN_RUNS,
@@ -930,9 +975,14 @@ void measure_strategy(results *res, const plan *p, const runner_env *env,
         }
     } else {
         runner_env deployed = *env; /* as the warm-up finds the job: native_deployed */
+        ss.base_env = &deployed;    /* single's reference runs too */
         measure_sweep(&ss, &deployed);
         measure_followups(&ss, &deployed);
-        note_refinements(res);
+        /* The last configuration's runs get single's on their other side too. */
+        if (ss.since_single >= REFERENCE_EVERY - 1)
+            ss.since_single = REFERENCE_EVERY;
+        reference_run(&ss);
+        note_refinements(res, ss.references);
     }
     if (ss.ceiling_reached)
         results_add_plan(res, PLAN_STOPPED, MODE_SINGLE, 0, "stopped after %d runs, the most "

@@ -49,6 +49,46 @@ static void capacity_line(report_doc *d, const results *r)
               isfinite(advise_capacity_short(r)) ? ": the host held them back" : "");
 }
 
+/* How the host's pace moved over the run (results_drift), and what the speedups are against. */
+static void drift_line(report_doc *d, const results *r)
+{
+    const results_drift *dr = &r->drift;
+    char probe[160] = "", base[256] = "";
+    if (dr->probes >= 3 && isfinite(dr->moved))
+        util_fmt(probe, sizeof(probe), "a fixed loop timed before every run moved by %.0f %% "
+                 "(%.2f-%.2f ms)", 100 * dr->moved, 1e3 * dr->probe_fast_s,
+                 1e3 * dr->probe_slow_s);
+    if (dr->reference_runs > 0 && isfinite(dr->baseline_moved)) {
+        char fast[32], slow[32];
+        util_fmt(base, sizeof(base), "single, measured %d times of which %d between the other "
+                 "configurations' runs, took %s-%s, its spells %.0f %% apart (%s)",
+                 dr->baseline_runs, dr->reference_runs,
+                 util_fmt_seconds(fast, sizeof(fast), dr->baseline_fast_s),
+                 util_fmt_seconds(slow, sizeof(slow), dr->baseline_slow_s),
+                 100 * dr->baseline_moved,
+                 dr->baseline_beyond_noise ? "beyond the noise of runs made one after the other"
+                                           : "within their noise");
+    }
+    if (!probe[0] && !base[0]) {
+        if (r->back_to_back)
+            doc_itemf(d, "with --back-to-back single is measured again only where a decision "
+                      "needs more of its runs: a drift of the host's pace between "
+                      "configurations may go unseen");
+        return;
+    }
+    const char *so = dr->adjusted ? "the host drifted: each pool run is compared with the "
+                                    "single runs just before and after it"
+                     : dr->found ? "the host drifted, and single was measured in one spell "
+                                   "(--back-to-back): the speedups carry the drift"
+                     : r->back_to_back ? "with --back-to-back single is measured again only "
+                                         "where a decision needs more of its runs: a drift "
+                                         "between configurations may go unseen"
+                                       : "within what the speedups can carry: they are against "
+                                         "all of single's runs";
+    doc_itemf(d, "the host's pace: %s%s%s; %s", probe, probe[0] && base[0] ? "; " : "", base,
+              so);
+}
+
 /* The sample of the tasks the runs measured, or that they measured them all. */
 static void sample_line(report_doc *d, const results *r)
 {
@@ -250,6 +290,7 @@ void doc_measuring(report_doc *d, const results *r)
     doc_list(d, DOC_NORMAL, '-');
     runs_line(d, r);
     capacity_line(d, r);
+    drift_line(d, r);
     sample_line(d, r);
     results_line(d, r);
     precision_line(d, r);

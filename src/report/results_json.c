@@ -257,6 +257,9 @@ static void write_run(cJSON *runs, const run_result *run)
     add_number(o, "teardown_s", run->teardown_s);
     add_number(o, "first_ready_s", run->first_ready_s);
     add_number(o, "harness_s", run->harness_s);
+    add_number(o, "at_s", run->at_s);
+    add_number(o, "host_probe_s", run->host_probe_s);
+    add_number(o, "drift_factor", run->drift_factor > 0 ? run->drift_factor : 1.0);
     add_number(o, "cpu_s", run->cpu_s);
     add_number(o, "cpu_utilization", run->cpu_utilization);
 
@@ -371,6 +374,29 @@ static void write_config(cJSON *c, const config_summary *s)
     add_int(c, "results_raised", s->results_raised);
     add_bool(c, "unsafe", s->unsafe);
     add_string_or_null(c, "unsafe_reason", s->unsafe_reason);
+}
+
+/* How the host's pace moved (results_summarize works it out again from the runs on load). */
+static void write_drift(cJSON *root, const results *r)
+{
+    results_drift drift, *d = &drift;
+    results_find_drift(r, d);
+    cJSON *o = add_object(root, "drift");
+    add_int(o, "probes", d->probes);
+    add_number(o, "probe_fast_s", d->probe_fast_s);
+    add_number(o, "probe_slow_s", d->probe_slow_s);
+    add_number(o, "moved", d->moved);
+    add_bool(o, "found", d->found);
+    add_bool(o, "adjusted", d->adjusted);
+    add_int(o, "baseline_runs", d->baseline_runs);
+    add_int(o, "reference_runs", d->reference_runs);
+    add_number(o, "baseline_first_at_s", d->baseline_first_at_s);
+    add_number(o, "baseline_last_at_s", d->baseline_last_at_s);
+    add_number(o, "baseline_fast_s", d->baseline_fast_s);
+    add_number(o, "baseline_slow_s", d->baseline_slow_s);
+    add_number(o, "baseline_moved", d->baseline_moved);
+    add_bool(o, "baseline_beyond_noise", d->baseline_beyond_noise);
+    add_number(o, "span_s", d->span_s);
 }
 
 /* summary.<mode>."<workers>" = {...} for the sweep, modes in enum order, worker counts in the order
@@ -552,6 +578,7 @@ static char *format_json(const results *r, const char *suffix)
     else
         add_string(opt, "chunksize", "auto");
     add_bool(opt, "results_vary", r->results_vary);
+    add_bool(opt, "back_to_back", r->back_to_back);
 
     add_bool(root, "budget_reached", r->budget_reached);
     add_number(root, "elapsed_s", r->elapsed_s);
@@ -580,6 +607,7 @@ static char *format_json(const results *r, const char *suffix)
     else
         cJSON_AddItemToObject(chk, "task", cJSON_CreateNull());
 
+    write_drift(root, r);
     write_summary(root, r);
     write_classification(root, &r->classification);
     write_recommendation(root, &r->recommendation);
@@ -1103,6 +1131,11 @@ static void load_run(loader *ld, const cJSON *o, const char *w, run_result *run)
     if (has(o, "first_ready_s"))
         get_double(ld, o, w, "first_ready_s", &run->first_ready_s);
     get_double(ld, o, w, "harness_s", &run->harness_s);
+    run->at_s = run->host_probe_s = NAN; /* files written before they were kept */
+    if (has(o, "at_s"))
+        get_double(ld, o, w, "at_s", &run->at_s);
+    if (has(o, "host_probe_s"))
+        get_double(ld, o, w, "host_probe_s", &run->host_probe_s);
     get_double(ld, o, w, "cpu_s", &run->cpu_s);
     get_double(ld, o, w, "cpu_utilization", &run->cpu_utilization);
 
@@ -1695,6 +1728,8 @@ int results_load(const char *path, results *r, char *err, size_t errlen)
     if (has(opt, "chunksize") &&
         !cJSON_IsString(cJSON_GetObjectItemCaseSensitive(opt, "chunksize")))
         get_int(&ld, opt, "options", "chunksize", &r->chunksize);
+    if (has(opt, "back_to_back"))
+        get_bool(&ld, opt, "options", "back_to_back", &r->back_to_back);
     if (has(opt, "results_vary"))
         get_bool(&ld, opt, "options", "results_vary", &r->results_vary);
     if (has(root, "budget_reached"))

@@ -229,7 +229,8 @@ double results_cpu_utilization(double cpu_s, double wall_s, int workers, double 
     return cpu_s - capacity <= fmax(outside_cpu_s, 0.0) ? 1.0 : NAN;
 }
 
-double results_run_wall(const run_result *run)
+/* results_run_wall before the host's drift is taken out. */
+static double run_wall_as_measured(const run_result *run)
 {
     if (!isfinite(run->wall_s))
         return NAN;
@@ -249,6 +250,12 @@ double results_run_wall(const run_result *run)
                      ? run->teardown_s
                      : 0.0;
     return start + (run->wall_s - start - end) * run->scale + end;
+}
+
+double results_run_wall(const run_result *run)
+{
+    double wall = run_wall_as_measured(run);
+    return run->drift_factor > 0 && isfinite(run->drift_factor) ? wall * run->drift_factor : wall;
 }
 
 double results_run_task_s(const run_result *run)
@@ -450,6 +457,187 @@ bool results_speedup_ci_shown(const results *r, const config_summary *s)
 {
     const config_summary *single = results_find_summary(r, MODE_SINGLE, 1);
     return s->runs_ok >= RESULTS_CI_MIN_RUNS && single && single->runs_ok >= RESULTS_CI_MIN_RUNS;
+}
+
+/* ---- the host's drift ------------------------------------------------------------------------ */
+
+/* A run of single that can serve as the baseline: counted, not a warm-up or a follow-up. */
+static bool baseline_run(const run_result *run)
+{
+    return run->mode == MODE_SINGLE && !run->warmup && !run->variant && results_run_counts(run) &&
+           isfinite(run_wall_as_measured(run));
+}
+
+static double run_time(const results *r, int i)
+{
+    return isfinite(r->runs[i].at_s) ? r->runs[i].at_s : (double)i;
+}
+
+/* How far the probe's pace moved: the median of each 3 neighbouring probes, fastest against
+ * slowest. One burst of another process's work slows one probe, not three. */
+static void probe_drift(const results *r, results_drift *d)
+{
+    double *p = xmalloc(sizeof(double) * (size_t)(r->nruns > 0 ? r->nruns : 1));
+    int n = 0;
+    for (int i = 0; i < r->nruns; i++)
+        if (!r->runs[i].warmup && r->runs[i].host_probe_s > 0 && isfinite(r->runs[i].host_probe_s))
+            p[n++] = r->runs[i].host_probe_s;
+    d->probes = n;
+    d->probe_fast_s = d->probe_slow_s = d->moved = NAN;
+    for (int i = 0; i + 2 < n; i++) {
+        double m = stats_median(p + i, 3);
+        d->probe_fast_s = i == 0 ? m : fmin(d->probe_fast_s, m);
+        d->probe_slow_s = i == 0 ? m : fmax(d->probe_slow_s, m);
+    }
+    if (d->probe_fast_s > 0)
+        d->moved = d->probe_slow_s / d->probe_fast_s - 1.0;
+    free(p);
+}
+
+/* The noise of runs made one after the other: the pooled variance of the logarithms of the wall
+ * times within each spell of consecutive counted runs of one configuration, which no drift
+ * between spells enters. *df gets its degrees of freedom. */
+static double spell_noise(const results *r, double *df)
+{
+    double ss = 0.0, sum = 0.0;
+    int n = 0, dfs = 0;
+    for (int i = 0; i <= r->nruns; i++) {
+        const run_result *run = i < r->nruns ? &r->runs[i] : NULL;
+        bool counts = run && !run->warmup && results_run_counts(run) &&
+                      run_wall_as_measured(run) > 0;
+        const run_result *prev = i > 0 ? &r->runs[i - 1] : NULL;
+        bool same = counts && n > 0 && prev && prev->mode == run->mode &&
+                    prev->workers == run->workers && prev->variant == run->variant &&
+                    prev->chunksize == run->chunksize;
+        if (!same && n > 0) { /* the spell ends */
+            dfs += n - 1;
+            n = 0;
+            sum = 0.0;
+        }
+        if (!counts)
+            continue;
+        double x = log(run_wall_as_measured(run));
+        /* Welford's update within the spell. */
+        n++;
+        double delta = x - sum;
+        sum += delta / n;
+        ss += delta * (x - sum);
+    }
+    *df = dfs;
+    return dfs > 0 ? sqrt(ss / dfs) : NAN;
+}
+
+/* The baseline's runs over time: how many, when, how fast, how many were made after another
+ * configuration's runs (re-measured through the run), and how far its spells moved. */
+static void baseline_drift(const results *r, results_drift *d)
+{
+    d->baseline_runs = d->reference_runs = 0;
+    d->baseline_first_at_s = d->baseline_last_at_s = NAN;
+    d->baseline_fast_s = d->baseline_slow_s = d->span_s = d->baseline_moved = NAN;
+    d->baseline_beyond_noise = false;
+    bool other_before = false;
+    double first = NAN, last = NAN;
+    double spell[64];
+    int nspell = 0;
+    double fast = NAN, slow = NAN; /* spells' log medians */
+    int nfast = 0, nslow = 0, spells = 0;
+    for (int i = 0; i <= r->nruns; i++) {
+        const run_result *run = i < r->nruns ? &r->runs[i] : NULL;
+        if (run && !run->warmup && isfinite(run->at_s)) {
+            if (!isfinite(first))
+                first = run->at_s;
+            last = run->at_s;
+        }
+        bool base = run && baseline_run(run);
+        bool other = run && !base && !run->warmup && results_run_counts(run);
+        if ((other || !run) && nspell > 0) { /* a spell of single ends */
+            double m = log(stats_median(spell, nspell));
+            if (spells++ == 0 || m < fast)
+                fast = m, nfast = nspell;
+            if (spells == 1 || m > slow)
+                slow = m, nslow = nspell;
+            nspell = 0;
+        }
+        other_before |= other;
+        if (!base)
+            continue;
+        double w = run_wall_as_measured(run);
+        if (nspell < 64)
+            spell[nspell++] = w;
+        if (d->baseline_runs++ == 0)
+            d->baseline_first_at_s = run->at_s;
+        d->baseline_last_at_s = run->at_s;
+        d->reference_runs += other_before;
+        d->baseline_fast_s = isfinite(d->baseline_fast_s) ? fmin(d->baseline_fast_s, w) : w;
+        d->baseline_slow_s = isfinite(d->baseline_slow_s) ? fmax(d->baseline_slow_s, w) : w;
+    }
+    d->span_s = last - first;
+    if (spells < 2)
+        return;
+    d->baseline_moved = exp(slow - fast) - 1.0;
+    /* 99 %: the slowest and fastest of several spells are compared, not two chosen ahead. */
+    double df, sigma = spell_noise(r, &df);
+    double t = stats_t_quantile(0.995, df);
+    d->baseline_beyond_noise = isfinite(sigma) && isfinite(t) &&
+                               slow - fast > t * sigma * sqrt(1.0 / nfast + 1.0 / nslow);
+}
+
+/* Single's time near run i: between the baseline runs just before and just after it, in
+ * proportion to when it ran; the nearest one where it has only one side. NAN with none. */
+static double baseline_near(const results *r, int i)
+{
+    int before = -1, after = -1;
+    for (int k = i - 1; k >= 0 && before < 0; k--)
+        if (baseline_run(&r->runs[k]))
+            before = k;
+    for (int k = i + 1; k < r->nruns && after < 0; k++)
+        if (baseline_run(&r->runs[k]))
+            after = k;
+    if (before < 0 && after < 0)
+        return NAN;
+    if (before < 0 || after < 0)
+        return run_wall_as_measured(&r->runs[before < 0 ? after : before]);
+    double wb = run_wall_as_measured(&r->runs[before]), wa = run_wall_as_measured(&r->runs[after]);
+    double tb = run_time(r, before), ta = run_time(r, after), t = run_time(r, i);
+    double f = ta > tb ? (t - tb) / (ta - tb) : 0.5;
+    return wb + (wa - wb) * fmin(fmax(f, 0.0), 1.0);
+}
+
+/* Where the host drifted, each other run's time is put at single's speed of the whole run: times
+ * single's median over single's time near it. A speedup is then single's median over the
+ * configuration's: the median of its runs' speedups against the single runs nearest in time. */
+void results_find_drift(const results *r, results_drift *d)
+{
+    probe_drift(r, d);
+    baseline_drift(r, d);
+    d->found = d->moved > RESULTS_DRIFT_FOUND ||
+               (d->baseline_beyond_noise && d->baseline_moved > RESULTS_DRIFT_FOUND);
+    d->adjusted = d->found && d->reference_runs > 0;
+}
+
+static void find_drift(results *r)
+{
+    results_drift *d = &r->drift;
+    for (int i = 0; i < r->nruns; i++)
+        r->runs[i].drift_factor = 1.0;
+    results_find_drift(r, d);
+    if (!d->adjusted)
+        return;
+    double *w = xmalloc(sizeof(double) * (size_t)r->nruns);
+    int n = 0;
+    for (int i = 0; i < r->nruns; i++)
+        if (baseline_run(&r->runs[i]))
+            w[n++] = run_wall_as_measured(&r->runs[i]);
+    double median = stats_median(w, n);
+    free(w);
+    for (int i = 0; i < r->nruns; i++) {
+        run_result *run = &r->runs[i];
+        if (run->mode == MODE_SINGLE || run->warmup || !results_run_counts(run))
+            continue;
+        double near = baseline_near(r, i);
+        if (near > 0 && median > 0)
+            run->drift_factor = median / near;
+    }
 }
 
 /* ---- summary ---------------------------------------------------------------------------------- */
@@ -668,7 +856,24 @@ static void summarize_native(const results *r, config_summary *s)
 
 /* Speedup against single with one worker; its interval pairs the extremes of both intervals.
  * Efficiency per row; the GIL penalty on both rows of a worker count that has both pools. */
-static void add_speedups(config_summary *list, int n)
+/* Where the host drifted (results_drift.adjusted), a pool's speedup interval is that of the
+ * median of its runs' own speedups against the single runs nearest in time: single's runs, spread
+ * over the drift, would otherwise widen every interval by the drift itself. get: the whole run
+ * or its task phase. */
+static void drift_speedup_ci(const results *r, const config_summary *s, double base_s,
+                             double (*get)(const run_result *), double *lo, double *hi)
+{
+    double x[64];
+    int n = 0;
+    for (int i = 0; i < r->nruns && n < 64; i++)
+        if (results_run_in(s, &r->runs[i]) && results_run_counts(&r->runs[i]) &&
+            get(&r->runs[i]) > 0)
+            x[n++] = base_s / get(&r->runs[i]);
+    if (n >= 2)
+        stats_median_ci(x, n, lo, hi);
+}
+
+static void add_speedups(const results *r, config_summary *list, int n)
 {
     const config_summary *base = find_config(list, n, MODE_SINGLE, 1);
     if (base && base->runs_ok == 0)
@@ -686,6 +891,12 @@ static void add_speedups(config_summary *list, int n)
         s->speedup = ratio(base->wall_s, s->wall_s);
         s->speedup_low = ratio(base->ci_low_s, s->ci_high_s);
         s->speedup_high = ratio(base->ci_high_s, s->ci_low_s);
+        if (r->drift.adjusted && s->mode != MODE_SINGLE) {
+            drift_speedup_ci(r, s, base->wall_s, results_run_wall, &s->speedup_low,
+                             &s->speedup_high);
+            drift_speedup_ci(r, s, base->task_s, results_run_task_s, &s->task_speedup_low,
+                             &s->task_speedup_high);
+        }
     }
 
     /* Efficiency per row; the GIL penalty on both rows of a worker count that has both pools. */
@@ -711,6 +922,7 @@ void results_summarize(results *r)
     if (r->nruns == 0)
         return;
     compare_tasks(r);
+    find_drift(r);
     int n = 0;
     config_summary *list = list_configs(r, &n);
     size_t d = (size_t)r->nruns * sizeof(double), i = (size_t)r->nruns * sizeof(int);
@@ -729,7 +941,7 @@ void results_summarize(results *r)
         free(ds[j]);
     free(k.repeats);
     free(k.flags);
-    add_speedups(list, n);
+    add_speedups(r, list, n);
     judge_safety(r, list, n);
     r->summary = list;
     r->nsummary = n;

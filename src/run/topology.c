@@ -352,6 +352,30 @@ static double spin_once(capacity_worker *w)
     return util_now() - t0;
 }
 
+/* A quarter of the capacity spin (about 2.5 ms), three times on the calling thread: the fastest
+ * is the host's pace now. Cheap enough before every run; a slower or faster spell of the host
+ * (a neighbour's load on a shared machine, a frequency change) moves it. */
+#define SPEED_PROBE_ITERS (CAPACITY_SPIN_ITERS / 4)
+#define SPEED_PROBE_PASSES 3
+
+double topology_speed_probe(void)
+{
+    double best = NAN;
+    volatile uint64_t sink = 0;
+    for (int pass = 0; pass < SPEED_PROBE_PASSES; pass++) {
+        double t0 = util_now();
+        uint64_t x = (uint64_t)pass + 1;
+        for (unsigned long i = 0; i < SPEED_PROBE_ITERS; i++)
+            x = x * 6364136223846793005ULL + 1442695040888963407ULL + (x >> 29);
+        sink = x;
+        double t = util_now() - t0;
+        if (!(t >= best))
+            best = t;
+    }
+    (void)sink;
+    return best;
+}
+
 static void *capacity_thread(void *arg)
 {
     capacity_worker *w = arg;
