@@ -632,6 +632,57 @@ END_TEST
 
 /* ---- round trip --------------------------------------------------------------------------------- */
 
+/* What a run saw of the native thread pools comes back as written; a run that reported none, and
+ * a file written before concur looked, read as unknown. */
+START_TEST(test_native_round_trip)
+{
+    results a, b;
+    char path[PATH_MAX], err[1024];
+    fill_results(&a);
+    run_result *x = &a.runs[0];
+    x->native_threads = 3;
+    x->threadpoolctl = 1;
+    x->nthreadpools = 1;
+    x->threadpools[0] = (run_threadpool){.user_api = "blas", .internal_api = "openblas",
+                                         .version = "0.3.21", .threading_layer = "pthreads",
+                                         .num_threads = 2};
+    x->cpu_native_s = 0.25;
+    x->cpu_interp_s = 0.75;
+    x->native_states.counts[TS_LOCK_WAIT] = 7;
+    x->native_states.total = 7;
+    if (x->nplacement > 0)
+        x->placement[0].native_threads = 1;
+    a.runs[1].native_threads = -1; /* not reported */
+    a.runs[1].threadpoolctl = 0;
+    a.runs[1].nthreadpools = -1;
+    a.classification.native_threaded = 1;
+    tmp_path(path, sizeof(path), "results.json");
+    ck_assert_int_eq(results_write(&a, path), 0);
+    ck_assert_msg(results_load(path, &b, err, sizeof(err)) == 0, "%s", err);
+    const run_result *y = &b.runs[0];
+    ck_assert_int_eq(y->native_threads, 3);
+    ck_assert_int_eq(y->threadpoolctl, 1);
+    ck_assert_int_eq(y->nthreadpools, 1);
+    ck_assert_str_eq(y->threadpools[0].internal_api, "openblas");
+    ck_assert_int_eq(y->threadpools[0].num_threads, 2);
+    ck_assert_double_eq(y->cpu_native_s, 0.25);
+    ck_assert_double_eq(y->native_states.counts[TS_LOCK_WAIT], 7);
+    if (y->nplacement > 0)
+        ck_assert_int_eq(y->placement[0].native_threads, 1);
+    ck_assert_int_eq(b.runs[1].native_threads, -1);
+    ck_assert_int_eq(b.runs[1].threadpoolctl, 0);
+    ck_assert_int_eq(b.runs[1].nthreadpools, -1);
+    ck_assert_int_eq(b.classification.native_threaded, 1);
+    char *t1 = results_to_json(&a);
+    char *t2 = results_to_json(&b);
+    ck_assert_str_eq(t1, t2);
+    free(t1);
+    free(t2);
+    results_free(&a);
+    results_free(&b);
+}
+END_TEST
+
 START_TEST(test_round_trip)
 {
     results a, b;
@@ -1829,6 +1880,7 @@ Suite *results_suite(void)
     tcase_add_checked_fixture(tc, tmpdir_setup, tmpdir_teardown);
     tcase_add_test(tc, test_json_has_required_keys);
     tcase_add_test(tc, test_round_trip);
+    tcase_add_test(tc, test_native_round_trip);
     tcase_add_test(tc, test_load_without_newer_run_keys);
     tcase_add_test(tc, test_task_phase);
     tcase_add_test(tc, test_cpu_utilization_bounded);

@@ -8,6 +8,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "concur/advise.h"
 #include "concur/classify.h"
 #include "concur/counters.h"
 #include "concur/util.h"
@@ -39,11 +40,11 @@ static void header(report_doc *d, const results *r)
 static void configuration_row(report_doc *d, const results *r, const config_summary *s)
 {
     char buf[64], lo[32], hi[32];
+    doc_cell(d, mode_name(s->mode));
     if (s->native_limit > 0)
-        doc_cellf(d, "%s, native %d", mode_name(s->mode), s->native_limit);
+        doc_cellf(d, "%d*n%d", s->workers, s->native_limit);
     else
-        doc_cell(d, mode_name(s->mode));
-    doc_cellf(d, s->variant ? "%d*" : "%d", s->workers);
+        doc_cellf(d, s->variant ? "%d*" : "%d", s->workers);
     doc_cell(d, s->runs_ok ? util_fmt_seconds(buf, sizeof(buf), s->wall_s) : "-");
     if (s->runs_ok == 0)
         doc_cell(d, "(failed)");
@@ -69,6 +70,21 @@ static void configuration_row(report_doc *d, const results *r, const config_summ
     doc_cell(d, util_fmt_bytes(buf, sizeof(buf), s->peak_rss_bytes));
 }
 
+/* "*nK": a follow-up with the native thread pools limited to K threads, through the variable the
+ * job's library reads; nothing where none was. */
+static void native_legend(report_doc *d, const results *r)
+{
+    for (int i = 0; i < r->nsummary; i++)
+        if (r->summary[i].native_limit > 0) {
+            char text[200];
+            util_fmt(text, sizeof(text), "*nK: the native thread pools limited to K threads "
+                     "each (%s=K and the like, set before the libraries load).",
+                     advise_native_var(r));
+            doc_say(d, DOC_NORMAL, text);
+            return;
+        }
+}
+
 static void configurations(report_doc *d, const results *r)
 {
     static const doc_column cols[] = {
@@ -84,6 +100,7 @@ static void configurations(report_doc *d, const results *r)
     }
     if (variants)
         doc_say(d, DOC_NORMAL, variant_legend);
+    native_legend(d, r);
     doc_say(d, DOC_NORMAL,
             "wall: median of the runs; speedup: against single; cpu: CPU time / (wall x "
             "workers),\n1.00 when every worker computes all the time.");
