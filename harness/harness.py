@@ -98,7 +98,8 @@ class _State:
         self.main_pid = None        # the harness's main process (run mode), to tell its workers
         self.workload = None        # Workload, once loaded in this process
         self.task = None            # workload.task, bound here for the per-task wrappers
-        self.bind = False           # CONCUR_BIND=1: wait for the runner to bind each worker
+        self.bind = 0               # CONCUR_BIND=K: wait until the runner has bound each
+                                    # worker to at most K CPUs (its share); 0: no binding
         self.ready_times = []       # single/threads: monotonic time each worker finished setup()
         self.ready_unsent = None    # processes: this worker's ready time, sent with its 1st result
         self.tb_sent = False        # a formatted traceback already went back from this process
@@ -539,18 +540,18 @@ def _worker_start():
     Raises what setup() raised."""
     pid = os.getpid()
     tid = _native_id()
-    # A worker that starts on a single CPU (single mode pinned by the runner, a one-CPU machine)
-    # has nothing to wait for: the runner may leave it where it is.
-    must_wait = _state.bind and (_affinity_count() or 1) > 1
+    # A worker that starts on its share already (single mode pinned by the runner, a one-CPU
+    # machine) has nothing to wait for: the runner may leave it where it is.
+    must_wait = _state.bind and (_affinity_count() or 1) > _state.bind
     gil_lo, gil_hi = _gil_range()
     _send({"ev": "worker", "pid": pid, "tid": tid, "t": time.monotonic(),
            "gil_lo": gil_lo, "gil_hi": gil_hi})
     if must_wait:
         deadline = time.monotonic() + BIND_WAIT_S
-        while _affinity_count() != 1:
+        while (_affinity_count() or 1) > _state.bind:
             if time.monotonic() >= deadline:
-                _warn("worker pid %d tid %s was not bound to one CPU within %.0f s"
-                      % (pid, tid, BIND_WAIT_S))
+                _warn("worker pid %d tid %s was not bound to %d CPU%s within %.0f s"
+                      % (pid, tid, _state.bind, "" if _state.bind == 1 else "s", BIND_WAIT_S))
                 break
             time.sleep(BIND_POLL_S)
     setup = _state.workload.setup
@@ -936,7 +937,10 @@ def run(args):
     # Without --control-fd (by hand), lines go to stderr.
     control_fd = args.control_fd if args.control_fd is not None else 2
     _state.chan = _Channel(control_fd)
-    _state.bind = os.environ.get("CONCUR_BIND") == "1"
+    try:
+        _state.bind = max(0, int(os.environ.get("CONCUR_BIND") or 0))
+    except ValueError:
+        _state.bind = 0
 
     wl = _load_or_report(args.workload, _send)
     ntasks = wl.tasks if args.tasks is None else args.tasks

@@ -1138,6 +1138,30 @@ START_TEST(test_native_threads_counted)
 }
 END_TEST
 
+/* As deployed, a pool of fewer workers than PUs gives each worker its share of them (here, one
+ * worker: every allowed PU), read back from the kernel, without the harness waiting out its bind
+ * deadline: the run ends well. */
+START_TEST(test_native_share_placement)
+{
+    const char *why = numpy_missing();
+    if (why)
+        SKIP_TEST("%s", why);
+    topology_info info;
+    topology_get_info(topo, &info);
+    run_mode mode = _i == 0 ? MODE_THREADS : MODE_PROCESSES;
+    run_result r;
+    run_numpy(NULL, mode, 1, 0, &r);
+    ck_assert_int_eq(r.nplacement, 1);
+    char list[64];
+    ck_assert_int_eq(topology_read_affinity(getpid(), list, sizeof(list)), info.allowed_pus);
+    ck_assert_msg(strcmp(r.placement[0].cpus_allowed, list) == 0,
+                  "%s x1: the worker got '%s', its share is every allowed PU '%s'",
+                  mode_name(mode), r.placement[0].cpus_allowed, list);
+    ck_assert_int_eq(r.placement[0].pu, -1);
+    results_run_free(&r);
+}
+END_TEST
+
 /* A process pool: each worker process reports its native threads, and the run's are their sum. */
 START_TEST(test_native_threads_per_worker_process)
 {
@@ -1238,6 +1262,7 @@ Suite *runner_suite(void)
                         sizeof(zygote_bad_starts) / sizeof(zygote_bad_starts[0]));
     tcase_add_loop_test(tc, test_native_threads_counted, 0, 2); /* started, and from a zygote */
     tcase_add_test(tc, test_native_threads_per_worker_process);
+    tcase_add_loop_test(tc, test_native_share_placement, 0, 2); /* threads, processes */
     suite_add_tcase(s, tc);
     return s;
 }

@@ -425,7 +425,32 @@ bool runner_deployed_single(const runner_env *env, run_mode mode)
     return env->native_deployed && !mode_get(mode)->pool;
 }
 
-static int zygote_launch(runner_zygote *z, const char *const *args, const char *fifo, bool bind,
+/* Whether the workers of this run get a share of several PUs each (as deployed, fewer workers
+ * than usable PUs): topology_place_share. */
+static bool runner_shares(const runner_env *env, run_mode mode, int workers)
+{
+    topology_info info;
+    topology_get_info(env->topo, &info);
+    return env->native_deployed && mode_get(mode)->pool && workers < info.allowed_pus;
+}
+
+/* CONCUR_BIND for the run: the most PUs a worker is bound to, 0 where none is narrowed. */
+static int runner_bind_pus(const runner_env *env, run_mode mode, int workers)
+{
+    if (runner_deployed_single(env, mode))
+        return 0;
+    if (!runner_shares(env, mode, workers))
+        return 1;
+    int most = 1, pus[PLAN_WORKER_CAP];
+    for (int w = 0; w < workers; w++) {
+        int n = topology_place_share(env->topo, workers, w, pus, PLAN_WORKER_CAP);
+        if (n > most)
+            most = n;
+    }
+    return most;
+}
+
+static int zygote_launch(runner_zygote *z, const char *const *args, const char *fifo, int bind,
                          int limit, const int fds[ZYGOTE_NFDS], pid_t *run)
 {
     if (!runner_zygote_alive(z))
@@ -436,8 +461,9 @@ static int zygote_launch(runner_zygote *z, const char *const *args, const char *
         cJSON_AddItemToArray(av, cJSON_CreateString(args[i]));
     cJSON *ev = cJSON_AddObjectToObject(req, "env");
     cJSON_AddStringToObject(ev, "CONCUR_CONTROL_PATH", fifo);
-    cJSON_AddStringToObject(ev, "CONCUR_BIND", bind ? "1" : "0");
     char num[16];
+    snprintf(num, sizeof(num), "%d", bind);
+    cJSON_AddStringToObject(ev, "CONCUR_BIND", num);
     snprintf(num, sizeof(num), "%d", limit);
     for (int i = 0; limit > 0 && i < NATIVE_LIMIT_VARS; i++)
         cJSON_AddStringToObject(ev, native_limit_vars[i], num);
@@ -753,6 +779,9 @@ typedef struct {
     double counted_from;    /* util_now() once the counters were read at `start` */
     pid_t spare;            /* the next zygote: not of this run */
     bool *ready;            /* per placement entry: its worker sent `ready` (setup() returned) */
+    int bind_pus;           /* the most PUs the runner binds a worker to (CONCUR_BIND): 1, more
+                               for a pool's shares as deployed (runner_bind_pus), 0 for single
+                               as deployed, which is not narrowed */
     char *line;             /* partial line buffer */
     size_t line_len, line_cap;
 } run_ctx;
@@ -867,9 +896,16 @@ static void on_worker(run_ctx *x, const cJSON *j)
     int k = x->announced++;
     const topology_slot *s = &x->slots[k % x->workers];
     char err[256] = "";
-    int rc = 0;
+    int rc = 0, share[PLAN_WORKER_CAP], nshare = 0;
+    bool process = mode_get(x->mode)->placement == PLACE_PROCESS;
+    if (x->bind_pus > 1)
+        nshare = topology_place_share(x->env->topo, x->workers, k % x->workers, share,
+                                      PLAN_WORKER_CAP);
     if (runner_deployed_single(x->env, x->mode))
         ; /* the loop keeps the harness's PUs, as a plain loop would */
+    else if (nshare > 0)
+        rc = topology_bind_pus(x->env->topo, process ? pid : tid, !process, share, nshare, err,
+                               sizeof(err));
     else if (mode_get(x->mode)->placement == PLACE_PROCESS)
         rc = topology_bind(x->env->topo, pid, false, s->pu, err, sizeof(err));
     else
@@ -877,7 +913,7 @@ static void on_worker(run_ctx *x, const cJSON *j)
     if (rc < 0)
         log_warn("%s x%d: could not bind worker %d (tid %d) to PU %d: %s",
                  mode_name(x->mode), x->workers, k, (int)tid, s->pu, err);
-    add_placement(x, k, pid, tid, s->pu);
+    add_placement(x, k, pid, tid, nshare > 0 ? share[0] : s->pu);
     if (x->sampler) {
         /* A worker process is watched whole (its pool threads are its own); a thread-pool worker
          * or single's main thread is one thread of the harness. */
@@ -1437,8 +1473,9 @@ static int bind_harness(const run_ctx *x, pid_t pid)
     topology_slot all[PLAN_WORKER_CAP];
     const topology_slot *slots = x->slots;
     int nslots = x->workers;
-    if (runner_deployed_single(env, x->mode)) {
-        /* The loop as deployed: every PU a plain `python job.py` could use. */
+    if (runner_deployed_single(env, x->mode) || x->bind_pus > 1) {
+        /* The loop as deployed: every PU a plain `python job.py` could use; a pool's shares as
+         * deployed cover them all too. */
         topology_info info;
         topology_get_info(env->topo, &info);
         nslots = info.allowed_pus < PLAN_WORKER_CAP ? info.allowed_pus : PLAN_WORKER_CAP;
@@ -1639,7 +1676,7 @@ static int let_go(run_ctx *x, int sync_p[2], int exec_err_r, bool forked)
 /* The run's environment: concur's, with the control FIFO's path (ctl_env), CONCUR_BIND where the
  * runner binds each worker, and with a native limit its variables (limit_env), replacing the
  * user's own. */
-static char **run_environ(char *ctl_env, bool bind, int limit, char limit_env[][48])
+static char **run_environ(char *ctl_env, int bind, int limit, char limit_env[][48])
 {
     size_t e;
     char **envp = child_environ(2 + NATIVE_LIMIT_VARS, &e);
@@ -1653,8 +1690,9 @@ static char **run_environ(char *ctl_env, bool bind, int limit, char limit_env[][
             envp[e++] = limit_env[i];
     }
     envp[e++] = ctl_env;
-    static char bind_env[] = "CONCUR_BIND=1";
-    if (bind)
+    static char bind_env[32];
+    snprintf(bind_env, sizeof(bind_env), "CONCUR_BIND=%d", bind);
+    if (bind > 0)
         envp[e++] = bind_env;
     envp[e] = NULL;
     return envp;
@@ -1673,6 +1711,7 @@ static void begin_run(run_ctx *x, const runner_env *env, run_mode mode, int work
     x->read_workers = x->write_workers = NAN;
     x->read_main = x->write_main = NAN;
     init_result(out, mode, x->workers, repeat);
+    x->bind_pus = runner_bind_pus(env, mode, x->workers);
     /* What was asked; the harness's done line says what the pool really used. */
     out->variant = env->variant;
     out->native_limit = env->native_limit;
@@ -1692,8 +1731,8 @@ static int launch(run_ctx *x, child_proc *c, const char **argv, char **envp, con
                   int zfds[ZYGOTE_NFDS], int exec_err_w)
 {
     const runner_env *env = x->env;
-    if (zygote_launch(env->zygote, argv + 2, fifo, !runner_deployed_single(env, x->mode),
-                      env->native_limit, zfds, &c->pid) == 0)
+    if (zygote_launch(env->zygote, argv + 2, fifo, x->bind_pus, env->native_limit, zfds,
+                      &c->pid) == 0)
         return 1;
     c->pid = fork();
     if (c->pid < 0) {
@@ -1785,8 +1824,7 @@ int runner_run(const runner_env *env, run_mode mode, int workers, int repeat, ru
     snprintf(ctl_env, sizeof(ctl_env), "CONCUR_CONTROL_PATH=%s", fifo);
     char limit_env[NATIVE_LIMIT_VARS][48];
     native_limit_env(env->native_limit, limit_env);
-    char **envp = run_environ(ctl_env, !runner_deployed_single(env, mode), env->native_limit,
-                              limit_env);
+    char **envp = run_environ(ctl_env, x.bind_pus, env->native_limit, limit_env);
 
     char serr[256] = "";
     x.sampler = sampler_start(SAMPLER_MAX_CPU, serr, sizeof(serr));
