@@ -160,6 +160,7 @@ typedef struct {
     double clock; /* seconds the runs so far took: the strategy's clock (measure_io.now) */
     int slow_from; /* from this run on (0: never), the host is `slow` times slower */
     double slow;
+    int deployed; /* runs measured as deployed (runner_env.native_deployed) */
 } profile;
 
 static double profile_now(void *ctx)
@@ -187,6 +188,7 @@ static int profile_run(void *ctx, const runner_env *env, run_mode mode, int work
     synth base = {.seed = pr->seed + (unsigned)pr->calls * 977, .task_s = 0.001};
     synth_run(&base, env, mode, workers, repeat, out);
     pr->calls++;
+    pr->deployed += env->native_deployed;
     int n = out->tasks;
     double c = pr->compute_s, w = pr->wait_s;
     int busy = workers < pr->cores ? workers : pr->cores;
@@ -696,7 +698,8 @@ START_TEST(test_native_limit_followup)
 }
 END_TEST
 
-/* A pure-Python job gets no native follow-up (no time spent on it) and is not native-threaded. */
+/* A pure-Python job gets no native follow-up (no time spent on it), is not native-threaded, and
+ * only its warm-up runs unpinned: every measured run keeps one PU per worker. */
 START_TEST(test_pure_python_gets_no_native_followup)
 {
     fixture f;
@@ -707,6 +710,7 @@ START_TEST(test_pure_python_gets_no_native_followup)
     measure_strategy(&f.res, &f.p, &f.env, &f.o, &io, &f.out);
     for (int i = 0; i < f.res.nruns; i++)
         ck_assert_int_eq(f.res.runs[i].native_limit, 0);
+    ck_assert_int_eq(pr.deployed, 1);
     advise(&f.res);
     ck_assert_int_eq(f.res.recommendation.choice.native_limit, 0);
     ck_assert_int_eq(f.res.classification.native_threaded, 0);
