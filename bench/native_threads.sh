@@ -10,6 +10,7 @@
 #                            python3-numpy from `make deps`); without one the bench is skipped,
 #                            saying why
 #              CONCUR        concur binary (default build/concur)
+#              KEEP=1        keep concur's output directory and print where it is
 # Exit status: 0 whether or not the target is met; 1 if concur or a timing failed.
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
@@ -26,7 +27,11 @@ if ! "$py" -c 'import numpy' >/dev/null 2>&1; then
   exit 0
 fi
 tmp=$(mktemp -d "${TMPDIR:-/tmp}/native_threads.XXXXXX")
-trap 'rm -rf "$tmp"' EXIT
+if [ "${KEEP:-}" = 1 ]; then
+  trap 'echo "  kept: $tmp/concur"' EXIT
+else
+  trap 'rm -rf "$tmp"' EXIT
+fi
 
 # plain KIND WORKERS LIMIT -> median wall time (s); LIMIT 0: the environment as it is
 plain() {

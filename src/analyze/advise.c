@@ -890,14 +890,19 @@ static void explain_single(recommendation *rec, const results *r, const config_s
     } else if (ch->fastest == ch->choice) {
         util_fmt(rec->headline, sizeof(rec->headline),
                  "Do not parallelize: no pool was faster than a plain loop on this machine");
+    } else if (ch->fastest->mode == MODE_SINGLE) {
+        util_fmt(rec->headline, sizeof(rec->headline),
+                 "Do not parallelize: no pool was faster than a plain loop on this machine, and "
+                 "%s at %s is within the noise of it as installed", fast, sp);
     } else {
         util_fmt(rec->headline, sizeof(rec->headline),
                  "Do not parallelize: the fastest pool, %s at %s, is within the noise of a plain "
                  "loop", fast, sp);
     }
     if (ch->fastest != ch->choice)
-        reason(rec, "the fastest pool, %s, gains %s: within the noise of single, which costs "
-               "nothing to set up", fast, sp);
+        reason(rec, "the fastest %s, %s, gains %s: within the noise of single, which costs "
+               "nothing to set up", ch->fastest->mode == MODE_SINGLE ? "configuration" : "pool",
+               fast, sp);
     if (isfinite(cost) && isfinite(work)) {
         char c[32], w[32];
         reason(rec, "a %s costs %s per task against %s of work per task (%.1fx the work)", pool,
