@@ -692,7 +692,11 @@ START_TEST(test_native_limit_followup)
     }
     ck_assert(line);
     ck_assert(warned);
-    ck_assert_int_eq(f.res.classification.native_threaded, 1);
+    /* Classified as it should run, limited: as installed its pools gain nothing. */
+    const classification *cl = &f.res.classification;
+    ck_assert_int_eq(cl->native_threaded, 1);
+    ck_assert_msg(cl->kind == KIND_CPU_BOUND && cl->gil == GIL_RELEASES, "%s, GIL %s",
+                  classify_kind_name(cl->kind), classify_gil_name(cl->gil));
     ck_assert(f.out.runs <= f.out.ceiling);
     results_free(&f.res);
 }

@@ -167,8 +167,10 @@ static void section_classification(report_doc *d, const classification *c)
     doc_put(d, DOC_STRONG, classify_kind_name(c->kind));
     doc_put(d, DOC_PLAIN, ", GIL ");
     doc_put(d, DOC_STRONG, classify_gil_name(c->gil));
-    if (c->native_threaded > 0)
-        doc_put(d, DOC_STRONG, ", native-threaded");
+    if (c->native_threaded > 0) {
+        doc_put(d, DOC_PLAIN, ", ");
+        doc_put(d, DOC_STRONG, "native-threaded");
+    }
     doc_putf(d, DOC_PLAIN, ", confidence %s%s",
              report_fmt_fixed(conf, sizeof(conf), c->confidence, 2),
              c->memory_bound > 0 ? "; memory-bound (low IPC, many last-level cache misses)" : "");
