@@ -78,8 +78,7 @@ static void native_legend(report_doc *d, const results *r)
         if (r->summary[i].native_limit > 0) {
             char text[200];
             util_fmt(text, sizeof(text), "*nK: the native thread pools limited to K threads "
-                     "each (%s=K and the like, set before the libraries load).",
-                     advise_native_var(r));
+                     "each (%s=K and the like).", advise_native_var(r));
             doc_say(d, DOC_NORMAL, text);
             return;
         }
