@@ -748,6 +748,20 @@ static const config_summary *same_count(const results *r, run_mode mode, int wor
     return usable(s) ? s : best_of(r, mode);
 }
 
+/* Like same_count, for a choice measured with a native limit: the other mode at that count with the
+ * same limit where it was measured (the like-for-like comparison), else same_count's. */
+static const config_summary *same_count_as(const results *r, run_mode mode,
+                                           const config_summary *c)
+{
+    for (int i = 0; c->native_limit > 0 && i < r->nsummary; i++) {
+        const config_summary *s = &r->summary[i];
+        if (s->mode == mode && s->workers == c->workers && s->native_limit == c->native_limit &&
+            usable(s))
+            return s;
+    }
+    return same_count(r, mode, c->workers);
+}
+
 static void add_alternative(recommendation *rec, const config_summary *s,
                             const config_summary *chosen, const char *why)
 {
@@ -945,7 +959,9 @@ static void explain_choice(recommendation *out, const results *r, const choice *
         if (c->mode == MODE_PROCESSES && threads) {
             char tw[96];
             thread_waits(tw, sizeof(tw), threads);
-            util_fmt(why, sizeof(why), "; threads x%d give %.2fx%s%s", threads->workers,
+            char tn[64];
+            util_fmt(why, sizeof(why), "; %s give%s %.2fx%s%s",
+                     config_name(tn, sizeof(tn), r, threads), threads->native_limit > 0 ? "s" : "",
                      threads->speedup, tw[0] ? " because " : "", tw);
         } else if (c->mode == MODE_THREADS && cl->kind == KIND_IO_BOUND) {
             util_fmt(why, sizeof(why), "; the job waits, and its waits overlap in threads");
@@ -1298,8 +1314,8 @@ void advise_recommend(const results *r, int target_cores, recommendation *out)
 
     /* The other pools are shown at the chosen worker count where they were measured there (the
      * like-for-like comparison), else at their best. */
-    const config_summary *threads = same_count(r, MODE_THREADS, c->workers);
-    const config_summary *procs = same_count(r, MODE_PROCESSES, c->workers);
+    const config_summary *threads = same_count_as(r, MODE_THREADS, c);
+    const config_summary *procs = same_count_as(r, MODE_PROCESSES, c);
     explain_choice(out, r, &ch, c, single, threads);
     explain_alternatives(out, r, &ch, c, single, threads, procs);
 
