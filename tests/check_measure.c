@@ -409,6 +409,32 @@ START_TEST(test_fixed_repeat_is_exact)
 }
 END_TEST
 
+/* --fixed measures in rounds: every configuration's first run, then every one's second, ...;
+ * a configuration that fails sits out the rounds after it. */
+START_TEST(test_fixed_plan_in_rounds)
+{
+    fixture f;
+    fixture_init(&f, 16, 2);
+    f.o.fixed = f.o.repeat_given = true;
+    f.o.repeat = f.p.repeat = 3;
+    synth s = {.seed = 4, .task_s = 0.002, .threads_hang = true};
+    fixture_run(&f, &s);
+    ck_assert_int_eq(f.res.runs[0].mode, MODE_SINGLE);
+    for (int i = 1; i < f.res.nruns; i++)
+        ck_assert_msg(f.res.runs[i].repeat >= f.res.runs[i - 1].repeat, "run %d: repeat %d after %d",
+                      i, f.res.runs[i].repeat, f.res.runs[i - 1].repeat);
+    for (int i = 0; i < f.p.n; i++) {
+        int want = f.p.configs[i].mode == MODE_THREADS ? 1 : 3; /* a thread pool hangs */
+        ck_assert_int_le(runs_of(&f.res, f.p.configs[i].mode, f.p.configs[i].workers, false),
+                         want);
+        if (f.p.configs[i].mode != MODE_THREADS)
+            ck_assert_int_eq(runs_of(&f.res, f.p.configs[i].mode, f.p.configs[i].workers, false),
+                             3);
+    }
+    results_free(&f.res);
+}
+END_TEST
+
 /* The ceiling follows the plan and the cap. */
 START_TEST(test_run_ceiling)
 {
@@ -886,6 +912,7 @@ Suite *measure_suite(void)
     tcase_add_test(tc, test_every_run_failing_tries_each_configuration_once);
     tcase_add_test(tc, test_some_tasks_raising_is_measured_like_success);
     tcase_add_test(tc, test_fixed_repeat_is_exact);
+    tcase_add_test(tc, test_fixed_plan_in_rounds);
     tcase_add_test(tc, test_run_ceiling);
     tcase_add_test(tc, test_sweep_waits_on_noise);
     tcase_add_loop_test(tc, test_sweep_rules, 0, (int)(sizeof(sweeps) / sizeof(sweeps[0])));

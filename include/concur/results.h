@@ -362,6 +362,9 @@ typedef struct results {
 /* How the host's pace moved over r's runs (results_summarize keeps it in r->drift, and puts each
  * run's drift_factor where it is adjusted for). */
 void results_find_drift(const results *r, results_drift *d);
+/* How far the host's pace moved by the measures that count (the probe beyond
+ * RESULTS_DRIFT_FOUND, single's spells beyond their noise too); 0 where neither did. */
+double results_drift_moved(const results_drift *d);
 
 void results_init(results *r);
 void results_free(results *r);

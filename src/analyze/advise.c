@@ -1194,9 +1194,7 @@ static void drift_open(recommendation *out, const results *r, const config_summa
     const results_drift *d = &r->drift;
     if (!d->found)
         return;
-    double moved = d->moved > RESULTS_DRIFT_FOUND ? d->moved : 0.0;
-    if (d->baseline_beyond_noise && d->baseline_moved > moved)
-        moved = d->baseline_moved;
+    double moved = results_drift_moved(d);
     const config_summary *other = NULL;
     for (int i = 0; i < r->nsummary; i++) {
         const config_summary *s = &r->summary[i];

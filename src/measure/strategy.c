@@ -275,6 +275,9 @@ static void reference_run(session *ss)
     const config_summary *single = results_find_summary(ss->res, MODE_SINGLE, 1);
     if (!single || single->runs_ok == 0)
         return;
+    if (ss->references == 0)
+        note(ss, false, "single again after every %d runs of other configurations, to follow "
+             "the host's pace (--back-to-back: not)", REFERENCE_EVERY);
     if (run_once(ss, ss->base_env, (plan_config){MODE_SINGLE, 1},
                  next_repeat(ss->res, MODE_SINGLE, 1, false, 0, "", 0), 0, false))
         ss->references++;
@@ -463,6 +466,46 @@ static const config_summary *find_measured(const results *res, plan_config cfg,
                                 run->start_method);
 }
 
+static void plan_config_outcome(session *ss, const runner_env *env, plan_config cfg, int ran,
+                                bool failed, bool unsafe, const char *futile,
+                                plan_repeat_verdict v, const plan_repeat_rule *rule);
+
+/* A run of cfg failed hard: counted, and where every task raised where single's returned, the
+ * mode is unsafe (evidence, not only a failure); else it is not run again. */
+static void config_failed(session *ss, const runner_env *env, plan_config cfg,
+                          const run_result *stored)
+{
+    if (stored->status == RUN_INTERRUPTED || ss->res->budget_reached)
+        return;
+    ss->failed_configs++;
+    results_summarize(ss->res);
+    const config_summary *u = results_find_summary(ss->res, cfg.mode, cfg.workers);
+    if (u && !env->variant && u->unsafe && u->unsafe_reason[0] && !stored->hung) {
+        char why[PLAN_WHY_LEN];
+        util_fmt(why, sizeof(why), "%s x%d %s", mode_name(cfg.mode), cfg.workers,
+                 u->unsafe_reason);
+        mark_unsafe(ss, cfg.mode, why);
+    } else if (!stored->hung) {
+        note(ss, false, "not running %s x%d again: it failed", mode_name(cfg.mode), cfg.workers);
+    }
+}
+
+/* cfg's summary after a run of it that counted; a configuration that computes what single does
+ * not makes its mode unsafe: how fast it is no longer matters. */
+static const config_summary *config_after_run(session *ss, const runner_env *env,
+                                              plan_config cfg, const run_result *stored)
+{
+    results_summarize(ss->res);
+    const config_summary *s = find_measured(ss->res, cfg, env, stored);
+    if (s && s->unsafe && s->unsafe_reason[0]) {
+        char why[PLAN_WHY_LEN];
+        util_fmt(why, sizeof(why), "%s x%d %s", mode_name(cfg.mode), cfg.workers,
+                 s->unsafe_reason);
+        mark_unsafe(ss, cfg.mode, why);
+    }
+    return s;
+}
+
 /* Runs of one configuration: exactly `count` when count > 0, else until the stopping rule says
  * enough (ss->rule), one at a time. Records the outcome in the plan. A configuration that fails
  * hard is not run again. first: the repeat number of the first new run. f: the follow-up these
@@ -496,35 +539,15 @@ static void measure_config(session *ss, const runner_env *env, plan_config cfg, 
         ran++;
         rep++;
         if (run_failed_hard(stored)) {
-            if (stored->status != RUN_INTERRUPTED && !ss->res->budget_reached) {
-                ss->failed_configs++;
-                /* Every task raised where single's returned: a failure, and evidence too. */
-                results_summarize(ss->res);
-                const config_summary *u = results_find_summary(ss->res, cfg.mode, cfg.workers);
-                if (u && !env->variant && u->unsafe && u->unsafe_reason[0] && !stored->hung) {
-                    char why[PLAN_WHY_LEN];
-                    util_fmt(why, sizeof(why), "%s x%d %s", mode_name(cfg.mode), cfg.workers,
-                             u->unsafe_reason);
-                    mark_unsafe(ss, cfg.mode, why);
-                } else if (!stored->hung) {
-                    note(ss, false, "not running %s x%d again: it failed", mode_name(cfg.mode),
-                         cfg.workers);
-                }
-            }
+            config_failed(ss, env, cfg, stored);
             failed = true;
             break;
         }
         if (cfg.mode == MODE_SINGLE && ran == 1)
             reestimate_pass(ss, stored);
         note_sample_shrink(ss, env, cfg, stored);
-        results_summarize(ss->res);
-        s = find_measured(ss->res, cfg, env, stored);
+        s = config_after_run(ss, env, cfg, stored);
         if (s && s->unsafe && s->unsafe_reason[0]) {
-            /* It computes what single does not: how fast it is no longer matters. */
-            char why[PLAN_WHY_LEN];
-            util_fmt(why, sizeof(why), "%s x%d %s", mode_name(cfg.mode), cfg.workers,
-                     s->unsafe_reason);
-            mark_unsafe(ss, cfg.mode, why);
             unsafe = true;
             break;
         }
@@ -539,6 +562,15 @@ static void measure_config(session *ss, const runner_env *env, plan_config cfg, 
             break;
     }
     ss->configs_done++;
+    plan_config_outcome(ss, env, cfg, ran, failed, unsafe, futile, v, &rule);
+}
+
+/* cfg's entry in the plan after its runs: how many, and why no more (the repeat rule's verdict v,
+ * a failure, unsafe, a follow-up that cannot be chosen: futile). */
+static void plan_config_outcome(session *ss, const runner_env *env, plan_config cfg, int ran,
+                                bool failed, bool unsafe, const char *futile,
+                                plan_repeat_verdict v, const plan_repeat_rule *rule)
+{
     if (ran == 0 && !ss->res->budget_reached)
         return;
     char why[PLAN_WHY_LEN];
@@ -547,11 +579,21 @@ static void measure_config(session *ss, const runner_env *env, plan_config cfg, 
                          "not measured: the budget ran out before it");
         return;
     }
+    const run_result *last = NULL; /* cfg's last run (another's may have followed it) */
+    for (int i = ss->res->nruns - 1; i >= 0 && !last; i--)
+        if (ss->res->runs[i].mode == cfg.mode && ss->res->runs[i].workers == cfg.workers &&
+            ss->res->runs[i].variant == env->variant &&
+            ss->res->runs[i].native_limit == env->native_limit && !ss->res->runs[i].warmup)
+            last = &ss->res->runs[i];
+    results_summarize(ss->res);
+    const config_summary *s = last ? find_measured(ss->res, cfg, env, last)
+                                   : results_find_summary(ss->res, cfg.mode, cfg.workers);
     if (failed)
-        util_fmt(why, sizeof(why), "failed: %s", ss->res->runs[ss->res->nruns - 1].error);
+        util_fmt(why, sizeof(why), "failed: %s", last ? last->error : "");
     else if (unsafe)
         util_fmt(why, sizeof(why), "%d run%s: not safe for this job (%s), not run again",
-                 ran, ran == 1 ? "" : "s", s->unsafe_reason);
+                 ran, ran == 1 ? "" : "s",
+                 s && s->unsafe_reason[0] ? s->unsafe_reason : ss->unsafe_why[cfg.mode]);
     else if (!s)
         util_fmt(why, sizeof(why), "no successful run");
     else if (futile[0])
@@ -560,7 +602,7 @@ static void measure_config(session *ss, const runner_env *env, plan_config cfg, 
         util_fmt(why, sizeof(why), "%d runs when the budget ran out: the median known to "
                  "+-%.1f %%", s->runs_ok, 100 * s->precision);
     else
-        verdict_text(why, sizeof(why), v, s->runs_ok, s->precision, &rule);
+        verdict_text(why, sizeof(why), v, s->runs_ok, s->precision, rule);
     if (env->variant && s && s->native_limit > 0)
         util_fmt(why + strlen(why), sizeof(why) - strlen(why), " (native threads limited to %d%s%s)",
                  s->native_limit, s->start_method[0] ? ", " : "", s->start_method);
@@ -922,6 +964,63 @@ static void measure_followups(session *ss, const runner_env *env)
     }
 }
 
+/* A warning where the host's pace moved beyond RESULTS_DRIFT_FOUND (results_drift). */
+static void warn_if_drifted(const session *ss)
+{
+    const results_drift *d = &ss->res->drift;
+    if (!d->found)
+        return;
+    note(ss, true, "the host's pace moved by %.0f %% during the run: %s",
+         100 * results_drift_moved(d),
+         d->adjusted ? "each pool run is compared with the single runs nearest in time"
+                     : "single was measured in one spell, so the speedups carry the drift");
+}
+
+/* The plan as built (--fixed, concur classify): every configuration, exactly p->repeat runs, in
+ * rounds of one run of each, the order turned by one each round, so that a drift of the host
+ * moves them all alike (Google Benchmark's random interleaving, in a fixed order). A
+ * configuration that failed or proved unsafe sits out the later rounds. */
+static void measure_rounds(session *ss, const runner_env *env)
+{
+    const plan *p = ss->plan;
+    int n = p->n;
+    int ran[ARRAY_LEN(p->configs)] = {0};
+    bool out[ARRAY_LEN(p->configs)] = {false}, failed[ARRAY_LEN(p->configs)] = {false};
+    plan_repeat_rule rule = {.min_runs = p->repeat, .max_runs = p->repeat, .precision = 0};
+    for (int rep = 1; rep <= p->repeat && !stop_measuring(ss); rep++)
+        for (int k = 0; k < n && !stop_measuring(ss); k++) {
+            int ci = rep == 1 ? k : (k + rep - 1) % n; /* single first in the first round */
+            plan_config cfg = p->configs[ci];
+            if (out[ci] || (ss->unsafe_modes & MODE_BIT(cfg.mode)))
+                continue;
+            const run_result *stored = run_once(ss, env, cfg, rep, p->repeat, false);
+            if (!stored)
+                break;
+            ran[ci]++;
+            if (run_failed_hard(stored)) {
+                config_failed(ss, env, cfg, stored);
+                out[ci] = failed[ci] = true;
+                continue;
+            }
+            const config_summary *s = config_after_run(ss, env, cfg, stored);
+            out[ci] = s && s->unsafe && s->unsafe_reason[0];
+            if (cfg.mode == MODE_SINGLE && rep == 1 && ss->o->tasks == 0)
+                warn_if_short(ss);
+        }
+    for (int ci = 0; ci < n; ci++) {
+        plan_config cfg = p->configs[ci];
+        if (ran[ci] == 0 && (ss->unsafe_modes & MODE_BIT(cfg.mode))) {
+            results_add_plan(ss->res, PLAN_SKIPPED, cfg.mode, cfg.workers, "not measured: %s",
+                             ss->unsafe_why[cfg.mode]);
+            continue;
+        }
+        ss->configs_done++;
+        bool unsafe = !failed[ci] && (out[ci] || (ss->unsafe_modes & MODE_BIT(cfg.mode)));
+        plan_config_outcome(ss, env, cfg, ran[ci], failed[ci], unsafe, "",
+                            ran[ci] < p->repeat ? PLAN_REPEAT_MORE : PLAN_REPEAT_DECIDED, &rule);
+    }
+}
+
 /* Where the refinement left each configuration the choice turns on, in its plan entry; single's
  * says how many of its runs were references (reference_run). */
 static void note_refinements(results *res, int references)
@@ -967,12 +1066,7 @@ void measure_strategy(results *res, const plan *p, const runner_env *env,
     if (o->budget_s > 0)
         ss.deadline = ss.t0 + o->budget_s;
     if (!adaptive) {
-        /* The plan as built: every configuration, exactly --repeat runs, in order. */
-        for (int ci = 0; ci < p->n && !stop_measuring(&ss); ci++) {
-            measure_config(&ss, env, p->configs[ci], 1, p->repeat, NULL);
-            if (p->configs[ci].mode == MODE_SINGLE && o->tasks == 0)
-                warn_if_short(&ss);
-        }
+        measure_rounds(&ss, env);
     } else {
         runner_env deployed = *env; /* as the warm-up finds the job: native_deployed */
         ss.base_env = &deployed;    /* single's reference runs too */
@@ -983,6 +1077,7 @@ void measure_strategy(results *res, const plan *p, const runner_env *env,
             ss.since_single = REFERENCE_EVERY;
         reference_run(&ss);
         note_refinements(res, ss.references);
+        warn_if_drifted(&ss);
     }
     if (ss.ceiling_reached)
         results_add_plan(res, PLAN_STOPPED, MODE_SINGLE, 0, "stopped after %d runs, the most "

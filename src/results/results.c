@@ -610,9 +610,17 @@ void results_find_drift(const results *r, results_drift *d)
 {
     probe_drift(r, d);
     baseline_drift(r, d);
-    d->found = d->moved > RESULTS_DRIFT_FOUND ||
-               (d->baseline_beyond_noise && d->baseline_moved > RESULTS_DRIFT_FOUND);
+    d->found = results_drift_moved(d) > 0;
     d->adjusted = d->found && d->reference_runs > 0;
+}
+
+double results_drift_moved(const results_drift *d)
+{
+    double moved = d->moved > RESULTS_DRIFT_FOUND ? d->moved : 0.0;
+    if (d->baseline_beyond_noise && d->baseline_moved > RESULTS_DRIFT_FOUND &&
+        d->baseline_moved > moved)
+        moved = d->baseline_moved;
+    return moved;
 }
 
 static void find_drift(results *r)
