@@ -71,6 +71,11 @@ print(c.get("model") or "none", c.get("workers") or 1, c.get("native_limit") or 
       c.get("expected_speedup") or "nan")
 PY
 )
+if [ "$model" = none ]; then
+  echo "  concur made no recommendation (see its results.json); concur took $(awk -v a="$t0" \
+    -v b="$t1" 'BEGIN {printf "%.1f", b - a}') s"
+  exit 0
+fi
 rec_s=$(awk -v k="$model" -v n="$workers" -v l="$limit" '$1 == k && $2 == n && $3 == l {print $4}' \
   "$grid")
 if [ -z "$rec_s" ]; then
