@@ -248,6 +248,9 @@ START_TEST(test_run_numpy_native_limit)
         SKIP_TEST("/usr/bin/python3 cannot import numpy (make deps installs python3-numpy)");
     if (sysconf(_SC_NPROCESSORS_ONLN) < 2)
         SKIP_TEST("one CPU: a native pool would have no thread of its own");
+    if (test_native_limit_set())
+        SKIP_TEST("%s is set here: the native pools are limited as installed",
+                  test_native_limit_set());
     char out[PATH_MAX];
     snprintf(out, sizeof(out), "%s/numpy", tmp);
     const char *args[] = {"run", test_fixture("numpy_small.py"), "--python", "/usr/bin/python3",

@@ -1066,6 +1066,11 @@ static const char *numpy_missing(void)
     static char why[128];
     if (system(NUMPY_PYTHON " -c 'import numpy' >/dev/null 2>&1") != 0)
         return NUMPY_PYTHON " cannot import numpy (make deps installs python3-numpy)";
+    if (test_native_limit_set()) {
+        snprintf(why, sizeof(why), "%s is set here: the native pools are limited as installed",
+                 test_native_limit_set());
+        return why;
+    }
     topology_info info;
     topology_get_info(topo, &info);
     if (info.allowed_pus >= 2)
