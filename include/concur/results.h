@@ -293,9 +293,9 @@ typedef struct {
                                re-measured through the run */
     double baseline_first_at_s, baseline_last_at_s; /* when the first and last of them started */
     double baseline_fast_s, baseline_slow_s;        /* their fastest and slowest whole-job time */
-    /* Single's runs in spells (runs of single one after the other): the slowest spell's median
-     * against the fastest one's, less one; NAN with one spell. It counts where the two spells
-     * differ beyond the noise of runs made one after the other (baseline_beyond_noise). */
+    /* Single's runs in time order, each smoothed to the median of 3 neighbouring ones: the
+     * slowest against the fastest, less one; NAN without a reference run. It counts where that
+     * is beyond 4 standard deviations of runs made one after the other (baseline_beyond_noise). */
     double baseline_moved;
     bool baseline_beyond_noise;
     double span_s;          /* the first run's start to the last one's */

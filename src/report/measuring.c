@@ -61,13 +61,15 @@ static void drift_line(report_doc *d, const results *r)
     if (dr->reference_runs > 0 && isfinite(dr->baseline_moved)) {
         char fast[32], slow[32];
         util_fmt(base, sizeof(base), "single, measured %d times of which %d between the other "
-                 "configurations' runs, took %s-%s, its spells %.0f %% apart (%s)",
+                 "configurations' runs, took %s-%s, its pace (each run with its neighbours) "
+                 "%.0f %% apart (%s)",
                  dr->baseline_runs, dr->reference_runs,
                  util_fmt_seconds(fast, sizeof(fast), dr->baseline_fast_s),
                  util_fmt_seconds(slow, sizeof(slow), dr->baseline_slow_s),
                  100 * dr->baseline_moved,
-                 dr->baseline_beyond_noise ? "beyond the noise of runs made one after the other"
-                                           : "within their noise");
+                 dr->baseline_beyond_noise ? "far beyond the noise of runs made one after the "
+                                             "other"
+                                           : "within what their noise explains");
     }
     if (!probe[0] && !base[0]) {
         if (r->back_to_back)

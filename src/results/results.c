@@ -527,43 +527,66 @@ static double spell_noise(const results *r, double *df)
     return dfs > 0 ? sqrt(ss / dfs) : NAN;
 }
 
+/* Single's runs in time order, each with its pace smoothed: the median of 3 neighbouring runs
+ * (shifted at the ends). One stalled run of single (1.4 s among runs of 0.1 s on a busy host)
+ * is not a drift, and must not be the baseline of the pool runs beside it; two slower runs in a
+ * row are. */
+typedef struct {
+    int n;
+    int *run;        /* index in r->runs */
+    double *smooth;  /* smoothed whole-job time */
+} baseline_series;
+
+static void baseline_series_of(const results *r, baseline_series *b)
+{
+    size_t cap = (size_t)(r->nruns > 0 ? r->nruns : 1);
+    b->run = xmalloc(sizeof(int) * cap);
+    b->smooth = xmalloc(sizeof(double) * cap);
+    double *w = xmalloc(sizeof(double) * cap);
+    b->n = 0;
+    for (int i = 0; i < r->nruns; i++)
+        if (baseline_run(&r->runs[i])) {
+            b->run[b->n] = i;
+            w[b->n++] = run_wall_as_measured(&r->runs[i]);
+        }
+    for (int j = 0; j < b->n; j++) {
+        int from = j - 1 < 0 ? 0 : j - 1;
+        if (from + 3 > b->n)
+            from = b->n - 3 < 0 ? 0 : b->n - 3;
+        int k = b->n - from < 3 ? b->n - from : 3;
+        b->smooth[j] = stats_median(w + from, k);
+    }
+    free(w);
+}
+
+static void baseline_series_free(baseline_series *b)
+{
+    free(b->run);
+    free(b->smooth);
+}
+
 /* The baseline's runs over time: how many, when, how fast, how many were made after another
- * configuration's runs (re-measured through the run), and how far its spells moved. */
+ * configuration's runs (re-measured through the run), and how far its smoothed pace moved. */
 static void baseline_drift(const results *r, results_drift *d)
 {
     d->baseline_runs = d->reference_runs = 0;
     d->baseline_first_at_s = d->baseline_last_at_s = NAN;
     d->baseline_fast_s = d->baseline_slow_s = d->span_s = d->baseline_moved = NAN;
     d->baseline_beyond_noise = false;
-    bool other_before = false;
     double first = NAN, last = NAN;
-    double spell[64];
-    int nspell = 0;
-    double fast = NAN, slow = NAN; /* spells' log medians */
-    int nfast = 0, nslow = 0, spells = 0;
-    for (int i = 0; i <= r->nruns; i++) {
-        const run_result *run = i < r->nruns ? &r->runs[i] : NULL;
-        if (run && !run->warmup && isfinite(run->at_s)) {
+    bool other_before = false;
+    for (int i = 0; i < r->nruns; i++) {
+        const run_result *run = &r->runs[i];
+        if (!run->warmup && isfinite(run->at_s)) {
             if (!isfinite(first))
                 first = run->at_s;
             last = run->at_s;
         }
-        bool base = run && baseline_run(run);
-        bool other = run && !base && !run->warmup && results_run_counts(run);
-        if ((other || !run) && nspell > 0) { /* a spell of single ends */
-            double m = log(stats_median(spell, nspell));
-            if (spells++ == 0 || m < fast)
-                fast = m, nfast = nspell;
-            if (spells == 1 || m > slow)
-                slow = m, nslow = nspell;
-            nspell = 0;
-        }
-        other_before |= other;
-        if (!base)
+        if (!baseline_run(run)) {
+            other_before |= !run->warmup && results_run_counts(run);
             continue;
+        }
         double w = run_wall_as_measured(run);
-        if (nspell < 64)
-            spell[nspell++] = w;
         if (d->baseline_runs++ == 0)
             d->baseline_first_at_s = run->at_s;
         d->baseline_last_at_s = run->at_s;
@@ -572,40 +595,41 @@ static void baseline_drift(const results *r, results_drift *d)
         d->baseline_slow_s = isfinite(d->baseline_slow_s) ? fmax(d->baseline_slow_s, w) : w;
     }
     d->span_s = last - first;
-    if (spells < 2)
-        return;
-    d->baseline_moved = exp(slow - fast) - 1.0;
-    /* 99 %: the slowest and fastest of several spells are compared, not two chosen ahead. */
-    double df, sigma = spell_noise(r, &df);
-    double t = stats_t_quantile(0.995, df);
-    d->baseline_beyond_noise = isfinite(sigma) && isfinite(t) &&
-                               slow - fast > t * sigma * sqrt(1.0 / nfast + 1.0 / nslow);
+    baseline_series b;
+    baseline_series_of(r, &b);
+    if (d->reference_runs > 0 && b.n >= 3) {
+        double fast = b.smooth[0], slow = b.smooth[0];
+        for (int j = 1; j < b.n; j++) {
+            fast = fmin(fast, b.smooth[j]);
+            slow = fmax(slow, b.smooth[j]);
+        }
+        d->baseline_moved = slow / fast - 1.0;
+        /* Beyond the noise: 4 standard deviations of runs made one after the other, wide enough
+         * for the fastest and slowest of several medians of 3 (with 3, a job whose runs vary
+         * +-45 % at random was found drifting by 2.5x). */
+        double df, sigma = spell_noise(r, &df);
+        d->baseline_beyond_noise = isfinite(sigma) && log(slow / fast) > 4.0 * sigma;
+    }
+    baseline_series_free(&b);
 }
 
-/* Single's time near run i: between the baseline runs just before and just after it, in
- * proportion to when it ran; the nearest one where it has only one side. NAN with none. */
-static double baseline_near(const results *r, int i)
+/* Single's smoothed time near run i: between the baseline runs just before and just after it,
+ * in proportion to when it ran; the nearest one where it has only one side. NAN with none. */
+static double baseline_near(const results *r, const baseline_series *b, int i)
 {
-    int before = -1, after = -1;
-    for (int k = i - 1; k >= 0 && before < 0; k--)
-        if (baseline_run(&r->runs[k]))
-            before = k;
-    for (int k = i + 1; k < r->nruns && after < 0; k++)
-        if (baseline_run(&r->runs[k]))
-            after = k;
-    if (before < 0 && after < 0)
+    int after = 0;
+    while (after < b->n && b->run[after] < i)
+        after++;
+    int before = after - 1;
+    if (b->n == 0)
         return NAN;
-    if (before < 0 || after < 0)
-        return run_wall_as_measured(&r->runs[before < 0 ? after : before]);
-    double wb = run_wall_as_measured(&r->runs[before]), wa = run_wall_as_measured(&r->runs[after]);
-    double tb = run_time(r, before), ta = run_time(r, after), t = run_time(r, i);
+    if (before < 0 || after >= b->n)
+        return b->smooth[before < 0 ? after : before];
+    double tb = run_time(r, b->run[before]), ta = run_time(r, b->run[after]), t = run_time(r, i);
     double f = ta > tb ? (t - tb) / (ta - tb) : 0.5;
-    return wb + (wa - wb) * fmin(fmax(f, 0.0), 1.0);
+    return b->smooth[before] + (b->smooth[after] - b->smooth[before]) * fmin(fmax(f, 0.0), 1.0);
 }
 
-/* Where the host drifted, each other run's time is put at single's speed of the whole run: times
- * single's median over single's time near it. A speedup is then single's median over the
- * configuration's: the median of its runs' speedups against the single runs nearest in time. */
 void results_find_drift(const results *r, results_drift *d)
 {
     probe_drift(r, d);
@@ -631,21 +655,22 @@ static void find_drift(results *r)
     results_find_drift(r, d);
     if (!d->adjusted)
         return;
-    double *w = xmalloc(sizeof(double) * (size_t)r->nruns);
-    int n = 0;
-    for (int i = 0; i < r->nruns; i++)
-        if (baseline_run(&r->runs[i]))
-            w[n++] = run_wall_as_measured(&r->runs[i]);
-    double median = stats_median(w, n);
+    baseline_series b;
+    baseline_series_of(r, &b);
+    double *w = xmalloc(sizeof(double) * (size_t)(b.n > 0 ? b.n : 1));
+    for (int j = 0; j < b.n; j++)
+        w[j] = run_wall_as_measured(&r->runs[b.run[j]]);
+    double median = stats_median(w, b.n);
     free(w);
     for (int i = 0; i < r->nruns; i++) {
         run_result *run = &r->runs[i];
         if (run->mode == MODE_SINGLE || run->warmup || !results_run_counts(run))
             continue;
-        double near = baseline_near(r, i);
+        double near = baseline_near(r, &b, i);
         if (near > 0 && median > 0)
             run->drift_factor = median / near;
     }
+    baseline_series_free(&b);
 }
 
 /* ---- summary ---------------------------------------------------------------------------------- */
