@@ -18,8 +18,8 @@ except ImportError as exc:  # said plainly: the probe stops concur here with thi
                       "with --python /usr/bin/python3 after `make deps` (Debian's python3-numpy)"
                       ) from exc
 
-# 48 tasks of ~18 ms with one BLAS thread: about 0.9 s for one pass.
-TASKS = 48
+# 64 tasks of ~15 ms with one BLAS thread on a quiet core: about 1 s for one pass.
+TASKS = 64
 
 N = 160
 
@@ -28,7 +28,7 @@ def task(i):
     rng = np.random.default_rng(i)
     a = rng.standard_normal((N, N))
     acc = 0.0
-    for _ in range(12):
+    for _ in range(36):
         b = a @ a.T + N * np.eye(N)
         acc += float(np.linalg.solve(b, a[:, 0]).sum())
     # Rounded: the last bits of a BLAS sum depend on how many threads shared it, and concur
