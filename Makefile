@@ -20,7 +20,7 @@ PKG_CONFIG ?= pkg-config
 PYTHON   ?= python3
 comma    := ,
 
-DEB_PACKAGES := libhwloc-dev libpapi-dev libcjson-dev check pkg-config python3 pypy3 \
+DEB_PACKAGES := libhwloc-dev libpapi-dev libcjson-dev check pkg-config python3 pypy3 python3-uvloop \
                 python3-numpy python3-threadpoolctl libopenblas0-pthread
 
 # -Wno-format-truncation: messages go into fixed buffers with snprintf, and cutting a long path

@@ -4,10 +4,13 @@ Usage: python3 serial.py WORKLOAD.py
        python3 serial.py --check WORKLOAD.py   only load it: exit 1 with the import error's last
                                                line where this interpreter lacks a module it needs
 Loads the file, calls setup() if it has one, then task(i) for i in range(TASKS) (64 where the
-file sets no TASKS). Prints nothing: the caller times the whole process, interpreter start-up
+file sets no TASKS). An `async def task` is awaited in turn inside one asyncio.run(), its setup
+(async or not) first, as its author would run it. Prints nothing: the caller times the whole process, interpreter start-up
 and import included, since that is what `time python3 job.py` would show.
 """
+import asyncio
 import importlib.util
+import inspect
 import os
 import sys
 
@@ -23,6 +26,16 @@ def load(path):
     return mod
 
 
+async def in_turn(mod):
+    setup = getattr(mod, "setup", None)
+    if setup is not None:
+        r = setup()
+        if inspect.isawaitable(r):
+            await r
+    for i in range(int(getattr(mod, "TASKS", 64))):
+        await mod.task(i)
+
+
 def main():
     if len(sys.argv) == 3 and sys.argv[1] == "--check":
         try:
@@ -33,6 +46,9 @@ def main():
     if len(sys.argv) != 2:
         sys.exit("usage: serial.py WORKLOAD.py")
     mod = load(sys.argv[1])
+    if inspect.iscoroutinefunction(mod.task):
+        asyncio.run(in_turn(mod))
+        return
     setup = getattr(mod, "setup", None)
     if setup is not None:
         setup()

@@ -69,8 +69,9 @@ class LoadError(Exception):
 class Workload:
     """What was loaded from a SPEC: the task, its optional setup, and what reports show."""
 
-    def __init__(self, spec, path, name, description, tasks, task, setup):
+    def __init__(self, spec, path, name, description, tasks, task, setup, is_async=False):
         self.spec = spec
+        self.is_async = is_async    # task is an async def: a coroutine workload
         self.path = path
         self.name = name
         self.description = description
@@ -91,7 +92,8 @@ class _State:
 
     # Slots: the per-task wrappers read `task` on every task.
     __slots__ = ("chan", "main_pid", "workload", "task", "bind", "ready_times", "ready_unsent",
-                 "tb_sent", "setup_error", "pickler", "lock", "gil_range", "digest_large")
+                 "tb_sent", "setup_error", "pickler", "lock", "gil_range", "digest_large", "call",
+                 "loop_kind", "awaitable_warned")
 
     def __init__(self):
         self.chan = None            # _Channel for control lines
@@ -117,6 +119,9 @@ class _State:
         # the same bytes, so the digest does not depend on the way taken (nor on a race between
         # threads over this hint).
         self.digest_large = False
+        self.call = None            # _call, or _call_on_own_loop for a coroutine workload
+        self.loop_kind = "asyncio"  # --loop: the event loop each worker of a coroutine workload gets
+        self.awaitable_warned = False   # a plain task returned an awaitable: said once
 
     def become_worker(self, bind):
         """A pool worker process's own state, first thing in its initializer. The workload, its
@@ -131,9 +136,14 @@ class _State:
         self.setup_error = None
         # A lock copied by fork in whatever state another thread of the parent held it.
         self.lock = threading.Lock()
+        # A forked worker starts without an event loop of its own (the forking thread's is not).
+        _tls.__dict__.clear()
 
 
 _state = _State()
+# Per thread: the event loop of a coroutine workload's worker (a thread, a process's main thread,
+# or the main thread in single and asyncio mode), kept for all the tasks it runs.
+_tls = threading.local()
 
 
 class _Channel:
@@ -362,22 +372,14 @@ def load_workload(spec):
     setup = getattr(module, "setup", None)
     if setup is not None and not callable(setup):
         raise LoadError("setup is not callable")
-    # A coroutine function called by a pool only creates its coroutine: what would be timed is
-    # the creation of coroutines that never run, and a process pool cannot pickle them.
-    import inspect
-    for what, fn in (("task", task), ("setup", setup)):
-        if fn is not None and (inspect.iscoroutinefunction(fn) or
-                               inspect.isasyncgenfunction(fn)):
-            raise LoadError("%s is an async def: concur measures plain functions called by a "
-                            "loop or a pool, and calling this one would only create a coroutine "
-                            "that never runs; wrap it for now (def %s(i): return asyncio.run(...))"
-                            % (what, what))
+    is_async = _check_coroutine_contract(task, setup)
     doc = (getattr(module, "__doc__", None) or "").strip()
     description = doc.splitlines()[0].strip() if doc else ""
 
-    wl = Workload(spec, path, name, description, tasks, task, setup)
+    wl = Workload(spec, path, name, description, tasks, task, setup, is_async)
     _state.workload = wl
     _state.task = task
+    _state.call = _call_on_own_loop if is_async else _call
     return wl
 
 
@@ -556,8 +558,10 @@ def _worker_start():
             time.sleep(BIND_POLL_S)
     setup = _state.workload.setup
     t0 = time.monotonic()
+    if _state.workload.is_async:
+        _worker_loop()
     if setup is not None:
-        setup()
+        _await_if_needed(setup())
     t1 = time.monotonic()
     _send({"ev": "ready", "pid": pid, "tid": tid, "t": t1, "setup_s": t1 - t0})
     return t1
@@ -577,10 +581,11 @@ def _thread_init():
     _state.ready_times.append(t)
 
 
-def _process_init(spec, control_fd, start_method, bind, parent_pid, failure_path):
+def _process_init(spec, control_fd, start_method, bind, parent_pid, failure_path, loop_kind):
     """ProcessPoolExecutor initializer, first thing in every worker process."""
     _die_with_parent(parent_pid)
     _state.become_worker(bind)
+    _state.loop_kind = loop_kind
     kind = "internal"
     try:
         _state.chan = _worker_channel(control_fd, start_method)
@@ -762,6 +767,8 @@ def _call(i):
     c0 = time.thread_time()
     try:
         r = _state.task(i)
+        if hasattr(r, "__await__"):
+            r = _await_returned(r)
         err = None
     except Exception as exc:
         r = None
@@ -772,12 +779,14 @@ def _call(i):
 
 
 def _call_in_process(i):
-    """processes: (result, wall_s, cpu_s, error, digest, ready_t, arg_bytes). ready_t is this
+    """processes: (result, wall_s, cpu_s, error, digest, ready_t, arg_bytes, steps); steps is a
+    coroutine task's _Steps, None for a plain one. ready_t is this
     worker's ready time on its first result, None after. On sampled tasks arg_bytes is the pickled size
     of i and result is the task's result already pickled, with the pickler the pool uses; the
     main process unpickles it. The result is still pickled once, so sampling costs only copies
     of the pickled bytes."""
-    r, wall, cpu, err, digest = _call(i)
+    out = _state.call(i)
+    r, wall, cpu, err, digest = out[:5]
     state = _state
     ready = state.ready_unsent
     state.ready_unsent = None
@@ -791,7 +800,267 @@ def _call_in_process(i):
             r = None
             err = _failure(exc)
             digest = DIGEST_RAISED
-    return (r, wall, cpu, err, digest, ready, arg_bytes)
+    return (r, wall, cpu, err, digest, ready, arg_bytes, out[5] if len(out) > 5 else None)
+
+
+# ---------------------------------------------------------------------------------------------
+# Coroutine workloads: `async def task(i)` (docs/asyncio.md)
+#
+# Each worker (single's and asyncio's main thread, each pool thread, each pool process) has one
+# event loop of its own, made on its first use and kept for every task it runs, so that what a
+# task binds to its loop (a client session, a server started by the first task) keeps working.
+# Each task's coroutine is driven through _Stepped, which times every step the loop gives it: the
+# time the loop could run nothing else. That is how concur measures the loop being blocked.
+
+# A step at least this long holds the loop where other coroutines were ready to run: a step of a
+# well-behaved coroutine (parse a reply, send a request) takes tens of microseconds. asyncio's
+# debug mode warns at 100 ms (slow_callback_duration); 1 ms already delays every other waiting
+# coroutine by as much as a loopback round trip.
+LOOP_BLOCK_STEP_S = 0.001
+# How many of the longest steps the done line names, with their task indices.
+LOOP_LONGEST = 3
+
+
+def _check_coroutine_contract(task, setup):
+    """Whether task is an async def (a coroutine workload). An async generator cannot be a task
+    or a setup: LoadError."""
+    import inspect
+    for what, fn in (("task", task), ("setup", setup)):
+        if fn is not None and inspect.isasyncgenfunction(fn):
+            raise LoadError("%s is an async generator (async def with yield): concur awaits %s, "
+                            "which must be a plain async def (or def) returning its result"
+                            % (what, what))
+    return inspect.iscoroutinefunction(task)
+
+
+def _new_loop(kind):
+    """A new event loop of kind "asyncio" or "uvloop"; LoadError where uvloop cannot be imported."""
+    import asyncio
+    if kind == "uvloop":
+        try:
+            import uvloop
+        except ImportError as exc:
+            raise LoadError("--loop uvloop: %s cannot import uvloop (%s): install it for that "
+                            "interpreter (pip install uvloop, or apt install python3-uvloop "
+                            "for Debian's python3), or leave --loop out to measure asyncio's own "
+                            "loop" % (sys.executable, _exception_line(exc)))
+        return uvloop.new_event_loop()
+    return asyncio.new_event_loop()
+
+
+def _worker_loop():
+    """This thread's event loop, made the first time and kept for all its tasks."""
+    loop = getattr(_tls, "loop", None)
+    if loop is None:
+        import asyncio
+        loop = _new_loop(_state.loop_kind)
+        asyncio.set_event_loop(loop)
+        _tls.loop = loop
+    return loop
+
+
+def _await_if_needed(r):
+    """setup()'s result: awaited on this worker's loop when setup is an async def."""
+    if hasattr(r, "__await__"):
+        return _worker_loop().run_until_complete(_awaited(r))
+    return r
+
+
+async def _awaited(r):
+    return await r
+
+
+def _await_returned(r):
+    """A plain `def task` returned an awaitable: it is awaited on the worker's loop, as the user
+    means, and said once (docs/asyncio.md)."""
+    if not _state.awaitable_warned:
+        _state.awaitable_warned = True
+        _warn("task is a plain def but returned %s: concur awaited it on the worker's event loop; "
+              "declare it `async def task(i)` so that concur measures it as a coroutine workload "
+              "(the asyncio mode included)" % type(r).__name__)
+    return _worker_loop().run_until_complete(_awaited(r))
+
+
+class _Steps:
+    """What the loop spent on one task's steps: busy_s (every step), blocked_s (steps of at least
+    LOOP_BLOCK_STEP_S), max_s (the longest), n (how many) and cpu_s (their CPU time: the task's
+    own, not the other coroutines' that ran while it waited)."""
+    __slots__ = ("busy_s", "blocked_s", "max_s", "n", "cpu_s")
+
+    def __init__(self):
+        self.busy_s = self.blocked_s = self.max_s = self.cpu_s = 0.0
+        self.n = 0
+
+    def __reduce__(self):
+        return (_steps_from, (self.busy_s, self.blocked_s, self.max_s, self.n, self.cpu_s))
+
+
+def _steps_from(busy_s, blocked_s, max_s, n, cpu_s):
+    st = _Steps()
+    st.busy_s, st.blocked_s, st.max_s, st.n, st.cpu_s = busy_s, blocked_s, max_s, n, cpu_s
+    return st
+
+
+class _Stepped:
+    """Awaits a coroutine step by step, as `yield from` would, timing each step (each send or
+    throw into it): what the loop's Task sees is unchanged, only the clocks are added. A step
+    timer, not a heartbeat coroutine: it names the task that held the loop, costs two clock
+    reads per step instead of a wake-up every interval, and works on any loop (uvloop's too),
+    since it sits in the coroutine, not in the loop. It does not see the loop's own callbacks
+    (transports, protocols): code that blocks there is not a task's."""
+    __slots__ = ("coro", "steps")
+
+    def __init__(self, coro, steps):
+        self.coro = coro
+        self.steps = steps
+
+    def __await__(self):
+        coro, st = self.coro, self.steps
+        perf, cpu = time.perf_counter, time.thread_time
+        value, error = None, None
+        while True:
+            w0, c0 = perf(), cpu()
+            try:
+                signal = coro.send(value) if error is None else coro.throw(error)
+            except StopIteration as stop:
+                _step_done(st, perf() - w0, cpu() - c0)
+                return stop.value
+            except BaseException:
+                _step_done(st, perf() - w0, cpu() - c0)
+                raise
+            _step_done(st, perf() - w0, cpu() - c0)
+            error = None
+            try:
+                value = yield signal
+            except GeneratorExit:
+                coro.close()
+                raise
+            except BaseException as exc:
+                value, error = None, exc
+
+
+def _step_done(st, wall, cpu):
+    st.n += 1
+    st.busy_s += wall
+    st.cpu_s += cpu
+    if wall >= LOOP_BLOCK_STEP_S:
+        st.blocked_s += wall
+    if wall > st.max_s:
+        st.max_s = wall
+
+
+async def _acall(i):
+    """A coroutine task, timed: (result, wall_s, cpu_s, error, digest, steps). cpu_s is the CPU
+    time of its own steps, so that it is the task's own when other coroutines run while it
+    waits."""
+    steps = _Steps()
+    w0 = time.perf_counter()
+    try:
+        r = await _Stepped(_state.task(i), steps)
+        err = None
+    except Exception as exc:
+        r = None
+        err = _failure(_explain_nested_loop(exc))
+    w1 = time.perf_counter()
+    return (r, w1 - w0, steps.cpu_s, err, DIGEST_RAISED if err is not None else _digest(r), steps)
+
+
+def _explain_nested_loop(exc):
+    """A task that calls asyncio.run() (or run_until_complete) inside the loop concur runs it on
+    gets asyncio's RuntimeError; this one says what to do instead."""
+    text = str(exc)
+    if isinstance(exc, RuntimeError) and ("running event loop" in text or
+                                          "loop is already running" in text):
+        new = RuntimeError("%s -- a nested event loop: task is an async def and runs on the "
+                           "worker's event loop, so it must `await` the coroutine instead of "
+                           "calling asyncio.run() or loop.run_until_complete() on it" % text)
+        new.__traceback__ = exc.__traceback__
+        return new
+    return exc
+
+
+def _call_on_own_loop(i):
+    """threads and processes: a coroutine task run to its end on this worker's loop, its tasks
+    one after another."""
+    return _worker_loop().run_until_complete(_acall(i))
+
+
+async def _in_turn(indices, add):
+    """single: each task awaited after the one before, on the one loop."""
+    for i in indices:
+        add(await _acall(i))
+
+
+async def _under_semaphore(indices, concurrency):
+    """asyncio: every task started at once, at most `concurrency` of them inside at a time
+    (asyncio.gather under an asyncio.Semaphore, as a user writes it). Results in task order."""
+    import asyncio
+    sem = asyncio.Semaphore(concurrency)
+
+    async def one(i):
+        async with sem:
+            return await _acall(i)
+
+    return await asyncio.gather(*[one(i) for i in indices])
+
+
+def _cancel_pending(loop):
+    """Cancels the tasks a run left pending on its loop (asyncio.run does the same) and waits for
+    them to end. Returns how many there were."""
+    import asyncio
+    pending = [t for t in asyncio.all_tasks(loop) if not t.done()]
+    for t in pending:
+        t.cancel()
+    if pending:
+        loop.run_until_complete(asyncio.gather(*pending, return_exceptions=True))
+    return len(pending)
+
+
+def _call_slice_in_process(args):
+    """processes x asyncio: one worker process's slice of the tasks, under a semaphore of
+    `concurrency` on its own loop. A list of _call_in_process tuples, in the slice's order."""
+    indices, concurrency = args
+    state = _state
+    outs = _worker_loop().run_until_complete(_under_semaphore(indices, concurrency))
+    ready = state.ready_unsent
+    state.ready_unsent = None
+    return [(r, wall, cpu, err, digest, ready if k == 0 else None, None, steps)
+            for k, (r, wall, cpu, err, digest, steps) in enumerate(outs)]
+
+
+class _LoopTally:
+    """The loop figures of a run of a coroutine workload, from its tasks' _Steps."""
+
+    def __init__(self):
+        self.busy_s = self.blocked_s = 0.0
+        self.steps = 0
+        self.one_step_tasks = 0
+        self.longest = []        # (seconds, task index), the LOOP_LONGEST longest steps
+        self.pending_cancelled = 0
+
+    def add(self, steps, index):
+        if steps is None:
+            return
+        self.busy_s += steps.busy_s
+        self.blocked_s += steps.blocked_s
+        self.steps += steps.n
+        if steps.n <= 1:
+            self.one_step_tasks += 1
+        if len(self.longest) < LOOP_LONGEST or steps.max_s > self.longest[-1][0]:
+            self.longest.append((steps.max_s, index))
+            self.longest.sort(key=lambda x: -x[0])
+            del self.longest[LOOP_LONGEST:]
+
+    def fields(self, wall_s, loops, kind):
+        """The done line's loop fields; loops: how many event loops shared the window."""
+        window = wall_s * loops
+        return {"loop": kind, "loop_steps": self.steps,
+                "loop_busy_s": self.busy_s, "loop_blocked_s": self.blocked_s,
+                "loop_blocked_fraction": self.blocked_s / window if window > 0 else None,
+                "loop_max_step_s": self.longest[0][0] if self.longest else None,
+                "loop_longest_steps": [[i, round(t, 9)] for t, i in self.longest],
+                "loop_one_step_tasks": self.one_step_tasks,
+                "loop_pending_cancelled": self.pending_cancelled}
 
 
 # ---------------------------------------------------------------------------------------------
@@ -815,6 +1084,8 @@ class _Tally:
         self.teardown = 0.0         # pools: last result in -> pool shut down
         self.native_threads = None  # single, threads: the main process's (_native_threads);
                                     # a process pool's workers report theirs in worker_exit
+        self.indices = ()           # the task indices of the run, in result order
+        self.loop = _LoopTally()    # a coroutine workload's loop figures
 
     def add(self, out):
         self.wall.append(out[1])
@@ -827,8 +1098,15 @@ class _Tally:
             if self.first_error is None and out[3]:
                 self.first_error = out[3]
 
+    def add_coroutine(self, out):
+        """A coroutine task's result: (result, wall, cpu, error, digest, steps)."""
+        self.add(out)
+        self.loop.add(out[5], self.indices[len(self.wall) - 1])
+
     def add_from_process(self, out):
         self.add(out)
+        if out[7] is not None:
+            self.loop.add(out[7], self.indices[len(self.wall) - 1])
         if out[5] is not None:
             self.ready.append(out[5])
         if out[6] is not None:
@@ -844,7 +1122,9 @@ def _parse_args(argv):
                                 "(see docs/protocol.md)")
     p.add_argument("--probe", action="store_true")
     p.add_argument("--workload", required=True, metavar="SPEC")
-    p.add_argument("--mode", choices=("single", "threads", "processes"))
+    p.add_argument("--mode", choices=("single", "threads", "processes", "asyncio"))
+    p.add_argument("--loop", choices=("asyncio", "uvloop"), default="asyncio")
+    p.add_argument("--concurrency", type=int, default=0)
     p.add_argument("--workers", type=int, default=1)
     p.add_argument("--tasks", type=int)
     p.add_argument("--sample-of", type=int, metavar="N")
@@ -862,6 +1142,8 @@ def _parse_args(argv):
             p.error("--tasks must not be negative")
         if args.chunksize < 1:
             p.error("--chunksize must be at least 1")
+        if args.concurrency < 0 or (args.concurrency and args.mode != "processes"):
+            p.error("--concurrency is a positive count, for --mode processes only")
         if args.sample_of is not None:
             if args.sample_of < 1:
                 p.error("--sample-of must be at least 1")
@@ -885,7 +1167,16 @@ def _load_or_report(spec, report):
     _exit(EXIT_WORKLOAD)
 
 
-def probe(spec):
+def _check_loop_or_report(kind, report):
+    """--loop uvloop where the interpreter cannot import it: report(error kind `loop`), exit 3."""
+    try:
+        _new_loop(kind).close()
+    except LoadError as exc:
+        report({"ev": "error", "kind": "loop", "message": str(exc), "traceback": ""})
+        _exit(EXIT_WORKLOAD)
+
+
+def probe(spec, loop_kind="asyncio"):
     """Probe mode: one JSON line on stdout. What the workload prints while it loads goes to
     stderr, so that stdout holds nothing but that line."""
     sys.stdout.flush()
@@ -902,10 +1193,12 @@ def probe(spec):
         sys.stdout.write(json.dumps(obj) + "\n")
 
     wl = _load_or_report(spec, report)
+    _check_loop_or_report(loop_kind, report)
     obj = {"ev": "probe"}
     obj.update(_interpreter())
     obj["workload"] = {"spec": spec, "path": wl.path, "name": wl.name,
-                       "description": wl.description, "tasks": wl.tasks}
+                       "description": wl.description, "tasks": wl.tasks,
+                       "async": wl.is_async}
     report(obj)
     _exit(EXIT_OK)
 
@@ -942,7 +1235,14 @@ def run(args):
     except ValueError:
         _state.bind = 0
 
+    _state.loop_kind = args.loop
     wl = _load_or_report(args.workload, _send)
+    if wl.is_async:
+        _check_loop_or_report(args.loop, _send)
+    elif args.mode == "asyncio" or args.concurrency:
+        _fail("workload", "%s: task is a plain def: the asyncio mode runs an `async def task(i)`; "
+              "blocking code would have to become async to be measured so" % args.workload, "",
+              EXIT_USAGE)
     ntasks = wl.tasks if args.tasks is None else args.tasks
     indices, sample_of = _task_indices(ntasks, args.sample_of)
     hello = {"ev": "hello", "pid": os.getpid()}
@@ -952,8 +1252,9 @@ def run(args):
     _send(hello)
 
     tally = _Tally()
+    tally.indices = indices
     runner = {"single": _run_single, "threads": _run_threads,
-              "processes": _run_processes}[args.mode]
+              "processes": _run_processes, "asyncio": _run_asyncio}[args.mode]
     t0, t1 = runner(args, wl, indices, control_fd, tally)
 
     read_bytes, write_bytes = _io_bytes()
@@ -976,8 +1277,22 @@ def run(args):
            "chunksize": args.chunksize if args.mode == "processes" else None,
            "start_method": tally.start_method,
            "native_threads": tally.native_threads, "threadpoolctl": tpc, "threadpools": pools,
-           "maxrss_kb": _maxrss_kb(), "read_bytes": read_bytes, "write_bytes": write_bytes})
+           "maxrss_kb": _maxrss_kb(), "read_bytes": read_bytes, "write_bytes": write_bytes,
+           **_done_loop_fields(args, wl, tally, t1 - t0)})
     _exit(EXIT_OK)
+
+
+def _done_loop_fields(args, wl, tally, wall_s):
+    """The done line's fields of a coroutine workload (docs/protocol.md); their values null for
+    a plain one."""
+    if not wl.is_async:
+        return {"loop": None, "concurrency": None}
+    # The loops that shared the window: one in single and asyncio, one per worker in the pools.
+    loops = args.workers if args.mode in ("threads", "processes") else 1
+    fields = tally.loop.fields(wall_s, loops, args.loop)
+    fields["concurrency"] = (args.workers if args.mode == "asyncio" else
+                             args.concurrency or 1)
+    return fields
 
 
 def _task_indices(ntasks, sample_of):
@@ -1026,11 +1341,39 @@ def _run_single(args, wl, indices, control_fd, tally):
     except BaseException as exc:
         _fail("setup", "setup() raised " + _exception_line(exc), _format_exception(exc),
               EXIT_SETUP)
+    if wl.is_async:
+        # One loop, each task awaited after the one before.
+        loop = _worker_loop()
+        loop.run_until_complete(_in_turn(indices, tally.add_coroutine))
+        t1 = time.monotonic()
+        tally.loop.pending_cancelled = _cancel_pending(loop)
+        return t0, t1
     add = tally.add
     for out in map(_call, indices):
         add(out)
     t1 = time.monotonic()
     tally.native_threads = _native_threads()
+    return t0, t1
+
+
+def _run_asyncio(args, wl, indices, control_fd, tally):
+    """asyncio: one event loop on the main thread, the tasks gathered under a Semaphore of
+    --workers. Setup and the loop's creation are in the window, as a pool's start is."""
+    _send({"ev": "start", "t": time.monotonic()})
+    _wait_for_go(args.go_fd)
+    t0 = time.monotonic()
+    try:
+        tally.ready.append(_worker_start())
+    except LoadError:
+        raise
+    except BaseException as exc:
+        _fail("setup", "setup() raised " + _exception_line(exc), _format_exception(exc),
+              EXIT_SETUP)
+    loop = _worker_loop()
+    for out in loop.run_until_complete(_under_semaphore(indices, args.workers)):
+        tally.add_coroutine(out)
+    t1 = time.monotonic()
+    tally.loop.pending_cancelled = _cancel_pending(loop)
     return t0, t1
 
 
@@ -1047,7 +1390,8 @@ def _run_threads(args, wl, indices, control_fd, tally):
             _fail(kind, message, tb, EXIT_SETUP)
         _fail("internal", _exception_line(exc), _format_exception(exc), EXIT_INTERNAL)
 
-    _map_over_pool(executor, _call, indices, 1, tally, tally.add, broken)
+    add = tally.add_coroutine if wl.is_async else tally.add
+    _map_over_pool(executor, _state.call, indices, 1, tally, add, broken)
     t_last = time.monotonic()
     tally.native_threads = _native_threads()  # while the pool's threads are alive: not counted
     executor.shutdown(wait=True)
@@ -1077,7 +1421,7 @@ def _run_processes(args, wl, indices, control_fd, tally):
                                 % (os.getpid(), os.urandom(4).hex()))
     parent_pid = os.getpid() if start_method in ("fork", "spawn") else None
     initargs = (wl.spec if wl.path == "" else wl.path, control_fd, start_method, _state.bind,
-                parent_pid, failure_path)
+                parent_pid, failure_path, _state.loop_kind)
 
     _send({"ev": "start", "t": time.monotonic()})
     _wait_for_go(args.go_fd)
@@ -1090,8 +1434,11 @@ def _run_processes(args, wl, indices, control_fd, tally):
         processes = getattr(executor, "_processes", None) or {}
         _process_pool_broke(exc, failure_path, dict(processes))
 
-    _map_over_pool(executor, _call_in_process, indices, args.chunksize, tally,
-                   tally.add_from_process, broken)
+    if args.concurrency:
+        _map_slices(executor, indices, args.workers, args.concurrency, tally, broken)
+    else:
+        _map_over_pool(executor, _call_in_process, indices, args.chunksize, tally,
+                       tally.add_from_process, broken)
     t_last = time.monotonic()
     executor.shutdown(wait=True)
     t1 = time.monotonic()
@@ -1099,6 +1446,29 @@ def _run_processes(args, wl, indices, control_fd, tally):
     _remove(failure_path)
     tally.start_method = start_method
     return t0, t1
+
+
+def _map_slices(executor, indices, workers, concurrency, tally, broken):
+    """processes x asyncio: the tasks dealt out to the workers in `workers` slices (every
+    workers-th task: tasks whose cost follows their index spread evenly), each slice awaited
+    under a semaphore of `concurrency` on its worker's loop; the results put back in task order.
+    A slice that never came back counts its tasks as failed."""
+    slices = [(list(range(len(indices)))[k::workers], concurrency) for k in range(workers)]
+    slices = [(pos, c) for pos, c in slices if pos]
+    got = []
+    _map_over_pool(executor, _call_slice_in_process,
+                   [([indices[p] for p in pos], c) for pos, c in slices], 1, tally, got.append,
+                   broken)
+    tally.failed = 0    # counted again below, per task (the map counted slices, keeping the error)
+    placed = [None] * len(indices)
+    for (pos, _c), outs in zip(slices, got):
+        for p, out in zip(pos, outs):
+            placed[p] = out
+    for out in placed:
+        if out is None:
+            break
+        tally.add_from_process(out)
+    tally.failed += len(indices) - len(tally.wall)
 
 
 def _remove(path):
@@ -1346,7 +1716,7 @@ def main(argv=None):
         zygote(int(argv[1]))
     args = _parse_args(argv)
     if args.probe:
-        probe(args.workload)
+        probe(args.workload, args.loop)
     try:
         run(args)
     except SystemExit:

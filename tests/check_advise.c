@@ -810,6 +810,103 @@ START_TEST(test_target)
 }
 END_TEST
 
+#define A(w, x) {MODE_ASYNCIO, w, x, 0.01, 0, NULL, false, 0}
+
+/* A coroutine workload: every run's loop measured, single's blocked `blocked` of the time by
+ * steps of 8 ms (task 7 the longest), the others as single. */
+static void make_coroutine(results *r, double blocked)
+{
+    r->workload.coroutine = true;
+    for (int i = 0; i < r->nruns; i++) {
+        loop_figures *l = &r->runs[i].loop;
+        *l = (loop_figures){.measured = true, .blocked_fraction = blocked, .max_step_s = 0.008,
+                            .nlongest = 1, .longest_tasks = {7}, .longest_s = {0.008}};
+        if (r->runs[i].mode == MODE_ASYNCIO)
+            l->concurrency = r->runs[i].workers;
+    }
+    results_summarize(r);
+    classify_results(r, &r->classification);
+}
+
+/* asyncio ranks between the loop and a thread pool: within the noise of threads it is chosen, at
+ * its concurrency, with its loop's figures; a coroutine job that both waits and computes gets
+ * processes x asyncio as a follow-up at asyncio's best concurrency, one that only waits does
+ * not; a plain I/O-bound job is told that asyncio would need async code. */
+START_TEST(test_coroutine_advice)
+{
+    results r;
+    recommendation rec;
+    scenario waits = {"waits", 2, 0.03, 0.09, 1e-4, 120, 0,
+                      {S(10.0), T(2, 5.0), T(4, 2.5), T(8, 1.26), P(2, 5.1), A(2, 5.0),
+                       A(4, 2.5), A(8, 1.25)}};
+    build(&waits, &r);
+    make_coroutine(&r, 0.004);
+    advise_recommend(&r, 0, &rec);
+    ck_assert(rec.made);
+    ck_assert_int_eq(rec.choice.mode, MODE_ASYNCIO);
+    ck_assert_int_eq(rec.choice.workers, 8);
+    ck_assert_msg(strstr(rec.headline, "concurrency 8") != NULL, "%s", rec.headline);
+    advise_followup f[ADVISE_MAX_FOLLOWUPS];
+    int n = advise_followups(&r, f, ADVISE_MAX_FOLLOWUPS);
+    for (int i = 0; i < n; i++)
+        ck_assert_int_eq(f[i].concurrency, 0); /* it only waits: no processes x asyncio */
+    results_free(&r);
+
+    scenario mixed = {"mixed", 2, 0.30, 0.028, 1e-4, 100, 0,
+                      {S(2.8), T(2, 1.8), T(4, 1.2), P(2, 1.5), A(2, 1.8), A(4, 1.2),
+                       A(8, 0.95), A(16, 0.93)}};
+    build(&mixed, &r);
+    make_coroutine(&r, 0.29);
+    char *ev = r.classification.evidence[r.classification.nevidence - 1];
+    ck_assert_msg(strstr(ev, "blocked 29 %") && strstr(ev, "processes, each with its own loop"),
+                  "%s", ev);
+    n = advise_followups(&r, f, ADVISE_MAX_FOLLOWUPS);
+    ck_assert_int_ge(n, 1);
+    ck_assert_int_eq(f[0].mode, MODE_PROCESSES);
+    ck_assert_int_eq(f[0].workers, 2);
+    ck_assert_int_eq(f[0].concurrency, 16);
+    ck_assert(f[0].variant);
+    /* Measured, and faster: chosen, named with its loops. */
+    for (int k = 0; k < 3; k++) {
+        run_result run = r.runs[0];
+        run.placement = NULL;
+        run.worker_states = NULL;
+        run.task_walls = NULL;
+        run.task_digests = NULL;
+        run.mode = MODE_PROCESSES;
+        run.workers = 2;
+        run.variant = true;
+        run.chunksize = 1;
+        snprintf(run.start_method, sizeof(run.start_method), "fork");
+        run.loop.concurrency = 16;
+        run.wall_s = 0.5 * (1.0 + (k - 1) * 0.01);
+        results_add_run(&r, &run);
+    }
+    results_summarize(&r);
+    classify_results(&r, &r.classification);
+    ck_assert_ptr_nonnull(results_find_loop_variant(&r, 2, 16, "fork"));
+    ck_assert_ptr_null(results_find_variant(&r, MODE_PROCESSES, 2, 1, "fork"));
+    n = advise_followups(&r, f, ADVISE_MAX_FOLLOWUPS);
+    for (int i = 0; i < n; i++) /* measured once is enough */
+        ck_assert(!(f[i].concurrency == 16 && !strcmp(f[i].start_method, "fork")));
+    advise_recommend(&r, 0, &rec);
+    ck_assert_int_eq(rec.choice.mode, MODE_PROCESSES);
+    ck_assert_int_eq(rec.choice.concurrency, 16);
+    ck_assert_msg(strstr(rec.headline, "each an event loop with 16 tasks in flight") != NULL,
+                  "%s", rec.headline);
+    results_free(&r);
+
+    /* A plain job that waits: asyncio is not measured, and the advice says why. */
+    build(&waits, &r);
+    advise_recommend(&r, 0, &rec);
+    bool said = false;
+    for (int i = 0; i < rec.nnotes; i++)
+        said |= strstr(rec.notes[i], "would have to become async") != NULL;
+    ck_assert(said);
+    results_free(&r);
+}
+END_TEST
+
 Suite *advise_suite(void)
 {
     Suite *s = suite_create("advise");
@@ -825,6 +922,7 @@ Suite *advise_suite(void)
     tcase_add_test(tc, test_memory_at_target);
     tcase_add_test(tc, test_followups);
     tcase_add_test(tc, test_target);
+    tcase_add_test(tc, test_coroutine_advice);
     suite_add_tcase(s, tc);
     return s;
 }

@@ -77,7 +77,8 @@ static const struct {
     {{"run", "x.py", "-Z", NULL}, CONCUR_EXIT_USAGE, "unknown option '-Z'"},
     {{"run", "x.py", "--workers", "0", NULL}, CONCUR_EXIT_USAGE, "--workers '0'"},
     {{"run", "x.py", "--workers", "2,,4", NULL}, CONCUR_EXIT_USAGE, "--workers"},
-    {{"run", "x.py", "--modes", "threads,asyncio", NULL}, CONCUR_EXIT_USAGE, "unknown mode 'asyncio'"},
+    {{"run", "x.py", "--modes", "threads,trio", NULL}, CONCUR_EXIT_USAGE, "unknown mode 'trio'"},
+    {{"run", "x.py", "--loop", "trio", NULL}, CONCUR_EXIT_USAGE, "--loop 'trio': expected asyncio or uvloop"},
     {{"run", "x.py", "--tasks", "-3", NULL}, CONCUR_EXIT_USAGE, "--tasks '-3'"},
     {{"run", "x.py", "--repeat", "many", NULL}, CONCUR_EXIT_USAGE, "--repeat 'many'"},
     {{"run", "x.py", "--precision", "0", NULL}, CONCUR_EXIT_USAGE, "--precision '0'"},
@@ -124,7 +125,7 @@ static const struct {
     {"no_task.py", "task"},
     {"syntax_error.py", "SyntaxError"},
     {"import_error.py", "ModuleNotFoundError"},
-    {"async_task.py", "task is an async def"},
+    {"async_generator.py", "task is an async generator"},
 };
 
 START_TEST(test_workload_errors)

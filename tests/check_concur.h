@@ -20,6 +20,7 @@ Suite *advise_suite(void);
 Suite *measure_suite(void);
 Suite *faults_suite(void);
 Suite *proc_suite(void);
+Suite *asyncio_suite(void);
 
 /* What concur printed and how it ended (check_procs.c). */
 typedef struct {

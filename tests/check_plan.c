@@ -70,8 +70,11 @@ START_TEST(test_parse_modes)
     ck_assert_uint_eq(m, MODE_BIT(MODE_THREADS) | MODE_BIT(MODE_PROCESSES));
     ck_assert_int_eq(mode_parse_list("single", &m, err, sizeof(err)), 0);
     ck_assert_uint_eq(m, MODE_BIT(MODE_SINGLE));
-    ck_assert_int_eq(mode_parse_list("threads,asyncio", &m, err, sizeof(err)), -1);
-    ck_assert_ptr_nonnull(strstr(err, "asyncio"));
+    ck_assert_int_eq(mode_parse_list("threads,asyncio", &m, err, sizeof(err)), 0);
+    ck_assert_uint_eq(m, MODE_BIT(MODE_THREADS) | MODE_BIT(MODE_ASYNCIO));
+    ck_assert_int_eq(mode_parse_list("threads,trio", &m, err, sizeof(err)), -1);
+    ck_assert_ptr_nonnull(strstr(err, "trio"));
+    ck_assert_ptr_nonnull(strstr(err, "asyncio")); /* the names that would do */
     ck_assert_int_eq(mode_parse_list("", &m, err, sizeof(err)), -1);
     ck_assert_int_eq(mode_parse_list(",", &m, err, sizeof(err)), -1);
 }
@@ -366,10 +369,19 @@ START_TEST(test_mode_table)
         ck_assert_str_eq(mode_name((run_mode)m), mi->name);
         ck_assert_ptr_nonnull(mi->title);
         ck_assert(!(mi->pickles && mi->shares_memory));
-        ck_assert_int_eq(mi->placement == PLACE_HARNESS, !mi->pool);
+        /* The harness's own thread runs the tasks exactly where the run has one thread. */
+        ck_assert_int_eq(mi->placement == PLACE_HARNESS, mode_threads((run_mode)m, 4) == 1);
+        ck_assert(!mi->coroutines || (mi->pool && mi->shares_memory));
         for (int k = 0; k < m; k++)
-            ck_assert_int_lt(mode_get((run_mode)k)->cost_rank, mi->cost_rank);
+            ck_assert_int_ne(mode_get((run_mode)k)->cost_rank, mi->cost_rank);
     }
+    /* single < asyncio < threads < processes, in memory and start-up. */
+    const run_mode by_cost[] = {MODE_SINGLE, MODE_ASYNCIO, MODE_THREADS, MODE_PROCESSES};
+    for (int i = 1; i < MODE_COUNT; i++)
+        ck_assert_int_lt(mode_get(by_cost[i - 1])->cost_rank, mode_get(by_cost[i])->cost_rank);
+    char text[32];
+    ck_assert_str_eq(mode_workers_text(MODE_ASYNCIO, 64, text, sizeof(text)), "concurrency 64");
+    ck_assert_str_eq(mode_workers_text(MODE_THREADS, 1, text, sizeof(text)), "1 worker");
     ck_assert_str_eq(mode_name((run_mode)MODE_COUNT), "?");
     run_mode x;
     ck_assert_int_eq(mode_parse("asyncio?", &x), -1);

@@ -711,6 +711,45 @@ START_TEST(test_round_trip)
 }
 END_TEST
 
+/* A coroutine workload's file: the loop figures of a run and of its configuration, the workload's
+ * async flag and --loop come back as written, and a plain run's stay absent. */
+START_TEST(test_round_trip_loop)
+{
+    results a, b;
+    char path[PATH_MAX], err[1024];
+    fill_results(&a);
+    a.workload.coroutine = true;
+    snprintf(a.loop, sizeof(a.loop), "uvloop");
+    a.runs[0].loop = (loop_figures){.measured = true, .concurrency = 0, .blocked_fraction = 0.287,
+                                    .max_step_s = 0.0091, .nlongest = 2, .longest_tasks = {12, 3},
+                                    .longest_s = {0.0091, 0.0085}, .one_step_tasks = 1,
+                                    .pending_cancelled = 4};
+    results_summarize(&a);
+    tmp_path(path, sizeof(path), "results.json");
+    ck_assert_int_eq(results_write(&a, path), 0);
+    ck_assert_msg(results_load(path, &b, err, sizeof(err)) == 0, "%s", err);
+    ck_assert(b.workload.coroutine);
+    ck_assert_str_eq(b.loop, "uvloop");
+    const loop_figures *l = &b.runs[0].loop;
+    ck_assert(l->measured);
+    ck_assert_double_eq(l->blocked_fraction, 0.287);
+    ck_assert_int_eq(l->nlongest, 2);
+    ck_assert_int_eq(l->longest_tasks[1], 3);
+    ck_assert_int_eq(l->pending_cancelled, 4);
+    ck_assert(!b.runs[1].loop.measured || b.runs[1].mode == b.runs[0].mode);
+    const config_summary *s = results_find_summary(&b, b.runs[0].mode, b.runs[0].workers);
+    ck_assert(s && s->loop.measured);
+    ck_assert_int_eq(s->loop.longest_tasks[0], 12);
+    char *t1 = results_to_json(&a);
+    char *t2 = results_to_json(&b);
+    ck_assert_str_eq(t1, t2);
+    free(t1);
+    free(t2);
+    results_free(&a);
+    results_free(&b);
+}
+END_TEST
+
 /* Doubles whose shortest exact form needs 16 or 17 digits, or none at all. */
 static const double awkward[] = {
     0.1 + 0.2, 1.0 / 3.0, 2.0 / 3.0, 1e-300, 5e-324, 1.7976931348623157e308, 0.1, 123456789.12345679,
@@ -1895,6 +1934,7 @@ Suite *results_suite(void)
     tcase_add_test(tc, test_json_has_required_keys);
     tcase_add_test(tc, test_round_trip);
     tcase_add_test(tc, test_native_round_trip);
+    tcase_add_test(tc, test_round_trip_loop);
     tcase_add_test(tc, test_load_without_newer_run_keys);
     tcase_add_test(tc, test_task_phase);
     tcase_add_test(tc, test_cpu_utilization_bounded);

@@ -27,6 +27,8 @@ typedef struct {
     bool variant;         /* the runs are follow-ups (another chunksize, start method or native
                              limit) */
     int repeats;          /* how many runs: 0 for as many as the sweep's */
+    int concurrency;      /* variant: processes x asyncio, tasks in flight on each process's
+                             loop; 0 otherwise */
     int against_chunksize; /* variant: the configuration it is measured against (same mode and */
     char against_method[16]; /* workers); against_chunksize 0: none (1 also stands for the */
     int against_limit;       /* default of single and threads, which have none); its limit */

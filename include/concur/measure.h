@@ -95,6 +95,9 @@ typedef struct {
     const char *out_dir;       /* NULL: reports/NAME-UTCTIME */
     const char *start_method;  /* NULL: the interpreter's default */
     unsigned modes;            /* MODE_BIT mask */
+    bool modes_given;          /* --modes: asyncio asked of a plain workload is an error, where
+                                  by default it is only left out */
+    const char *loop;          /* --loop: "uvloop", or NULL for asyncio's own loop */
     int workers[PLAN_MAX_WORKERS];
     int nworkers;              /* 0: the sweep chooses */
     double timeout_s;          /* per run; 0: none */

@@ -12,7 +12,13 @@
 #include <stdbool.h>
 #include <stddef.h>
 
-typedef enum { MODE_SINGLE = 0, MODE_THREADS = 1, MODE_PROCESSES = 2, MODE_COUNT = 3 } run_mode;
+typedef enum {
+    MODE_SINGLE = 0,
+    MODE_THREADS = 1,
+    MODE_PROCESSES = 2,
+    MODE_ASYNCIO = 3, /* one event loop, the tasks under a Semaphore(workers): coroutine workloads */
+    MODE_COUNT = 4
+} run_mode;
 
 #define MODE_BIT(m) (1u << (m))
 
@@ -32,15 +38,23 @@ typedef struct {
     bool shares_memory;       /* the workers are threads of one process: one GIL, nothing pickled */
     bool pickles;             /* tasks and results cross processes: pickled sizes, chunksize and
                                  the start method apply */
+    bool coroutines;          /* the workers are coroutines on the harness's one thread (workers
+                                 is their concurrency): the runner places and samples one thread,
+                                 and only a coroutine workload (async def task) runs in it */
     mode_placement placement;
 } mode_info;
 
 /* The row of m; a valid m always has one. */
 const mode_info *mode_get(run_mode m);
-/* "single", "threads", "processes"; "?" for a value that is not a mode. */
+/* "single", "threads", "processes", "asyncio"; "?" for a value that is not a mode. */
 const char *mode_name(run_mode m);
 /* Parses a mode's name. Returns 0 or -1. */
 int mode_parse(const char *s, run_mode *out);
+/* The threads a run of m with `workers` runs its tasks on: workers in a pool of threads or
+ * processes, 1 in single and asyncio. */
+int mode_threads(run_mode m, int workers);
+/* "2 workers", "1 worker"; "concurrency 64" for asyncio, whose workers are coroutines. Returns buf. */
+char *mode_workers_text(run_mode m, int workers, char *buf, size_t len);
 /* Parses "single,threads,processes" into a MODE_BIT mask. Returns 0, or -1 with the bad word (and
  * the names that would do) in err. */
 int mode_parse_list(const char *s, unsigned *mask, char *err, size_t errlen);

@@ -25,7 +25,7 @@ typedef struct {
 } plan_request;
 
 typedef struct {
-    plan_config configs[1 + 2 * PLAN_MAX_WORKERS];
+    plan_config configs[1 + (MODE_COUNT - 1) * PLAN_MAX_WORKERS];
     int n;
     int repeat;
     bool sweep;               /* worker counts were chosen by concur (may be extended) */

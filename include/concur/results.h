@@ -66,6 +66,23 @@ int results_parse_status(const char *s, run_status *out);
 #define RUN_ESCAPED_COMMANDS 4
 #define RUN_COMMAND_LEN 32
 
+/* A coroutine workload's event loops during a run, from the harness's step timer (docs/asyncio.md):
+ * how long the steps of its tasks held the loop, where no other coroutine could run. */
+#define LOOP_LONGEST 3
+typedef struct {
+    bool measured;            /* a run of a coroutine workload: the fields below are known */
+    int concurrency;          /* tasks in flight on one loop, as asked: asyncio's semaphore (its
+                                 workers), a processes x asyncio follow-up's; 0 where each loop
+                                 awaits its tasks in turn (and for a plain workload) */
+    double blocked_fraction;  /* time in steps of at least 1 ms / (wall x loops): NAN unknown */
+    double max_step_s;        /* the longest step of any task */
+    int nlongest;             /* the longest steps, longest first, with their task indices */
+    int longest_tasks[LOOP_LONGEST];
+    double longest_s[LOOP_LONGEST];
+    int one_step_tasks;       /* tasks that ran whole in one step: they never let the loop go */
+    int pending_cancelled;    /* tasks left pending at the end of the run, cancelled by concur */
+} loop_figures;
+
 /* One run: one mode x worker count x repeat, one harness process. */
 typedef struct run_result {
     run_mode mode;
@@ -169,6 +186,7 @@ typedef struct run_result {
     int sampler_rounds;
     double sampler_interval_s; /* mean interval between sampling rounds */
     double sampler_cpu_s;      /* the sampler's own CPU time: what watching cost */
+    loop_figures loop;         /* a coroutine workload's loops (measured false otherwise) */
 } run_result;
 
 /* Whether a run's wall time enters its configuration's timings (runs_ok): it ran to the end and
@@ -259,6 +277,10 @@ typedef struct {
                            both were measured */
     double ipc;         /* median over runs of instructions / cycles; NAN without hardware counters */
     double llc_mpki;    /* median over runs of last-level cache misses per 1000 instructions */
+    /* A coroutine workload's loops: the median blocked fraction over the runs, the longest step
+     * of any run with the longest steps of that run, the most tasks that never awaited and the
+     * most cancelled at a run's end; concurrency keys a processes x asyncio follow-up. */
+    loop_figures loop;
 } config_summary;
 
 typedef struct {
@@ -267,6 +289,8 @@ typedef struct {
     char name[128];
     char description[512];
     int tasks;              /* tasks each run executed */
+    bool coroutine;         /* task is an async def: each worker runs it on an event loop, and the
+                               asyncio mode applies */
 } workload_info;
 
 typedef struct {
@@ -339,6 +363,7 @@ typedef struct results {
     int chunksize;          /* --chunksize: every process pool's map() chunksize; 0: concur's
                                choice (1, and a larger one measured where it would help) */
     bool results_vary;      /* --results-vary: the tasks' results are not compared with single's */
+    char loop[16];          /* --loop: the event loop of a coroutine workload, asyncio or uvloop */
 
     /* how it went */
     bool budget_reached;
@@ -436,6 +461,11 @@ const config_summary *results_find_limited(const results *r, run_mode mode, int 
 /* The most native pool threads any run of r counted (0 none, -1 none reported): whether the job's
  * libraries run threads of their own. */
 int results_native_threads(const results *r);
+
+/* A processes x asyncio follow-up's configuration (each of `workers` processes a loop with
+ * `concurrency` tasks in flight) under start_method (NULL: any); NULL when it was not measured. */
+const config_summary *results_find_loop_variant(const results *r, int workers, int concurrency,
+                                                const char *start_method);
 
 /* Whether run is one of the runs s summarises (its sweep configuration, or its follow-up). */
 bool results_run_in(const config_summary *s, const run_result *run);

@@ -21,6 +21,9 @@ typedef struct {
     const char *workload;      /* spec: a path or package.module:function */
     const char *start_method;  /* fork | spawn | forkserver; NULL: the interpreter's default */
     int chunksize;             /* processes: map()'s chunksize; 0 or 1: the default, 1 */
+    const char *loop;          /* a coroutine workload's event loop: "uvloop", or NULL/"asyncio" */
+    int concurrency;           /* processes x asyncio: tasks in flight on each process's loop
+                                  (harness --concurrency); 0: each awaits its tasks in turn */
     bool variant;              /* the runs are follow-ups (run_result.variant) */
     int native_limit;          /* > 0: OMP_NUM_THREADS, OPENBLAS_NUM_THREADS, ... set to it for
                                   the run (docs/native-threads.md); 0: the user's environment */
@@ -47,6 +50,11 @@ int runner_find_harness(char *buf, size_t len, char *err, size_t errlen);
  * CONCUR_EXIT_ENV (interpreter missing or too old). */
 int runner_probe(const char *python, const char *harness, const char *workload, python_info *py,
                  workload_info *wl, char *err, size_t errlen);
+/* runner_probe, with --loop passed on: "uvloop" that the interpreter cannot import is
+ * CONCUR_EXIT_ENV, with what to install in err. */
+int runner_probe_loop(const char *python, const char *harness, const char *workload,
+                      const char *loop, python_info *py, workload_info *wl, char *err,
+                      size_t errlen);
 
 /* Runs one configuration once. Always fills out (status says how it ended) and returns 0, or -1
  * when nothing could be started at all (out->error says why). No process it started is alive when

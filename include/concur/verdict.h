@@ -55,6 +55,8 @@ typedef struct {
     char start_method[16];  /* processes: fork, spawn or forkserver; "" otherwise */
     int native_limit;       /* native threads per worker set through the environment; 0: as
                                installed */
+    int concurrency;        /* processes x asyncio: tasks in flight on each process's loop; 0
+                               otherwise (asyncio's own is its workers) */
     double speedup, ci_low, ci_high; /* measured against single; NAN where not measured */
     char why[ADVISE_TEXT_LEN];       /* alternatives: why not this one; "" for the choice */
 } advise_option;

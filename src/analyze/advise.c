@@ -101,6 +101,13 @@ static void open_question(recommendation *rec, const char *fmt, ...)
     va_end(ap);
 }
 
+/* A loop blocked this share of the time by its tasks' steps is worth a word. */
+#define LOOP_BLOCKED_NOTE 0.05
+/* A coroutine job whose single loop is blocked between these shares of the time both waits and
+ * computes: each process of a pool, a loop of its own, can overlap both (processes x asyncio). */
+#define LOOP_MIXED_LOW 0.10
+#define LOOP_MIXED_HIGH 0.90
+
 /* A configuration the advice may choose or compare with: measured, and safe for this job (a pool
  * that returned what single does not, or hung, is never recommended: results_summarize). */
 static bool usable(const config_summary *s)
@@ -131,6 +138,9 @@ static char *config_name(char *buf, size_t len, const results *r, const config_s
         util_fmt(extra, sizeof(extra), " chunksize %d", s->chunksize);
     if (s->variant && base && strcmp(base->start_method, s->start_method) != 0)
         util_fmt(extra + strlen(extra), sizeof(extra) - strlen(extra), " %s", s->start_method);
+    if (s->loop.concurrency > 0 && mode_get(s->mode)->pickles)
+        util_fmt(extra + strlen(extra), sizeof(extra) - strlen(extra), " x asyncio %d",
+                 s->loop.concurrency);
     if (s->native_limit > 0)
         util_fmt(extra + strlen(extra), sizeof(extra) - strlen(extra), " with %s=%d",
                  advise_native_var(r), s->native_limit);
@@ -345,6 +355,7 @@ static const config_summary *start_method_choice(const results *r, const config_
         const config_summary *s = &r->summary[i];
         if (usable(s) && s->mode == MODE_PROCESSES && s->workers == c->workers &&
             s->chunksize == c->chunksize && strcmp(s->start_method, c->start_method) != 0 &&
+            s->loop.concurrency == c->loop.concurrency &&
             strcmp(s->start_method, "spawn") == 0 && startup_affordable(s, c) &&
             (s->speedup >= c->speedup || within_noise(r, c, s)))
             return s;
@@ -365,6 +376,21 @@ static const config_summary *find_any(const results *r, run_mode mode, int worke
         if (s->mode == mode && s->workers == workers &&
             (s->chunksize > 0 ? s->chunksize : 1) == chunk && s->native_limit == native_limit &&
             strcmp(s->start_method, start_method) == 0)
+            return s;
+    }
+    return NULL;
+}
+
+/* c's process pool under another start method, each process's loop as c's; NULL where not
+ * measured. */
+static const config_summary *find_same_loop(const results *r, const config_summary *c,
+                                            const char *start_method)
+{
+    for (int i = 0; i < r->nsummary; i++) {
+        const config_summary *s = &r->summary[i];
+        if (s->mode == c->mode && s->workers == c->workers && s->chunksize == c->chunksize &&
+            strcmp(s->start_method, start_method) == 0 &&
+            s->loop.concurrency == c->loop.concurrency && s->native_limit == c->native_limit)
             return s;
     }
     return NULL;
@@ -406,6 +432,37 @@ static int chunksize_to_try(const results *r, int workers, int sample, double co
         cap = fmin(cap, floor((double)sample / (PLAN_SAMPLE_TASKS_PER_WORKER * workers)));
     double c = fmin(want, cap);
     return c >= 2 ? (int)c : 1;
+}
+
+/* processes x asyncio, where a coroutine job both waits and computes (its single loop blocked
+ * between LOOP_MIXED_LOW and LOOP_MIXED_HIGH of the time): one loop cannot overlap its steps,
+ * processes awaiting in turn cannot overlap its waits; each process of the pool ref a loop with
+ * the concurrency the asyncio sweep found best may do both. Returns whether f was filled. */
+static bool loop_followup(const results *r, const config_summary *single,
+                          const config_summary *ref, advise_followup *f)
+{
+    const config_summary *a = best_of(r, MODE_ASYNCIO);
+    double blocked = single->loop.blocked_fraction;
+    if (!r->workload.coroutine || !single->loop.measured || !a || a->workers < 2 ||
+        !(blocked >= LOOP_MIXED_LOW && blocked <= LOOP_MIXED_HIGH) ||
+        results_find_loop_variant(r, ref->workers, a->workers, NULL))
+        return false;
+    memset(f, 0, sizeof(*f));
+    f->mode = MODE_PROCESSES;
+    f->workers = ref->workers;
+    f->chunksize = ref->chunksize > 0 ? ref->chunksize : 1;
+    f->variant = true;
+    f->concurrency = a->workers;
+    snprintf(f->start_method, sizeof(f->start_method), "%s", ref->start_method);
+    f->against_chunksize = f->chunksize;
+    snprintf(f->against_method, sizeof(f->against_method), "%s", ref->start_method);
+    char step[32];
+    util_fmt(f->why, sizeof(f->why), "the event loop was blocked %.0f %% of the time by steps of "
+             "up to %s, and the tasks wait too: measuring processes x%d, each an event loop with "
+             "%d tasks in flight (asyncio's best)", 100 * blocked,
+             util_fmt_seconds(step, sizeof(step), single->loop.max_step_s), ref->workers,
+             a->workers);
+    return true;
 }
 
 /* A follow-up that measures s again: more runs of the same configuration. */
@@ -595,6 +652,8 @@ int advise_followups(const results *r, advise_followup *out, int max)
     const config_summary *ref = process_reference(r);
     if (!ref)
         return 0;
+    if (n < max && loop_followup(r, single, ref, &out[n]))
+        return n + 1;
 
     /* Batching, where the pool's cost per task is of the order of the work. */
     double cost = pool_cost_per_task(r, MODE_PROCESSES);
@@ -624,10 +683,10 @@ int advise_followups(const results *r, advise_followup *out, int max)
     if (n < max && choose(r, &ch) && ch.choice->mode == MODE_PROCESSES) {
         const config_summary *c = ch.choice;
         const char *other = strcmp(c->start_method, "fork") == 0 ? "spawn" : "fork";
-        if (c->start_method[0] &&
-            !find_any(r, MODE_PROCESSES, c->workers, c->chunksize, other, c->native_limit)) {
+        if (c->start_method[0] && !find_same_loop(r, c, other)) {
             advise_followup *f = &out[n++];
             memset(f, 0, sizeof(*f));
+            f->concurrency = c->loop.concurrency; /* the pool as chosen, loops and all */
             f->mode = MODE_PROCESSES;
             f->workers = c->workers;
             f->chunksize = c->chunksize;
@@ -720,6 +779,7 @@ static void fill_option(advise_option *o, const config_summary *s)
     snprintf(o->start_method, sizeof(o->start_method), "%s",
              mode_get(s->mode)->pickles ? s->start_method : "");
     o->native_limit = s->native_limit;
+    o->concurrency = mode_get(s->mode)->pickles ? s->loop.concurrency : 0;
     o->speedup = s->speedup;
     bool ci = s->runs_ok >= RESULTS_CI_MIN_RUNS;
     o->ci_low = ci ? s->speedup_low : NAN;
@@ -955,7 +1015,10 @@ static void explain_choice(recommendation *out, const results *r, const choice *
         if (c->native_limit > 0)
             util_fmt(extra + strlen(extra), sizeof(extra) - strlen(extra), ", with %s=%d",
                      advise_native_var(r), c->native_limit);
-        char why[160] = "";
+        if (mode_get(c->mode)->pickles && c->loop.concurrency > 0)
+            util_fmt(extra + strlen(extra), sizeof(extra) - strlen(extra), ", each an event loop "
+                     "with %d tasks in flight", c->loop.concurrency);
+        char why[160] = "", count[32];
         if (c->mode == MODE_PROCESSES && threads) {
             char tw[96];
             thread_waits(tw, sizeof(tw), threads);
@@ -963,13 +1026,17 @@ static void explain_choice(recommendation *out, const results *r, const choice *
             util_fmt(why, sizeof(why), "; %s give%s %.2fx%s%s",
                      config_name(tn, sizeof(tn), r, threads), threads->native_limit > 0 ? "s" : "",
                      threads->speedup, tw[0] ? " because " : "", tw);
+        } else if (c->mode == MODE_ASYNCIO) {
+            util_fmt(why, sizeof(why), "; its tasks wait, and one event loop on one thread "
+                     "overlaps their waits");
         } else if (c->mode == MODE_THREADS && cl->kind == KIND_IO_BOUND) {
             util_fmt(why, sizeof(why), "; the job waits, and its waits overlap in threads");
         } else if (c->mode == MODE_THREADS && cl->gil == GIL_RELEASES) {
             util_fmt(why, sizeof(why), "; the work releases the GIL");
         }
-        util_fmt(out->headline, sizeof(out->headline), "%s, %d worker%s%s: %s on this machine%s",
-                 mode_get(c->mode)->title, c->workers, c->workers == 1 ? "" : "s", extra, sp, why);
+        util_fmt(out->headline, sizeof(out->headline), "%s, %s%s: %s on this machine%s",
+                 mode_get(c->mode)->title,
+                 mode_workers_text(c->mode, c->workers, count, sizeof(count)), extra, sp, why);
 
         /* The configuration chosen before the start method was: spawn may stand in for it. */
         const config_summary *k = ch.choice;
@@ -1005,13 +1072,51 @@ static void explain_choice(recommendation *out, const results *r, const choice *
 
 }
 
+/* The event loop of a coroutine workload, as measured: how long its steps blocked it (single's
+ * loop: the share of the job concurrency on one loop cannot overlap) and what that did to the
+ * asyncio mode. For a plain I/O-bound job, why asyncio was not measured. */
+static void explain_asyncio(recommendation *out, const results *r, const config_summary *c)
+{
+    const classification *cl = &r->classification;
+    if (!r->workload.coroutine) {
+        if (cl->kind == KIND_IO_BOUND || cl->kind == KIND_MIXED)
+            note(out, "asyncio: not measured: task is a plain def, and its blocking calls would "
+                 "have to become async (an `async def task(i)` awaiting its I/O) for concur to "
+                 "run it on an event loop");
+        return;
+    }
+    const config_summary *single = results_find_summary(r, MODE_SINGLE, 1);
+    const config_summary *a = best_of(r, MODE_ASYNCIO);
+    char an[64], asp[48], step[32];
+    if (a && c->mode != MODE_ASYNCIO) {
+        char why[ADVISE_TEXT_LEN] = "";
+        if (single && single->loop.measured && single->loop.blocked_fraction >= LOOP_BLOCKED_NOTE)
+            util_fmt(why, sizeof(why), ": its loop was blocked %.0f %% of the time by the tasks' "
+                     "own steps (up to %s), which one loop cannot overlap",
+                     100 * single->loop.blocked_fraction,
+                     util_fmt_seconds(step, sizeof(step), single->loop.max_step_s));
+        reason(out, "%s: %s, the best of the asyncio mode%s", config_name(an, sizeof(an), r, a),
+               fmt_speedup(asp, sizeof(asp), a), why);
+    } else if (a && single && single->loop.measured) {
+        reason(out, "asyncio x%d: one thread, one event loop, blocked %.0f %% of the time by "
+               "steps of up to %s (a single loop: %.0f %%)", a->workers,
+               100 * a->loop.blocked_fraction,
+               util_fmt_seconds(step, sizeof(step), a->loop.max_step_s),
+               100 * single->loop.blocked_fraction);
+    }
+    if (c->loop.pending_cancelled > 0)
+        note(out, "%d tasks were still pending on the event loop when a run's tasks were done: "
+             "concur cancelled them (asyncio.run would too); await what a task starts",
+             c->loop.pending_cancelled);
+}
+
 /* The other modes, and what held them back. */
 static void explain_alternatives(recommendation *out, const results *r, const choice *ch,
                                  const config_summary *c, const config_summary *single,
                                  const config_summary *threads, const config_summary *procs)
 {
-    const config_summary *others[2] = {threads, procs};
-    for (int i = 0; i < 2; i++) {
+    const config_summary *others[3] = {threads, procs, same_count(r, MODE_ASYNCIO, c->workers)};
+    for (int i = 0; i < 3; i++) {
         const config_summary *o = others[i];
         if (!o || o->mode == c->mode)
             continue;
@@ -1078,7 +1183,8 @@ static void explain_process_pool(recommendation *out, const results *r, const co
     for (int i = 0; i < r->nsummary; i++) {
         const config_summary *v = &r->summary[i];
         if (!usable(v) || v == c || v->mode != MODE_PROCESSES || v->workers != c->workers ||
-            v->chunksize != c->chunksize || strcmp(v->start_method, c->start_method) == 0)
+            v->chunksize != c->chunksize || strcmp(v->start_method, c->start_method) == 0 ||
+            v->loop.concurrency != c->loop.concurrency)
             continue;
         char a[32], b[32];
         util_fmt_seconds(a, sizeof(a), c->startup_s);
@@ -1326,11 +1432,7 @@ void advise_recommend(const results *r, int target_cores, recommendation *out)
     explain_native(out, r, c);
     startup_weighs(out, r, single, c);
 
-    /* asyncio: said, not measured. */
-    if (c->mode == MODE_THREADS && cl->kind == KIND_IO_BOUND)
-        note(out, "asyncio: an I/O-bound job whose waits are sockets, pipes, subprocesses or "
-             "timers could serve as many waits from one thread with an event loop; concur did not "
-             "measure asyncio");
+    explain_asyncio(out, r, c);
 
     memory(out, r, c, out->target_cores);
 

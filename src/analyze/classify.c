@@ -815,6 +815,29 @@ static void safety_evidence(ctx *c)
     }
 }
 
+/* A coroutine workload's event loop (results.h loop_figures): how long the tasks' own steps held
+ * single's loop, the share of the job that concurrency on one loop cannot overlap, and the tasks
+ * that never let the loop go. */
+static void loop_evidence(ctx *c, const config_summary *single)
+{
+    if (!single || !single->loop.measured || !isfinite(single->loop.blocked_fraction))
+        return;
+    const loop_figures *l = &single->loop;
+    char step[32];
+    util_fmt_seconds(step, sizeof(step), l->max_step_s);
+    if (l->one_step_tasks > 0 && l->one_step_tasks >= single->sample_tasks)
+        evidence(c, "every task ran in one step of the event loop: task never awaits anything "
+                 "that waits, so concurrency on one loop overlaps nothing");
+    else if (l->blocked_fraction >= 0.05)
+        evidence(c, "the event loop was blocked %.0f %% of the time by steps of up to %s (task "
+                 "%d): concurrency cannot overlap that part; processes, each with its own loop, "
+                 "can", 100 * l->blocked_fraction, step,
+                 l->nlongest > 0 ? l->longest_tasks[0] : 0);
+    else
+        evidence(c, "the event loop was blocked %.1f %% of the time (longest step %s): the tasks "
+                 "wait, and one loop can overlap their waits", 100 * l->blocked_fraction, step);
+}
+
 /* ---- the whole ---------------------------------------------------------------------------------- */
 
 /* confidence = the smaller of the kind's and the GIL's confidence (a verdict not made, unknown, does
@@ -875,6 +898,7 @@ static void classify_view(const results *r, const results *installed, classifica
     double u = decide_kind(&c, single);
     decide_gil(&c, u);
     memory_hint(&c, single);
+    loop_evidence(&c, single);
     ctx ci = {installed, out, NAN, NAN};
     native_evidence(&ci, results_find_summary(installed, MODE_SINGLE, 1));
     if (r != installed)

@@ -8,11 +8,17 @@ static const mode_info modes[MODE_COUNT] = {
     [MODE_SINGLE] = {.name = "single", .title = "a plain loop", .pool_noun = "loop",
                      .cost_rank = 0, .pool = false, .shares_memory = true, .pickles = false,
                      .placement = PLACE_HARNESS},
+    /* Between the loop and a thread pool in memory and start-up: one thread, one loop, a
+     * coroutine per task in flight. */
+    [MODE_ASYNCIO] = {.name = "asyncio", .title = "asyncio.gather under a Semaphore",
+                      .pool_noun = "event loop", .cost_rank = 1, .pool = true,
+                      .shares_memory = true, .pickles = false, .coroutines = true,
+                      .placement = PLACE_HARNESS},
     [MODE_THREADS] = {.name = "threads", .title = "ThreadPoolExecutor",
-                      .pool_noun = "thread pool", .cost_rank = 1, .pool = true,
+                      .pool_noun = "thread pool", .cost_rank = 2, .pool = true,
                       .shares_memory = true, .pickles = false, .placement = PLACE_THREAD},
     [MODE_PROCESSES] = {.name = "processes", .title = "ProcessPoolExecutor",
-                        .pool_noun = "process pool", .cost_rank = 2, .pool = true,
+                        .pool_noun = "process pool", .cost_rank = 3, .pool = true,
                         .shares_memory = false, .pickles = true, .placement = PLACE_PROCESS},
 };
 
@@ -24,6 +30,21 @@ const mode_info *mode_get(run_mode m)
 const char *mode_name(run_mode m)
 {
     return (m >= 0 && m < MODE_COUNT) ? modes[m].name : "?";
+}
+
+int mode_threads(run_mode m, int workers)
+{
+    const mode_info *mi = mode_get(m);
+    return mi->pool && !mi->coroutines ? workers : 1;
+}
+
+char *mode_workers_text(run_mode m, int workers, char *buf, size_t len)
+{
+    if (mode_get(m)->coroutines)
+        snprintf(buf, len, "concurrency %d", workers);
+    else
+        snprintf(buf, len, "%d worker%s", workers, workers == 1 ? "" : "s");
+    return buf;
 }
 
 int mode_parse(const char *s, run_mode *out)

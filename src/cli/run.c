@@ -29,9 +29,10 @@ const char usage_run[] =
     "Usage: concur run WORKLOAD [OPTIONS]\n"
     "\n"
     "Runs WORKLOAD (a .py file with task(i), or package.module:function) on one thread, in a\n"
-    "thread pool and in a process pool, and recommends one: the fastest measured, or the\n"
-    "cheapest within its noise, at the fewest workers that reach 90 % of its best (by\n"
-    "the medians, or within the noise of the repeats).\n"
+    "thread pool and in a process pool (an async def task also on one event loop, asyncio),\n"
+    "and recommends one: the fastest measured, or the cheapest within its noise, at the\n"
+    "fewest workers that reach 90 % of its best (by the medians, or within the noise of the\n"
+    "repeats).\n"
     "\n"
     "It measures what that answer needs, not a fixed grid: one warm-up run; on a long job, a\n"
     "sample of the tasks per run, scaled to the whole job; 3 runs of each configuration, and\n"
@@ -43,8 +44,9 @@ const char usage_run[] =
     "every run; report.md and report.html at the end. The workload's output goes to logs/.\n"
     "\n"
     "Options:\n"
-    "  -m, --modes LIST         modes to measure: single,threads,processes (default: all).\n"
-    "                           single is always measured: it is the baseline of every speedup\n"
+    "  -m, --modes LIST         modes to measure: single,threads,processes,asyncio (default:\n"
+    "                           all; asyncio for an async def task only). single is always\n"
+    "                           measured: it is the baseline of every speedup\n"
     "  -w, --workers LIST       worker counts, e.g. 2,4,8 (default: 2, 4, ... while a mode\n"
     "                           gains, as above)\n"
     "  -n, --tasks N            tasks in the job (default: the workload's TASKS, else 64)\n"
@@ -80,6 +82,8 @@ const char usage_run[] =
     "                           (default: 600, 0 for none). A pool's run is stopped sooner, at\n"
     "                           20 times what single takes for its tasks (at least 30 s), as\n"
     "                           a likely race or deadlock\n"
+    "      --loop asyncio|uvloop  the event loop of an async def task (default: asyncio's\n"
+    "                           own); uvloop must be importable by the interpreter\n"
     "      --results-vary       the tasks' results legitimately differ from run to run (random\n"
     "                           samples, timestamps): do not compare them with single's\n"
     "                           (default: a pool whose results differ is reported unsafe and\n"
@@ -401,6 +405,7 @@ static const struct option run_longopts[] = {
     {"fresh-interpreter", no_argument, NULL, 'Z'},
     {"chunksize", required_argument, NULL, 'K'},
     {"results-vary", no_argument, NULL, 'V'},
+    {"loop", required_argument, NULL, 'L'},
     {"back-to-back", no_argument, NULL, OPT_BACK_TO_BACK},
     {NULL, 0, NULL, 0},
 };
@@ -411,7 +416,7 @@ static int run_command(int argc, char **argv, bool classify)
     run_options o = {
         .s = {.python = DEFAULT_PYTHON,
               .modes = MODE_BIT(MODE_SINGLE) | MODE_BIT(MODE_THREADS) |
-                       MODE_BIT(MODE_PROCESSES),
+                       MODE_BIT(MODE_PROCESSES) | MODE_BIT(MODE_ASYNCIO),
               .timeout_s = DEFAULT_TIMEOUT_S,
               .counters_max = COUNTERS_HARDWARE,
               .m = {.repeat = classify ? 1 : DEFAULT_REPEAT, .classify = classify,
@@ -435,6 +440,7 @@ static int run_command(int argc, char **argv, bool classify)
                                         "use 'concur run --modes' for other configurations");
             if (mode_parse_list(optarg, &o.s.modes, err, sizeof(err)) < 0)
                 return usage_error(cmd, "--modes: %s", err);
+            o.s.modes_given = true;
             break;
         case 'w':
             if (classify)
@@ -456,6 +462,11 @@ static int run_command(int argc, char **argv, bool classify)
             break;
         case 'V':
             o.s.results_vary = true;
+            break;
+        case 'L':
+            if (strcmp(optarg, "asyncio") && strcmp(optarg, "uvloop"))
+                return usage_error(cmd, "--loop '%s': expected asyncio or uvloop", optarg);
+            o.s.loop = optarg;
             break;
         case OPT_BACK_TO_BACK:
             if (classify)

@@ -201,6 +201,9 @@ static void mark_unsafe(session *ss, run_mode mode, const char *why)
  * the pool gains 1.7x. */
 static int sample_takers(plan_config cfg, const runner_env *env)
 {
+    /* processes x asyncio: each process's loop takes `concurrency` tasks at once. */
+    if (mode_get(cfg.mode)->pickles && env->concurrency > 0)
+        return cfg.workers * env->concurrency;
     return cfg.mode == MODE_PROCESSES && env->chunksize > 1 ? cfg.workers * env->chunksize
                                                             : cfg.workers;
 }
@@ -452,18 +455,21 @@ static const char *verdict_text(char *buf, size_t len, plan_repeat_verdict v, in
     return util_fmt(buf, len, "%d runs: the median known to %s", n, p);
 }
 
-/* The configuration that run (just stored) of cfg under env belongs to: the sweep's, or the
- * follow-up's (its chunksize, start method and native limit). */
-static const config_summary *find_measured(const results *res, plan_config cfg,
-                                           const runner_env *env, const run_result *run)
+/* The summary a run of cfg under env went into: the sweep's configuration, or its follow-up
+ * (stored: its run, for the start method the pool used; NULL where none ran). */
+static const config_summary *measured_config(const results *res, plan_config cfg,
+                                             const runner_env *env, const run_result *stored)
 {
     if (!env->variant)
         return results_find_summary(res, cfg.mode, cfg.workers);
     if (env->native_limit > 0)
-        return results_find_limited(res, cfg.mode, cfg.workers, run->chunksize,
-                                    run->start_method, env->native_limit);
+        return results_find_limited(res, cfg.mode, cfg.workers, stored ? stored->chunksize : 0,
+                                    stored ? stored->start_method : "", env->native_limit);
+    if (env->concurrency > 0)
+        return results_find_loop_variant(res, cfg.workers, env->concurrency,
+                                         stored ? stored->start_method : NULL);
     return results_find_variant(res, cfg.mode, cfg.workers, env->chunksize > 1 ? env->chunksize : 1,
-                                run->start_method);
+                                stored ? stored->start_method : "");
 }
 
 static void plan_config_outcome(session *ss, const runner_env *env, plan_config cfg, int ran,
@@ -496,7 +502,7 @@ static const config_summary *config_after_run(session *ss, const runner_env *env
                                               plan_config cfg, const run_result *stored)
 {
     results_summarize(ss->res);
-    const config_summary *s = find_measured(ss->res, cfg, env, stored);
+    const config_summary *s = measured_config(ss->res, cfg, env, stored);
     if (s && s->unsafe && s->unsafe_reason[0]) {
         char why[PLAN_WHY_LEN];
         util_fmt(why, sizeof(why), "%s x%d %s", mode_name(cfg.mode), cfg.workers,
@@ -586,8 +592,7 @@ static void plan_config_outcome(session *ss, const runner_env *env, plan_config 
             ss->res->runs[i].native_limit == env->native_limit && !ss->res->runs[i].warmup)
             last = &ss->res->runs[i];
     results_summarize(ss->res);
-    const config_summary *s = last ? find_measured(ss->res, cfg, env, last)
-                                   : results_find_summary(ss->res, cfg.mode, cfg.workers);
+    const config_summary *s = measured_config(ss->res, cfg, env, last);
     if (failed)
         util_fmt(why, sizeof(why), "failed: %s", last ? last->error : "");
     else if (unsafe)
@@ -607,8 +612,9 @@ static void plan_config_outcome(session *ss, const runner_env *env, plan_config 
         util_fmt(why + strlen(why), sizeof(why) - strlen(why), " (native threads limited to %d%s%s)",
                  s->native_limit, s->start_method[0] ? ", " : "", s->start_method);
     else if (env->variant && s)
-        util_fmt(why + strlen(why), sizeof(why) - strlen(why), " (%s, chunksize %d)",
-                 s->start_method, s->chunksize);
+        util_fmt(why + strlen(why), sizeof(why) - strlen(why), " (%s, chunksize %d%s)",
+                 s->start_method, s->chunksize, env->concurrency > 0 ? ", each process an "
+                 "event loop" : "");
     results_add_plan(ss->res, PLAN_RAN, cfg.mode, cfg.workers, "%s", why);
     plan_entry *e = &ss->res->plan[ss->res->nplan - 1];
     e->variant = env->variant;
@@ -940,6 +946,7 @@ static void measure_followups(session *ss, const runner_env *env)
             runner_env v = *env;
             v.variant = f[i].variant;
             if (f[i].variant) {
+                v.concurrency = f[i].concurrency;
                 v.chunksize = f[i].chunksize;
                 v.start_method = f[i].start_method[0] ? f[i].start_method : env->start_method;
                 v.native_limit = f[i].native_limit;

@@ -21,6 +21,7 @@ static const struct {
     [MODE_SINGLE] = {C_BLACK, SHAPE_DIAMOND},
     [MODE_THREADS] = {C_BLUE, SHAPE_CIRCLE},
     [MODE_PROCESSES] = {C_VERMILLION, SHAPE_SQUARE},
+    [MODE_ASYNCIO] = {C_GREEN, SHAPE_DIAMOND},
 };
 
 /* Opens a marker's element centred on (x, y), its attributes written up to the last one: the

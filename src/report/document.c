@@ -76,8 +76,12 @@ static void choice_facts(report_doc *d, const recommendation *rec)
     char sp[64], rss[32], mem[32];
     doc_list(d, DOC_FACTS, '-');
     fact(d, "Model:");
-    doc_putf(d, DOC_PLAIN, "%s (%s), %d worker%s", mi->name, mi->title, c->workers,
-             c->workers == 1 ? "" : "s");
+    char count[32];
+    doc_putf(d, DOC_PLAIN, "%s (%s), %s", mi->name, mi->title,
+             mode_workers_text(c->mode, c->workers, count, sizeof(count)));
+    if (mi->pickles && c->concurrency > 0)
+        doc_putf(d, DOC_PLAIN, ", each process an event loop with %d tasks in flight",
+                 c->concurrency);
     if (mi->pickles && c->chunksize > 0)
         doc_putf(d, DOC_PLAIN, ", chunksize %d", c->chunksize);
     if (mi->pickles && c->start_method[0]) {
@@ -296,6 +300,42 @@ static void config_table(report_doc *d, const results *r, bool followups)
     }
 }
 
+/* A coroutine workload's event loops: how long its tasks' steps blocked them, per configuration
+ * (docs/asyncio.md). Nothing for a plain workload. */
+static void loop_table(report_doc *d, const results *r)
+{
+    static const doc_column cols[] = {{"configuration", 'l'}, {"loop blocked", 'r'},
+                                      {"longest step", 'r'},  {"longest steps' tasks", 'l'},
+                                      {"never awaited", 'r'}, {"left pending", 'r'}};
+    bool table = false;
+    for (int i = 0; i < r->nsummary; i++) {
+        const config_summary *s = &r->summary[i];
+        if (!s->loop.measured)
+            continue;
+        if (!table) {
+            doc_heading(d, "The event loop");
+            doc_say(d, DOC_NORMAL,
+                    "How long the tasks' own steps held their event loop (steps of 1 ms or more, "
+                    "over the wall time of every loop of the run): while a step runs, no other "
+                    "coroutine of that loop can. In single, the share of the job that "
+                    "concurrency on one loop cannot overlap.");
+            doc_table(d, cols, 6);
+            table = true;
+        }
+        char name[128], buf[64];
+        doc_cell(d, report_config_name(name, sizeof(name), s));
+        doc_cell(d, report_fmt_share(buf, sizeof(buf), s->loop.blocked_fraction));
+        doc_cell(d, util_fmt_seconds(buf, sizeof(buf), s->loop.max_step_s));
+        buf[0] = '\0';
+        for (int k = 0; k < s->loop.nlongest; k++)
+            util_fmt(buf + strlen(buf), sizeof(buf) - strlen(buf), "%s%d", k ? ", " : "",
+                     s->loop.longest_tasks[k]);
+        doc_cell(d, buf[0] ? buf : "-");
+        doc_cellf(d, "%d", s->loop.one_step_tasks);
+        doc_cellf(d, "%d", s->loop.pending_cancelled);
+    }
+}
+
 /* What the worker threads were doing: a bar and a row per configuration. */
 static void states(report_doc *d, const results *r)
 {
@@ -362,6 +402,10 @@ static void section_measurements(report_doc *d, const results *r)
                         ? "Configurations measured after the sweep to settle the choice: another "
                           "chunksize or start method for a process pool, or a limit on the "
                           "native thread pools (OMP_NUM_THREADS, OPENBLAS_NUM_THREADS, ...)."
+                    : r->workload.coroutine
+                        ? "Configurations measured after the sweep to settle the choice: another "
+                          "chunksize or start method for a process pool, or each of its "
+                          "processes an event loop (x asyncio N: N tasks in flight on each)."
                         : "Configurations measured after the sweep to settle the choice: another "
                           "chunksize or start method for a process pool.");
             config_table(d, r, true);
@@ -369,6 +413,7 @@ static void section_measurements(report_doc *d, const results *r)
         }
     }
     states(d, r);
+    loop_table(d, r);
     doc_for(d, DOC_TO_ALL);
 }
 

@@ -230,6 +230,26 @@ static void write_run_native(cJSON *o, const run_result *run)
     add_number(o, "interp_cpu_s", run->cpu_interp_s);
 }
 
+/* A coroutine workload's loop figures, flat beside the other numbers of a run or a configuration:
+ * loop_concurrency always (it keys a processes x asyncio follow-up), the rest only when measured. */
+static void write_loop(cJSON *o, const loop_figures *l)
+{
+    add_int(o, "loop_concurrency", l->concurrency);
+    if (!l->measured)
+        return;
+    add_number(o, "loop_blocked_fraction", l->blocked_fraction);
+    add_number(o, "loop_max_step_s", l->max_step_s);
+    cJSON *a = add_array(o, "loop_longest_steps");
+    for (int i = 0; i < l->nlongest; i++) {
+        cJSON *x = cJSON_CreateObject();
+        add_int(x, "task", l->longest_tasks[i]);
+        add_number(x, "step_s", l->longest_s[i]);
+        cJSON_AddItemToArray(a, x);
+    }
+    add_int(o, "loop_one_step_tasks", l->one_step_tasks);
+    add_int(o, "loop_pending_cancelled", l->pending_cancelled);
+}
+
 static void write_run(cJSON *runs, const run_result *run)
 {
     cJSON *o = cJSON_CreateObject();
@@ -325,6 +345,7 @@ static void write_run(cJSON *runs, const run_result *run)
     add_number(sm, "interval_s", run->sampler_interval_s);
     add_number(sm, "cpu_s", run->sampler_cpu_s);
     add_bool(sm, "gil_distinguished", run->gil_distinguished);
+    write_loop(o, &run->loop);
 }
 
 /* The numbers of one configuration, in summary.<mode>."<workers>" and in variants[]. */
@@ -374,6 +395,7 @@ static void write_config(cJSON *c, const config_summary *s)
     add_int(c, "results_raised", s->results_raised);
     add_bool(c, "unsafe", s->unsafe);
     add_string_or_null(c, "unsafe_reason", s->unsafe_reason);
+    write_loop(c, &s->loop);
 }
 
 /* How the host's pace moved (results_summarize works it out again from the runs on load). */
@@ -469,6 +491,7 @@ static void write_option(cJSON *o, const advise_option *opt)
     add_int(o, "chunksize", opt->chunksize);
     add_string_or_null(o, "start_method", opt->start_method);
     add_limit(o, "native_limit", opt->native_limit);
+    add_int(o, "concurrency", opt->concurrency);
 }
 
 static void write_scaling(cJSON *o, const advise_scaling *sc)
@@ -554,6 +577,7 @@ static char *format_json(const results *r, const char *suffix)
     add_string(w, "name", r->workload.name);
     add_string(w, "description", r->workload.description);
     add_int(w, "tasks", r->workload.tasks);
+    add_bool(w, "async", r->workload.coroutine);
 
     write_machine(root, r);
     write_counters_probe(root, &r->counters);
@@ -578,6 +602,7 @@ static char *format_json(const results *r, const char *suffix)
     else
         add_string(opt, "chunksize", "auto");
     add_bool(opt, "results_vary", r->results_vary);
+    add_string(opt, "loop", r->loop[0] ? r->loop : "asyncio");
     add_bool(opt, "back_to_back", r->back_to_back);
 
     add_bool(root, "budget_reached", r->budget_reached);
@@ -1100,6 +1125,31 @@ static void load_int_list(loader *ld, const cJSON *o, const char *w, const char 
     }
 }
 
+/* What write_loop wrote; files written before coroutine workloads have none of it. */
+static void load_loop(loader *ld, const cJSON *o, const char *w, loop_figures *l)
+{
+    *l = (loop_figures){.blocked_fraction = NAN, .max_step_s = NAN};
+    if (has(o, "loop_concurrency"))
+        get_int(ld, o, w, "loop_concurrency", &l->concurrency);
+    if (!has(o, "loop_blocked_fraction"))
+        return;
+    l->measured = true;
+    get_double(ld, o, w, "loop_blocked_fraction", &l->blocked_fraction);
+    get_double(ld, o, w, "loop_max_step_s", &l->max_step_s);
+    get_int(ld, o, w, "loop_one_step_tasks", &l->one_step_tasks);
+    get_int(ld, o, w, "loop_pending_cancelled", &l->pending_cancelled);
+    int n;
+    const cJSON *a = get_array(ld, o, w, "loop_longest_steps", &n);
+    for (int i = 0; a && i < n && l->nlongest < LOOP_LONGEST && !ld->failed; i++) {
+        const cJSON *x = cJSON_GetArrayItem(a, i);
+        char wx[64];
+        util_fmt(wx, sizeof(wx), "%s.loop_longest_steps[%d]", w, i);
+        get_int(ld, x, wx, "task", &l->longest_tasks[l->nlongest]);
+        get_double(ld, x, wx, "step_s", &l->longest_s[l->nlongest]);
+        l->nlongest++;
+    }
+}
+
 static void load_run(loader *ld, const cJSON *o, const char *w, run_result *run)
 {
     get_mode(ld, o, w, "mode", &run->mode);
@@ -1186,6 +1236,7 @@ static void load_run(loader *ld, const cJSON *o, const char *w, run_result *run)
     load_placement(ld, o, w, run);
     load_sampler(ld, o, w, run);
     load_run_native(ld, o, w, run);
+    load_loop(ld, o, w, &run->loop);
 }
 
 /* results_check: whether the results were compared; older files have none (unchecked). */
@@ -1308,6 +1359,7 @@ static void load_config(loader *ld, const cJSON *c, const char *w, config_summar
         get_bool(ld, c, w, "unsafe", &s->unsafe);
         get_string(ld, c, w, "unsafe_reason", s->unsafe_reason, sizeof(s->unsafe_reason));
     }
+    load_loop(ld, c, w, &s->loop);
 }
 
 static void load_summary(loader *ld, const cJSON *root, results *r)
@@ -1438,6 +1490,8 @@ static void load_option(loader *ld, const cJSON *o, const char *w, advise_option
     get_int(ld, o, w, "chunksize", &opt->chunksize);
     get_string(ld, o, w, "start_method", opt->start_method, sizeof(opt->start_method));
     get_limit(ld, o, w, "native_limit", &opt->native_limit);
+    if (has(o, "concurrency")) /* files written before processes x asyncio have none */
+        get_int(ld, o, w, "concurrency", &opt->concurrency);
 }
 
 static void load_scaling(loader *ld, const cJSON *o, const char *w, advise_scaling *sc)
@@ -1697,6 +1751,8 @@ int results_load(const char *path, results *r, char *err, size_t errlen)
     get_string(&ld, w, "workload", "name", r->workload.name, sizeof(r->workload.name));
     get_string(&ld, w, "workload", "description", r->workload.description, sizeof(r->workload.description));
     get_int(&ld, w, "workload", "tasks", &r->workload.tasks);
+    if (has(w, "async"))
+        get_bool(&ld, w, "workload", "async", &r->workload.coroutine);
 
     load_machine(&ld, root, r);
     load_counters_probe(&ld, root, &r->counters);
@@ -1732,6 +1788,8 @@ int results_load(const char *path, results *r, char *err, size_t errlen)
         get_bool(&ld, opt, "options", "back_to_back", &r->back_to_back);
     if (has(opt, "results_vary"))
         get_bool(&ld, opt, "options", "results_vary", &r->results_vary);
+    if (has(opt, "loop")) /* files written before coroutine workloads have none */
+        get_string(&ld, opt, "options", "loop", r->loop, sizeof(r->loop));
     if (has(root, "budget_reached"))
         get_bool(&ld, root, "", "budget_reached", &r->budget_reached);
     r->elapsed_s = NAN;

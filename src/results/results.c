@@ -690,6 +690,9 @@ static int cmp_config(const void *pa, const void *pb)
         return (a->chunksize > b->chunksize) - (a->chunksize < b->chunksize);
     if (a->native_limit != b->native_limit)
         return (a->native_limit > b->native_limit) - (a->native_limit < b->native_limit);
+    if (a->loop.concurrency != b->loop.concurrency)
+        return (a->loop.concurrency > b->loop.concurrency) -
+               (a->loop.concurrency < b->loop.concurrency);
     return strcmp(a->start_method, b->start_method);
 }
 
@@ -703,7 +706,8 @@ static bool same_config(const config_summary *s, const run_result *run)
         return false;
     return !run->variant ||
            (s->chunksize == run->chunksize && s->native_limit == run->native_limit &&
-            strcmp(s->start_method, run->start_method) == 0);
+            strcmp(s->start_method, run->start_method) == 0 &&
+            s->loop.concurrency == run->loop.concurrency);
 }
 
 /* A configuration of the sweep. */
@@ -774,6 +778,7 @@ static config_summary *list_configs(const results *r, int *count)
         list[n].chunksize = run->chunksize;
         list[n].native_limit = run->native_limit;
         snprintf(list[n].start_method, sizeof(list[n].start_method), "%s", run->start_method);
+        list[n].loop.concurrency = run->loop.concurrency;
         n++;
     }
     qsort(list, (size_t)n, sizeof(*list), cmp_config);
@@ -887,6 +892,36 @@ static void summarize_native(const results *r, config_summary *s)
     free(v);
 }
 
+/* s's loop figures from the runs that count: the median blocked fraction, the run with the longest
+ * step (its longest steps and their tasks), the most tasks that never awaited, the most left
+ * pending. measured stays false for a plain workload. */
+static void summarize_loop(const results *r, config_summary *s, double *scratch)
+{
+    int concurrency = s->loop.concurrency;
+    s->loop = (loop_figures){.concurrency = concurrency, .blocked_fraction = NAN,
+                             .max_step_s = NAN};
+    int n = 0;
+    for (int i = 0; i < r->nruns; i++) {
+        const run_result *run = &r->runs[i];
+        if (!same_config(s, run) || !results_run_counts(run) || !run->loop.measured)
+            continue;
+        s->loop.measured = true;
+        if (isfinite(run->loop.blocked_fraction))
+            scratch[n++] = run->loop.blocked_fraction;
+        if (isfinite(run->loop.max_step_s) && !(run->loop.max_step_s <= s->loop.max_step_s)) {
+            s->loop.max_step_s = run->loop.max_step_s;
+            s->loop.nlongest = run->loop.nlongest;
+            memcpy(s->loop.longest_tasks, run->loop.longest_tasks, sizeof(s->loop.longest_tasks));
+            memcpy(s->loop.longest_s, run->loop.longest_s, sizeof(s->loop.longest_s));
+        }
+        if (run->loop.one_step_tasks > s->loop.one_step_tasks)
+            s->loop.one_step_tasks = run->loop.one_step_tasks;
+        if (run->loop.pending_cancelled > s->loop.pending_cancelled)
+            s->loop.pending_cancelled = run->loop.pending_cancelled;
+    }
+    s->loop.blocked_fraction = stats_median(scratch, n);
+}
+
 /* Speedup against single with one worker; its interval pairs the extremes of both intervals.
  * Efficiency per row; the GIL penalty on both rows of a worker count that has both pools. */
 /* Where the host drifted (results_drift.adjusted), a pool's speedup interval is that of the
@@ -937,7 +972,7 @@ static void add_speedups(const results *r, config_summary *list, int n)
         config_summary *s = &list[c];
         s->efficiency = ratio(s->speedup, (double)s->workers);
         s->gil_penalty = NAN;
-        if (s->variant || !mode_get(s->mode)->pool)
+        if (s->variant || !mode_get(s->mode)->pool || mode_get(s->mode)->coroutines)
             continue;
         const config_summary *t = find_config(list, n, MODE_THREADS, s->workers);
         const config_summary *p = find_config(list, n, MODE_PROCESSES, s->workers);
@@ -967,6 +1002,7 @@ void results_summarize(results *r)
     for (int c = 0; c < n; c++) {
         summarize_config(r, &list[c], &k);
         summarize_native(r, &list[c]);
+        summarize_loop(r, &list[c], k.wall);
     }
     double *ds[] = {k.wall, k.util, k.startup, k.ipc, k.mpki, k.over, k.pick, k.rss, k.ntasks,
                     k.se, k.task};
@@ -992,13 +1028,27 @@ const config_summary *results_find_summary(const results *r, run_mode mode, int 
 }
 
 /* NULL when that follow-up was not measured. */
+const config_summary *results_find_loop_variant(const results *r, int workers, int concurrency,
+                                                const char *start_method)
+{
+    for (int i = 0; i < r->nsummary; i++) {
+        const config_summary *s = &r->summary[i];
+        if (s->variant && s->mode == MODE_PROCESSES && s->workers == workers &&
+            s->loop.concurrency == concurrency &&
+            (!start_method || strcmp(s->start_method, start_method) == 0))
+            return s;
+    }
+    return NULL;
+}
+
 const config_summary *results_find_variant(const results *r, run_mode mode, int workers,
                                            int chunksize, const char *start_method)
 {
     for (int i = 0; i < r->nsummary; i++) {
         const config_summary *s = &r->summary[i];
         if (s->variant && s->mode == mode && s->workers == workers && s->chunksize == chunksize &&
-            s->native_limit == 0 && strcmp(s->start_method, start_method) == 0)
+            s->native_limit == 0 && strcmp(s->start_method, start_method) == 0 &&
+            s->loop.concurrency == 0)
             return s;
     }
     return NULL;

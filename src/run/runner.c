@@ -639,6 +639,13 @@ static bool read_both(const int fds[2], double deadline, char *bufs[2])
 int runner_probe(const char *python, const char *harness, const char *workload, python_info *py,
                  workload_info *wl, char *err, size_t errlen)
 {
+    return runner_probe_loop(python, harness, workload, NULL, py, wl, err, errlen);
+}
+
+int runner_probe_loop(const char *python, const char *harness, const char *workload,
+                      const char *loop, python_info *py, workload_info *wl, char *err,
+                      size_t errlen)
+{
     int out[2], errp[2];
     if (pipe2(out, O_CLOEXEC) < 0 || pipe2(errp, O_CLOEXEC) < 0) {
         snprintf(err, errlen, "pipe: %s", strerror(errno));
@@ -661,7 +668,8 @@ int runner_probe(const char *python, const char *harness, const char *workload, 
         dup2(out[1], 1);
         dup2(errp[1], 2);
         closefrom(3);
-        const char *argv[] = {python, harness, "--probe", "--workload", workload, NULL};
+        const char *argv[] = {python, harness, "--probe", "--workload", workload,
+                              loop ? "--loop" : NULL, loop, NULL};
         execvp(python, (char *const *)argv);
         fprintf(stderr, "concur-exec-failed: %s\n", strerror(errno));
         _exit(127);
@@ -712,7 +720,8 @@ int runner_probe(const char *python, const char *harness, const char *workload, 
         if (cJSON_IsString(t))
             tail_lines(t->valuestring, 4, tb, sizeof(tb));
         snprintf(err, errlen, "%s%s%s", msg, tb[0] ? "\n" : "", tb);
-        rc = strcmp(kind, "python") == 0 ? CONCUR_EXIT_ENV : CONCUR_EXIT_WORKLOAD;
+        rc = strcmp(kind, "python") == 0 || strcmp(kind, "loop") == 0 ? CONCUR_EXIT_ENV
+                                                                      : CONCUR_EXIT_WORKLOAD;
     } else if (!cJSON_IsString(ev) || strcmp(ev->valuestring, "probe") != 0) {
         int code = WIFEXITED(c.status) ? WEXITSTATUS(c.status) : -WTERMSIG(c.status);
         snprintf(err, errlen,
@@ -732,6 +741,7 @@ int runner_probe(const char *python, const char *harness, const char *workload, 
         copy_str(wl->description, sizeof(wl->description), w, "description");
         double t = get_num(w, "tasks");
         wl->tasks = isnan(t) ? 0 : (int)t;
+        wl->coroutine = cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(w, "async"));
         if (py->executable[0] == '\0') {
             snprintf(err, errlen, "the interpreter '%s' did not say where it lives (sys.executable "
                                   "is empty); give its real path with --python",
@@ -912,7 +922,7 @@ static void on_worker(run_ctx *x, const cJSON *j)
         rc = topology_bind(x->env->topo, tid, true, s->pu, err, sizeof(err));
     if (rc < 0)
         log_warn("%s x%d: could not bind worker %d (tid %d) to PU %d: %s",
-                 mode_name(x->mode), x->workers, k, (int)tid, s->pu, err);
+                 mode_name(x->mode), x->out->workers, k, (int)tid, s->pu, err);
     add_placement(x, k, pid, tid, nshare > 0 ? share[0] : s->pu);
     if (x->sampler) {
         /* A worker process is watched whole (its pool threads are its own); a thread-pool worker
@@ -1031,6 +1041,32 @@ static void on_worker_native(run_ctx *x, pid_t pid, double n)
     o->native_threads = (o->native_threads > 0 ? o->native_threads : 0) + (int)n;
 }
 
+/* The done line's loop fields (docs/protocol.md); measured stays false for a plain workload. */
+static void read_loop_figures(const cJSON *j, loop_figures *l)
+{
+    if (!cJSON_IsString(cJSON_GetObjectItemCaseSensitive(j, "loop")))
+        return;
+    l->measured = true; /* concurrency stays what was asked (begin_run) */
+    double v;
+    l->blocked_fraction = get_num(j, "loop_blocked_fraction");
+    l->max_step_s = get_num(j, "loop_max_step_s");
+    v = get_num(j, "loop_one_step_tasks");
+    l->one_step_tasks = isnan(v) ? 0 : (int)v;
+    v = get_num(j, "loop_pending_cancelled");
+    l->pending_cancelled = isnan(v) ? 0 : (int)v;
+    const cJSON *e;
+    cJSON_ArrayForEach(e, cJSON_GetObjectItemCaseSensitive(j, "loop_longest_steps"))
+    {
+        if (l->nlongest >= LOOP_LONGEST || cJSON_GetArraySize(e) != 2)
+            continue;
+        const cJSON *i = cJSON_GetArrayItem(e, 0), *t = cJSON_GetArrayItem(e, 1);
+        if (!cJSON_IsNumber(i) || !cJSON_IsNumber(t))
+            continue;
+        l->longest_tasks[l->nlongest] = i->valueint;
+        l->longest_s[l->nlongest++] = t->valuedouble;
+    }
+}
+
 static void on_done(run_ctx *x, const cJSON *j)
 {
     run_result *o = x->out;
@@ -1104,6 +1140,7 @@ static void on_done(run_ctx *x, const cJSON *j)
     v = get_num(j, "pickle_sampled");
     o->pickle_sampled = isnan(v) ? 0 : (int)v;
     take_native(o, j);
+    read_loop_figures(j, &o->loop);
     peak_note(x, x->harness_pid, get_num(j, "maxrss_kb"));
     x->read_main = get_num(j, "read_bytes");
     x->write_main = get_num(j, "write_bytes");
@@ -1185,7 +1222,7 @@ static void handle_line(run_ctx *x, const char *line)
     } else if (strcmp(e, "warn") == 0) {
         char msg[512] = "";
         copy_str(msg, sizeof(msg), j, "message");
-        log_warn("%s x%d: %s", mode_name(x->mode), x->workers, msg);
+        log_warn("%s x%d: %s", mode_name(x->mode), x->out->workers, msg);
     }
     cJSON_Delete(j);
 }
@@ -1377,6 +1414,7 @@ static void init_result(run_result *o, run_mode mode, int workers, int repeat)
     o->cpu_s = o->cpu_utilization = NAN;
     o->peak_rss_bytes = o->io_read_bytes = o->io_write_bytes = NAN;
     o->pickle_arg_bytes = o->pickle_result_bytes = NAN;
+    o->loop.blocked_fraction = o->loop.max_step_s = NAN;
     o->scale = 1.0;
     o->native_threads = o->threadpoolctl = o->nthreadpools = -1;
     o->cpu_native_s = o->cpu_interp_s = NAN;
@@ -1423,9 +1461,11 @@ static void exec_harness(const runner_env *env, const char *const argv[], char *
 
 /* The harness's command line for one run (argv[0] the interpreter); nums holds its numbers. */
 static void harness_argv(const runner_env *env, run_mode mode, int workers, bool sampled,
-                         char nums[4][16], const char **argv)
+                         char nums[5][16], const char **argv)
 {
     char *workers_s = nums[0], *chunk_s = nums[1], *tasks_s = nums[2], *sample_s = nums[3];
+    char *concurrency_s = nums[4];
+    snprintf(concurrency_s, 16, "%d", env->concurrency);
     snprintf(workers_s, 16, "%d", workers);
     snprintf(chunk_s, 16, "%d", env->chunksize);
     snprintf(tasks_s, 16, "%d", env->tasks);
@@ -1454,6 +1494,14 @@ static void harness_argv(const runner_env *env, run_mode mode, int workers, bool
     if (mode_get(mode)->pickles && env->chunksize > 1) {
         argv[a++] = "--chunksize";
         argv[a++] = chunk_s;
+    }
+    if (env->loop && env->loop[0] && strcmp(env->loop, "asyncio") != 0) {
+        argv[a++] = "--loop";
+        argv[a++] = env->loop;
+    }
+    if (mode_get(mode)->pickles && env->concurrency > 0) {
+        argv[a++] = "--concurrency";
+        argv[a++] = concurrency_s;
     }
     argv[a++] = "--control-fd";
     argv[a++] = "3";
@@ -1540,11 +1588,11 @@ static void record_escaped(run_ctx *x, const child_proc *c, int left)
             snprintf(names + strlen(names), sizeof(names) - strlen(names), "%s%s", i ? ", " : "",
                      c->escaped_commands[i]);
         log_warn("%s x%d: killed %d process(es) the workload started outside its process group "
-                 "(%s)", mode_name(x->mode), x->workers, c->escaped, names);
+                 "(%s)", mode_name(x->mode), x->out->workers, c->escaped, names);
     }
     if (left < 0)
         log_warn("%s x%d: some processes of the run did not die within %.0f s of SIGKILL",
-                 mode_name(x->mode), x->workers, KILL_WAIT_S);
+                 mode_name(x->mode), x->out->workers, KILL_WAIT_S);
 }
 
 /* The counters over the measured window (final totals minus what was counted before the pool),
@@ -1707,10 +1755,12 @@ static void begin_run(run_ctx *x, const runner_env *env, run_mode mode, int work
     x->env = env;
     x->out = out;
     x->mode = mode;
-    x->workers = mode_get(mode)->pool ? workers : 1;
+    x->workers = mode_threads(mode, workers);
     x->read_workers = x->write_workers = NAN;
     x->read_main = x->write_main = NAN;
-    init_result(out, mode, x->workers, repeat);
+    /* asyncio's workers are its concurrency, on the one thread the runner places and samples. */
+    init_result(out, mode, mode_get(mode)->coroutines ? workers : x->workers, repeat);
+    out->loop.concurrency = mode_get(mode)->coroutines ? workers : env->concurrency;
     x->bind_pus = runner_bind_pus(env, mode, x->workers);
     /* What was asked; the harness's done line says what the pool really used. */
     out->variant = env->variant;
@@ -1801,9 +1851,9 @@ int runner_run(const runner_env *env, run_mode mode, int workers, int repeat, ru
 
     if (open_channel(&x, dir, fifo, &ctl_r, &ctl_w, go, sync_p, exec_err) < 0)
         goto cleanup;
-    snprintf(logname[0], sizeof(logname[0]), "%s-%d-r%d.stdout", mode_name(mode), x.workers,
+    snprintf(logname[0], sizeof(logname[0]), "%s-%d-r%d.stdout", mode_name(mode), out->workers,
              repeat);
-    snprintf(logname[1], sizeof(logname[1]), "%s-%d-r%d.stderr", mode_name(mode), x.workers,
+    snprintf(logname[1], sizeof(logname[1]), "%s-%d-r%d.stderr", mode_name(mode), out->workers,
              repeat);
     out_fd = open_log(env->log_dir, logname[0]);
     err_fd = open_log(env->log_dir, logname[1]);
@@ -1816,9 +1866,9 @@ int runner_run(const runner_env *env, run_mode mode, int workers, int repeat, ru
 
     /* Everything the child needs is prepared before fork: it only calls async-signal-safe
      * functions. */
-    char nums[4][16];
+    char nums[5][16];
     const char *argv[32];
-    harness_argv(env, mode, x.workers, sampled, nums, argv);
+    harness_argv(env, mode, out->workers, sampled, nums, argv);
 
     char ctl_env[PATH_MAX + 32];
     snprintf(ctl_env, sizeof(ctl_env), "CONCUR_CONTROL_PATH=%s", fifo);
