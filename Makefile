@@ -18,10 +18,12 @@ PREFIX   ?= /usr/local
 BUILD    ?= build$(if $(SANITIZER),-$(subst $(comma),-,$(SANITIZER)))
 PKG_CONFIG ?= pkg-config
 PYTHON   ?= python3
+# mode dask: the interpreter Debian's python3-distributed is installed for (make bench)
+DASK_PYTHON ?= /usr/bin/python3
 comma    := ,
 
 DEB_PACKAGES := libhwloc-dev libpapi-dev libcjson-dev check pkg-config python3 pypy3 python3-uvloop \
-                python3-numpy python3-threadpoolctl libopenblas0-pthread
+                python3-distributed python3-numpy python3-threadpoolctl libopenblas0-pthread
 
 # -Wno-format-truncation: messages go into fixed buffers with snprintf, and cutting a long path
 # short there is the intended behaviour.
@@ -137,6 +139,7 @@ bench: deps
 	bench/overhead.sh $(BIN) $(PYTHON)
 	CONCUR=$(BIN) PYTHON=$(PYTHON) bench/time_to_answer.sh
 	CONCUR=$(BIN) PYTHON=$(PYTHON) bench/drift.sh
+	bench/dask.sh $(BIN) $(DASK_PYTHON)
 	CONCUR=$(BIN) bench/native_threads.sh
 
 install: all

@@ -49,7 +49,12 @@ BIND_WAIT_S = 5.0
 BIND_POLL_S = 0.0005
 
 EXIT_OK, EXIT_USAGE, EXIT_WORKLOAD, EXIT_SETUP, EXIT_WORKER_DIED, EXIT_INTERNAL = 0, 2, 3, 4, 5, 6
-EXIT_PYTHON, EXIT_CHANNEL = 7, 8
+EXIT_PYTHON, EXIT_CHANNEL, EXIT_DASK = 7, 8, 9
+
+# Mode dask: how long a scheduler (or a LocalCluster) has to answer, without --dask-timeout, and
+# the package that brings Dask's distributed on Debian.
+DASK_CONNECT_TIMEOUT_S = 30.0
+DASK_PACKAGE = "python3-distributed"
 
 # What the harness relies on: time.thread_time (3.7), threading.get_native_id (3.8), and the
 # concurrent.futures initializer and BrokenExecutor (3.7). This file stays parseable by older
@@ -1086,6 +1091,7 @@ class _Tally:
                                     # a process pool's workers report theirs in worker_exit
         self.indices = ()           # the task indices of the run, in result order
         self.loop = _LoopTally()    # a coroutine workload's loop figures
+        self.cluster_start = None   # dask: the LocalCluster's start, before the window
 
     def add(self, out):
         self.wall.append(out[1])
@@ -1121,8 +1127,9 @@ def _parse_args(argv):
     p = argparse.ArgumentParser(prog="harness.py", description="concur's measurement harness "
                                 "(see docs/protocol.md)")
     p.add_argument("--probe", action="store_true")
-    p.add_argument("--workload", required=True, metavar="SPEC")
-    p.add_argument("--mode", choices=("single", "threads", "processes", "asyncio"))
+    p.add_argument("--dask-probe", action="store_true")
+    p.add_argument("--workload", metavar="SPEC")
+    p.add_argument("--mode", choices=("single", "threads", "processes", "asyncio", "dask"))
     p.add_argument("--loop", choices=("asyncio", "uvloop"), default="asyncio")
     p.add_argument("--concurrency", type=int, default=0)
     p.add_argument("--workers", type=int, default=1)
@@ -1130,10 +1137,14 @@ def _parse_args(argv):
     p.add_argument("--sample-of", type=int, metavar="N")
     p.add_argument("--start-method", choices=("fork", "spawn", "forkserver"))
     p.add_argument("--chunksize", type=int, default=1)
+    p.add_argument("--dask-scheduler", metavar="ADDRESS")
+    p.add_argument("--dask-timeout", type=float, default=DASK_CONNECT_TIMEOUT_S, metavar="S")
     p.add_argument("--control-fd", type=int)
     p.add_argument("--go-fd", type=int)
     args = p.parse_args(argv)
-    if not args.probe:
+    if args.workload is None and not args.dask_probe:
+        p.error("--workload is required")
+    if not args.probe and not args.dask_probe:
         if args.mode is None:
             p.error("--mode is required without --probe")
         if args.workers < 1:
@@ -1254,7 +1265,7 @@ def run(args):
     tally = _Tally()
     tally.indices = indices
     runner = {"single": _run_single, "threads": _run_threads,
-              "processes": _run_processes, "asyncio": _run_asyncio}[args.mode]
+              "processes": _run_processes, "asyncio": _run_asyncio, "dask": _run_dask}[args.mode]
     t0, t1 = runner(args, wl, indices, control_fd, tally)
 
     read_bytes, write_bytes = _io_bytes()
@@ -1273,8 +1284,9 @@ def run(args):
            "task_digest": tally.digest,
            "pickle_arg_bytes": sum(tally.arg_bytes) / sampled if sampled else None,
            "pickle_result_bytes": sum(tally.result_bytes) / sampled if sampled else None,
-           "pickle_sampled": sampled if args.mode == "processes" else None,
-           "chunksize": args.chunksize if args.mode == "processes" else None,
+           "pickle_sampled": sampled if args.mode in ("processes", "dask") else None,
+           "chunksize": args.chunksize if args.mode in ("processes", "dask") else None,
+           "cluster_start_s": tally.cluster_start,
            "start_method": tally.start_method,
            "native_threads": tally.native_threads, "threadpoolctl": tpc, "threadpools": pools,
            "maxrss_kb": _maxrss_kb(), "read_bytes": read_bytes, "write_bytes": write_bytes,
@@ -1529,6 +1541,194 @@ def _process_pool_broke(exc, failure_path, processes):
 
 
 # ---------------------------------------------------------------------------------------------
+# Dask: the job on a distributed cluster (docs/dask.md)
+#
+# Dask's `distributed` is the engine: a LocalCluster the run starts itself (worker processes, one
+# thread each, on loopback, no dashboard), or the scheduler at --dask-scheduler. The cluster is
+# started before `start`, outside the window (cluster_start_s says how long it took), as a user
+# keeps a cluster running across jobs; the window holds what the job pays on it: setup() once per
+# worker (client.run), then client.get_executor().map over the tasks. The workers run this file's
+# functions imported as the module `harness` (cloudpickle would pickle those of __main__ by value,
+# with the state they use), which a LocalCluster's spawned workers import from sys.path, and
+# --dask-scheduler's workers get through client.upload_file.
+
+def _dask_import():
+    """The distributed package, or an `error` of kind `dask` naming the package to install, and
+    exit EXIT_DASK."""
+    try:
+        import distributed
+        return distributed
+    except Exception as exc:
+        _fail("dask", "mode dask needs Dask's distributed package, which %s cannot import (%s): "
+              "install %s (Debian), or use another --python" % (sys.executable,
+                                                                _exception_line(exc), DASK_PACKAGE),
+              "", EXIT_DASK)
+
+
+def _dask_harness_module():
+    """This file as the importable module `harness`, whose functions the workers run."""
+    mod = sys.modules.get("harness")
+    if mod is None:
+        import importlib
+        here = os.path.dirname(os.path.abspath(_HERE))
+        if here not in sys.path:
+            sys.path.insert(0, here)
+        mod = importlib.import_module("harness")
+    return mod
+
+
+def _dask_connect(args, distributed):
+    """(client, cluster): a LocalCluster of args.workers processes started here (cluster None
+    for --dask-scheduler's), connected within --dask-timeout, or an `error` of kind `dask`."""
+    import dask
+    import logging
+    # A worker that dies fails its task at once (as a process pool breaks), instead of Dask
+    # retrying it on another worker; the scheduler is this process's own for a LocalCluster.
+    dask.config.set({"distributed.scheduler.allowed-failures": 0})
+    cluster = None
+    try:
+        if args.dask_scheduler:
+            client = distributed.Client(args.dask_scheduler, timeout=args.dask_timeout,
+                                        set_as_default=False)
+            client.upload_file(os.path.abspath(_HERE))
+        else:
+            cluster = distributed.LocalCluster(
+                n_workers=args.workers, threads_per_worker=1, processes=True,
+                host="127.0.0.1", dashboard_address=None, memory_limit=0,
+                silence_logs=logging.ERROR, timeout=args.dask_timeout,
+                local_directory=_dask_local_directory())
+            client = distributed.Client(cluster, timeout=args.dask_timeout, set_as_default=False)
+    except Exception as exc:
+        where = ("the Dask scheduler at %s" % args.dask_scheduler if args.dask_scheduler
+                 else "a LocalCluster of %d workers" % args.workers)
+        _fail("dask", "cannot connect to %s within %g s: %s"
+              % (where, args.dask_timeout, _exception_line(exc)), _format_exception(exc),
+              EXIT_DASK)
+    return client, cluster
+
+
+def _dask_local_directory():
+    """Where a LocalCluster's workers keep their files: the run's private directory, which the
+    runner removes after it killed them; None (Dask's own default) when run by hand."""
+    path = os.environ.get("CONCUR_CONTROL_PATH")
+    return os.path.join(os.path.dirname(path), "dask") if path else None
+
+
+def _dask_workers(client, want):
+    """The addresses of the first `want` workers of the cluster (all of a LocalCluster)."""
+    workers = sorted(client.scheduler_info().get("workers", {}))
+    if len(workers) < want:
+        _warn("the Dask cluster has %d workers; %d were asked for" % (len(workers), want))
+    return workers[:want]
+
+
+def _dask_worker_init(spec, announce):
+    """In each worker, once per run (client.run): the workload loaded afresh, the worker announced
+    (a LocalCluster's: the runner binds its process), setup(). Returns {"pid", "host"}, or
+    {"error": [kind, message, traceback]}: client.run's own exception would lose the kind."""
+    import socket
+    from distributed.protocol import pickle as dask_pickle
+    _state.become_worker(announce and os.environ.get("CONCUR_BIND") == "1")
+    _state.pickler = dask_pickle
+    kind = "workload"
+    try:
+        _state.chan = _worker_channel(None, "spawn") if announce else _Channel(None)
+        load_workload(spec)
+        kind = "setup"
+        _worker_start()
+    except BaseException as exc:
+        if isinstance(exc, LoadError):
+            return {"error": ["workload", str(exc), ""]}
+        message = ("setup() raised " if kind == "setup" else "") + _exception_line(exc)
+        return {"error": [kind, message, _format_exception(exc)]}
+    return {"pid": os.getpid(), "host": socket.gethostname()}
+
+
+def _call_batch(indices):
+    """dask with a batch size: several tasks in one Dask task, as chunksize does for a pool."""
+    return [_call_in_process(i) for i in indices]
+
+
+def _dask_setup(client, hm, spec, announce, workers):
+    """setup() on every worker; an `error` (exit EXIT_SETUP or EXIT_WORKLOAD) where one failed."""
+    replies = client.run(hm._dask_worker_init, spec, announce, workers=workers)
+    for reply in replies.values():
+        if "error" in reply:
+            kind, message, tb = reply["error"]
+            _fail(kind, message, tb, EXIT_SETUP if kind == "setup" else EXIT_WORKLOAD)
+
+
+def _dask_map(executor, hm, indices, batch, tally):
+    """executor.map over the tasks (or their batches), each result to the tally. A worker that
+    died fails the run (exit EXIT_WORKER_DIED), as a broken process pool does."""
+    from distributed import KilledWorker
+    if batch > 1:
+        items = [indices[k:k + batch] for k in range(0, len(indices), batch)]
+        fn = hm._call_batch
+    else:
+        items, fn = indices, hm._call_in_process
+    try:
+        for out in executor.map(fn, items):
+            for one in (out if batch > 1 else (out,)):
+                tally.add_from_process(one)
+    except KilledWorker as exc:
+        _fail("worker_died", "a Dask worker died while it ran a task: %s" % _exception_line(exc),
+              _format_exception(exc), EXIT_WORKER_DIED, pid=None, exit_code=None, signal=None)
+    except Exception as exc:
+        if tally.first_error is None:
+            tally.first_error = _format_exception(exc)
+        tally.failed = len(indices) - tally.ok
+
+
+def _run_dask(args, wl, indices, control_fd, tally):
+    distributed = _dask_import()
+    from distributed.protocol import pickle as dask_pickle
+    hm = _dask_harness_module()
+    _state.pickler = dask_pickle
+    t_cluster = time.monotonic()
+    client, cluster = _dask_connect(args, distributed)
+    local = cluster is not None
+    workers = None if local else _dask_workers(client, args.workers)
+    tally.cluster_start = time.monotonic() - t_cluster if local else None
+    spec = wl.spec if wl.path == "" else wl.path
+
+    _send({"ev": "start", "t": time.monotonic()})
+    _wait_for_go(args.go_fd)
+    t0 = time.monotonic()
+    _dask_setup(client, hm, spec, local, workers)
+    tally.ready.append(time.monotonic())
+    executor = client.get_executor(workers=workers, pure=False)
+    _dask_map(executor, hm, indices, args.chunksize, tally)
+    t_last = time.monotonic()
+    executor.shutdown(wait=True)
+    t1 = time.monotonic()
+    tally.teardown = t1 - t_last
+    # The cluster is not closed: the runner kills the run's process tree, workers included, as
+    # soon as the harness exits, and closing it here would only cost every run a second more.
+    return t0, t1
+
+
+def dask_probe(args):
+    """--dask-probe: one JSON line on stdout, distributed's version and, with --dask-scheduler,
+    the cluster's workers, threads and hosts (client.scheduler_info()); an `error` of kind `dask`
+    and exit EXIT_DASK where distributed does not import or the scheduler does not answer."""
+    saved = os.dup(1)
+    os.dup2(2, 1)
+    _state.chan = _Channel(saved)
+    distributed = _dask_import()
+    obj = {"ev": "dask", "version": distributed.__version__, "scheduler": args.dask_scheduler,
+           "workers": None, "threads": None, "hosts": []}
+    if args.dask_scheduler:
+        client, _cluster = _dask_connect(args, distributed)
+        info = client.scheduler_info().get("workers", {})
+        obj["workers"] = len(info)
+        obj["threads"] = sum(int(w.get("nthreads", 0)) for w in info.values())
+        obj["hosts"] = sorted({w.get("host", "") for w in info.values()})
+    _send(obj)
+    _exit(EXIT_OK)
+
+
+# ---------------------------------------------------------------------------------------------
 # Zygote: runs forked from one started interpreter (docs/protocol.md, "Warm interpreter")
 
 ZYGOTE_FDS = 5          # control, go, sync, stdout, stderr, in this order
@@ -1717,6 +1917,8 @@ def main(argv=None):
     args = _parse_args(argv)
     if args.probe:
         probe(args.workload, args.loop)
+    if args.dask_probe:
+        dask_probe(args)
     try:
         run(args)
     except SystemExit:

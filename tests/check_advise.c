@@ -62,11 +62,11 @@ static void build(const scenario *s, results *r)
             run.repeat = k + 1;
             run.status = RUN_OK;
             run.variant = c->variant;
-            if (c->mode == MODE_PROCESSES) {
-                run.chunksize = c->chunksize > 0 ? c->chunksize : 1;
+            if (c->mode == MODE_PROCESSES)
                 snprintf(run.start_method, sizeof(run.start_method), "%s",
                          c->method ? c->method : "fork");
-            }
+            if (mode_get(c->mode)->pickles)
+                run.chunksize = c->chunksize > 0 ? c->chunksize : 1;
             run.wall_s = c->wall * (1.0 + (k - 1) * c->spread);
             run.startup_s = c->mode == MODE_SINGLE ? (c->startup > 0 ? c->startup : NAN)
                                                    : c->startup;
@@ -779,6 +779,52 @@ END_TEST
 
 /* The scalability law on an Amdahl curve measured up to 8 of 8 cores: a prediction at 32; from
  * two worker counts: refused, with the reason. */
+#define D(w, x) {MODE_DASK, w, x, 0.01, 0, NULL, false, 0}
+
+/* A Dask cluster faster than every local pool is still not the local choice: it is advised apart,
+ * beyond this machine, with its cost per task against the work and the batch size that brings that
+ * cost under 10 % of it, which is measured before it is named. */
+START_TEST(test_dask_beyond)
+{
+    /* 1 ms of work a task, 0.5 ms of cost a task: a batch of 5 brings it to 10 %. */
+    scenario sc = {"dask", 2, 0.99, 1e-3, 5e-4, 1000, 0,
+                   {S(1.0), P(1, 1.1), P(2, 0.55), D(1, 1.2), D(2, 0.3)}};
+    results r;
+    build(&sc, &r);
+    recommendation rec;
+    advise_recommend(&r, 0, &rec);
+    ck_assert(rec.made);
+    ck_assert_int_eq(rec.choice.mode, MODE_PROCESSES);
+    ck_assert_int_gt(rec.nbeyond, 2);
+    bool cost = false, batch = false;
+    for (int i = 0; i < rec.nbeyond; i++) {
+        cost |= strstr(rec.beyond[i], "500.0 us per task") != NULL &&
+                strstr(rec.beyond[i], "shorter than 3 times") != NULL;
+        batch |= strstr(rec.beyond[i], "batches of about 5 tasks") != NULL &&
+                 strstr(rec.beyond[i], "not measured") != NULL;
+    }
+    ck_assert_msg(cost && batch, "%s | %s", rec.beyond[1], rec.beyond[2]);
+    ck_assert_int_eq(rec.dask_batch, 0);
+    advise_followup f[ADVISE_MAX_FOLLOWUPS];
+    ck_assert_int_ge(advise_followups(&r, f, ADVISE_MAX_FOLLOWUPS), 1);
+    ck_assert_int_eq(f[0].mode, MODE_DASK);
+    ck_assert_int_eq(f[0].workers, 2);
+    ck_assert_int_eq(f[0].chunksize, 5);
+    results_free(&r);
+
+    /* Measured: named, and not asked for again. */
+    sc.c[5] = (cfg){MODE_DASK, 2, 0.28, 0.01, 5, NULL, true, 0};
+    build(&sc, &r);
+    advise_recommend(&r, 0, &rec);
+    ck_assert_int_eq(rec.choice.mode, MODE_PROCESSES);
+    ck_assert_int_eq(rec.dask_batch, 5);
+    int n = advise_followups(&r, f, ADVISE_MAX_FOLLOWUPS);
+    for (int i = 0; i < n; i++)
+        ck_assert_int_ne(f[i].mode, MODE_DASK);
+    results_free(&r);
+}
+END_TEST
+
 START_TEST(test_target)
 {
     scenario amdahl = {"amdahl", 8, 0.99, 0.015, 2e-4, 64, 0, {S(1.0), T(1, 1.0), T(2, 1.0)}};
@@ -923,6 +969,7 @@ Suite *advise_suite(void)
     tcase_add_test(tc, test_followups);
     tcase_add_test(tc, test_target);
     tcase_add_test(tc, test_coroutine_advice);
+    tcase_add_test(tc, test_dask_beyond);
     suite_add_tcase(s, tc);
     return s;
 }

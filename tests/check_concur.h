@@ -21,6 +21,7 @@ Suite *measure_suite(void);
 Suite *faults_suite(void);
 Suite *proc_suite(void);
 Suite *asyncio_suite(void);
+Suite *dask_suite(void);
 
 /* What concur printed and how it ended (check_procs.c). */
 typedef struct {

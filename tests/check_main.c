@@ -78,6 +78,7 @@ int main(void)
     srunner_add_suite(sr, faults_suite());
     srunner_add_suite(sr, proc_suite());
     srunner_add_suite(sr, asyncio_suite());
+    srunner_add_suite(sr, dask_suite());
     srunner_run_all(sr, CK_NORMAL);
     int ran = srunner_ntests_run(sr);
     int failed = srunner_ntests_failed(sr);

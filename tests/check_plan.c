@@ -375,8 +375,9 @@ START_TEST(test_mode_table)
         for (int k = 0; k < m; k++)
             ck_assert_int_ne(mode_get((run_mode)k)->cost_rank, mi->cost_rank);
     }
-    /* single < asyncio < threads < processes, in memory and start-up. */
-    const run_mode by_cost[] = {MODE_SINGLE, MODE_ASYNCIO, MODE_THREADS, MODE_PROCESSES};
+    /* single < asyncio < threads < processes < a Dask cluster, in memory and start-up. */
+    const run_mode by_cost[] = {MODE_SINGLE, MODE_ASYNCIO, MODE_THREADS, MODE_PROCESSES,
+                                MODE_DASK};
     for (int i = 1; i < MODE_COUNT; i++)
         ck_assert_int_lt(mode_get(by_cost[i - 1])->cost_rank, mode_get(by_cost[i])->cost_rank);
     char text[32];

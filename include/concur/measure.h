@@ -105,6 +105,8 @@ typedef struct {
     bool fresh;                /* --fresh-interpreter */
     int chunksize;             /* --chunksize; 0: concur's choice */
     bool results_vary;         /* --results-vary: the tasks' results are not compared */
+    const char *dask_scheduler;/* --dask-scheduler: mode dask on that cluster; NULL: a
+                                  LocalCluster concur starts and stops for each run */
     measure_options m;
 } session_options;
 

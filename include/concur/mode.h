@@ -17,7 +17,8 @@ typedef enum {
     MODE_THREADS = 1,
     MODE_PROCESSES = 2,
     MODE_ASYNCIO = 3, /* one event loop, the tasks under a Semaphore(workers): coroutine workloads */
-    MODE_COUNT = 4
+    MODE_DASK = 4,    /* a Dask cluster's workers, through Client.get_executor() */
+    MODE_COUNT = 5
 } run_mode;
 
 #define MODE_BIT(m) (1u << (m))
@@ -42,11 +43,14 @@ typedef struct {
                                  is their concurrency): the runner places and samples one thread,
                                  and only a coroutine workload (async def task) runs in it */
     mode_placement placement;
+    bool cluster;             /* its workers are a cluster's (Dask): measured here, but advised
+                                 apart, beyond this machine, never as the local choice; the
+                                 sweep includes it only when asked (--dask, --modes) */
 } mode_info;
 
 /* The row of m; a valid m always has one. */
 const mode_info *mode_get(run_mode m);
-/* "single", "threads", "processes", "asyncio"; "?" for a value that is not a mode. */
+/* "single", "threads", "processes", "asyncio", "dask"; "?" for a value that is not a mode. */
 const char *mode_name(run_mode m);
 /* Parses a mode's name. Returns 0 or -1. */
 int mode_parse(const char *s, run_mode *out);

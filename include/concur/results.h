@@ -113,6 +113,9 @@ typedef struct run_result {
     double teardown_s;     /* last result in -> pool shut down (0 in single mode; NAN unknown) */
     double first_ready_s;  /* pool created -> first worker ready (NAN unknown) */
     double harness_s;      /* fork -> exit of the harness, interpreter start-up included */
+    double cluster_start_s;/* dask: the LocalCluster's start, before the window opens (a user
+                              keeps a cluster across jobs); NAN otherwise, and for a cluster
+                              concur did not start (--dask-scheduler) */
     double at_s;           /* when it started, seconds after the measuring began (NAN unknown) */
     double host_probe_s;   /* the host's speed just before it: the fastest of a few passes of a
                               fixed loop on concur's own thread (topology_speed_probe); NAN when
@@ -249,6 +252,7 @@ typedef struct {
     double task_speedup, task_speedup_low, task_speedup_high;
     double cpu_utilization;                    /* median over repeats */
     double startup_s;                          /* median over repeats */
+    double cluster_start_s;                    /* dask: median over repeats; NAN otherwise */
     /* Median over repeats of the pool's time per task not spent in tasks: ((wall - startup) x
      * workers - the tasks' own wall time) / tasks. With one worker, what the pool costs per task
      * (queueing, hand-offs, pickling); with more, idle workers count too. NAN without task times. */
@@ -292,6 +296,18 @@ typedef struct {
     bool coroutine;         /* task is an async def: each worker runs it on an event loop, and the
                                asyncio mode applies */
 } workload_info;
+
+/* The Dask cluster mode dask measured on (results.json "dask"). */
+typedef struct {
+    bool asked;             /* mode dask was measured */
+    char version[32];       /* distributed.__version__ of the interpreter */
+    char scheduler[256];    /* --dask-scheduler; "" for a LocalCluster concur started */
+    int workers;            /* --dask-scheduler: the cluster's workers, threads and hosts as
+                               client.scheduler_info() reported them; 0 for a LocalCluster */
+    int threads;
+    int nhosts;
+    char hosts[256];        /* comma-separated, the first that fit */
+} dask_cluster_info;
 
 typedef struct {
     char requested[1024];   /* what --python said */
@@ -349,6 +365,7 @@ typedef struct results {
     topology_info machine;
     python_info python;
     counters_probe counters;
+    dask_cluster_info dask;
 
     /* what was asked */
     char start_method[16];

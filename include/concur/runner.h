@@ -36,6 +36,9 @@ typedef struct {
     const char *log_dir;       /* the workload's stdout/stderr go here, one file pair per run */
     const topology *topo;
     const counters_probe *counters;
+    const char *dask_scheduler; /* dask: the scheduler's address; NULL: a LocalCluster per run */
+    double dask_timeout_s;     /* dask: how long a scheduler or LocalCluster has to answer */
+    int dask_workers;          /* dask with a scheduler: its workers, the most a run can use */
     runner_zygote *zygote;     /* runs fork from this started interpreter; NULL, or once it has
                                   failed: every run executes a new one */
 } runner_env;
@@ -55,6 +58,13 @@ int runner_probe(const char *python, const char *harness, const char *workload, 
 int runner_probe_loop(const char *python, const char *harness, const char *workload,
                       const char *loop, python_info *py, workload_info *wl, char *err,
                       size_t errlen);
+
+/* Runs the harness's --dask-probe: whether `python` imports Dask's distributed, and with a
+ * scheduler address, connects to it within timeout_s and reads its workers, threads and hosts.
+ * Returns CONCUR_EXIT_OK, or CONCUR_EXIT_ENV with one line in err (the package to install, or the
+ * address that did not answer). */
+int runner_probe_dask(const char *python, const char *harness, const char *scheduler,
+                      double timeout_s, dask_cluster_info *out, char *err, size_t errlen);
 
 /* Runs one configuration once. Always fills out (status says how it ended) and returns 0, or -1
  * when nothing could be started at all (out->error says why). No process it started is alive when

@@ -93,6 +93,11 @@ typedef struct {
     int target_cores;
     advise_scaling scaling[2]; /* threads, processes */
 
+    /* Beyond this machine: what mode dask measured says about a cluster (advise_beyond). */
+    int nbeyond;
+    char beyond[ADVISE_MAX_NOTES][ADVISE_TEXT_LEN];
+    int dask_batch;           /* tasks per Dask task the advice names; 0: none (one each) */
+
     int nopen;                /* questions the measurements left open (a budget cut, failures) */
     char open_questions[ADVISE_MAX_NOTES][ADVISE_TEXT_LEN];
 } recommendation;

@@ -108,11 +108,18 @@ static void open_question(recommendation *rec, const char *fmt, ...)
 #define LOOP_MIXED_LOW 0.10
 #define LOOP_MIXED_HIGH 0.90
 
-/* A configuration the advice may choose or compare with: measured, and safe for this job (a pool
- * that returned what single does not, or hung, is never recommended: results_summarize). */
-static bool usable(const config_summary *s)
+/* Measured, and safe for this job (a pool that returned what single does not, or hung, is never
+ * recommended: results_summarize). */
+static bool measured_safe(const config_summary *s)
 {
     return s && s->runs_ok > 0 && isfinite(s->speedup) && s->speedup > 0 && !s->unsafe;
+}
+
+/* A configuration the advice may choose or compare with on this machine: measured and safe, and
+ * not a cluster's (mode dask is advised apart, beyond this machine: advise_beyond). */
+static bool usable(const config_summary *s)
+{
+    return measured_safe(s) && !mode_get(s->mode)->cluster;
 }
 
 /* The configuration whose own runs showed that its mode is unsafe for this job; NULL where none
@@ -220,7 +227,8 @@ static double pool_cost_per_task(const results *r, run_mode mode)
     const config_summary *fewest = NULL;
     for (int i = 0; i < r->nsummary; i++) {
         const config_summary *s = &r->summary[i];
-        if (!s->variant && s->mode == mode && usable(s) && isfinite(s->pool_overhead_per_task) &&
+        bool ok = mode_get(mode)->cluster ? measured_safe(s) : usable(s);
+        if (!s->variant && s->mode == mode && ok && isfinite(s->pool_overhead_per_task) &&
             (!fewest || s->workers < fewest->workers))
             fewest = s;
     }
@@ -582,6 +590,10 @@ static int native_followups(const results *r, advise_followup *out, int max)
     }
     return n;
 }
+static bool dask_batch_followup(const results *r, const config_summary *single,
+                                advise_followup *f);
+static void advise_beyond(recommendation *rec, const results *r, const config_summary *single,
+                          const config_summary *local);
 
 int advise_followups(const results *r, advise_followup *out, int max)
 {
@@ -648,6 +660,9 @@ int advise_followups(const results *r, advise_followup *out, int max)
         if (n > 0)
             return n;
     }
+
+    if (n < max && dask_batch_followup(r, single, &out[n]))
+        return n + 1;
 
     const config_summary *ref = process_reference(r);
     if (!ref)
@@ -902,7 +917,7 @@ static void scaling(advise_scaling *sc, const results *r, int target)
     int cores = results_cores(r);
     for (int i = 0; i < r->nsummary && k < (int)ARRAY_LEN(n); i++) {
         const config_summary *x = &r->summary[i];
-        if (x->variant || x->mode != sc->mode || !usable(x))
+        if (x->variant || x->mode != sc->mode || !measured_safe(x))
             continue;
         bool oversubscribed = x->workers > cores &&
                               !(x->cpu_utilization * x->workers <= limits.usl_util_max * cores);
@@ -943,7 +958,8 @@ static void explain_single(recommendation *rec, const results *r, const config_s
     double cost = NAN;
     const char *pool = mode_get(MODE_PROCESSES)->pool_noun;
     for (int m = 0; m < MODE_COUNT; m++) {
-        double c = mode_get((run_mode)m)->pool ? pool_cost_per_task(r, (run_mode)m) : NAN;
+        const mode_info *mi = mode_get((run_mode)m);
+        double c = mi->pool && !mi->cluster ? pool_cost_per_task(r, (run_mode)m) : NAN;
         if (isfinite(c) && (!isfinite(cost) || c > cost)) {
             cost = c;
             pool = mode_get((run_mode)m)->pool_noun;
@@ -1448,4 +1464,199 @@ void advise_recommend(const results *r, int target_cores, recommendation *out)
     out->confidence = fmax(0.0, fmin(1.0, base / (1.0 + width)));
 
     open_questions(out, r, &ch, c, threads, procs);
+    advise_beyond(out, r, single, c);
+}
+
+/* ---------------------------------------------------------------------------------------------
+ * Beyond this machine: mode dask (docs/dask.md)
+ * ------------------------------------------------------------------------------------------- */
+
+/* A Dask cluster's per-task overhead is under this share of a task's work once batched. */
+#define DASK_OVERHEAD_SHARE 0.10
+/* Tasks shorter than this many times the per-task overhead are dominated by it. */
+#define DASK_OVERHEAD_DOMINATES 3.0
+
+/* The fastest dask configuration of the sweep (no batch), NULL where none was measured. */
+static const config_summary *dask_best(const results *r)
+{
+    const config_summary *best = NULL;
+    for (int i = 0; i < r->nsummary; i++) {
+        const config_summary *s = &r->summary[i];
+        if (!s->variant && s->mode == MODE_DASK && measured_safe(s) &&
+            (!best || s->speedup > best->speedup))
+            best = s;
+    }
+    return best;
+}
+
+/* Tasks per Dask task that bring a per-task overhead `cost` under DASK_OVERHEAD_SHARE of `work`;
+ * 0 where it already is (or either is unknown). */
+static int dask_batch_for(double cost, double work)
+{
+    if (!(cost > 0) || !(work > 0) || cost <= DASK_OVERHEAD_SHARE * work)
+        return 0;
+    double b = ceil(cost / (DASK_OVERHEAD_SHARE * work));
+    return b > PLAN_WORKER_CAP * 64 ? PLAN_WORKER_CAP * 64 : (int)b;
+}
+
+/* The batch size to measure for the Dask cluster: where its per-task overhead is over
+ * DASK_OVERHEAD_SHARE of the work, the fastest dask configuration again with tasks in batches. */
+static bool dask_batch_followup(const results *r, const config_summary *single,
+                                advise_followup *f)
+{
+    const config_summary *ref = dask_best(r);
+    if (!ref || !measured_safe(single))
+        return false;
+    double cost = pool_cost_per_task(r, MODE_DASK), work = work_per_task(r, single);
+    int batch = dask_batch_for(cost, work);
+    /* At least one batch per worker of the job's tasks. */
+    int most = r->workload.tasks / ref->workers;
+    if (batch > most)
+        batch = most;
+    if (batch < 2 || find_any(r, MODE_DASK, ref->workers, batch, "", 0))
+        return false;
+    memset(f, 0, sizeof(*f));
+    f->mode = MODE_DASK;
+    f->workers = ref->workers;
+    f->chunksize = batch;
+    f->variant = true;
+    f->against_chunksize = 1;
+    char c[32], w[32];
+    util_fmt(f->why, sizeof(f->why), "the Dask cluster costs %s per task against %s of work: "
+             "measuring batches of %d tasks per Dask task", util_fmt_seconds(c, sizeof(c), cost),
+             util_fmt_seconds(w, sizeof(w), work), batch);
+    return true;
+}
+
+static void beyond(recommendation *rec, const char *fmt, ...) CONCUR_PRINTF(2, 3);
+static void beyond(recommendation *rec, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    add_text(rec->beyond, &rec->nbeyond, ADVISE_MAX_NOTES, fmt, ap);
+    va_end(ap);
+}
+
+/* What Dask costs per task against the work in one, its start-up and what crosses the wire. */
+static void beyond_costs(recommendation *rec, const results *r, const config_summary *single,
+                         const config_summary *best)
+{
+    double cost = pool_cost_per_task(r, MODE_DASK), work = work_per_task(r, single);
+    char c[32], w[32], st[32], b[32];
+    if (isfinite(cost) && work > 0)
+        beyond(rec, "Dask costs %s per task in scheduling and transfer (measured in its own "
+               "runs), against %s of work in a task: %.0f %% of it%s",
+               util_fmt_seconds(c, sizeof(c), cost), util_fmt_seconds(w, sizeof(w), work),
+               100 * cost / work, cost * DASK_OVERHEAD_DOMINATES > work
+               ? "; the tasks are shorter than 3 times that cost, which dominates on a cluster"
+               : "");
+    if (isfinite(best->cluster_start_s))
+        beyond(rec, "a LocalCluster of %d worker%s took %s to start (not in the job's times: a "
+               "cluster is kept across jobs; a job run once pays it)", best->workers,
+               best->workers == 1 ? "" : "s",
+               util_fmt_seconds(st, sizeof(st), best->cluster_start_s));
+    if (isfinite(best->pickle_bytes_per_task))
+        beyond(rec, "%s cross to and from the workers per task (Dask's own pickling of the "
+               "argument and the result)", util_fmt_bytes(b, sizeof(b), best->pickle_bytes_per_task));
+}
+
+/* The fastest batched dask configuration measured; NULL where none was. */
+static const config_summary *dask_batched(const results *r)
+{
+    const config_summary *v = NULL;
+    for (int i = 0; i < r->nsummary; i++) {
+        const config_summary *s = &r->summary[i];
+        if (s->variant && s->mode == MODE_DASK && measured_safe(s) && s->chunksize > 1 &&
+            (!v || s->speedup > v->speedup))
+            v = s;
+    }
+    return v;
+}
+
+/* The batch size that brings the per-task overhead under DASK_OVERHEAD_SHARE, and how its runs
+ * went, where it was measured. */
+static void beyond_batch(recommendation *rec, const results *r, const config_summary *single,
+                         const config_summary *best)
+{
+    double work = work_per_task(r, single);
+    int need = dask_batch_for(pool_cost_per_task(r, MODE_DASK), work);
+    if (need < 2)
+        return;
+    int most = r->workload.tasks / best->workers;
+    char bound[160] = "";
+    if (need > most)
+        util_fmt(bound, sizeof(bound), " (%d would be needed; the job's %d tasks on %d workers "
+                 "allow at most %d a batch)", need, r->workload.tasks, best->workers, most);
+    const config_summary *v = dask_batched(r);
+    if (!v) {
+        beyond(rec, "batches of about %d tasks per Dask task (client.map over lists of task "
+               "indices) would bring the overhead under %.0f %% of the work%s: not measured",
+               need > most ? most : need, 100 * DASK_OVERHEAD_SHARE, bound);
+        return;
+    }
+    char sp[48], bsp[48], o[32];
+    double per = fmax(0.0, v->pool_overhead_per_task);
+    rec->dask_batch = v->chunksize;
+    beyond(rec, "batches of %d tasks per Dask task (client.map over lists of task indices)%s, "
+           "measured: dask x%d %s against %s one task at a time; the overhead comes to %s per "
+           "task, %.0f %% of the work", v->chunksize, bound, v->workers,
+           fmt_speedup(sp, sizeof(sp), v), fmt_speedup(bsp, sizeof(bsp), best),
+           util_fmt_seconds(o, sizeof(o), per), 100 * per / work);
+}
+
+/* The scalability law fitted to the dask sweep: from how many workers a cluster beats this
+ * machine's best local configuration, or why that cannot be said. */
+static void beyond_scaling(recommendation *rec, const results *r, const config_summary *local)
+{
+    advise_scaling sc = {.mode = MODE_DASK};
+    scaling(&sc, r, results_cores(r));
+    if (!sc.fit.fitted) {
+        beyond(rec, "whether a larger cluster beats this machine: no scalability fit of the dask "
+               "sweep (%s)", sc.fit.note);
+        return;
+    }
+    double target = local ? local->speedup_high : 1.0;
+    char lname[64] = "single";
+    if (local)
+        config_name(lname, sizeof(lname), r, local);
+    for (int n = 1; n <= PLAN_WORKER_CAP; n++) {
+        double s = usl_predict(&sc.fit, n);
+        if (!(s > target))
+            continue;
+        char why[160];
+        if (!usl_can_extrapolate(&sc.fit, n, why, sizeof(why))) {
+            beyond(rec, "a cluster would beat %s (%.2fx at best) from about %d workers by the "
+                   "scalability law fitted to the dask sweep, but that is beyond what the fit "
+                   "supports: %s", lname, target, n, why);
+            return;
+        }
+        beyond(rec, "a cluster beats %s (%.2fx at best) from %d workers: %.2fx predicted by the "
+               "scalability law fitted to %d dask worker counts (R^2 %.3f)", lname, target, n, s,
+               sc.fit.npoints, sc.fit.r_squared);
+        return;
+    }
+    beyond(rec, "no cluster size beats %s (%.2fx at best) by the scalability law fitted to the "
+           "dask sweep (it peaks at %.1f workers): stay on this machine", lname, target,
+           sc.fit.peak_workers);
+}
+
+/* Beyond this machine: what the Dask runs say, apart from the local choice they never enter. */
+static void advise_beyond(recommendation *rec, const results *r, const config_summary *single,
+                          const config_summary *local)
+{
+    const config_summary *best = dask_best(r);
+    if (!best || !measured_safe(single))
+        return;
+    char sp[48];
+    beyond(rec, "on a Dask cluster here: dask x%d %s, the best of the sweep%s", best->workers,
+           fmt_speedup(sp, sizeof(sp), best),
+           r->dask.scheduler[0] ? " on the cluster at --dask-scheduler" : " on a LocalCluster");
+    if (r->dask.scheduler[0])
+        beyond(rec, "the cluster at %s had %d workers (%d threads) on %d host%s (%s): their CPU "
+               "time, counters and thread states were not counted (they are not concur's "
+               "processes), nor the cluster's start", r->dask.scheduler, r->dask.workers,
+               r->dask.threads, r->dask.nhosts, r->dask.nhosts == 1 ? "" : "s", r->dask.hosts);
+    beyond_costs(rec, r, single, best);
+    beyond_batch(rec, r, single, best);
+    beyond_scaling(rec, r, local && local->mode != MODE_SINGLE ? local : NULL);
 }

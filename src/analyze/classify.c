@@ -238,9 +238,12 @@ static void fmt_speedup(char *buf, size_t len, const config_summary *s)
     fmt_view(buf, len, whole_view(s));
 }
 
+/* A configuration that speaks for this machine: measured, and not a cluster's (mode dask is
+ * advised apart: advise.c, beyond this machine). */
 static bool measured(const config_summary *s)
 {
-    return s && s->runs_ok > 0 && isfinite(s->speedup) && s->speedup > 0;
+    return s && s->runs_ok > 0 && isfinite(s->speedup) && s->speedup > 0 &&
+           !mode_get(s->mode)->cluster;
 }
 
 /* Median over a mode's successful runs of a per-run value; NAN when none has it. */

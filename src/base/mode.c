@@ -20,6 +20,10 @@ static const mode_info modes[MODE_COUNT] = {
     [MODE_PROCESSES] = {.name = "processes", .title = "ProcessPoolExecutor",
                         .pool_noun = "process pool", .cost_rank = 3, .pool = true,
                         .shares_memory = false, .pickles = true, .placement = PLACE_PROCESS},
+    [MODE_DASK] = {.name = "dask", .title = "Dask distributed (Client.get_executor)",
+                   .pool_noun = "Dask cluster", .cost_rank = 4, .pool = true,
+                   .shares_memory = false, .pickles = true, .placement = PLACE_PROCESS,
+                   .cluster = true},
 };
 
 const mode_info *mode_get(run_mode m)

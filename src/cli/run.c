@@ -44,9 +44,15 @@ const char usage_run[] =
     "every run; report.md and report.html at the end. The workload's output goes to logs/.\n"
     "\n"
     "Options:\n"
-    "  -m, --modes LIST         modes to measure: single,threads,processes,asyncio (default:\n"
-    "                           all; asyncio for an async def task only). single is always\n"
-    "                           measured: it is the baseline of every speedup\n"
+    "  -m, --modes LIST         modes to measure: single,threads,processes,asyncio,dask\n"
+    "                           (default: all but dask; asyncio for an async def task only).\n"
+    "                           single is always measured: it is the baseline of every speedup\n"
+    "      --dask               measure on a Dask cluster too (mode dask): a LocalCluster of\n"
+    "                           worker processes on loopback that concur starts and stops for\n"
+    "                           each run; the recommendation says beyond this machine when a\n"
+    "                           cluster pays. Needs distributed (python3-distributed)\n"
+    "      --dask-scheduler ADDRESS  mode dask on an existing cluster (dask scheduler and\n"
+    "                           dask worker): concur starts and stops nothing there\n"
     "  -w, --workers LIST       worker counts, e.g. 2,4,8 (default: 2, 4, ... while a mode\n"
     "                           gains, as above)\n"
     "  -n, --tasks N            tasks in the job (default: the workload's TASKS, else 64)\n"
@@ -380,6 +386,8 @@ static int finish_options(const char *cmd, int argc, char **argv, run_options *o
 /* run and classify share their options. */
 /* Long options without a short one. */
 enum { OPT_BACK_TO_BACK = 256 };
+/* Mode dask's. */
+enum { OPT_DASK = 300, OPT_DASK_SCHEDULER = 301 };
 
 static const struct option run_longopts[] = {
     {"modes", required_argument, NULL, 'm'},
@@ -407,11 +415,32 @@ static const struct option run_longopts[] = {
     {"results-vary", no_argument, NULL, 'V'},
     {"loop", required_argument, NULL, 'L'},
     {"back-to-back", no_argument, NULL, OPT_BACK_TO_BACK},
+    {"dask", no_argument, NULL, OPT_DASK},
+    {"dask-scheduler", required_argument, NULL, OPT_DASK_SCHEDULER},
     {NULL, 0, NULL, 0},
 };
 
+/* --dask and --dask-scheduler: mode dask added to whatever --modes says. Returns -1 for an option
+ * that is not one of them, 0 when taken, or an exit code. */
+static int dask_option(int opt, const char *cmd, bool classify, run_options *o, bool *dask)
+{
+    if (opt != OPT_DASK && opt != OPT_DASK_SCHEDULER)
+        return -1;
+    if (classify)
+        return usage_error(cmd, "classify measures single and threads; use 'concur run --dask'");
+    if (opt == OPT_DASK_SCHEDULER) {
+        if (optarg[0] == '\0')
+            return usage_error(cmd, "--dask-scheduler: expected a scheduler address, e.g. "
+                                    "tcp://10.0.0.5:8786");
+        o->s.dask_scheduler = optarg;
+    }
+    *dask = true;
+    return 0;
+}
+
 static int run_command(int argc, char **argv, bool classify)
 {
+    bool dask = false;
     const char *cmd = classify ? "classify" : "run";
     run_options o = {
         .s = {.python = DEFAULT_PYTHON,
@@ -428,6 +457,8 @@ static int run_command(int argc, char **argv, bool classify)
     opterr = 0;
     while ((opt = getopt_long(argc, argv, ":m:w:n:r:p:s:t:o:qvh", run_longopts, NULL)) != -1) {
         int taken = measure_option(opt, cmd, classify, &o);
+        if (taken < 0)
+            taken = dask_option(opt, cmd, classify, &o, &dask);
         if (taken >= 0) {
             if (taken > 0)
                 return taken;
@@ -514,6 +545,8 @@ static int run_command(int argc, char **argv, bool classify)
             return bad_option(cmd, argv);
         }
     }
+    if (dask)
+        o.s.modes |= MODE_BIT(MODE_DASK);
     int rc = finish_options(cmd, argc, argv, &o);
     if (rc)
         return rc;

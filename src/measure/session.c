@@ -155,6 +155,9 @@ static void run_release(run_state *st)
 
 /* Ends a run that stopped before measuring anything (or during it, for rc): results.json says why,
  * marked incomplete, and the exit code is returned. */
+/* How long a Dask scheduler (or a LocalCluster) has to answer: this, or --timeout if shorter. */
+#define SESSION_DASK_TIMEOUT_S 30.0
+
 static int run_end_early(run_state *st, int rc, const char *fmt, ...) CONCUR_PRINTF(3, 4);
 static int run_end_early(run_state *st, int rc, const char *fmt, ...)
 {
@@ -352,6 +355,35 @@ static int plan_for_workload(run_state *st, plan *p)
     return run_end_early(st, CONCUR_EXIT_USAGE, "--modes asyncio: %s", why);
 }
 
+/* Mode dask: the interpreter imports distributed, and --dask-scheduler answers (its workers,
+ * threads and hosts recorded). Returns 0, or the exit code of a run that ends here, before
+ * anything is measured (results.json written). */
+static int probe_dask(run_state *st, const char *harness, runner_env *env)
+{
+    const session_options *o = st->o;
+    results *res = st->res;
+    if (!(o->modes & MODE_BIT(MODE_DASK)))
+        return 0;
+    char err[1024];
+    double timeout = o->timeout_s > 0 && o->timeout_s < SESSION_DASK_TIMEOUT_S
+                         ? o->timeout_s : SESSION_DASK_TIMEOUT_S;
+    int rc = runner_probe_dask(res->python.executable, harness, o->dask_scheduler, timeout,
+                               &res->dask, err, sizeof(err));
+    if (rc == CONCUR_EXIT_INTERRUPTED || runner_interrupted())
+        return run_end_interrupted(st);
+    if (rc != CONCUR_EXIT_OK) {
+        log_error("%s", err);
+        return run_end_early(st, rc, "%s", err);
+    }
+    env->dask_scheduler = o->dask_scheduler;
+    env->dask_timeout_s = timeout;
+    env->dask_workers = res->dask.workers;
+    if (o->dask_scheduler)
+        log_info("dask: %s, %d workers (%d threads) on %d hosts", o->dask_scheduler,
+                 res->dask.workers, res->dask.threads, res->dask.nhosts);
+    return 0;
+}
+
 /* The exit code of a run that measured to its end (or to a signal or the budget). */
 static int run_exit_code(const results *res, const measure_outcome *m, int sig)
 {
@@ -494,6 +526,8 @@ int measure_session(const session_options *o, const measure_observer *obs, sessi
         .topo = st.topo,
         .counters = &res->counters,
     };
+    if ((rc = probe_dask(&st, harness, &env)) != 0)
+        return rc;
     if (!o->fresh) {
         /* Every run forks from one started interpreter instead of starting its own. */
         run_progress(&st, "interpreter");

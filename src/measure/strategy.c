@@ -204,8 +204,8 @@ static int sample_takers(plan_config cfg, const runner_env *env)
     /* processes x asyncio: each process's loop takes `concurrency` tasks at once. */
     if (mode_get(cfg.mode)->pickles && env->concurrency > 0)
         return cfg.workers * env->concurrency;
-    return cfg.mode == MODE_PROCESSES && env->chunksize > 1 ? cfg.workers * env->chunksize
-                                                            : cfg.workers;
+    return mode_get(cfg.mode)->pickles && env->chunksize > 1 ? cfg.workers * env->chunksize
+                                                             : cfg.workers;
 }
 
 static void sample_env(const session *ss, runner_env *env, int takers)
@@ -741,6 +741,22 @@ static plan_step judge_step(const results *res, run_mode mode, const config_summ
     return step;
 }
 
+/* Whether a cluster's sweep stops before n workers: a LocalCluster at this machine's cores (more
+ * workers than cores here say nothing about more machines: the scalability law fitted to the
+ * counts up to the cores does), --dask-scheduler's at the workers it has. */
+static bool cluster_sweep_done(session *ss, const runner_env *env, run_mode mode, int n)
+{
+    if (!mode_get(mode)->cluster)
+        return false;
+    int cores = results_cores(ss->res);
+    int most = env->dask_scheduler ? env->dask_workers : cores;
+    if (n <= most)
+        return false;
+    results_add_plan(ss->res, PLAN_STOPPED, mode, n, "%d workers would be more than %s %d",
+                     n, env->dask_scheduler ? "the cluster's" : "this machine's cores,", most);
+    return true;
+}
+
 /* The thread or process pool of one mode, 2, 4, ... workers while it gains (plan_grow). A step
  * whose medians gain but whose runs cannot yet show it (plan_step_unsettled) gets one more run
  * of the side with fewer, up to the cap, before the sweep decides: a stalled run among three
@@ -748,11 +764,17 @@ static plan_step judge_step(const results *res, run_mode mode, const config_summ
 static void sweep_mode(session *ss, const runner_env *env, run_mode mode)
 {
     results *res = ss->res;
-    results_add_plan(res, PLAN_SKIPPED, mode, 1, "a 1-worker pool does single's work plus the "
-                     "pool's own cost, which every pool run measures (pool_overhead_per_task_s)");
+    /* A cluster's sweep starts at one worker: its cost per task there, where nothing hides in
+     * it, and one more point for the scalability law that says how a larger cluster would do. */
+    int n = mode_get(mode)->cluster ? 1 : 2;
+    if (n == 2)
+        results_add_plan(res, PLAN_SKIPPED, mode, 1, "a 1-worker pool does single's work plus the "
+                         "pool's own cost, which every pool run measures "
+                         "(pool_overhead_per_task_s)");
     plan_config before_cfg = {MODE_SINGLE, 1};
-    int n = 2;
     while (n > 0 && !stop_measuring(ss)) {
+        if (cluster_sweep_done(ss, env, mode, n))
+            break;
         if (n > res->workload.tasks) {
             results_add_plan(res, PLAN_SKIPPED, mode, n, "%d workers would be more than the %d "
                              "tasks", n, res->workload.tasks);
@@ -770,6 +792,11 @@ static void sweep_mode(session *ss, const runner_env *env, run_mode mode)
         const config_summary *s = results_find_summary(res, mode, n);
         if (!s || s->runs_ok == 0 || res->budget_reached)
             break;
+        if (n == 1) { /* a cluster's first point: the sweep grows from it, whatever it gained */
+            before_cfg = (plan_config){mode, 1};
+            n = 2;
+            continue;
+        }
         const config_summary *before = results_find_summary(res, before_cfg.mode,
                                                             before_cfg.workers);
         plan_step step = judge_step(res, mode, s, before);

@@ -22,6 +22,7 @@ static const struct {
     [MODE_THREADS] = {C_BLUE, SHAPE_CIRCLE},
     [MODE_PROCESSES] = {C_VERMILLION, SHAPE_SQUARE},
     [MODE_ASYNCIO] = {C_GREEN, SHAPE_DIAMOND},
+    [MODE_DASK] = {C_ORANGE, SHAPE_SQUARE},
 };
 
 /* Opens a marker's element centred on (x, y), its attributes written up to the last one: the

@@ -157,6 +157,11 @@ static void section_recommendation(report_doc *d, const recommendation *rec)
         doc_list(d, DOC_NORMAL, '-');
         ITEMS(d, rec->open_questions, 0, rec->nopen);
     }
+    if (rec->nbeyond > 0) {
+        doc_heading(d, "Beyond this machine (Dask)");
+        doc_list(d, DOC_NORMAL, '-');
+        ITEMS(d, rec->beyond, 0, rec->nbeyond);
+    }
 }
 
 static void section_classification(report_doc *d, const classification *c)

@@ -181,6 +181,22 @@ static void write_machine(cJSON *root, const results *r)
         add_bool(py, "gil", p->gil > 0);
 }
 
+/* "dask": the cluster mode dask measured on; null where it was not measured. */
+static void write_dask(cJSON *root, const dask_cluster_info *d)
+{
+    if (!d->asked) {
+        cJSON_AddItemToObject(root, "dask", cJSON_CreateNull());
+        return;
+    }
+    cJSON *o = add_object(root, "dask");
+    add_string(o, "distributed", d->version);
+    add_string_or_null(o, "scheduler", d->scheduler);
+    add_int(o, "workers", d->workers);
+    add_int(o, "threads", d->threads);
+    add_int(o, "hosts", d->nhosts);
+    add_string(o, "host_names", d->hosts);
+}
+
 /* The probe's shape is the counters module's, so `concur counters` and results.json agree. */
 static void write_counters_probe(cJSON *root, const counters_probe *c)
 {
@@ -277,6 +293,7 @@ static void write_run(cJSON *runs, const run_result *run)
     add_number(o, "teardown_s", run->teardown_s);
     add_number(o, "first_ready_s", run->first_ready_s);
     add_number(o, "harness_s", run->harness_s);
+    add_number(o, "cluster_start_s", run->cluster_start_s);
     add_number(o, "at_s", run->at_s);
     add_number(o, "host_probe_s", run->host_probe_s);
     add_number(o, "drift_factor", run->drift_factor > 0 ? run->drift_factor : 1.0);
@@ -379,6 +396,7 @@ static void write_config(cJSON *c, const config_summary *s)
     add_int(c, "runs_failed", s->runs_failed);
     add_number(c, "cpu_utilization", s->cpu_utilization);
     add_number(c, "startup_s", s->startup_s);
+    add_number(c, "cluster_start_s", s->cluster_start_s);
     add_number(c, "pool_overhead_per_task_s", s->pool_overhead_per_task);
     add_number(c, "pickle_bytes_per_task", s->pickle_bytes_per_task);
     add_number(c, "peak_rss_bytes", s->peak_rss_bytes);
@@ -540,6 +558,8 @@ static void write_recommendation(cJSON *root, const recommendation *rec)
         add_string(x, "why", a->why);
     }
     add_strings(o, "notes", rec->notes, rec->nnotes);
+    add_strings(o, "beyond", rec->beyond, rec->nbeyond);
+    add_int(o, "dask_batch", rec->dask_batch);
     cJSON *m = add_object(o, "memory");
     add_number(m, "peak_rss_bytes", rec->peak_rss_bytes);
     add_number(m, "machine_bytes", rec->machine_memory_bytes);
@@ -581,6 +601,7 @@ static char *format_json(const results *r, const char *suffix)
 
     write_machine(root, r);
     write_counters_probe(root, &r->counters);
+    write_dask(root, &r->dask);
 
     cJSON *opt = add_object(root, "options");
     add_string(opt, "start_method", r->start_method);
@@ -901,6 +922,22 @@ static void load_machine(loader *ld, const cJSON *root, results *r)
         fail(ld, "machine.python", "gil", "expected true, false or null");
 }
 
+/* "dask", where mode dask was measured (files without it, or null: not). */
+static void load_dask(loader *ld, const cJSON *root, dask_cluster_info *d)
+{
+    const cJSON *o = cJSON_GetObjectItemCaseSensitive(root, "dask");
+    if (!cJSON_IsObject(o))
+        return;
+    d->asked = true;
+    get_string(ld, o, "dask", "distributed", d->version, sizeof(d->version));
+    if (has(o, "scheduler") && cJSON_IsString(cJSON_GetObjectItemCaseSensitive(o, "scheduler")))
+        get_string(ld, o, "dask", "scheduler", d->scheduler, sizeof(d->scheduler));
+    get_int(ld, o, "dask", "workers", &d->workers);
+    get_int(ld, o, "dask", "threads", &d->threads);
+    get_int(ld, o, "dask", "hosts", &d->nhosts);
+    get_string(ld, o, "dask", "host_names", d->hosts, sizeof(d->hosts));
+}
+
 static void load_counters_probe(loader *ld, const cJSON *root, counters_probe *c)
 {
     const cJSON *o = get_object(ld, root, "", "counters");
@@ -1181,6 +1218,9 @@ static void load_run(loader *ld, const cJSON *o, const char *w, run_result *run)
     if (has(o, "first_ready_s"))
         get_double(ld, o, w, "first_ready_s", &run->first_ready_s);
     get_double(ld, o, w, "harness_s", &run->harness_s);
+    run->cluster_start_s = NAN; /* mode dask's; older files do not have it */
+    if (has(o, "cluster_start_s"))
+        get_double(ld, o, w, "cluster_start_s", &run->cluster_start_s);
     run->at_s = run->host_probe_s = NAN; /* files written before they were kept */
     if (has(o, "at_s"))
         get_double(ld, o, w, "at_s", &run->at_s);
@@ -1341,6 +1381,9 @@ static void load_config(loader *ld, const cJSON *c, const char *w, config_summar
     get_int(ld, c, w, "runs_failed", &s->runs_failed);
     get_double(ld, c, w, "cpu_utilization", &s->cpu_utilization);
     get_double(ld, c, w, "startup_s", &s->startup_s);
+    s->cluster_start_s = NAN;
+    if (has(c, "cluster_start_s"))
+        get_double(ld, c, w, "cluster_start_s", &s->cluster_start_s);
     get_double(ld, c, w, "pool_overhead_per_task_s", &s->pool_overhead_per_task);
     get_double(ld, c, w, "pickle_bytes_per_task", &s->pickle_bytes_per_task);
     get_double(ld, c, w, "peak_rss_bytes", &s->peak_rss_bytes);
@@ -1556,6 +1599,10 @@ static void load_recommendation(loader *ld, const cJSON *root, recommendation *r
         rec->nalternatives = i + 1;
     }
     get_strings(ld, o, w, "notes", rec->notes, ADVISE_MAX_NOTES, &rec->nnotes);
+    if (has(o, "beyond")) /* mode dask's; older files do not have these */
+        get_strings(ld, o, w, "beyond", rec->beyond, ADVISE_MAX_NOTES, &rec->nbeyond);
+    if (has(o, "dask_batch"))
+        get_int(ld, o, w, "dask_batch", &rec->dask_batch);
 
     const cJSON *m = get_object(ld, o, w, "memory");
     get_double(ld, m, "recommendation.memory", "peak_rss_bytes", &rec->peak_rss_bytes);
@@ -1756,6 +1803,7 @@ int results_load(const char *path, results *r, char *err, size_t errlen)
 
     load_machine(&ld, root, r);
     load_counters_probe(&ld, root, &r->counters);
+    load_dask(&ld, root, &r->dask);
 
     const cJSON *opt = get_object(&ld, root, "", "options");
     get_string(&ld, opt, "options", "start_method", r->start_method, sizeof(r->start_method));

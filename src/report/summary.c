@@ -187,6 +187,11 @@ static void recommendation_lines(report_doc *d, const recommendation *rec)
                 doc_item_text(d, rec->scaling[i].note);
     }
     text_list(d, '?', rec->open_questions, rec->nopen);
+    if (rec->nbeyond > 0) {
+        doc_heading(d, NULL);
+        doc_put(d, DOC_STRONG, "Beyond this machine (Dask)");
+        text_list(d, '-', rec->beyond, rec->nbeyond);
+    }
 }
 
 /* The last line of a traceback: the exception itself. */

@@ -787,6 +787,11 @@ static config_summary *list_configs(const results *r, int *count)
 
 }
 
+static double get_cluster_start(const run_result *run)
+{
+    return run->cluster_start_s;
+}
+
 /* One value per run of a configuration, for its medians: room for every run of the results. */
 typedef struct {
     double *wall, *util, *startup, *ipc, *mpki, *over, *pick, *rss, *ntasks, *se, *task;
@@ -867,6 +872,7 @@ static void summarize_config(const results *r, config_summary *s, const summary_
     s->pool_overhead_per_task = stats_median(k->over, nover);
     s->pickle_bytes_per_task = stats_median(k->pick, npick);
     s->peak_rss_bytes = stats_median(k->rss, nrss);
+    s->cluster_start_s = results_config_median(r, s, get_cluster_start);
 }
 
 /* s's native pool threads per run (median of those reported) and the share of the sampled CPU

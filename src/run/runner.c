@@ -7,6 +7,7 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <ftw.h>
 #include <limits.h>
 #include <math.h>
 #include <poll.h>
@@ -636,6 +637,52 @@ static bool read_both(const int fds[2], double deadline, char *bufs[2])
     return timed_out;
 }
 
+/* Starts argv (argv[0] the interpreter) with /dev/null, a pipe, a pipe on fds 0-2, in a process
+ * group of its own that dies with concur, and reads both pipes to EOF or timeout_s; the tree is
+ * killed and reaped after. Returns 1 when it timed out, 0 otherwise, -1 (err) when it could not
+ * start. bufs get stdout and stderr (owned); c its status. */
+static int probe_child(const char *const argv[], double timeout_s, char *bufs[2], child_proc *c,
+                       char *err, size_t errlen)
+{
+    int out[2], errp[2];
+    if (pipe2(out, O_CLOEXEC) < 0 || pipe2(errp, O_CLOEXEC) < 0) {
+        snprintf(err, errlen, "pipe: %s", strerror(errno));
+        return -1;
+    }
+    *c = (child_proc){.pidfd = -1};
+    c->pid = fork();
+    if (c->pid < 0) {
+        snprintf(err, errlen, "fork: %s", strerror(errno));
+        close(out[0]), close(out[1]), close(errp[0]), close(errp[1]);
+        return -1;
+    }
+    if (c->pid == 0) {
+        setpgid(0, 0);
+        prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0);
+        signal(SIGINT, SIG_DFL), signal(SIGTERM, SIG_DFL), signal(SIGPIPE, SIG_DFL);
+        int devnull = open("/dev/null", O_RDONLY);
+        dup2(devnull, 0);
+        dup2(out[1], 1);
+        dup2(errp[1], 2);
+        closefrom(3);
+        execvp(argv[0], (char *const *)argv);
+        fprintf(stderr, "concur-exec-failed: %s\n", strerror(errno));
+        _exit(127);
+    }
+    setpgid(c->pid, c->pid);
+    close(out[1]);
+    close(errp[1]);
+
+    /* Both pipes are small; read them until EOF or the deadline. */
+    int fds[2] = {out[0], errp[0]};
+    bool timed_out = read_both(fds, util_now() + timeout_s, bufs);
+    close(out[0]);
+    close(errp[0]);
+    kill_tree(c);
+    child_try_reap(c, true);
+    return timed_out ? 1 : 0;
+}
+
 int runner_probe(const char *python, const char *harness, const char *workload, python_info *py,
                  workload_info *wl, char *err, size_t errlen)
 {
@@ -646,46 +693,15 @@ int runner_probe_loop(const char *python, const char *harness, const char *workl
                       const char *loop, python_info *py, workload_info *wl, char *err,
                       size_t errlen)
 {
-    int out[2], errp[2];
-    if (pipe2(out, O_CLOEXEC) < 0 || pipe2(errp, O_CLOEXEC) < 0) {
-        snprintf(err, errlen, "pipe: %s", strerror(errno));
-        return CONCUR_EXIT_ENV;
-    }
     snprintf(py->requested, sizeof(py->requested), "%s", python);
-    child_proc c = {.pidfd = -1};
-    c.pid = fork();
-    if (c.pid < 0) {
-        snprintf(err, errlen, "fork: %s", strerror(errno));
-        close(out[0]), close(out[1]), close(errp[0]), close(errp[1]);
-        return CONCUR_EXIT_ENV;
-    }
-    if (c.pid == 0) {
-        setpgid(0, 0);
-        prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0);
-        signal(SIGINT, SIG_DFL), signal(SIGTERM, SIG_DFL), signal(SIGPIPE, SIG_DFL);
-        int devnull = open("/dev/null", O_RDONLY);
-        dup2(devnull, 0);
-        dup2(out[1], 1);
-        dup2(errp[1], 2);
-        closefrom(3);
-        const char *argv[] = {python, harness, "--probe", "--workload", workload,
-                              loop ? "--loop" : NULL, loop, NULL};
-        execvp(python, (char *const *)argv);
-        fprintf(stderr, "concur-exec-failed: %s\n", strerror(errno));
-        _exit(127);
-    }
-    setpgid(c.pid, c.pid);
-    close(out[1]);
-    close(errp[1]);
-
-    /* Both pipes are small; read them until EOF or the deadline. */
+    const char *argv[] = {python, harness, "--probe", "--workload", workload,
+                          loop ? "--loop" : NULL, loop, NULL};
+    child_proc c;
     char *bufs[2];
-    int fds[2] = {out[0], errp[0]};
-    bool timed_out = read_both(fds, util_now() + PROBE_TIMEOUT_S, bufs);
-    close(out[0]);
-    close(errp[0]);
-    kill_tree(&c);
-    child_try_reap(&c, true);
+    int started = probe_child(argv, PROBE_TIMEOUT_S, bufs, &c, err, errlen);
+    if (started < 0)
+        return CONCUR_EXIT_ENV;
+    bool timed_out = started == 1;
 
     int rc = CONCUR_EXIT_OK;
     char errtail[1024];
@@ -748,6 +764,74 @@ int runner_probe_loop(const char *python, const char *harness, const char *workl
                      python);
             rc = CONCUR_EXIT_ENV;
         }
+    }
+    cJSON_Delete(j);
+    free(bufs[0]);
+    free(bufs[1]);
+    return rc;
+}
+
+/* The cluster's hosts from the probe's "hosts" array, comma-separated, as many as fit. */
+static void dask_hosts(const cJSON *j, dask_cluster_info *out)
+{
+    const cJSON *hosts = cJSON_GetObjectItemCaseSensitive(j, "hosts");
+    const cJSON *h;
+    out->nhosts = 0;
+    out->hosts[0] = '\0';
+    cJSON_ArrayForEach(h, hosts)
+    {
+        if (!cJSON_IsString(h))
+            continue;
+        size_t len = strlen(out->hosts);
+        if (len + strlen(h->valuestring) + 2 < sizeof(out->hosts))
+            snprintf(out->hosts + len, sizeof(out->hosts) - len, "%s%s", len ? "," : "",
+                     h->valuestring);
+        out->nhosts++;
+    }
+}
+
+int runner_probe_dask(const char *python, const char *harness, const char *scheduler,
+                      double timeout_s, dask_cluster_info *out, char *err, size_t errlen)
+{
+    char tmo[32];
+    snprintf(tmo, sizeof(tmo), "%g", timeout_s);
+    const char *argv[] = {python, harness, "--dask-probe", "--dask-timeout", tmo,
+                          scheduler ? "--dask-scheduler" : NULL, scheduler, NULL};
+    child_proc c;
+    char *bufs[2];
+    /* Importing distributed takes a second or two; connecting, up to timeout_s. */
+    int started = probe_child(argv, PROBE_TIMEOUT_S + timeout_s, bufs, &c, err, errlen);
+    if (started < 0)
+        return CONCUR_EXIT_ENV;
+    char *nl = strchr(bufs[0], '\n');
+    if (nl)
+        *nl = '\0';
+    cJSON *j = cJSON_Parse(bufs[0]);
+    const cJSON *ev = j ? cJSON_GetObjectItemCaseSensitive(j, "ev") : NULL;
+    int rc = CONCUR_EXIT_ENV;
+    if (stop_signal) {
+        snprintf(err, errlen, "interrupted while connecting to Dask");
+        rc = CONCUR_EXIT_INTERRUPTED;
+    } else if (started == 1) {
+        snprintf(err, errlen, "mode dask: %s did not answer within %.0f s", scheduler ?
+                 scheduler : "the interpreter", PROBE_TIMEOUT_S + timeout_s);
+    } else if (cJSON_IsString(ev) && strcmp(ev->valuestring, "dask") == 0) {
+        memset(out, 0, sizeof(*out));
+        out->asked = true;
+        copy_str(out->version, sizeof(out->version), j, "version");
+        snprintf(out->scheduler, sizeof(out->scheduler), "%s", scheduler ? scheduler : "");
+        double v = get_num(j, "workers");
+        out->workers = isnan(v) ? 0 : (int)v;
+        v = get_num(j, "threads");
+        out->threads = isnan(v) ? 0 : (int)v;
+        dask_hosts(j, out);
+        rc = CONCUR_EXIT_OK;
+    } else {
+        char msg[600] = "";
+        copy_str(msg, sizeof(msg), j, "message");
+        if (msg[0] == '\0')
+            tail_lines(bufs[1], 4, msg, sizeof(msg));
+        snprintf(err, errlen, "mode dask: %s", msg[0] ? msg : "the harness's --dask-probe failed");
     }
     cJSON_Delete(j);
     free(bufs[0]);
@@ -1075,6 +1159,7 @@ static void on_done(run_ctx *x, const cJSON *j)
     o->startup_s = get_num(j, "startup_s");
     o->teardown_s = get_num(j, "teardown_s");
     o->first_ready_s = get_num(j, "first_ready_s");
+    o->cluster_start_s = get_num(j, "cluster_start_s");
     double v;
     if (!isnan(v = get_num(j, "tasks")))
         o->tasks = (int)v;
@@ -1384,23 +1469,22 @@ static void rusage_values(const struct rusage *ru, counters_values *v)
     v->page_faults = (double)(ru->ru_minflt + ru->ru_majflt);
 }
 
+static int remove_entry(const char *path, const struct stat *st, int flag, struct FTW *ftw)
+{
+    (void)st, (void)ftw;
+    if (flag == FTW_DP)
+        rmdir(path);
+    else
+        unlink(path);
+    return 0;
+}
+
 /* Removes the run's private directory: the FIFO, and whatever the harness left there (a worker
- * whose setup() raised passes its traceback through a file that a killed harness cannot remove). */
+ * whose setup() raised passes its traceback through a file that a killed harness cannot remove;
+ * a LocalCluster's workers, killed with the run, their working directories). */
 static void remove_dir(const char *dir)
 {
-    DIR *d = opendir(dir);
-    if (d != NULL) {
-        struct dirent *e;
-        while ((e = readdir(d)) != NULL) {
-            if (strcmp(e->d_name, ".") == 0 || strcmp(e->d_name, "..") == 0)
-                continue;
-            char path[PATH_MAX];
-            snprintf(path, sizeof(path), "%s/%s", dir, e->d_name);
-            unlink(path);
-        }
-        closedir(d);
-    }
-    rmdir(dir);
+    nftw(dir, remove_entry, 16, FTW_DEPTH | FTW_PHYS);
 }
 
 static void init_result(run_result *o, run_mode mode, int workers, int repeat)
@@ -1411,6 +1495,7 @@ static void init_result(run_result *o, run_mode mode, int workers, int repeat)
     o->repeat = repeat;
     o->status = RUN_OK;
     o->wall_s = o->startup_s = o->teardown_s = o->first_ready_s = o->harness_s = NAN;
+    o->cluster_start_s = NAN;
     o->cpu_s = o->cpu_utilization = NAN;
     o->peak_rss_bytes = o->io_read_bytes = o->io_write_bytes = NAN;
     o->pickle_arg_bytes = o->pickle_result_bytes = NAN;
@@ -1459,9 +1544,27 @@ static void exec_harness(const runner_env *env, const char *const argv[], char *
     _exit(127);
 }
 
+/* Mode dask's options of the harness's command line, from argv[a] on; returns the next a. */
+static int dask_argv(const runner_env *env, run_mode mode, char *timeout_s, const char **argv,
+                     int a)
+{
+    if (!mode_get(mode)->cluster)
+        return a;
+    if (env->dask_scheduler) {
+        argv[a++] = "--dask-scheduler";
+        argv[a++] = env->dask_scheduler;
+    }
+    if (env->dask_timeout_s > 0) {
+        snprintf(timeout_s, 16, "%g", env->dask_timeout_s);
+        argv[a++] = "--dask-timeout";
+        argv[a++] = timeout_s;
+    }
+    return a;
+}
+
 /* The harness's command line for one run (argv[0] the interpreter); nums holds its numbers. */
 static void harness_argv(const runner_env *env, run_mode mode, int workers, bool sampled,
-                         char nums[5][16], const char **argv)
+                         char nums[6][16], const char **argv)
 {
     char *workers_s = nums[0], *chunk_s = nums[1], *tasks_s = nums[2], *sample_s = nums[3];
     char *concurrency_s = nums[4];
@@ -1503,6 +1606,7 @@ static void harness_argv(const runner_env *env, run_mode mode, int workers, bool
         argv[a++] = "--concurrency";
         argv[a++] = concurrency_s;
     }
+    a = dask_argv(env, mode, nums[5], argv, a);
     argv[a++] = "--control-fd";
     argv[a++] = "3";
     argv[a++] = "--go-fd";
@@ -1866,7 +1970,7 @@ int runner_run(const runner_env *env, run_mode mode, int workers, int repeat, ru
 
     /* Everything the child needs is prepared before fork: it only calls async-signal-safe
      * functions. */
-    char nums[5][16];
+    char nums[6][16];
     const char *argv[32];
     harness_argv(env, mode, out->workers, sampled, nums, argv);
 
