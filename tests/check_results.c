@@ -1850,9 +1850,13 @@ static void drift_runs(results *r, const char *modes, const double *walls, const
     r->workload.tasks = 8;
     for (int i = 0; modes[i]; i++) {
         run_result run;
-        bool single = modes[i] == 's' || modes[i] == 'S';
+        bool single = modes[i] == 's' || modes[i] == 'S' || modes[i] == 'n';
         fill_run(&run, single ? MODE_SINGLE : MODE_PROCESSES, single ? 1 : 2, i + 1, RUN_OK,
                  walls[i]);
+        if (modes[i] == 'n') { /* single with a native thread limit: a follow-up */
+            run.variant = true;
+            run.native_limit = 1;
+        }
         run.at_s = i;
         run.host_probe_s = probes[i];
         results_add_run(r, &run);
@@ -1881,6 +1885,15 @@ START_TEST(test_drift_speedup_nearest_baseline)
     ck_assert_double_eq_tol(p->speedup, 2.0 / (1 / 1.6 + 1 / 1.8), 1e-9);
     ck_assert(p->speedup_low <= 1.6 + 1e-9 && p->speedup_high >= 1.8 - 1e-9);
     ck_assert_double_eq_tol(results_find_summary(&r, MODE_SINGLE, 1)->speedup, 1.0, 1e-12);
+    results_free(&r);
+
+    /* Single's own follow-up (a native limit) is compared with the baseline near it too. */
+    drift_runs(&r, "sssnnnsppps", walls, slow);
+    ck_assert(r.drift.adjusted);
+    const config_summary *n = results_find_limited(&r, MODE_SINGLE, 1, 0, "", 1);
+    ck_assert_ptr_nonnull(n);
+    ck_assert_double_eq_tol(n->speedup, 1.4, 1e-9); /* against 1.2, 1.4 and 1.6 s */
+    ck_assert_double_eq_tol(results_find_summary(&r, MODE_PROCESSES, 2)->speedup, 1.8, 1e-9);
     results_free(&r);
 
     /* The same runs on a steady host: the probe says so, and single's median is the baseline. */

@@ -664,7 +664,8 @@ static void find_drift(results *r)
     free(w);
     for (int i = 0; i < r->nruns; i++) {
         run_result *run = &r->runs[i];
-        if (run->mode == MODE_SINGLE || run->warmup || !results_run_counts(run))
+        /* Single's follow-ups (a native limit, say) are compared like any other configuration. */
+        if (baseline_run(run) || run->warmup || !results_run_counts(run))
             continue;
         double near = baseline_near(r, &b, i);
         if (near > 0 && median > 0)
@@ -965,7 +966,7 @@ static void add_speedups(const results *r, config_summary *list, int n)
         s->speedup = ratio(base->wall_s, s->wall_s);
         s->speedup_low = ratio(base->ci_low_s, s->ci_high_s);
         s->speedup_high = ratio(base->ci_high_s, s->ci_low_s);
-        if (r->drift.adjusted && s->mode != MODE_SINGLE) {
+        if (r->drift.adjusted && s != base) {
             drift_speedup_ci(r, s, base->wall_s, results_run_wall, &s->speedup_low,
                              &s->speedup_high);
             drift_speedup_ci(r, s, base->task_s, results_run_task_s, &s->task_speedup_low,
