@@ -237,6 +237,13 @@ START_TEST(test_run_end_to_end_json)
     cJSON_Delete(f);
     free(text);
     outcome_free(&r);
+
+    /* The directory the run wrote stands for its results.json. */
+    const char *again[] = {"report", out, "--format", "terminal", NULL};
+    r = run_concur(tmp, again);
+    ck_assert_msg(r.code == 0, "report DIR: exit %d: %s", r.code, r.err);
+    ck_assert_ptr_nonnull(strstr(r.out, "chatty"));
+    outcome_free(&r);
 }
 END_TEST
 

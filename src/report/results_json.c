@@ -13,6 +13,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <cjson/cJSON.h>
@@ -1739,11 +1740,18 @@ static void note_unfinished(results *r)
                  "these are the results as of %s", r->writer_pid, phase, at);
 }
 
-int results_load(const char *path, results *r, char *err, size_t errlen)
+int results_load(const char *given, results *r, char *err, size_t errlen)
 {
     int rc = -1;
     char *text = NULL;
     cJSON *root = NULL;
+    /* The directory 'concur run' wrote stands for its results.json. */
+    char in_dir[PATH_MAX];
+    struct stat st;
+    const char *path = given;
+    if (stat(given, &st) == 0 && S_ISDIR(st.st_mode) &&
+        snprintf(in_dir, sizeof(in_dir), "%s/results.json", given) < (int)sizeof(in_dir))
+        path = in_dir;
     loader ld = {path, err, errlen, false};
 
     results_init(r);
