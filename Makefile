@@ -8,7 +8,9 @@
 #   make bench      what concur's instruments cost and how close they come (sampler, counters,
 #                   capacity probe); its own overhead against bare Python, as ratios; then its
 #                   time to a recommendation against each workload's serial time and a full sweep;
-#                   concur run --program against hand-edited copies of two programs
+#                   concur run --program against hand-edited copies of two programs;
+#                   and for workloads/numpy_blas.py, concur's answer against plain timing with and
+#                   without the native thread limit
 #   make install PREFIX=/usr/local DESTDIR=   concur, its harness, the man page concur(1) and the
 #                   bash completion
 #   make SANITIZER=address|undefined test
@@ -23,7 +25,7 @@ DASK_PYTHON ?= /usr/bin/python3
 comma    := ,
 
 DEB_PACKAGES := libhwloc-dev libpapi-dev libcjson-dev check pkg-config python3 pypy3 python3-uvloop \
-                python3-distributed man-db
+                python3-distributed python3-numpy python3-threadpoolctl libopenblas0-pthread man-db
 
 # -Wno-format-truncation: messages go into fixed buffers with snprintf, and cutting a long path
 # short there is the intended behaviour.
@@ -141,6 +143,7 @@ bench: deps
 	PYTHON=$(PYTHON) $(PYTHON) bench/program_check.py $(BIN)
 	CONCUR=$(BIN) PYTHON=$(PYTHON) bench/drift.sh
 	bench/dask.sh $(BIN) $(DASK_PYTHON)
+	CONCUR=$(BIN) bench/native_threads.sh
 
 install: all
 	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/lib/concur $(DESTDIR)$(PREFIX)/share/concur/workloads

@@ -1,6 +1,8 @@
 """A workload run serially, the way its author would time it by hand: no pool, no pinning.
 
 Usage: python3 serial.py WORKLOAD.py
+       python3 serial.py --check WORKLOAD.py   only load it: exit 1 with the import error's last
+                                               line where this interpreter lacks a module it needs
 Loads the file, calls setup() if it has one, then task(i) for i in range(TASKS) (64 where the
 file sets no TASKS). An `async def task` is awaited in turn inside one asyncio.run(), its setup
 (async or not) first, as its author would run it. Prints nothing: the caller times the whole process, interpreter start-up
@@ -35,6 +37,12 @@ async def in_turn(mod):
 
 
 def main():
+    if len(sys.argv) == 3 and sys.argv[1] == "--check":
+        try:
+            load(sys.argv[2])
+        except ImportError as exc:
+            sys.exit(str(exc))
+        return
     if len(sys.argv) != 2:
         sys.exit("usage: serial.py WORKLOAD.py")
     mod = load(sys.argv[1])

@@ -148,6 +148,12 @@ for w in "$@"; do
   name=$(basename "$w" .py)
   dir=$tmp/$(printf '%02d' "$i")-$name
   mkdir -p "$dir"
+  # A workload needing a module this interpreter lacks (numpy_blas: NumPy) is skipped, saying why.
+  if ! missing=$("$py" "$here/serial.py" --check "$w" 2>&1); then
+    printf 'skipped %s: %s\n' "$name" "$(printf '%s' "$missing" | tail -n 1)"
+    total=$((total - 1))
+    continue
+  fi
 
   # 1. serial, as the workload's author would time it
   : >"$dir/serial.t"

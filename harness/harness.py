@@ -105,7 +105,8 @@ class _State:
         self.main_pid = None        # the harness's main process (run mode), to tell its workers
         self.workload = None        # Workload, once loaded in this process
         self.task = None            # workload.task, bound here for the per-task wrappers
-        self.bind = False           # CONCUR_BIND=1: wait for the runner to bind each worker
+        self.bind = 0               # CONCUR_BIND=K: wait until the runner has bound each
+                                    # worker to at most K CPUs (its share); 0: no binding
         self.ready_times = []       # single/threads: monotonic time each worker finished setup()
         self.ready_unsent = None    # processes: this worker's ready time, sent with its 1st result
         self.tb_sent = False        # a formatted traceback already went back from this process
@@ -468,6 +469,49 @@ def _native_id():
     return get() if get is not None else None
 
 
+def _native_threads():
+    """Threads of this process that are not the interpreter's own (its main thread, the pool's
+    workers, the executor's threads: every thread `threading` knows): a native library's pool,
+    such as OpenBLAS's or OpenMP's. Counted from /proc/self/task at the moment of the call; None
+    where it cannot be read."""
+    try:
+        tids = os.listdir("/proc/self/task")
+    except OSError:
+        return None
+    python = set(getattr(t, "native_id", None) for t in threading.enumerate())
+    # The calling thread by its id now: after a fork (the warm interpreter's), CPython 3.11 keeps
+    # the main thread's native_id from before it.
+    python.add(_native_id())
+    return sum(1 for t in tids if int(t) not in python)
+
+
+# Modules whose presence means a native thread pool may be loaded: threadpoolctl is asked only then
+# (it costs about 10 ms, outside the measured window).
+NATIVE_POOL_MODULES = ("numpy", "scipy", "sklearn", "torch", "numexpr", "mkl", "numba")
+
+
+def _threadpools(native_threads):
+    """(importable, pools): whether threadpoolctl can be imported by this interpreter, and its
+    threadpool_info() (library, internal API, version, threading layer, num_threads) as this
+    process sees it now; pools is None where it cannot be imported, or where no native pool was
+    seen and no module that loads one is imported (then it is not asked)."""
+    import importlib.util
+    try:
+        if importlib.util.find_spec("threadpoolctl") is None:
+            return False, None
+    except (ImportError, ValueError):
+        return False, None
+    if not native_threads and not any(m in sys.modules for m in NATIVE_POOL_MODULES):
+        return True, None
+    try:
+        import threadpoolctl
+        info = threadpoolctl.threadpool_info()
+    except Exception:
+        return True, None
+    keys = ("user_api", "internal_api", "version", "threading_layer", "num_threads")
+    return True, [{k: p.get(k) for k in keys} for p in info]
+
+
 def _affinity_count():
     try:
         return len(os.sched_getaffinity(0))
@@ -508,18 +552,18 @@ def _worker_start():
     Raises what setup() raised."""
     pid = os.getpid()
     tid = _native_id()
-    # A worker that starts on a single CPU (single mode pinned by the runner, a one-CPU machine)
-    # has nothing to wait for: the runner may leave it where it is.
-    must_wait = _state.bind and (_affinity_count() or 1) > 1
+    # A worker that starts on its share already (single mode pinned by the runner, a one-CPU
+    # machine) has nothing to wait for: the runner may leave it where it is.
+    must_wait = _state.bind and (_affinity_count() or 1) > _state.bind
     gil_lo, gil_hi = _gil_range()
     _send({"ev": "worker", "pid": pid, "tid": tid, "t": time.monotonic(),
            "gil_lo": gil_lo, "gil_hi": gil_hi})
     if must_wait:
         deadline = time.monotonic() + BIND_WAIT_S
-        while _affinity_count() != 1:
+        while (_affinity_count() or 1) > _state.bind:
             if time.monotonic() >= deadline:
-                _warn("worker pid %d tid %s was not bound to one CPU within %.0f s"
-                      % (pid, tid, BIND_WAIT_S))
+                _warn("worker pid %d tid %s was not bound to %d CPU%s within %.0f s"
+                      % (pid, tid, _state.bind, "" if _state.bind == 1 else "s", BIND_WAIT_S))
                 break
             time.sleep(BIND_POLL_S)
     setup = _state.workload.setup
@@ -657,7 +701,8 @@ def _record_failure(path, kind, message, tb):
 def _report_exit():
     read_bytes, write_bytes = _io_bytes()
     _send({"ev": "worker_exit", "pid": os.getpid(), "maxrss_kb": _maxrss_kb(),
-           "read_bytes": read_bytes, "write_bytes": write_bytes})
+           "read_bytes": read_bytes, "write_bytes": write_bytes,
+           "native_threads": _native_threads()})
 
 
 # ---------------------------------------------------------------------------------------------
@@ -1047,6 +1092,8 @@ class _Tally:
         self.result_bytes = []
         self.start_method = None    # processes: the one the pool used
         self.teardown = 0.0         # pools: last result in -> pool shut down
+        self.native_threads = None  # single, threads: the main process's (_native_threads);
+                                    # a process pool's workers report theirs in worker_exit
         self.indices = ()           # the task indices of the run, in result order
         self.loop = _LoopTally()    # a coroutine workload's loop figures
         self.cluster_start = None   # dask: the LocalCluster's start, before the window
@@ -1240,7 +1287,10 @@ def run(args):
     if args.program:
         run_program_entry(args, control_fd)
     _state.chan = _Channel(control_fd)
-    _state.bind = os.environ.get("CONCUR_BIND") == "1"
+    try:
+        _state.bind = max(0, int(os.environ.get("CONCUR_BIND") or 0))
+    except ValueError:
+        _state.bind = 0
 
     _state.loop_kind = args.loop
     wl = _load_or_report(args.workload, _send)
@@ -1266,6 +1316,7 @@ def run(args):
 
     read_bytes, write_bytes = _io_bytes()
     sampled = len(tally.arg_bytes)
+    tpc, pools = _threadpools(tally.native_threads)
     _send({"ev": "done", "mode": args.mode, "workers": args.workers, "tasks": ntasks,
            "sample_of": sample_of,
            "tasks_ok": tally.ok, "tasks_failed": tally.failed,
@@ -1283,6 +1334,7 @@ def run(args):
            "chunksize": args.chunksize if args.mode in ("processes", "dask") else None,
            "cluster_start_s": tally.cluster_start,
            "start_method": tally.start_method,
+           "native_threads": tally.native_threads, "threadpoolctl": tpc, "threadpools": pools,
            "maxrss_kb": _maxrss_kb(), "read_bytes": read_bytes, "write_bytes": write_bytes,
            **_done_loop_fields(args, wl, tally, t1 - t0)})
     _exit(EXIT_OK)
@@ -1357,7 +1409,9 @@ def _run_single(args, wl, indices, control_fd, tally):
     add = tally.add
     for out in map(_call, indices):
         add(out)
-    return t0, time.monotonic()
+    t1 = time.monotonic()
+    tally.native_threads = _native_threads()
+    return t0, t1
 
 
 def _run_asyncio(args, wl, indices, control_fd, tally):
@@ -1397,6 +1451,7 @@ def _run_threads(args, wl, indices, control_fd, tally):
     add = tally.add_coroutine if wl.is_async else tally.add
     _map_over_pool(executor, _state.call, indices, 1, tally, add, broken)
     t_last = time.monotonic()
+    tally.native_threads = _native_threads()  # while the pool's threads are alive: not counted
     executor.shutdown(wait=True)
     t1 = time.monotonic()
     tally.teardown = t1 - t_last

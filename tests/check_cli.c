@@ -238,6 +238,59 @@ START_TEST(test_run_end_to_end_json)
     cJSON_Delete(f);
     free(text);
     outcome_free(&r);
+
+    /* The directory the run wrote stands for its results.json. */
+    const char *again[] = {"report", out, "--format", "terminal", NULL};
+    r = run_concur(tmp, again);
+    ck_assert_msg(r.code == 0, "report DIR: exit %d: %s", r.code, r.err);
+    ck_assert_ptr_nonnull(strstr(r.out, "chatty"));
+    outcome_free(&r);
+}
+END_TEST
+
+/* A NumPy job, as a user runs it with Debian's interpreter: its native threads are counted, the
+ * native limit is measured as follow-ups (at least single's), nothing is left running, and a
+ * recommendation with a limit says how to set it. Skipped where that interpreter has no NumPy. */
+START_TEST(test_run_numpy_native_limit)
+{
+    if (system("/usr/bin/python3 -c 'import numpy' >/dev/null 2>&1") != 0)
+        SKIP_TEST("/usr/bin/python3 cannot import numpy (make deps installs python3-numpy)");
+    if (sysconf(_SC_NPROCESSORS_ONLN) < 2)
+        SKIP_TEST("one CPU: a native pool would have no thread of its own");
+    if (test_native_limit_set())
+        SKIP_TEST("%s is set here: the native pools are limited as installed",
+                  test_native_limit_set());
+    char out[PATH_MAX];
+    snprintf(out, sizeof(out), "%s/numpy", tmp);
+    const char *args[] = {"run", test_fixture("numpy_small.py"), "--python", "/usr/bin/python3",
+                          "--tasks", "8", "--max-repeat", "3", "--out", out, "--json", NULL};
+    outcome r;
+    cJSON *j = run_json_ok(args, &r);
+    ck_assert_int_eq(count_marked_processes(0), 0);
+    int native = -1, limited = 0;
+    const cJSON *run;
+    cJSON_ArrayForEach(run, cJSON_GetObjectItemCaseSensitive(j, "runs"))
+    {
+        const cJSON *n = cJSON_GetObjectItemCaseSensitive(run, "native_threads");
+        if (cJSON_IsNumber(n) && n->valueint > native)
+            native = n->valueint;
+        limited += cJSON_IsNumber(cJSON_GetObjectItemCaseSensitive(run, "native_limit"));
+    }
+    ck_assert_msg(native >= 1, "no run counted a native thread (%d)", native);
+    ck_assert_msg(limited >= 1, "no run measured a native limit");
+    const cJSON *cls = cJSON_GetObjectItemCaseSensitive(j, "classification");
+    ck_assert(cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(cls, "native_threaded")));
+    const cJSON *rec = cJSON_GetObjectItemCaseSensitive(j, "recommendation");
+    const cJSON *lim = cJSON_GetObjectItemCaseSensitive(rec, "native_limit");
+    if (cJSON_IsNumber(lim)) {
+        bool line = false;
+        const cJSON *note;
+        cJSON_ArrayForEach(note, cJSON_GetObjectItemCaseSensitive(rec, "notes"))
+            line |= strstr(note->valuestring, "_NUM_THREADS=") != NULL;
+        ck_assert_msg(line, "a limit recommended without the line that sets it");
+    }
+    cJSON_Delete(j);
+    outcome_free(&r);
 }
 END_TEST
 
@@ -1077,6 +1130,7 @@ Suite *cli_suite(void)
     tcase_add_test(tc, test_run_waits_on_noise);
     tcase_add_test(tc, test_run_sample_chunks);
     tcase_add_test(tc, test_run_budget);
+    tcase_add_test(tc, test_run_numpy_native_limit);
     tcase_add_loop_test(tc, test_classify_end_to_end, 0,
                         sizeof(classify_cases) / sizeof(classify_cases[0]));
     tcase_add_loop_test(tc, test_signal_mid_run, 0, sizeof(stop_signals) / sizeof(stop_signals[0]));

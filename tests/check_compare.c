@@ -287,6 +287,47 @@ START_TEST(test_configurations_on_one_side)
 }
 END_TEST
 
+/* n runs of a native-limited follow-up (limit), wall[i] * scale each. */
+static void add_limited(results *r, run_mode mode, int workers, int limit, const double *wall,
+                        int n, double scale)
+{
+    for (int i = 0; i < n; i++) {
+        add_run(r, mode, workers, i + 1, RUN_OK, wall[i] * scale);
+        r->runs[r->nruns - 1].variant = true;
+        r->runs[r->nruns - 1].native_limit = limit;
+    }
+}
+
+/* The follow-ups with a native limit are configurations of their own (the job as it should run):
+ * compared with the same limit's, never with the sweep's; other follow-ups are not compared. */
+START_TEST(test_native_limited_compared)
+{
+    results a, b;
+    base_results(&a);
+    base_results(&b);
+    add_config(&a, MODE_THREADS, 2, base5, 5, 1.0);
+    add_config(&b, MODE_THREADS, 2, base5, 5, 1.0);
+    add_limited(&a, MODE_THREADS, 2, 1, base5, 5, 0.2);
+    add_limited(&b, MODE_THREADS, 2, 1, base5, 5, 0.4); /* twice as slow with the limit */
+    add_limited(&b, MODE_SINGLE, 1, 1, base5, 5, 0.5);  /* only in NEW */
+    results_summarize(&a);
+    results_summarize(&b);
+    compare_report rep;
+    compare_results(&a, &b, 0.05, 0.05, &rep);
+    ck_assert_int_eq(rep.nrows, 3);
+    ck_assert(rep.rows[0].mode == MODE_THREADS && rep.rows[0].native_limit == 0);
+    ck_assert_int_eq(rep.rows[0].verdict, COMPARE_UNCHANGED);
+    ck_assert(rep.rows[1].mode == MODE_SINGLE && rep.rows[1].native_limit == 1);
+    ck_assert_int_eq(rep.rows[1].verdict, COMPARE_ONLY_NEW);
+    ck_assert(rep.rows[2].mode == MODE_THREADS && rep.rows[2].native_limit == 1);
+    ck_assert_int_eq(rep.rows[2].verdict, COMPARE_SLOWER);
+    ck_assert(compare_has_slowdown(&rep));
+    compare_report_free(&rep);
+    results_free(&a);
+    results_free(&b);
+}
+END_TEST
+
 /* Everything that makes two results measure different things is said, once each. */
 START_TEST(test_warnings)
 {
@@ -686,6 +727,7 @@ Suite *compare_suite(void)
     tcase_add_test(tc, test_constant_repeats);
     tcase_add_test(tc, test_too_few_repeats);
     tcase_add_test(tc, test_configurations_on_one_side);
+    tcase_add_test(tc, test_native_limited_compared);
     tcase_add_test(tc, test_warnings);
     tcase_add_test(tc, test_verdict_names);
     suite_add_tcase(s, tc);

@@ -63,6 +63,10 @@ void test_skipped(const char *file, const char *func, int iteration, const char 
         return;                                                                                     \
     } while (0)
 
+/* The native thread limit variable (OMP_NUM_THREADS, OPENBLAS_NUM_THREADS, ...) this environment
+ * sets, which would size the native pools of a test's job as installed; NULL where none is set. */
+const char *test_native_limit_set(void);
+
 /* The path of tests/fixtures/name under $CONCUR_SRC; the last 4 stay valid at once. */
 const char *test_fixture(const char *name);
 

@@ -160,6 +160,7 @@ typedef struct {
     double clock; /* seconds the runs so far took: the strategy's clock (measure_io.now) */
     int slow_from; /* from this run on (0: never), the host is `slow` times slower */
     double slow;
+    int deployed; /* runs measured as deployed (runner_env.native_deployed) */
 } profile;
 
 static double profile_now(void *ctx)
@@ -187,6 +188,7 @@ static int profile_run(void *ctx, const runner_env *env, run_mode mode, int work
     synth base = {.seed = pr->seed + (unsigned)pr->calls * 977, .task_s = 0.001};
     synth_run(&base, env, mode, workers, repeat, out);
     pr->calls++;
+    pr->deployed += env->native_deployed;
     int n = out->tasks;
     double c = pr->compute_s, w = pr->wait_s;
     int busy = workers < pr->cores ? workers : pr->cores;
@@ -689,6 +691,106 @@ START_TEST(test_start_method_followup)
 }
 END_TEST
 
+/* A job whose tasks run in a native library's thread pool (BLAS on small matrices): `pool`
+ * threads per process as installed, each beyond the first costing half a task in hand-offs, and
+ * twice the time again where the threads of all workers outnumber the cores. With a native limit
+ * (runner_env.native_limit) the pools have that many threads. */
+typedef struct {
+    int pool, cores;
+    int single_runs, single_deployed; /* single's runs, and those measured as deployed */
+    int calls;
+} native_job;
+
+static int native_run(void *ctx, const runner_env *env, run_mode mode, int workers, int repeat,
+                      run_result *out)
+{
+    native_job *j = ctx;
+    synth base = {.seed = 11 + (unsigned)j->calls * 977, .task_s = 0.001};
+    synth_run(&base, env, mode, workers, repeat, out);
+    j->calls++;
+    int k = env->native_limit > 0 ? env->native_limit : j->pool;
+    int nw = mode == MODE_SINGLE ? 1 : workers;
+    int busy = nw < j->cores ? nw : j->cores;
+    double factor = (1.0 + 0.5 * (k - 1)) * (nw * k > j->cores ? 2.0 : 1.0);
+    out->wall_s = out->tasks * 0.004 * factor / busy + 0.002;
+    out->harness_s = out->wall_s + 0.02;
+    out->native_limit = env->native_limit;
+    out->native_threads = (k - 1) * (mode == MODE_PROCESSES ? workers : 1);
+    out->threadpoolctl = 1;
+    out->nthreadpools = 1;
+    out->threadpools[0] = (run_threadpool){.user_api = "blas", .internal_api = "openblas",
+                                           .num_threads = k};
+    if (mode == MODE_SINGLE) {
+        j->single_runs++;
+        j->single_deployed += env->native_deployed;
+    }
+    return 0;
+}
+
+/* Whether a run of mode measured a native limit. */
+static bool measured_limit(const results *r, run_mode mode)
+{
+    for (int i = 0; i < r->nruns; i++)
+        if (r->runs[i].mode == mode && r->runs[i].native_limit > 0)
+            return true;
+    return false;
+}
+
+/* A job with native pools: measured as deployed, its limit measured for single and both pools,
+ * and recommended with the line to set it; the oversubscribed configurations are warned about. */
+START_TEST(test_native_limit_followup)
+{
+    fixture f;
+    fixture_init(&f, 64, 2);
+    native_job j = {.pool = 2, .cores = 2};
+    measure_io io = {.run = native_run, .ctx = &j};
+    measure_strategy(&f.res, &f.p, &f.env, &f.o, &io, &f.out);
+    ck_assert(measured_limit(&f.res, MODE_SINGLE));
+    ck_assert(measured_limit(&f.res, MODE_THREADS));
+    ck_assert(measured_limit(&f.res, MODE_PROCESSES));
+    ck_assert_int_eq(j.single_deployed, j.single_runs); /* the warm-up too */
+    advise(&f.res);
+    const recommendation *rec = &f.res.recommendation;
+    ck_assert(rec->made);
+    ck_assert_int_eq(rec->choice.native_limit, 1);
+    ck_assert_msg(strstr(rec->headline, "OPENBLAS_NUM_THREADS=1"), "%s", rec->headline);
+    bool line = false, warned = false;
+    for (int i = 0; i < rec->nnotes; i++) {
+        line |= strstr(rec->notes[i], "OPENBLAS_NUM_THREADS=1 python") != NULL;
+        warned |= strstr(rec->notes[i], "as installed, threads x2 runs") != NULL;
+    }
+    ck_assert(line);
+    ck_assert(warned);
+    /* Classified as it should run, limited: as installed its pools gain nothing. */
+    const classification *cl = &f.res.classification;
+    ck_assert_int_eq(cl->native_threaded, 1);
+    ck_assert_msg(cl->kind == KIND_CPU_BOUND && cl->gil == GIL_RELEASES, "%s, GIL %s",
+                  classify_kind_name(cl->kind), classify_gil_name(cl->gil));
+    ck_assert(f.out.runs <= f.out.ceiling);
+    results_free(&f.res);
+}
+END_TEST
+
+/* A pure-Python job gets no native follow-up (no time spent on it), is not native-threaded, and
+ * only its warm-up runs unpinned: every measured run keeps one PU per worker. */
+START_TEST(test_pure_python_gets_no_native_followup)
+{
+    fixture f;
+    fixture_init(&f, 256, 2);
+    profile pr = {.compute_s = 0.004, .holds_gil = true, .cores = 2, .ipc_s = 0.00005,
+                  .seed = 3, .noise = 0.01};
+    measure_io io = {.run = profile_run, .ctx = &pr};
+    measure_strategy(&f.res, &f.p, &f.env, &f.o, &io, &f.out);
+    for (int i = 0; i < f.res.nruns; i++)
+        ck_assert_int_eq(f.res.runs[i].native_limit, 0);
+    ck_assert_int_eq(pr.deployed, 1);
+    advise(&f.res);
+    ck_assert_int_eq(f.res.recommendation.choice.native_limit, 0);
+    ck_assert_int_eq(f.res.classification.native_threaded, 0);
+    results_free(&f.res);
+}
+END_TEST
+
 /* --budget: no run starts that would not fit, the strategy stops and says what it left. The
  * clock is the synthetic runs' own. */
 START_TEST(test_budget_rule)
@@ -860,6 +962,8 @@ Suite *measure_suite(void)
     tcase_add_loop_test(tc, test_sweep_rules, 0, (int)(sizeof(sweeps) / sizeof(sweeps[0])));
     tcase_add_test(tc, test_repeat_rules);
     tcase_add_test(tc, test_start_method_followup);
+    tcase_add_test(tc, test_native_limit_followup);
+    tcase_add_test(tc, test_pure_python_gets_no_native_followup);
     tcase_add_test(tc, test_drift_moves_every_configuration_alike);
     tcase_add_test(tc, test_steady_host_finds_no_drift);
     tcase_add_test(tc, test_budget_rule);

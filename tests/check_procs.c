@@ -146,6 +146,16 @@ int count_own_children(void)
     return n;
 }
 
+const char *test_native_limit_set(void)
+{
+    static const char *const vars[] = {"OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS",
+                                       "VECLIB_MAXIMUM_THREADS", "NUMEXPR_NUM_THREADS"};
+    for (size_t i = 0; i < sizeof(vars) / sizeof(vars[0]); i++)
+        if (getenv(vars[i]))
+            return vars[i];
+    return NULL;
+}
+
 const char *test_fixture(const char *name)
 {
     static char path[4][PATH_MAX];

@@ -632,6 +632,57 @@ END_TEST
 
 /* ---- round trip --------------------------------------------------------------------------------- */
 
+/* What a run saw of the native thread pools comes back as written; a run that reported none, and
+ * a file written before concur looked, read as unknown. */
+START_TEST(test_native_round_trip)
+{
+    results a, b;
+    char path[PATH_MAX], err[1024];
+    fill_results(&a);
+    run_result *x = &a.runs[0];
+    x->native_threads = 3;
+    x->threadpoolctl = 1;
+    x->nthreadpools = 1;
+    x->threadpools[0] = (run_threadpool){.user_api = "blas", .internal_api = "openblas",
+                                         .version = "0.3.21", .threading_layer = "pthreads",
+                                         .num_threads = 2};
+    x->cpu_native_s = 0.25;
+    x->cpu_interp_s = 0.75;
+    x->native_states.counts[TS_LOCK_WAIT] = 7;
+    x->native_states.total = 7;
+    if (x->nplacement > 0)
+        x->placement[0].native_threads = 1;
+    a.runs[1].native_threads = -1; /* not reported */
+    a.runs[1].threadpoolctl = 0;
+    a.runs[1].nthreadpools = -1;
+    a.classification.native_threaded = 1;
+    tmp_path(path, sizeof(path), "results.json");
+    ck_assert_int_eq(results_write(&a, path), 0);
+    ck_assert_msg(results_load(path, &b, err, sizeof(err)) == 0, "%s", err);
+    const run_result *y = &b.runs[0];
+    ck_assert_int_eq(y->native_threads, 3);
+    ck_assert_int_eq(y->threadpoolctl, 1);
+    ck_assert_int_eq(y->nthreadpools, 1);
+    ck_assert_str_eq(y->threadpools[0].internal_api, "openblas");
+    ck_assert_int_eq(y->threadpools[0].num_threads, 2);
+    ck_assert_double_eq(y->cpu_native_s, 0.25);
+    ck_assert_double_eq(y->native_states.counts[TS_LOCK_WAIT], 7);
+    if (y->nplacement > 0)
+        ck_assert_int_eq(y->placement[0].native_threads, 1);
+    ck_assert_int_eq(b.runs[1].native_threads, -1);
+    ck_assert_int_eq(b.runs[1].threadpoolctl, 0);
+    ck_assert_int_eq(b.runs[1].nthreadpools, -1);
+    ck_assert_int_eq(b.classification.native_threaded, 1);
+    char *t1 = results_to_json(&a);
+    char *t2 = results_to_json(&b);
+    ck_assert_str_eq(t1, t2);
+    free(t1);
+    free(t2);
+    results_free(&a);
+    results_free(&b);
+}
+END_TEST
+
 START_TEST(test_round_trip)
 {
     results a, b;
@@ -1799,9 +1850,13 @@ static void drift_runs(results *r, const char *modes, const double *walls, const
     r->workload.tasks = 8;
     for (int i = 0; modes[i]; i++) {
         run_result run;
-        bool single = modes[i] == 's' || modes[i] == 'S';
+        bool single = modes[i] == 's' || modes[i] == 'S' || modes[i] == 'n';
         fill_run(&run, single ? MODE_SINGLE : MODE_PROCESSES, single ? 1 : 2, i + 1, RUN_OK,
                  walls[i]);
+        if (modes[i] == 'n') { /* single with a native thread limit: a follow-up */
+            run.variant = true;
+            run.native_limit = 1;
+        }
         run.at_s = i;
         run.host_probe_s = probes[i];
         results_add_run(r, &run);
@@ -1830,6 +1885,15 @@ START_TEST(test_drift_speedup_nearest_baseline)
     ck_assert_double_eq_tol(p->speedup, 2.0 / (1 / 1.6 + 1 / 1.8), 1e-9);
     ck_assert(p->speedup_low <= 1.6 + 1e-9 && p->speedup_high >= 1.8 - 1e-9);
     ck_assert_double_eq_tol(results_find_summary(&r, MODE_SINGLE, 1)->speedup, 1.0, 1e-12);
+    results_free(&r);
+
+    /* Single's own follow-up (a native limit) is compared with the baseline near it too. */
+    drift_runs(&r, "sssnnnsppps", walls, slow);
+    ck_assert(r.drift.adjusted);
+    const config_summary *n = results_find_limited(&r, MODE_SINGLE, 1, 0, "", 1);
+    ck_assert_ptr_nonnull(n);
+    ck_assert_double_eq_tol(n->speedup, 1.4, 1e-9); /* against 1.2, 1.4 and 1.6 s */
+    ck_assert_double_eq_tol(results_find_summary(&r, MODE_PROCESSES, 2)->speedup, 1.8, 1e-9);
     results_free(&r);
 
     /* The same runs on a steady host: the probe says so, and single's median is the baseline. */
@@ -1882,6 +1946,7 @@ Suite *results_suite(void)
     tcase_add_checked_fixture(tc, tmpdir_setup, tmpdir_teardown);
     tcase_add_test(tc, test_json_has_required_keys);
     tcase_add_test(tc, test_round_trip);
+    tcase_add_test(tc, test_native_round_trip);
     tcase_add_test(tc, test_round_trip_loop);
     tcase_add_test(tc, test_load_without_newer_run_keys);
     tcase_add_test(tc, test_task_phase);

@@ -1055,6 +1055,137 @@ static const struct {
     {"/nonexistent/python9", NULL},
 };
 
+/* ---- native thread pools: Debian's /usr/bin/python3 with python3-numpy (make deps) ---------- */
+
+#define NUMPY_PYTHON "/usr/bin/python3"
+
+/* Why a native-pool test cannot run here: NUMPY_PYTHON cannot import numpy, or this process may
+ * use fewer than 2 PUs (OpenBLAS then starts no thread of its own); NULL where it can. */
+static const char *numpy_missing(void)
+{
+    static char why[128];
+    if (system(NUMPY_PYTHON " -c 'import numpy' >/dev/null 2>&1") != 0)
+        return NUMPY_PYTHON " cannot import numpy (make deps installs python3-numpy)";
+    if (test_native_limit_set()) {
+        snprintf(why, sizeof(why), "%s is set here: the native pools are limited as installed",
+                 test_native_limit_set());
+        return why;
+    }
+    topology_info info;
+    topology_get_info(topo, &info);
+    if (info.allowed_pus >= 2)
+        return NULL;
+    snprintf(why, sizeof(why), "only %d PU allowed: a native pool would have no thread of its own",
+             info.allowed_pus);
+    return why;
+}
+
+static bool threadpoolctl_importable(void)
+{
+    return system(NUMPY_PYTHON " -c 'import threadpoolctl' >/dev/null 2>&1") == 0;
+}
+
+static void run_numpy(runner_zygote *zy, run_mode mode, int workers, int limit, run_result *out)
+{
+    runner_env env = {.python = NUMPY_PYTHON, .harness = harness,
+                      .workload = fixture("numpy_small.py"), .start_method = "fork",
+                      .timeout_s = 60, .log_dir = log_dir, .topo = topo, .counters = &probe,
+                      .zygote = zy, .native_limit = limit, .native_deployed = true};
+    ck_assert_int_eq(runner_run(&env, mode, workers, 1, out), 0);
+    ck_assert_msg(out->status == RUN_OK, "%s x%d limit %d: %s: %s", mode_name(mode), workers,
+                  limit, results_status_name(out->status), out->error);
+}
+
+/* The largest num_threads threadpoolctl reported for the run; -1 where it reported none. */
+static int pool_size(const run_result *r)
+{
+    int most = -1;
+    for (int i = 0; i < r->nthreadpools; i++)
+        if (r->threadpools[i].num_threads > most)
+            most = r->threadpools[i].num_threads;
+    return most;
+}
+
+/* Single as deployed: not pinned (the loop keeps every allowed PU), NumPy's BLAS threads counted
+ * beside the interpreter's and named by threadpoolctl; with the native limit 1, set through the
+ * environment a started harness and a forked run both get, no native thread at all. */
+START_TEST(test_native_threads_counted)
+{
+    const char *why = numpy_missing();
+    if (why)
+        SKIP_TEST("%s", why);
+    runner_zygote *zy = NULL;
+    if (_i == 1) {
+        char err[256];
+        zy = runner_zygote_start(NUMPY_PYTHON, harness, err, sizeof(err));
+        ck_assert_msg(zy != NULL, "%s", err);
+    }
+    bool tpc = threadpoolctl_importable();
+    run_result r;
+    run_numpy(zy, MODE_SINGLE, 1, 0, &r);
+    ck_assert_int_eq(r.nplacement, 1);
+    ck_assert_msg(r.placement[0].pu == -1, "single as deployed was pinned to '%s'",
+                  r.placement[0].cpus_allowed);
+    ck_assert_msg(r.native_threads >= 1, "%d native threads counted", r.native_threads);
+    ck_assert_int_eq(r.threadpoolctl, tpc ? 1 : 0);
+    if (tpc)
+        ck_assert_msg(pool_size(&r) >= 2, "threadpoolctl: a pool of %d", pool_size(&r));
+    results_run_free(&r);
+
+    run_numpy(zy, MODE_SINGLE, 1, 1, &r);
+    ck_assert_int_eq(r.native_limit, 1);
+    ck_assert_msg(r.native_threads == 0, "%d native threads with the limit 1", r.native_threads);
+    if (tpc)
+        ck_assert_int_eq(pool_size(&r), 1);
+    results_run_free(&r);
+    if (zy)
+        runner_zygote_stop(zy);
+}
+END_TEST
+
+/* As deployed, a pool of fewer workers than PUs gives each worker its share of them (here, one
+ * worker: every allowed PU), read back from the kernel, without the harness waiting out its bind
+ * deadline: the run ends well. */
+START_TEST(test_native_share_placement)
+{
+    const char *why = numpy_missing();
+    if (why)
+        SKIP_TEST("%s", why);
+    topology_info info;
+    topology_get_info(topo, &info);
+    run_mode mode = _i == 0 ? MODE_THREADS : MODE_PROCESSES;
+    run_result r;
+    run_numpy(NULL, mode, 1, 0, &r);
+    ck_assert_int_eq(r.nplacement, 1);
+    char list[64];
+    ck_assert_int_eq(topology_read_affinity(getpid(), list, sizeof(list)), info.allowed_pus);
+    ck_assert_msg(strcmp(r.placement[0].cpus_allowed, list) == 0,
+                  "%s x1: the worker got '%s', its share is every allowed PU '%s'",
+                  mode_name(mode), r.placement[0].cpus_allowed, list);
+    ck_assert_int_eq(r.placement[0].pu, -1);
+    results_run_free(&r);
+}
+END_TEST
+
+/* A process pool: each worker process reports its native threads, and the run's are their sum. */
+START_TEST(test_native_threads_per_worker_process)
+{
+    const char *why = numpy_missing();
+    if (why)
+        SKIP_TEST("%s", why);
+    run_result r;
+    run_numpy(NULL, MODE_PROCESSES, 2, 0, &r);
+    ck_assert_int_eq(r.nplacement, 2);
+    int sum = 0;
+    for (int i = 0; i < r.nplacement; i++) {
+        ck_assert_msg(r.placement[i].native_threads >= 0, "worker %d reported none", i);
+        sum += r.placement[i].native_threads;
+    }
+    ck_assert_int_eq(r.native_threads, sum);
+    results_run_free(&r);
+}
+END_TEST
+
 START_TEST(test_zygote_start_fails)
 {
     const char *python = zygote_bad_starts[_i].python ? zygote_bad_starts[_i].python
@@ -1134,6 +1265,9 @@ Suite *runner_suite(void)
     tcase_add_loop_test(tc, test_zygote_killed_falls_back, 0, 2);
     tcase_add_loop_test(tc, test_zygote_start_fails, 0,
                         sizeof(zygote_bad_starts) / sizeof(zygote_bad_starts[0]));
+    tcase_add_loop_test(tc, test_native_threads_counted, 0, 2); /* started, and from a zygote */
+    tcase_add_test(tc, test_native_threads_per_worker_process);
+    tcase_add_loop_test(tc, test_native_share_placement, 0, 2); /* threads, processes */
     suite_add_tcase(s, tc);
     return s;
 }

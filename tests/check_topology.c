@@ -241,6 +241,38 @@ START_TEST(test_place_big_machine)
 }
 END_TEST
 
+/* A worker's share as deployed (a native pool per worker): hwloc_distrib's, disjoint, together
+ * every PU, each within one package while the workers are at least the packages; with more
+ * workers than PUs, the one PU topology_place gives. */
+START_TEST(test_place_share)
+{
+    topology *t = load_ok("pack:2 core:4 pu:2");
+    enum { PUS = 16 };
+    int seen[PUS] = {0}, pus[PUS];
+    for (int w = 0; w < 4; w++) {
+        int n = topology_place_share(t, 4, w, pus, PUS);
+        ck_assert_int_eq(n, 4);
+        int pack = topology_package_of_pu(t, pus[0]);
+        for (int i = 0; i < n; i++) {
+            ck_assert_int_eq(seen[pus[i]]++, 0);
+            ck_assert_int_eq(topology_package_of_pu(t, pus[i]), pack);
+        }
+    }
+    for (int i = 0; i < PUS; i++)
+        ck_assert_int_eq(seen[i], 1);
+    ck_assert_int_eq(topology_place_share(t, 1, 0, pus, PUS), PUS);
+    topology_slot slots[20];
+    ck_assert_int_eq(topology_place(t, 20, slots), 0);
+    for (int w = 0; w < 20; w++) {
+        ck_assert_int_eq(topology_place_share(t, 20, w, pus, PUS), 1);
+        ck_assert_int_eq(pus[0], slots[w].pu);
+    }
+    ck_assert_int_eq(topology_place_share(t, 4, 4, pus, PUS), -1);
+    ck_assert_int_eq(topology_place_share(t, 0, 0, pus, PUS), -1);
+    topology_free(t);
+}
+END_TEST
+
 /* --- binding on a machine that is not this one ---------------------------------------------- */
 
 START_TEST(test_bind_synthetic_fails)
@@ -780,6 +812,7 @@ Suite *topology_suite(void)
     tcase_add_loop_test(tc, test_place_table, 0, NCASES(place_cases));
     tcase_add_test(tc, test_place_rejects_zero_workers);
     tcase_add_test(tc, test_place_big_machine);
+    tcase_add_test(tc, test_place_share);
     suite_add_tcase(s, tc);
 
     tc = tcase_create("describe");

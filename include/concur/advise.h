@@ -22,12 +22,16 @@ typedef struct {
     int workers;
     int chunksize;
     char start_method[16];
-    bool variant;         /* the runs are follow-ups (another chunksize or start method) */
+    int native_limit;     /* > 0: the native pools limited to this many threads each
+                             (docs/native-threads.md) */
+    bool variant;         /* the runs are follow-ups (another chunksize, start method or native
+                             limit) */
     int repeats;          /* how many runs: 0 for as many as the sweep's */
     int concurrency;      /* variant: processes x asyncio, tasks in flight on each process's
                              loop; 0 otherwise */
     int against_chunksize; /* variant: the configuration it is measured against (same mode and */
-    char against_method[16]; /* workers); against_chunksize 0: none */
+    char against_method[16]; /* workers); against_chunksize 0: none (1 also stands for the */
+    int against_limit;       /* default of single and threads, which have none); its limit */
     char why[ADVISE_TEXT_LEN];
 } advise_followup;
 
@@ -37,6 +41,17 @@ typedef struct results results;
 /* The follow-up measurements worth making now that the sweep is done (r summarised and
  * classified), at most max of them, none already measured. Returns how many were written. */
 int advise_followups(const results *r, advise_followup *out, int max);
+
+/* The native thread limit measured for a configuration of `workers` workers on `cores` cores: its
+ * share of the cores, cores / workers, at least 1; single 1 (a loop whose small native calls lose
+ * more to the pool's hand-offs than they gain would show it, and one that gains loses the
+ * follow-up after its first run). */
+int advise_native_limit(int cores, run_mode mode, int workers);
+
+/* The environment variable that sets the job's native pool size: the one of the library
+ * threadpoolctl named in its runs (OPENBLAS_NUM_THREADS, MKL_NUM_THREADS, ...), else
+ * OMP_NUM_THREADS. */
+const char *advise_native_var(const results *r);
 
 /* Whether the first run of follow-up f (r summarised with it) already shows it cannot be chosen,
  * so that more runs of it would be wasted: another start method whose measured pool start-up

@@ -35,6 +35,7 @@ const char *compare_verdict_name(compare_verdict v);
 typedef struct {
     run_mode mode;
     int workers;
+    int native_limit;                /* a follow-up with the native pools limited; 0: the sweep */
     int n_old, n_new;                /* successful runs (ok or with failed tasks) with a wall time */
     double old_wall_s, new_wall_s;   /* median wall time over those runs */
     double old_low_s, old_high_s;    /* the medians' 95 % intervals, as results.json has them */
@@ -59,7 +60,7 @@ typedef struct {
 } compare_report;
 
 /* Compares every configuration of old and new: configurations are matched by mode and worker
- * count, the medians come from each file's summary and the test from its runs' wall times.
+ * count (and native thread limit: the limited follow-ups are compared too, the others are not), the medians come from each file's summary and the test from its runs' wall times.
  * threshold is a fraction (>= 0), alpha in (0, 1). Fills out (free it with compare_report_free).
  * Cannot fail. */
 void compare_results(const results *old, const results *new_, double threshold, double alpha,

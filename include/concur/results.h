@@ -24,7 +24,19 @@ typedef struct {
     int pu;                /* the single CPU the kernel reports, -1 when not exactly one */
     int core;              /* core logical index of pu, -1 unknown */
     char cpus_allowed[64]; /* kernel list form, as read back */
+    int native_threads;    /* a worker process's native pool threads (its worker_exit line); -1
+                              unknown, or a thread worker (its process's are the run's) */
 } run_placement;
+
+/* One native thread pool as threadpoolctl's threadpool_info() saw it in the harness. */
+#define RUN_THREADPOOLS 4
+typedef struct {
+    char user_api[16];        /* "blas", "openmp" */
+    char internal_api[16];    /* "openblas", "mkl", "blis", "openmp" */
+    char version[24];
+    char threading_layer[16]; /* "pthreads", "openmp", ... */
+    int num_threads;
+} run_threadpool;
 
 typedef enum {
     RUN_OK = 0,
@@ -106,8 +118,10 @@ typedef struct run_result {
     int repeat;            /* 1-based */
     int chunksize;         /* processes: map()'s chunksize (1 = the default); 0 otherwise */
     char start_method[16]; /* processes: the start method the pool used; "" otherwise */
-    bool variant;          /* a follow-up the advisor asked for (another chunksize or start
-                              method), not part of the sweep: summarised apart */
+    int native_limit;      /* the native thread limit the run was started with (OMP_NUM_THREADS
+                              and the like, docs/native-threads.md); 0: none, as installed */
+    bool variant;          /* a follow-up the advisor asked for (another chunksize, start method
+                              or native limit), not part of the sweep: summarised apart */
     run_status status;
     char error[1024];      /* one line for humans, "" when ok */
     char traceback[2048];  /* last lines of the first traceback (task, setup or load), "" if none */
@@ -190,6 +204,18 @@ typedef struct run_result {
     state_hist *worker_states; /* one per worker index, nworker_states of them (owned) */
     int nworker_states;
     bool gil_distinguished;    /* GIL waits were told apart from other futex waits in every process */
+    /* Native thread pools (docs/native-threads.md). */
+    int native_threads;        /* threads of the processes running the tasks that are not the
+                                  interpreter's (harness: native_threads): single and threads
+                                  the harness process's, a process pool the sum of its workers';
+                                  -1 not reported */
+    int threadpoolctl;         /* 1 the interpreter imports threadpoolctl, 0 it does not, -1 not
+                                  reported */
+    int nthreadpools;          /* threadpool_info()'s pools, -1 not asked */
+    run_threadpool threadpools[RUN_THREADPOOLS];
+    state_hist native_states;  /* samples of native pool threads, apart from the workers' */
+    double cpu_native_s;       /* on-CPU time of the native pool threads and of the worker */
+    double cpu_interp_s;       /* threads (schedstat, between samples); NAN unknown */
     int sampler_rounds;
     double sampler_interval_s; /* mean interval between sampling rounds */
     double sampler_cpu_s;      /* the sampler's own CPU time: what watching cost */
@@ -227,6 +253,10 @@ typedef struct {
                               start_method say which */
     int chunksize;         /* processes: of the runs; 0 otherwise */
     char start_method[16]; /* processes: of the runs; "" otherwise */
+    int native_limit;      /* of the runs: a native thread limit; 0 none (as installed) */
+    double native_threads; /* median native pool threads per run; NAN where not reported */
+    double native_cpu_share; /* cpu_native / (cpu_native + cpu_interp) pooled over the runs:
+                                the share of the sampled CPU time the native pools took; NAN */
     int runs_ok;
     int runs_failed;
     /* The whole job's wall time: each run's own, or where runs measured a sample of the tasks,
@@ -480,6 +510,14 @@ bool results_program_config(const results *r, run_mode *mode, int *workers);
 /* A follow-up's configuration; NULL when it was not measured. */
 const config_summary *results_find_variant(const results *r, run_mode mode, int workers,
                                            int chunksize, const char *start_method);
+/* A follow-up's configuration with a native thread limit (native_limit > 0; 0 is
+ * results_find_variant's); NULL when it was not measured. */
+const config_summary *results_find_limited(const results *r, run_mode mode, int workers,
+                                           int chunksize, const char *start_method,
+                                           int native_limit);
+/* The most native pool threads any run of r counted (0 none, -1 none reported): whether the job's
+ * libraries run threads of their own. */
+int results_native_threads(const results *r);
 
 /* A processes x asyncio follow-up's configuration (each of `workers` processes a loop with
  * `concurrency` tasks in flight) under start_method (NULL: any); NULL when it was not measured. */

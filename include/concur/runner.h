@@ -25,6 +25,10 @@ typedef struct {
     int concurrency;           /* processes x asyncio: tasks in flight on each process's loop
                                   (harness --concurrency); 0: each awaits its tasks in turn */
     bool variant;              /* the runs are follow-ups (run_result.variant) */
+    int native_limit;          /* > 0: OMP_NUM_THREADS, OPENBLAS_NUM_THREADS, ... set to it for
+                                  the run (docs/native-threads.md); 0: the user's environment */
+    bool native_deployed;      /* the job runs native thread pools: single is measured on the
+                                  PUs a plain loop would have, not pinned to one */
     int tasks;                 /* 0: the workload's TASKS */
     int sample_of;             /* > tasks: run a sample of `tasks` indices spread over
                                   range(sample_of) (harness --sample-of); 0: range(tasks) */
@@ -89,6 +93,10 @@ bool runner_zygote_alive(const runner_zygote *z);
 pid_t runner_zygote_pid(const runner_zygote *z);
 /* Ends the zygote and reaps it; NULL is a no-op. */
 void runner_zygote_stop(runner_zygote *z);
+
+/* Whether a run of mode under env is single measured as deployed (env->native_deployed): bound to
+ * every allowed PU, its main thread not narrowed to one. */
+bool runner_deployed_single(const runner_env *env, run_mode mode);
 
 /* SIGINT/SIGTERM handling: the handlers only set a flag; a run in progress sees it, kills its
  * process tree and returns RUN_INTERRUPTED. */

@@ -58,7 +58,13 @@ sampler *sampler_start(double max_cpu_fraction, char *err, size_t errlen);
 void sampler_set_gil_range(sampler *s, pid_t pid, uint64_t lo, uint64_t hi);
 
 /* Watches every thread of process pid, present and future, as worker `worker` (-1: not a worker,
- * such as the harness's main process: counted in `others`). Returns 0 or -1 (the process is gone). */
+ * such as the harness's main process: counted in `others`; SAMPLER_NATIVE: only for its native
+ * threads, its main thread in `others`). In a process watched as a worker or as SAMPLER_NATIVE,
+ * a thread that is neither its main thread nor watched by its id (sampler_watch_thread) belongs
+ * to a native library's pool (BLAS, OpenMP): its samples go to `native`, not to the worker, so
+ * that its idle futex wait is not taken for the job's lock contention. Returns 0 or -1 (the
+ * process is gone). */
+#define SAMPLER_NATIVE (-2)
 int sampler_watch_process(sampler *s, pid_t pid, int worker);
 /* Watches one thread as worker `worker`; it keeps that index when its process is watched too.
  * Returns 0, or -1 when the thread is gone. */
@@ -67,6 +73,10 @@ int sampler_watch_thread(sampler *s, pid_t pid, pid_t tid, int worker);
 typedef struct {
     state_hist total;      /* every sample of every worker thread */
     state_hist others;     /* threads watched with worker -1 */
+    state_hist native;     /* native pool threads (sampler_watch_process) */
+    /* On-CPU time the kernel accounted (schedstat) to the native pool threads and to the worker
+     * threads, summed over their running samples: where the CPU time went. */
+    double cpu_native_s, cpu_interp_s;
     state_hist *workers;   /* per worker index 0..nworkers-1 */
     int nworkers;
     int rounds;            /* sampling rounds */

@@ -48,6 +48,13 @@ void topology_get_info(const topology *t, topology_info *out);
  * differs). Fills out[0..workers-1]. Returns 0, or -1 when workers < 1 (out unchanged). */
 int topology_place(const topology *t, int workers, topology_slot *out);
 
+/* The PUs of worker `worker` of `workers` when each gets its share of the usable PUs (a native
+ * pool per worker, as deployed): hwloc_distrib() over the machine's tree, narrowed to the usable
+ * PUs, so that a share stays within a core, then a package, where it can. With more workers than
+ * usable PUs, the one PU topology_place gives it. Stores at most max OS indexes in pus. Returns
+ * how many, or -1 when workers < 1 or worker is out of range. */
+int topology_place_share(const topology *t, int workers, int worker, int *pus, int max);
+
 /* How many cores' worth of work the allowed cores do at once: one thread bound to each (one PU per
  * core, as topology_place puts workers) spins through the same fixed work, first one alone and
  * then all together, and the capacity is the sum over the threads of their rate together against
@@ -68,6 +75,11 @@ double topology_speed_probe(void);
  * with hwloc. Returns 0, or -1 with a reason in err; always -1 on a topology that is not this
  * machine (synthetic), where hwloc itself would pretend to succeed. */
 int topology_bind(const topology *t, pid_t id, bool thread, int pu, char *err, size_t errlen);
+
+/* Binds a whole process, or a single thread (thread=true), to a set of PUs (a worker's share).
+ * Returns 0 or -1 with err. */
+int topology_bind_pus(const topology *t, pid_t id, bool thread, const int *pus, int npus,
+                      char *err, size_t errlen);
 
 /* Binds a process to a set of PUs (the union used by a run). Returns 0 or -1 with err. */
 int topology_bind_set(const topology *t, pid_t pid, const int *pus, int npus, char *err, size_t errlen);

@@ -35,6 +35,8 @@ typedef struct {
     double confidence;  /* [0, 1]; NAN before the classification is made */
     int memory_bound;   /* 1: IPC and cache misses say memory-bound, 0: they say not, -1: no
                            hardware counters */
+    int native_threaded;/* 1: the job's libraries run native thread pools (native threads counted
+                           beside the interpreter's), 0: none were, -1: not reported */
     int nevidence;
     char evidence[CLASSIFY_MAX_EVIDENCE][CLASSIFY_EVIDENCE_LEN]; /* short sentences with their numbers */
 } classification;
@@ -51,6 +53,8 @@ typedef struct {
     int workers;
     int chunksize;          /* processes: what map() was given (1 = the default); 0 otherwise */
     char start_method[16];  /* processes: fork, spawn or forkserver; "" otherwise */
+    int native_limit;       /* native threads per worker set through the environment; 0: as
+                               installed */
     int concurrency;        /* processes x asyncio: tasks in flight on each process's loop; 0
                                otherwise (asyncio's own is its workers) */
     double speedup, ci_low, ci_high; /* measured against single; NAN where not measured */

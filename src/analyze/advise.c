@@ -137,6 +137,8 @@ static const config_summary *unsafe_evidence(const results *r, run_mode mode)
 /* "processes x2", "processes x2 chunksize 64", "processes x2 spawn" (variants say what differs). */
 static char *config_name(char *buf, size_t len, const results *r, const config_summary *s)
 {
+    if (!s)
+        return util_fmt(buf, len, "?");
     const config_summary *base = s->variant ? results_find_summary(r, s->mode, s->workers) : NULL;
     char extra[64] = "";
     if (s->variant && s->chunksize > 1)
@@ -146,6 +148,11 @@ static char *config_name(char *buf, size_t len, const results *r, const config_s
     if (s->loop.concurrency > 0 && mode_get(s->mode)->pickles)
         util_fmt(extra + strlen(extra), sizeof(extra) - strlen(extra), " x asyncio %d",
                  s->loop.concurrency);
+    if (s->native_limit > 0)
+        util_fmt(extra + strlen(extra), sizeof(extra) - strlen(extra), " with %s=%d",
+                 advise_native_var(r), s->native_limit);
+    if (s->mode == MODE_SINGLE && s->native_limit > 0)
+        return util_fmt(buf, len, "single%s", extra);
     if (s->mode == MODE_SINGLE)
         return util_fmt(buf, len, "single");
     return util_fmt(buf, len, "%s x%d%s", mode_name(s->mode), s->workers, extra);
@@ -176,7 +183,9 @@ static bool cheaper(const config_summary *a, const config_summary *b)
         return mode_cost(a->mode) < mode_cost(b->mode);
     if (a->workers != b->workers)
         return a->workers < b->workers;
-    return a->chunksize < b->chunksize;
+    if (a->chunksize != b->chunksize)
+        return a->chunksize < b->chunksize;
+    return a->native_limit == 0 && b->native_limit > 0; /* nothing to set */
 }
 
 /* Whether the measurements cannot tell a and b apart: their medians within tie_ratio of each
@@ -364,12 +373,16 @@ static const config_summary *start_method_choice(const results *r, const config_
 
 /* ---- follow-ups ------------------------------------------------------------------------------- */
 
+/* A measured configuration, sweep or follow-up; chunksize 0 and 1 alike (the default: single and
+ * threads have none). */
 static const config_summary *find_any(const results *r, run_mode mode, int workers, int chunksize,
-                                      const char *start_method)
+                                      const char *start_method, int native_limit)
 {
+    int chunk = chunksize > 0 ? chunksize : 1;
     for (int i = 0; i < r->nsummary; i++) {
         const config_summary *s = &r->summary[i];
-        if (s->mode == mode && s->workers == workers && s->chunksize == chunksize &&
+        if (s->mode == mode && s->workers == workers &&
+            (s->chunksize > 0 ? s->chunksize : 1) == chunk && s->native_limit == native_limit &&
             strcmp(s->start_method, start_method) == 0)
             return s;
     }
@@ -385,7 +398,7 @@ static const config_summary *find_same_loop(const results *r, const config_summa
         const config_summary *s = &r->summary[i];
         if (s->mode == c->mode && s->workers == c->workers && s->chunksize == c->chunksize &&
             strcmp(s->start_method, start_method) == 0 &&
-            s->loop.concurrency == c->loop.concurrency)
+            s->loop.concurrency == c->loop.concurrency && s->native_limit == c->native_limit)
             return s;
     }
     return NULL;
@@ -467,12 +480,116 @@ static void again(advise_followup *f, const config_summary *s, int runs, const c
     f->mode = s->mode;
     f->workers = s->workers;
     f->chunksize = s->chunksize;
+    f->native_limit = s->native_limit;
     snprintf(f->start_method, sizeof(f->start_method), "%s", s->start_method);
     f->variant = s->variant;
     f->repeats = runs;
     snprintf(f->why, sizeof(f->why), "%s", why);
 }
 
+/* ---- native thread pools (docs/native-threads.md) ------------------------------------------- */
+
+int advise_native_limit(int cores, run_mode mode, int workers)
+{
+    if (!mode_get(mode)->pool || workers < 1)
+        return 1;
+    int share = cores / workers;
+    return share >= 1 ? share : 1;
+}
+
+const char *advise_native_var(const results *r)
+{
+    static const struct {
+        const char *internal_api, *var;
+    } vars[] = {{"openblas", "OPENBLAS_NUM_THREADS"}, {"mkl", "MKL_NUM_THREADS"},
+                {"blis", "BLIS_NUM_THREADS"},         {"openmp", "OMP_NUM_THREADS"}};
+    for (int i = 0; i < r->nruns; i++)
+        for (int k = 0; k < r->runs[i].nthreadpools; k++)
+            for (size_t v = 0; v < ARRAY_LEN(vars); v++)
+                if (strcmp(r->runs[i].threadpools[k].internal_api, vars[v].internal_api) == 0)
+                    return vars[v].var;
+    return "OMP_NUM_THREADS";
+}
+
+/* The most threads a native pool of the job's runs was sized to (threadpoolctl's num_threads),
+ * else the most native threads a run counted plus the thread that calls into it; 0: none seen. */
+static int native_pool_size(const results *r)
+{
+    int most = 0;
+    for (int i = 0; i < r->nruns; i++) {
+        const run_result *x = &r->runs[i];
+        for (int k = 0; k < x->nthreadpools; k++)
+            if (x->threadpools[k].num_threads > most)
+                most = x->threadpools[k].num_threads;
+        if (x->native_threads > 0 && x->native_limit == 0 && x->native_threads + 1 > most &&
+            x->nthreadpools <= 0)
+            most = x->native_threads + 1;
+    }
+    return most;
+}
+
+/* Whether the job's libraries run thread pools of their own: a run counted native threads, or
+ * threadpoolctl saw a pool of more than one thread. Pure-Python jobs get no native follow-up. */
+static bool has_native_pools(const results *r)
+{
+    return results_native_threads(r) > 0 || native_pool_size(r) > 1;
+}
+
+/* The sweep's configurations the choice turns on, each measured with its native limit: single,
+ * and of each pool mode the largest worker count measured up to the core count and the mode's
+ * fastest. A limit as large as the pools are sized already changes nothing, and is not measured. */
+static int native_followups(const results *r, advise_followup *out, int max)
+{
+    if (!has_native_pools(r) || results_cores(r) < 2)
+        return 0;
+    int cores = results_cores(r), size = native_pool_size(r), n = 0;
+    const config_summary *cand[1 + 2 * MODE_COUNT];
+    int ncand = 0;
+    cand[ncand++] = results_find_summary(r, MODE_SINGLE, 1);
+    for (int m = 0; m < MODE_COUNT; m++) {
+        if (!mode_get((run_mode)m)->pool)
+            continue;
+        const config_summary *at = NULL, *best = NULL;
+        for (int i = 0; i < r->nsummary; i++) {
+            const config_summary *s = &r->summary[i];
+            if (s->variant || (int)s->mode != m || !usable(s))
+                continue;
+            if (s->workers <= cores && (!at || s->workers > at->workers))
+                at = s;
+            if (!best || s->speedup > best->speedup)
+                best = s;
+        }
+        cand[ncand++] = at;
+        if (best != at)
+            cand[ncand++] = best;
+    }
+    for (int i = 0; i < ncand && n < max; i++) {
+        const config_summary *s = cand[i];
+        if (!usable(s))
+            continue;
+        int limit = advise_native_limit(cores, s->mode, s->workers);
+        if ((size > 0 && limit >= size) ||
+            find_any(r, s->mode, s->workers, s->chunksize, s->start_method, limit))
+            continue;
+        advise_followup *f = &out[n++];
+        memset(f, 0, sizeof(*f));
+        f->mode = s->mode;
+        f->workers = s->workers;
+        f->chunksize = s->chunksize;
+        snprintf(f->start_method, sizeof(f->start_method), "%s", s->start_method);
+        f->native_limit = limit;
+        f->variant = true;
+        f->against_chunksize = s->chunksize > 0 ? s->chunksize : 1;
+        snprintf(f->against_method, sizeof(f->against_method), "%s", s->start_method);
+        char name[64];
+        util_fmt(f->why, sizeof(f->why), "the job's libraries run native thread pools (%d "
+                 "threads each as installed): measuring %s with %s=%d, %s", size,
+                 config_name(name, sizeof(name), r, s), advise_native_var(r), limit,
+                 mode_get(s->mode)->pool ? "its workers' share of the cores"
+                                         : "one native thread beside the loop");
+    }
+    return n;
+}
 static bool dask_batch_followup(const results *r, const config_summary *single,
                                 advise_followup *f);
 static void advise_beyond(recommendation *rec, const results *r, const config_summary *single,
@@ -484,6 +601,10 @@ int advise_followups(const results *r, advise_followup *out, int max)
     const config_summary *single = results_find_summary(r, MODE_SINGLE, 1);
     if (max <= 0 || !usable(single))
         return 0;
+    /* The native limit first: it can change every speedup by a factor, the choice with it. */
+    n = native_followups(r, out, max);
+    if (n > 0)
+        return n;
 
     /* The configurations the choice turns on: the one it would name and the fastest measured,
      * each run again, one run a round, until its median is known to the precision asked
@@ -556,7 +677,7 @@ int advise_followups(const results *r, advise_followup *out, int max)
     int chunk = r->chunksize > 0 ? 0
                                  : chunksize_to_try(r, ref->workers, ref->sample_tasks, cost,
                                                     work, ref->precision);
-    if (chunk > 1 && !find_any(r, MODE_PROCESSES, ref->workers, chunk, ref->start_method)) {
+    if (chunk > 1 && !find_any(r, MODE_PROCESSES, ref->workers, chunk, ref->start_method, 0)) {
         advise_followup *f = &out[n++];
         memset(f, 0, sizeof(*f));
         f->mode = MODE_PROCESSES;
@@ -584,6 +705,8 @@ int advise_followups(const results *r, advise_followup *out, int max)
             f->mode = MODE_PROCESSES;
             f->workers = c->workers;
             f->chunksize = c->chunksize;
+            f->native_limit = c->native_limit;
+            f->against_limit = c->native_limit;
             f->variant = true;
             snprintf(f->start_method, sizeof(f->start_method), "%s", other);
             f->against_chunksize = c->chunksize > 0 ? c->chunksize : 1;
@@ -601,7 +724,7 @@ bool advise_followup_settled(const results *r, const advise_followup *f, const r
     if (!f->variant || f->against_chunksize <= 0 || !results_run_counts(first))
         return false;
     const config_summary *a = find_any(r, f->mode, f->workers, f->against_chunksize,
-                                       f->against_method);
+                                       f->against_method, f->against_limit);
     if (!usable(a))
         return false;
     char x[32], y[32];
@@ -620,16 +743,48 @@ bool advise_followup_settled(const results *r, const advise_followup *f, const r
     /* Any follow-up whose first run is far slower than the other's interval reaches. */
     double w = results_run_wall(first);
     if (plan_variant_futile(w, a->ci_high_s)) {
-        util_fmt(why, len, "1 run: %s, over %.0f %% beyond the interval of chunksize %d, %s (up "
-                 "to %s): it cannot win, not run again", util_fmt_seconds(x, sizeof(x), w),
-                 100 * (PLAN_VARIANT_FUTILE - 1), f->against_chunksize, f->against_method,
-                 util_fmt_seconds(y, sizeof(y), a->ci_high_s));
+        char an[96];
+        if (f->native_limit != f->against_limit)
+            config_name(an, sizeof(an), r, a);
+        else
+            util_fmt(an, sizeof(an), "chunksize %d, %s", f->against_chunksize, f->against_method);
+        util_fmt(why, len, "1 run: %s, over %.0f %% beyond the interval of %s (up to %s): it "
+                 "cannot win, not run again", util_fmt_seconds(x, sizeof(x), w),
+                 100 * (PLAN_VARIANT_FUTILE - 1), an, util_fmt_seconds(y, sizeof(y), a->ci_high_s));
         return true;
     }
     return false;
 }
 
 /* ---- the recommendation ----------------------------------------------------------------------- */
+
+/* The native limit chosen, as a line to set it; and every configuration measured as installed
+ * that its limited run showed oversubscribed (slower beyond the noise), with its slowdown. */
+static void explain_native(recommendation *out, const results *r, const config_summary *c)
+{
+    const char *var = advise_native_var(r);
+    if (c->native_limit > 0)
+        note(out, "native threads: set %s=%d before the library loads: `%s=%d python job.py`, or "
+             "`os.environ[\"%s\"] = \"%d\"` at the top of the script before `import numpy`%s",
+             var, c->native_limit, var, c->native_limit, var, c->native_limit,
+             mode_get(c->mode)->pickles ? " (worker processes inherit it)" : "");
+    for (int i = 0; i < r->nsummary; i++) {
+        const config_summary *lim = &r->summary[i];
+        if (lim->native_limit <= 0 || !usable(lim))
+            continue;
+        const config_summary *as = find_any(r, lim->mode, lim->workers, lim->chunksize,
+                                            lim->start_method, 0);
+        if (!usable(as) || !(as->wall_s > lim->wall_s) || within_noise(r, lim, as))
+            continue;
+        char an[64], asp[48], lsp[48];
+        note(out, "as installed, %s runs %.1fx slower than with %s=%d (%s against %s): %.0f "
+             "native thread%s beside its %d worker%s on %d cores", config_name(an, sizeof(an), r, as),
+             as->wall_s / lim->wall_s, var, lim->native_limit, fmt_speedup(asp, sizeof(asp), as),
+             fmt_speedup(lsp, sizeof(lsp), lim), as->native_threads,
+             as->native_threads == 1 ? "" : "s", as->workers, as->workers == 1 ? "" : "s",
+             results_cores(r));
+    }
+}
 
 static void fill_option(advise_option *o, const config_summary *s)
 {
@@ -638,6 +793,7 @@ static void fill_option(advise_option *o, const config_summary *s)
     o->chunksize = mode_get(s->mode)->pickles ? (s->chunksize > 0 ? s->chunksize : 1) : 0;
     snprintf(o->start_method, sizeof(o->start_method), "%s",
              mode_get(s->mode)->pickles ? s->start_method : "");
+    o->native_limit = s->native_limit;
     o->concurrency = mode_get(s->mode)->pickles ? s->loop.concurrency : 0;
     o->speedup = s->speedup;
     bool ci = s->runs_ok >= RESULTS_CI_MIN_RUNS;
@@ -665,6 +821,20 @@ static const config_summary *same_count(const results *r, run_mode mode, int wor
 {
     const config_summary *s = workers > 1 ? results_find_summary(r, mode, workers) : NULL;
     return usable(s) ? s : best_of(r, mode);
+}
+
+/* Like same_count, for a choice measured with a native limit: the other mode at that count with the
+ * same limit where it was measured (the like-for-like comparison), else same_count's. */
+static const config_summary *same_count_as(const results *r, run_mode mode,
+                                           const config_summary *c)
+{
+    for (int i = 0; c->native_limit > 0 && i < r->nsummary; i++) {
+        const config_summary *s = &r->summary[i];
+        if (s->mode == mode && s->workers == c->workers && s->native_limit == c->native_limit &&
+            usable(s))
+            return s;
+    }
+    return same_count(r, mode, c->workers);
 }
 
 static void add_alternative(recommendation *rec, const config_summary *s,
@@ -796,7 +966,13 @@ static void explain_single(recommendation *rec, const results *r, const config_s
         }
     }
     const config_summary *unsafe = unsafe_evidence(r, MODE_COUNT);
-    if (ch->fastest == ch->choice && unsafe) {
+    if (ch->choice->native_limit > 0) {
+        char sp1[48];
+        util_fmt(rec->headline, sizeof(rec->headline),
+                 "Do not parallelize, but set %s=%d: the plain loop with it runs %s; no pool was "
+                 "faster", advise_native_var(r), ch->choice->native_limit,
+                 fmt_speedup(sp1, sizeof(sp1), ch->choice));
+    } else if (ch->fastest == ch->choice && unsafe) {
         char un[64];
         util_fmt(rec->headline, sizeof(rec->headline),
                  "Do not parallelize: %s is not safe for this job, and no safe pool was faster "
@@ -804,14 +980,19 @@ static void explain_single(recommendation *rec, const results *r, const config_s
     } else if (ch->fastest == ch->choice) {
         util_fmt(rec->headline, sizeof(rec->headline),
                  "Do not parallelize: no pool was faster than a plain loop on this machine");
+    } else if (ch->fastest->mode == MODE_SINGLE) {
+        util_fmt(rec->headline, sizeof(rec->headline),
+                 "Do not parallelize: no pool was faster than a plain loop on this machine, and "
+                 "%s at %s is within the noise of it as installed", fast, sp);
     } else {
         util_fmt(rec->headline, sizeof(rec->headline),
                  "Do not parallelize: the fastest pool, %s at %s, is within the noise of a plain "
                  "loop", fast, sp);
     }
     if (ch->fastest != ch->choice)
-        reason(rec, "the fastest pool, %s, gains %s: within the noise of single, which costs "
-               "nothing to set up", fast, sp);
+        reason(rec, "the fastest %s, %s, gains %s: within the noise of single, which costs "
+               "nothing to set up", ch->fastest->mode == MODE_SINGLE ? "configuration" : "pool",
+               fast, sp);
     if (isfinite(cost) && isfinite(work)) {
         char c[32], w[32];
         reason(rec, "a %s costs %s per task against %s of work per task (%.1fx the work)", pool,
@@ -847,6 +1028,9 @@ static void explain_choice(recommendation *out, const results *r, const choice *
             util_fmt(extra, sizeof(extra), ", chunksize %d", c->chunksize);
         if (mode_get(c->mode)->pickles && c->start_method[0])
             util_fmt(extra + strlen(extra), sizeof(extra) - strlen(extra), ", %s", c->start_method);
+        if (c->native_limit > 0)
+            util_fmt(extra + strlen(extra), sizeof(extra) - strlen(extra), ", with %s=%d",
+                     advise_native_var(r), c->native_limit);
         if (mode_get(c->mode)->pickles && c->loop.concurrency > 0)
             util_fmt(extra + strlen(extra), sizeof(extra) - strlen(extra), ", each an event loop "
                      "with %d tasks in flight", c->loop.concurrency);
@@ -854,7 +1038,9 @@ static void explain_choice(recommendation *out, const results *r, const choice *
         if (c->mode == MODE_PROCESSES && threads) {
             char tw[96];
             thread_waits(tw, sizeof(tw), threads);
-            util_fmt(why, sizeof(why), "; threads x%d give %.2fx%s%s", threads->workers,
+            char tn[64];
+            util_fmt(why, sizeof(why), "; %s give%s %.2fx%s%s",
+                     config_name(tn, sizeof(tn), r, threads), threads->native_limit > 0 ? "s" : "",
                      threads->speedup, tw[0] ? " because " : "", tw);
         } else if (c->mode == MODE_ASYNCIO) {
             util_fmt(why, sizeof(why), "; its tasks wait, and one event loop on one thread "
@@ -1253,8 +1439,8 @@ void advise_recommend(const results *r, int target_cores, recommendation *out)
 
     /* The other pools are shown at the chosen worker count where they were measured there (the
      * like-for-like comparison), else at their best. */
-    const config_summary *threads = same_count(r, MODE_THREADS, c->workers);
-    const config_summary *procs = same_count(r, MODE_PROCESSES, c->workers);
+    const config_summary *threads = same_count_as(r, MODE_THREADS, c);
+    const config_summary *procs = same_count_as(r, MODE_PROCESSES, c);
     explain_choice(out, r, &ch, c, single, threads);
     explain_alternatives(out, r, &ch, c, single, threads, procs);
 
@@ -1264,6 +1450,7 @@ void advise_recommend(const results *r, int target_cores, recommendation *out)
                classify_gil_name(cl->gil), cl->confidence,
                cl->nevidence > 0 ? cl->evidence[0] : "no evidence");
     explain_process_pool(out, r, c);
+    explain_native(out, r, c);
     startup_weighs(out, r, single, c);
 
     explain_asyncio(out, r, c);
@@ -1331,7 +1518,7 @@ static bool dask_batch_followup(const results *r, const config_summary *single,
     int most = r->workload.tasks / ref->workers;
     if (batch > most)
         batch = most;
-    if (batch < 2 || find_any(r, MODE_DASK, ref->workers, batch, ""))
+    if (batch < 2 || find_any(r, MODE_DASK, ref->workers, batch, "", 0))
         return false;
     memset(f, 0, sizeof(*f));
     f->mode = MODE_DASK;

@@ -5,6 +5,7 @@
 #include <math.h>
 #include <stdarg.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "concur/results.h"
@@ -771,6 +772,33 @@ static void memory_hint(ctx *c, const config_summary *single)
              limits.memory_bound_ipc, limits.memory_bound_mpki);
 }
 
+/* Whether the job's work runs in native thread pools, and where its CPU time went: the share of
+ * the on-CPU time the kernel accounted per thread (schedstat, in the sampler's running samples)
+ * that single's native pool threads took against its interpreter thread. */
+static void native_evidence(ctx *c, const config_summary *single)
+{
+    const results *r = c->r;
+    int most = results_native_threads(r);
+    c->out->native_threaded = most < 0 ? -1 : most > 0;
+    if (most <= 0)
+        return;
+    char libs[96] = "";
+    for (int i = 0; i < r->nruns && !libs[0]; i++)
+        for (int k = 0; k < r->runs[i].nthreadpools && r->runs[i].native_limit == 0; k++) {
+            size_t len = strlen(libs);
+            util_fmt(libs + len, sizeof(libs) - len, "%s%s, %d threads", len ? "; " : "",
+                     r->runs[i].threadpools[k].internal_api,
+                     r->runs[i].threadpools[k].num_threads);
+        }
+    char where[160] = "";
+    if (single && isfinite(single->native_cpu_share))
+        util_fmt(where, sizeof(where), "; single's CPU time: %.0f %% native pool, %.0f %% "
+                 "interpreter thread (schedstat)",
+                 100 * single->native_cpu_share, 100 * (1 - single->native_cpu_share));
+    evidence(c, "native-threaded: up to %d native thread%s beside the interpreter's (%s)%s", most, most == 1 ? "" : "s", libs[0] ? libs : "threadpoolctl named none",
+             where);
+}
+
 /* A pool that computed what single does not, or hung (results_summarize): the speeds above are
  * a job's that does something else in it. */
 static void safety_evidence(ctx *c)
@@ -820,9 +848,53 @@ static void loop_evidence(ctx *c, const config_summary *single)
  * of the numbers that decided it, times 1 / (1 + w) when it rests on speedups whose widest
  * interval is w times the speedup (unrepeated_width for a configuration measured once); when the
  * speedups and the samples disagree on the GIL, the surer of the two, times disagree_factor. */
-void classify_results(const results *r, classification *out)
+/* Whether r has a run of mode with workers measured with a native thread limit. */
+static bool has_limited(const results *r, run_mode mode, int workers)
 {
-    classification_init(out);
+    for (int i = 0; i < r->nruns; i++)
+        if (r->runs[i].mode == mode && r->runs[i].workers == workers &&
+            r->runs[i].native_limit > 0 && !r->runs[i].warmup)
+            return true;
+    return false;
+}
+
+/* The job as it should run, where its native pools were limited (single's among them): a view of
+ * r whose sweep is the limited runs (single, the pools at the counts measured so), the same
+ * configurations as installed moved aside as follow-ups, summarised afresh. As installed, the
+ * pools oversubscribe the cores, and their speedups say how badly, not whether the job holds the
+ * GIL or what bounds it. The runs are shallow copies (what they own stays r's): free view->runs
+ * and view->summary only. Returns false where there is no such view. */
+static bool limited_view(const results *r, results *view)
+{
+    if (!has_limited(r, MODE_SINGLE, 1))
+        return false;
+    *view = *r;
+    view->runs = xmalloc(sizeof(*view->runs) * (size_t)(r->nruns ? r->nruns : 1));
+    memcpy(view->runs, r->runs, sizeof(*view->runs) * (size_t)r->nruns);
+    view->runs_cap = r->nruns;
+    for (int i = 0; i < view->nruns; i++) {
+        run_result *x = &view->runs[i];
+        if (x->warmup)
+            continue;
+        if (x->native_limit > 0) {
+            /* The native follow-up itself, not a start method tried on top of it. */
+            const config_summary *as = results_find_summary(r, x->mode, x->workers);
+            x->variant = !(as && as->chunksize == x->chunksize &&
+                           strcmp(as->start_method, x->start_method) == 0);
+        } else if (!x->variant && has_limited(r, x->mode, x->workers)) {
+            x->variant = true;
+        }
+    }
+    view->summary = NULL;
+    view->nsummary = 0;
+    results_summarize(view);
+    return true;
+}
+
+/* The verdicts on r, the native evidence from `installed` (r itself, or the job as installed where
+ * r is its limited view). */
+static void classify_view(const results *r, const results *installed, classification *out)
+{
     ctx c = {r, out, NAN, NAN};
     const config_summary *single = results_find_summary(r, MODE_SINGLE, 1);
 
@@ -830,9 +902,27 @@ void classify_results(const results *r, classification *out)
     decide_gil(&c, u);
     memory_hint(&c, single);
     loop_evidence(&c, single);
-    safety_evidence(&c);
+    ctx ci = {installed, out, NAN, NAN};
+    native_evidence(&ci, results_find_summary(installed, MODE_SINGLE, 1));
+    if (r != installed)
+        evidence(&c, "judged with the native pools limited (single and the pools measured so): "
+                 "the job as it should run; as installed its pools oversubscribe the cores");
+    safety_evidence(&ci);
 
     double conf = fmin(out->kind != KIND_UNKNOWN ? c.kind_confidence : INFINITY,
                        out->gil != GIL_UNKNOWN ? c.gil_confidence : INFINITY);
     out->confidence = isfinite(conf) ? conf : 0.0;
+}
+
+void classify_results(const results *r, classification *out)
+{
+    classification_init(out);
+    results view;
+    if (limited_view(r, &view)) {
+        classify_view(&view, r, out);
+        free(view.summary);
+        free(view.runs);
+        return;
+    }
+    classify_view(r, r, out);
 }

@@ -15,11 +15,21 @@
 
 /* ---- what a configuration is ------------------------------------------------------------------ */
 
+/* Whether c is compared: the sweep's configurations, and the follow-ups with a native thread limit
+ * (the job as it should run); the advisor's other follow-ups depend on what each run measured. */
+static bool compared(const config_summary *c)
+{
+    return !c->variant || c->native_limit > 0;
+}
+
 /* Whether a and b (from two files) are the same configuration. The one place that says which
  * fields make a configuration; run_of_config must agree with it. */
 static bool same_config(const config_summary *a, const config_summary *b)
 {
-    return !a->variant && !b->variant && a->mode == b->mode && a->workers == b->workers;
+    return compared(a) && compared(b) && a->mode == b->mode && a->workers == b->workers &&
+           a->native_limit == b->native_limit &&
+           (!a->variant || (a->chunksize == b->chunksize &&
+                            strcmp(a->start_method, b->start_method) == 0));
 }
 
 /* Whether run is one of the runs c summarises. */
@@ -83,7 +93,7 @@ static const char *verdict_id(compare_verdict v)
 
 static void row_init(compare_row *row, const config_summary *c)
 {
-    *row = (compare_row){.mode = c->mode, .workers = c->workers};
+    *row = (compare_row){.mode = c->mode, .workers = c->workers, .native_limit = c->native_limit};
     row->old_wall_s = row->new_wall_s = NAN;
     row->old_low_s = row->old_high_s = row->new_low_s = row->new_high_s = NAN;
     row->change = row->ratio = row->ratio_low = row->ratio_high = row->p_value = NAN;
@@ -200,6 +210,8 @@ static void check_comparable(const results *old, const results *new_, compare_re
 
 static bool row_before(const compare_row *a, const compare_row *b)
 {
+    if (a->native_limit != b->native_limit)
+        return a->native_limit < b->native_limit;
     return a->mode != b->mode ? a->mode < b->mode : a->workers < b->workers;
 }
 
@@ -228,14 +240,14 @@ void compare_results(const results *old, const results *new_, double threshold, 
     /* The sweep's configurations; the advisor's follow-ups depend on what each run measured. */
     for (int i = 0; i < old->nsummary; i++) {
         const config_summary *co = &old->summary[i];
-        if (co->variant)
+        if (!compared(co))
             continue;
         compare_config(old, co, new_, find_config(new_, co), threshold, alpha,
                        &out->rows[out->nrows++]);
     }
     for (int i = 0; i < new_->nsummary; i++) {
         const config_summary *cn = &new_->summary[i];
-        if (!cn->variant && find_config(old, cn) == NULL)
+        if (compared(cn) && find_config(old, cn) == NULL)
             compare_config(old, NULL, new_, cn, threshold, alpha, &out->rows[out->nrows++]);
     }
     sort_rows(out->rows, out->nrows);
@@ -304,7 +316,10 @@ static void fmt_p(char *buf, size_t len, double p)
 
 static void fmt_config(char *buf, size_t len, const compare_row *row)
 {
-    snprintf(buf, len, "%s x%d", mode_name(row->mode), row->workers);
+    if (row->native_limit > 0)
+        snprintf(buf, len, "%s x%d n%d", mode_name(row->mode), row->workers, row->native_limit);
+    else
+        snprintf(buf, len, "%s x%d", mode_name(row->mode), row->workers);
 }
 
 /* "5" for 0.05: percentages without trailing zeros. */
@@ -450,6 +465,10 @@ static cJSON *row_to_json(const compare_row *row)
     cJSON *o = cJSON_CreateObject();
     cJSON_AddStringToObject(o, "mode", mode_name(row->mode));
     cJSON_AddNumberToObject(o, "workers", row->workers);
+    if (row->native_limit > 0)
+        cJSON_AddNumberToObject(o, "native_limit", row->native_limit);
+    else
+        cJSON_AddNullToObject(o, "native_limit");
     cJSON_AddStringToObject(o, "verdict", verdict_id(row->verdict));
     add_side(o, "old", row->n_old, row->old_wall_s, row->old_low_s, row->old_high_s,
              row->verdict != COMPARE_ONLY_NEW);

@@ -14,9 +14,10 @@
 #include "cli_int.h"
 
 const char usage_compare[] =
-    "Usage: concur compare OLD.json NEW.json [OPTIONS]\n"
+    "Usage: concur compare OLD NEW [OPTIONS]\n"
     "\n"
-    "Did a change make the job slower? Compares two results.json files configuration by\n"
+    "Did a change make the job slower? Compares two results.json files (or the directories\n"
+    "'concur run' wrote them in) configuration by\n"
     "configuration (mode and worker count): the median wall times, the change, and Welch's t-test\n"
     "on the logarithms of the repeats' wall times, with the interval of the ratio. A configuration\n"
     "is slower (or faster) when the difference is significant and the change is beyond the\n"

@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include "concur/report.h"
 #include "concur/results.h"
@@ -14,9 +15,10 @@
 #include "cli_int.h"
 
 const char usage_report[] =
-    "Usage: concur report RESULTS.json [OPTIONS]\n"
+    "Usage: concur report RESULTS [OPTIONS]\n"
     "\n"
-    "Renders the reports a person reads from a results.json alone, measuring nothing:\n"
+    "Renders the reports a person reads from a results.json alone (RESULTS: the file, or the\n"
+    "directory 'concur run' wrote), measuring nothing:\n"
     "  report.md    GitHub-flavoured Markdown (readable as plain text too)\n"
     "  report.html  one self-contained page: inline CSS and SVG charts (speedup against workers,\n"
     "               what the worker threads were doing), no script, nothing fetched\n"
@@ -27,13 +29,14 @@ const char usage_report[] =
     "      --format LIST        md, html, terminal, comma-separated (default: md,html);\n"
     "                           terminal prints the summary 'concur run' shows to stdout\n"
     "  -o, --out DIR            where to write the files (default: the directory that holds\n"
-    "                           RESULTS.json)\n"
+    "                           the results.json)\n"
     "  -h, --help               this text\n"
     "\n"
     "Prints the path of each file written. Exit status: 0 written, 2 usage error, 4 the results\n"
     "file cannot be read or is not concur results, or the output directory cannot be written.\n"
     "\n"
     "Example:\n"
+    "  concur report reports/cpu_bound-20261121T103735Z --format terminal\n"
     "  concur report reports/cpu_bound-20261121T103735Z/results.json --format html --out /tmp\n";
 
 int cmd_report(int argc, char **argv)
@@ -105,8 +108,11 @@ int cmd_report(int argc, char **argv)
         report_terminal(&res, stdout);
     if (md || html) {
         char dir[PATH_MAX];
+        struct stat st;
         if (out_dir) {
             util_fmt(dir, sizeof(dir), "%s", out_dir);
+        } else if (stat(path, &st) == 0 && S_ISDIR(st.st_mode)) {
+            util_fmt(dir, sizeof(dir), "%s", path); /* the run's own directory */
         } else {
             const char *slash = strrchr(path, '/');
             if (slash == NULL)

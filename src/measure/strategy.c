@@ -252,14 +252,15 @@ static bool stop_measuring(const session *ss)
 
 /* More runs of a configuration continue its repeat numbers: the next one. */
 static int next_repeat(const results *r, run_mode mode, int workers, bool variant, int chunksize,
-                       const char *start_method)
+                       const char *start_method, int native_limit)
 {
     int next = 1;
     for (int k = 0; k < r->nruns; k++) {
         const run_result *x = &r->runs[k];
         if (x->mode == mode && x->workers == workers && !x->warmup && x->variant == variant &&
             x->repeat >= next &&
-            (!variant || (x->chunksize == chunksize && !strcmp(x->start_method, start_method))))
+            (!variant || (x->chunksize == chunksize && x->native_limit == native_limit &&
+                          !strcmp(x->start_method, start_method))))
             next = x->repeat + 1;
     }
     return next;
@@ -286,7 +287,7 @@ static void reference_run(session *ss)
         note(ss, false, "single again after every %d runs of other configurations, to follow "
              "the host's pace (--back-to-back: not)", REFERENCE_EVERY);
     if (run_once(ss, ss->base_env, (plan_config){MODE_SINGLE, 1},
-                 next_repeat(ss->res, MODE_SINGLE, 1, false, 0, ""), 0, false))
+                 next_repeat(ss->res, MODE_SINGLE, 1, false, 0, "", 0), 0, false))
         ss->references++;
 }
 
@@ -468,6 +469,9 @@ static const config_summary *measured_config(const results *res, plan_config cfg
 {
     if (!env->variant)
         return results_find_summary(res, cfg.mode, cfg.workers);
+    if (env->native_limit > 0)
+        return results_find_limited(res, cfg.mode, cfg.workers, stored ? stored->chunksize : 0,
+                                    stored ? stored->start_method : "", env->native_limit);
     if (env->concurrency > 0)
         return results_find_loop_variant(res, cfg.workers, env->concurrency,
                                          stored ? stored->start_method : NULL);
@@ -591,7 +595,8 @@ static void plan_config_outcome(session *ss, const runner_env *env, plan_config 
     const run_result *last = NULL; /* cfg's last run (another's may have followed it) */
     for (int i = ss->res->nruns - 1; i >= 0 && !last; i--)
         if (ss->res->runs[i].mode == cfg.mode && ss->res->runs[i].workers == cfg.workers &&
-            ss->res->runs[i].variant == env->variant && !ss->res->runs[i].warmup)
+            ss->res->runs[i].variant == env->variant &&
+            ss->res->runs[i].native_limit == env->native_limit && !ss->res->runs[i].warmup)
             last = &ss->res->runs[i];
     results_summarize(ss->res);
     const config_summary *s = measured_config(ss->res, cfg, env, last);
@@ -610,7 +615,10 @@ static void plan_config_outcome(session *ss, const runner_env *env, plan_config 
                  "+-%.1f %%", s->runs_ok, 100 * s->precision);
     else
         verdict_text(why, sizeof(why), v, s->runs_ok, s->precision, rule);
-    if (env->variant && s)
+    if (env->variant && s && s->native_limit > 0)
+        util_fmt(why + strlen(why), sizeof(why) - strlen(why), " (native threads limited to %d%s%s)",
+                 s->native_limit, s->start_method[0] ? ", " : "", s->start_method);
+    else if (env->variant && s)
         util_fmt(why + strlen(why), sizeof(why) - strlen(why), " (%s, chunksize %d%s)",
                  s->start_method, s->chunksize, env->concurrency > 0 ? ", each process an "
                  "event loop" : "");
@@ -623,22 +631,24 @@ static void plan_config_outcome(session *ss, const runner_env *env, plan_config 
 
 /* The warm-up: one run of single on a few tasks. It loads the interpreter, the workload and its
  * files, and says what one pass over every task costs: enough to choose the sample. */
-static void warm_up(session *ss, const runner_env *base)
+static const run_result *warm_up(session *ss, const runner_env *base)
 {
     results *res = ss->res;
     runner_env env = *base;
+    /* As deployed: a pinned loop would size a native pool (OpenBLAS reads its affinity) to one. */
+    env.native_deployed = true;
     int tasks = res->workload.tasks;
     int k0 = tasks < PLAN_WARMUP_TASKS ? tasks : PLAN_WARMUP_TASKS;
     env.tasks = k0;
     env.sample_of = k0 < tasks ? tasks : 0;
     const run_result *w = run_once(ss, &env, (plan_config){MODE_SINGLE, 1}, 0, 0, true);
     if (!w)
-        return;
+        return NULL;
     if (!results_run_counts(w) || !(w->task_wall.median > 0)) {
         results_add_plan(res, PLAN_WARMUP, MODE_SINGLE, 1, "warm-up run failed: %s; every run is "
                          "measured on all %d tasks", w->error[0] ? w->error : "no task times",
                          tasks);
-        return;
+        return w;
     }
     /* The median task, not the mean: the first task may carry the job's own start-up. */
     ss->pass_s = w->task_wall.median * tasks;
@@ -662,25 +672,62 @@ static void warm_up(session *ss, const runner_env *base)
                      util_fmt_seconds((char[32]){0}, 32, w->task_wall.median), tasks, pass, sample,
                      first);
     note(ss, false, "warm-up: one pass would take about %s; %s", pass, sample);
+    return w;
 }
 
-/* A program's warm-up: one whole run of it in single mode, its pools run in place. Its calls
- * into them are the job's tasks from here on; a program that made none has only its single
- * baseline; one that failed stops the measuring (every run would fail alike); a long one is
- * measured with fewer runs (PLAN_PROGRAM_LONG_S). */
-static void warm_up_program(session *ss, const runner_env *base)
+/* Whether the warm-up w saw native thread pools: threads that are not the interpreter's, or a pool
+ * threadpoolctl sized to more than one thread. Then the job is measured as deployed (single on the
+ * PUs a plain loop has: runner_env.native_deployed) and its native limit is a follow-up. */
+static bool warmup_saw_native(session *ss, const run_result *w)
+{
+    int pool = 0;
+    char libs[96] = "";
+    for (int k = 0; k < w->nthreadpools; k++) {
+        const run_threadpool *t = &w->threadpools[k];
+        if (t->num_threads > pool)
+            pool = t->num_threads;
+        size_t len = strlen(libs);
+        util_fmt(libs + len, sizeof(libs) - len, "%s%s %d", len ? ", " : "", t->internal_api,
+                 t->num_threads);
+    }
+    if (!(w->native_threads > 0 || pool > 1))
+        return false;
+    char tpc[160];
+    if (w->threadpoolctl == 0)
+        util_fmt(tpc, sizeof(tpc), "threadpoolctl is not importable by this interpreter: the "
+                 "libraries are not named");
+    else
+        util_fmt(tpc, sizeof(tpc), "threadpoolctl: %s", libs[0] ? libs : "no pool named");
+    results_add_plan(ss->res, PLAN_WARMUP, MODE_SINGLE, 1, "the warm-up counted %d native "
+                     "thread%s beside the interpreter's (%s): single is measured on every PU a "
+                     "plain loop has, each pool worker on its share, and the native limit is "
+                     "measured where the choice turns on it", w->native_threads,
+                     w->native_threads == 1 ? "" : "s", tpc);
+    note(ss, false, "native thread pools: %d thread%s beside the interpreter's (%s)",
+         w->native_threads, w->native_threads == 1 ? "" : "s", tpc);
+    return true;
+}
+
+/* A program's warm-up: one whole run of it in single mode, its pools run in place, as deployed
+ * (warm_up). Its calls into them are the job's tasks from here on; a program that made none has
+ * only its single baseline; one that failed stops the measuring (every run would fail alike); a
+ * long one is measured with fewer runs (PLAN_PROGRAM_LONG_S). Returns the run, NULL when none
+ * was made. */
+static const run_result *warm_up_program(session *ss, const runner_env *base)
 {
     results *res = ss->res;
-    const run_result *w = run_once(ss, base, (plan_config){MODE_SINGLE, 1}, 0, 0, true);
+    runner_env env = *base;
+    env.native_deployed = true;
+    const run_result *w = run_once(ss, &env, (plan_config){MODE_SINGLE, 1}, 0, 0, true);
     if (!w || w->status == RUN_INTERRUPTED || res->budget_reached)
-        return;
+        return w;
     if (!results_run_counts(w) && w->status != RUN_TASKS_FAILED) {
         ss->program_failed = true;
         ss->failed_configs++;
         results_add_plan(res, PLAN_STOPPED, MODE_SINGLE, 1, "the program's first run failed (%s): "
                          "every other run would fail alike, so nothing more was run", w->error);
         note(ss, true, "the program's first run failed: %s", w->error);
-        return;
+        return w;
     }
     res->workload.tasks = w->tasks;
     ss->pass_s = w->wall_s;
@@ -704,6 +751,7 @@ static void warm_up_program(session *ss, const runner_env *base)
         note(ss, false, "one run takes %s: fewer configurations are measured (%d runs each, no "
                  "pool past the core count)", took, ss->rule.min_runs);
     }
+    return w;
 }
 
 /* Whether a program leaves the pools nothing to measure: it made no call into a pool concur
@@ -853,7 +901,7 @@ static void sweep_mode(session *ss, const runner_env *env, run_mode mode)
                      "%s x%d", mode_name(mode), n, step.speedup, step.prev_speedup,
                      mode_name(cfg.mode), cfg.workers);
             const run_result *x = run_once(ss, env, cfg,
-                                           next_repeat(res, cfg.mode, cfg.workers, false, 0, ""),
+                                           next_repeat(res, cfg.mode, cfg.workers, false, 0, "", 0),
                                            0, false);
             if (!x || run_failed_hard(x))
                 break;
@@ -932,6 +980,7 @@ int measure_run_ceiling(const plan *p, const measure_options *o)
     configs += pools * sweep_steps() + 1; /* + the GIL-telling thread count after --workers */
     configs += ADVISE_MAX_FOLLOWUPS;      /* a chunksize, a start method, ... */
     configs += o->program ? 1 : 0;        /* a program's own configuration, as written */
+    configs += ADVISE_MAX_FOLLOWUPS;      /* native limits: single and each pool mode's */
     int runs = configs * 2 * per_config;  /* a step's runs while it is unsettled */
     /* The warm-up; single's reference runs, one after every REFERENCE_EVERY others, and the last. */
     return 1 + runs + runs / REFERENCE_EVERY + 1;
@@ -939,15 +988,13 @@ int measure_run_ceiling(const plan *p, const measure_options *o)
 
 /* single (after one warm-up run), then each pool mode growing while it gains; with --workers,
  * exactly those counts. */
-static void measure_sweep(session *ss, const runner_env *env)
+static void measure_sweep(session *ss, runner_env *env)
 {
     results *res = ss->res;
     const plan *p = ss->plan;
     const measure_options *o = ss->o;
-    if (o->program)
-        warm_up_program(ss, env);
-    else
-        warm_up(ss, env);
+    const run_result *w = o->program ? warm_up_program(ss, env) : warm_up(ss, env);
+    env->native_deployed = w && warmup_saw_native(ss, w);
     results_add_plan(res, PLAN_SKIPPED, MODE_THREADS, 0, "no warm-up for the pools: each run "
                      "is a new process %s, loading the workload from the files the warm-up "
                      "read, and a pool's own start-up is part of what a user pays",
@@ -1072,9 +1119,10 @@ static void measure_followups(session *ss, const runner_env *env)
                 v.concurrency = f[i].concurrency;
                 v.chunksize = f[i].chunksize;
                 v.start_method = f[i].start_method[0] ? f[i].start_method : env->start_method;
+                v.native_limit = f[i].native_limit;
             }
             int first = next_repeat(res, f[i].mode, f[i].workers, f[i].variant, f[i].chunksize,
-                                    f[i].start_method);
+                                    f[i].start_method, f[i].native_limit);
             int count = f[i].repeats > 0 ? f[i].repeats
                                          : (ss->o->repeat_given ? ss->o->repeat : 0);
             if (f[i].repeats > 0) {
@@ -1197,9 +1245,11 @@ void measure_strategy(results *res, const plan *p, const runner_env *env,
     if (!adaptive) {
         measure_rounds(&ss, env);
     } else {
-        measure_sweep(&ss, env);
-        measure_program_own(&ss, env);
-        measure_followups(&ss, env);
+        runner_env deployed = *env; /* as the warm-up finds the job: native_deployed */
+        ss.base_env = &deployed;    /* single's reference runs too */
+        measure_sweep(&ss, &deployed);
+        measure_program_own(&ss, &deployed);
+        measure_followups(&ss, &deployed);
         /* The last configuration's runs get single's on their other side too. */
         if (ss.since_single >= REFERENCE_EVERY - 1)
             ss.since_single = REFERENCE_EVERY;

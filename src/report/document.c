@@ -176,6 +176,10 @@ static void section_classification(report_doc *d, const classification *c)
     doc_put(d, DOC_STRONG, classify_kind_name(c->kind));
     doc_put(d, DOC_PLAIN, ", GIL ");
     doc_put(d, DOC_STRONG, classify_gil_name(c->gil));
+    if (c->native_threaded > 0) {
+        doc_put(d, DOC_PLAIN, ", ");
+        doc_put(d, DOC_STRONG, "native-threaded");
+    }
     doc_putf(d, DOC_PLAIN, ", confidence %s%s",
              report_fmt_fixed(conf, sizeof(conf), c->confidence, 2),
              c->memory_bound > 0 ? "; memory-bound (low IPC, many last-level cache misses)" : "");
@@ -256,19 +260,33 @@ static void config_cells(report_doc *d, const config_summary *s)
     {"runs", 'r'}, {"wall", 'r'}, {"95% CI", 'r'}, {"speedup [95% CI]", 'r'}, {"efficiency", 'r'}, \
         {"CPU util.", 'r'}, {"peak RSS", 'r'}, {"pickled / task", 'r'}
 
+/* Whether a follow-up limited the native thread pools: its table and text say so. */
+static bool any_native_limit(const results *r)
+{
+    for (int i = 0; i < r->nsummary; i++)
+        if (r->summary[i].native_limit > 0)
+            return true;
+    return false;
+}
+
 /* The sweep (followups false) or the follow-ups, a configuration a row; nothing when none. */
 static void config_table(report_doc *d, const results *r, bool followups)
 {
     static const doc_column sweep[] = {{"mode", 'l'}, {"workers", 'r'}, CONFIG_COLUMNS};
     static const doc_column more[] = {{"mode", 'l'},         {"workers", 'r'}, {"chunksize", 'r'},
                                       {"start method", 'l'}, CONFIG_COLUMNS};
+    static const doc_column native[] = {{"mode", 'l'},         {"workers", 'r'},
+                                        {"chunksize", 'r'},    {"start method", 'l'},
+                                        {"native threads", 'r'}, CONFIG_COLUMNS};
+    bool limits = any_native_limit(r);
     bool table = false;
     for (int i = 0; i < r->nsummary; i++) {
         const config_summary *s = &r->summary[i];
         if (s->variant != followups)
             continue;
         if (!table)
-            doc_table(d, followups ? more : sweep, followups ? 12 : 10);
+            doc_table(d, followups ? (limits ? native : more) : sweep,
+                      followups ? (limits ? 13 : 12) : 10);
         table = true;
         doc_cell(d, mode_name(s->mode));
         doc_cellf(d, "%d", s->workers);
@@ -278,6 +296,10 @@ static void config_table(report_doc *d, const results *r, bool followups)
             else
                 doc_cell(d, "-");
             doc_cell(d, s->start_method[0] ? s->start_method : "-");
+            if (limits && s->native_limit > 0)
+                doc_cellf(d, "%d", s->native_limit);
+            else if (limits)
+                doc_cell(d, "as installed");
         }
         config_cells(d, s);
     }
@@ -381,7 +403,11 @@ static void section_measurements(report_doc *d, const results *r)
         if (r->summary[i].variant) {
             doc_heading(d, "Follow-ups");
             doc_say(d, DOC_NORMAL,
-                    r->workload.coroutine
+                    any_native_limit(r)
+                        ? "Configurations measured after the sweep to settle the choice: another "
+                          "chunksize or start method for a process pool, or a limit on the "
+                          "native thread pools (OMP_NUM_THREADS, OPENBLAS_NUM_THREADS, ...)."
+                    : r->workload.coroutine
                         ? "Configurations measured after the sweep to settle the choice: another "
                           "chunksize or start method for a process pool, or each of its "
                           "processes an event loop (x asyncio N: N tasks in flight on each)."

@@ -57,14 +57,16 @@ char *report_fmt_share(char *buf, size_t len, double f)
     return buf;
 }
 
-/* "threads x2", and for a follow-up its chunksize and start method. */
+/* "threads x2", and for a follow-up its native limit, or its chunksize and start method. */
 static char *name_of(char *buf, size_t len, run_mode mode, int workers, bool variant,
-                     int chunksize, const char *start_method, int concurrency)
+                     int chunksize, const char *start_method, int concurrency, int native_limit)
 {
     util_fmt(buf, len, "%s x%d", mode_name(mode), workers);
     if (variant && concurrency > 0 && mode_get(mode)->pickles)
         util_fmt(buf + strlen(buf), len - strlen(buf), " x asyncio %d", concurrency);
-    if (variant && chunksize > 0)
+    if (native_limit > 0)
+        util_fmt(buf + strlen(buf), len - strlen(buf), ", native threads %d", native_limit);
+    if (variant && chunksize > 0 && native_limit <= 0)
         util_fmt(buf + strlen(buf), len - strlen(buf), ", chunksize %d", chunksize);
     if (variant && start_method[0])
         util_fmt(buf + strlen(buf), len - strlen(buf), ", %s", start_method);
@@ -74,13 +76,13 @@ static char *name_of(char *buf, size_t len, run_mode mode, int workers, bool var
 char *report_config_name(char *buf, size_t len, const config_summary *s)
 {
     return name_of(buf, len, s->mode, s->workers, s->variant, s->chunksize, s->start_method,
-                   s->loop.concurrency);
+                   s->loop.concurrency, s->native_limit);
 }
 
 char *report_run_name(char *buf, size_t len, const run_result *x)
 {
     return name_of(buf, len, x->mode, x->workers, x->variant, x->chunksize, x->start_method,
-                   x->loop.concurrency);
+                   x->loop.concurrency, x->native_limit);
 }
 
 char *report_option_model(char *buf, size_t len, const advise_option *o)
@@ -93,6 +95,8 @@ char *report_option_model(char *buf, size_t len, const advise_option *o)
     if (mode_get(o->mode)->pickles && o->concurrency > 0)
         util_fmt(buf + strlen(buf), len - strlen(buf), ", each an event loop of %d",
                  o->concurrency);
+    if (o->native_limit > 0)
+        util_fmt(buf + strlen(buf), len - strlen(buf), ", native threads %d", o->native_limit);
     return buf;
 }
 

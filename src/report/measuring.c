@@ -150,8 +150,12 @@ static void precision_line(report_doc *d, const results *r)
     if (!rec->made || r->precision <= 0)
         return;
     /* A follow-up when one matches the choice (another chunksize or start method). */
-    const config_summary *c = results_find_variant(r, rec->choice.mode, rec->choice.workers,
-                                                   rec->choice.chunksize, rec->choice.start_method);
+    const config_summary *c =
+        rec->choice.native_limit > 0
+            ? results_find_limited(r, rec->choice.mode, rec->choice.workers, rec->choice.chunksize,
+                                   rec->choice.start_method, rec->choice.native_limit)
+            : results_find_variant(r, rec->choice.mode, rec->choice.workers,
+                                   rec->choice.chunksize, rec->choice.start_method);
     if (!c)
         c = results_find_summary(r, rec->choice.mode, rec->choice.workers);
     if (c && isfinite(c->precision))
@@ -206,7 +210,8 @@ static bool same_configuration(const run_result *a, const run_result *b)
     if (a->mode != b->mode || a->workers != b->workers || a->variant != b->variant)
         return false;
     return !a->variant ||
-           (a->chunksize == b->chunksize && strcmp(a->start_method, b->start_method) == 0);
+           (a->chunksize == b->chunksize && a->native_limit == b->native_limit &&
+            strcmp(a->start_method, b->start_method) == 0);
 }
 
 /* The configuration of x, once: how many of its runs left processes behind, how many in all, and

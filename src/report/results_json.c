@@ -13,6 +13,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <cjson/cJSON.h>
@@ -230,6 +231,49 @@ static void write_program_run(cJSON *o, const program_run *g)
         cJSON_AddItemToArray(seen, cJSON_CreateString(g->seen[i]));
 }
 
+/* An integer where it is known (>= 0), else null. */
+static void add_count_or_null(cJSON *obj, const char *key, int v)
+{
+    if (v < 0)
+        cJSON_AddItemToObject(obj, key, cJSON_CreateNull());
+    else
+        add_int(obj, key, v);
+}
+
+/* A limit where one was set (> 0), else null. */
+static void add_limit(cJSON *obj, const char *key, int v)
+{
+    add_count_or_null(obj, key, v > 0 ? v : -1);
+}
+
+/* What a run saw of the native thread pools (docs/native-threads.md). */
+static void write_run_native(cJSON *o, const run_result *run)
+{
+    add_limit(o, "native_limit", run->native_limit);
+    add_count_or_null(o, "native_threads", run->native_threads);
+    if (run->threadpoolctl < 0)
+        cJSON_AddItemToObject(o, "threadpoolctl", cJSON_CreateNull());
+    else
+        add_bool(o, "threadpoolctl", run->threadpoolctl > 0);
+    if (run->nthreadpools < 0) {
+        cJSON_AddItemToObject(o, "threadpools", cJSON_CreateNull());
+    } else {
+        cJSON *a = add_array(o, "threadpools");
+        for (int i = 0; i < run->nthreadpools; i++) {
+            const run_threadpool *t = &run->threadpools[i];
+            cJSON *p = cJSON_CreateObject();
+            add_string_or_null(p, "user_api", t->user_api);
+            add_string_or_null(p, "internal_api", t->internal_api);
+            add_string_or_null(p, "version", t->version);
+            add_string_or_null(p, "threading_layer", t->threading_layer);
+            add_count_or_null(p, "num_threads", t->num_threads);
+            cJSON_AddItemToArray(a, p);
+        }
+    }
+    add_number(o, "native_cpu_s", run->cpu_native_s);
+    add_number(o, "interp_cpu_s", run->cpu_interp_s);
+}
+
 /* A coroutine workload's loop figures, flat beside the other numbers of a run or a configuration:
  * loop_concurrency always (it keys a processes x asyncio follow-up), the rest only when measured. */
 static void write_loop(cJSON *o, const loop_figures *l)
@@ -261,6 +305,7 @@ static void write_run(cJSON *runs, const run_result *run)
     add_string_or_null(o, "start_method", run->start_method);
     add_bool(o, "variant", run->variant);
     add_bool(o, "warmup", run->warmup);
+    write_run_native(o, run);
     add_string(o, "status", results_status_name(run->status));
     add_string_or_null(o, "error", run->error);
     add_string_or_null(o, "traceback", run->traceback);
@@ -332,6 +377,7 @@ static void write_run(cJSON *runs, const run_result *run)
         add_int(p, "pu", pl->pu);
         add_int(p, "core", pl->core);
         add_string(p, "cpus_allowed", pl->cpus_allowed);
+        add_count_or_null(p, "native_threads", pl->native_threads);
         cJSON_AddItemToArray(placement, p);
     }
 
@@ -340,6 +386,7 @@ static void write_run(cJSON *runs, const run_result *run)
     for (int i = 0; i < run->nworker_states; i++)
         write_states(ws, NULL, &run->worker_states[i]);
     write_states(o, "other_states", &run->other_states);
+    write_states(o, "native_states", &run->native_states);
     cJSON *sm = add_object(o, "sampler");
     add_int(sm, "rounds", run->sampler_rounds);
     add_number(sm, "interval_s", run->sampler_interval_s);
@@ -353,6 +400,9 @@ static void write_config(cJSON *c, const config_summary *s)
 {
     add_int(c, "chunksize", s->chunksize);
     add_string_or_null(c, "start_method", s->start_method);
+    add_limit(c, "native_limit", s->native_limit);
+    add_number(c, "native_threads", s->native_threads);
+    add_number(c, "native_cpu_share", s->native_cpu_share);
     add_number(c, "wall_s", s->wall_s);
     add_number(c, "ci_low_s", s->ci_low_s);
     add_number(c, "ci_high_s", s->ci_high_s);
@@ -461,6 +511,10 @@ static void write_classification(cJSON *root, const classification *c)
     cJSON *o = add_object(root, "classification");
     add_string(o, "kind", classify_kind_name(c->kind));
     add_string(o, "gil", classify_gil_name(c->gil));
+    if (c->native_threaded < 0)
+        cJSON_AddItemToObject(o, "native_threaded", cJSON_CreateNull());
+    else
+        add_bool(o, "native_threaded", c->native_threaded > 0);
     add_number(o, "confidence", c->confidence);
     if (c->memory_bound < 0)
         cJSON_AddItemToObject(o, "memory_bound", cJSON_CreateNull());
@@ -484,6 +538,7 @@ static void write_option(cJSON *o, const advise_option *opt)
     add_int(o, "workers", opt->workers);
     add_int(o, "chunksize", opt->chunksize);
     add_string_or_null(o, "start_method", opt->start_method);
+    add_limit(o, "native_limit", opt->native_limit);
     add_int(o, "concurrency", opt->concurrency);
 }
 
@@ -956,6 +1011,9 @@ static void load_counters_probe(loader *ld, const cJSON *root, counters_probe *c
     }
 }
 
+static void get_count_or_null(loader *ld, const cJSON *o, const char *w, const char *key,
+                              int *out);
+
 static void load_placement(loader *ld, const cJSON *obj, const char *where, run_result *run)
 {
     int n;
@@ -981,6 +1039,7 @@ static void load_placement(loader *ld, const cJSON *obj, const char *where, run_
         get_int(ld, p, w, "pu", &pl->pu);
         get_int(ld, p, w, "core", &pl->core);
         get_string(ld, p, w, "cpus_allowed", pl->cpus_allowed, sizeof(pl->cpus_allowed));
+        get_count_or_null(ld, p, w, "native_threads", &pl->native_threads);
         pl->pid = (pid_t)pid;
         pl->tid = (pid_t)tid;
     }
@@ -1015,6 +1074,61 @@ static void load_states(loader *ld, const cJSON *obj, const char *where, const c
     util_fmt(w, sizeof(w), "%s.%s", where, key);
     if (o)
         load_states_object(ld, o, w, h);
+}
+
+/* An integer or null (-1) under key, where the file has it (older files do not): else -1. */
+static void get_count_or_null(loader *ld, const cJSON *o, const char *w, const char *key, int *out)
+{
+    *out = -1;
+    const cJSON *it = has(o, key) ? cJSON_GetObjectItemCaseSensitive(o, key) : NULL;
+    if (it && !cJSON_IsNull(it))
+        get_int(ld, o, w, key, out);
+}
+
+/* A limit or null (0), where the file has it. */
+static void get_limit(loader *ld, const cJSON *o, const char *w, const char *key, int *out)
+{
+    get_count_or_null(ld, o, w, key, out);
+    if (*out < 0)
+        *out = 0;
+}
+
+/* What write_run_native wrote; files written before concur saw native pools leave unknowns. */
+static void load_run_native(loader *ld, const cJSON *o, const char *w, run_result *run)
+{
+    get_limit(ld, o, w, "native_limit", &run->native_limit);
+    get_count_or_null(ld, o, w, "native_threads", &run->native_threads);
+    run->threadpoolctl = -1;
+    const cJSON *tpc = cJSON_GetObjectItemCaseSensitive(o, "threadpoolctl");
+    if (cJSON_IsBool(tpc))
+        run->threadpoolctl = cJSON_IsTrue(tpc) ? 1 : 0;
+    run->nthreadpools = -1;
+    const cJSON *pools = cJSON_GetObjectItemCaseSensitive(o, "threadpools");
+    if (cJSON_IsArray(pools)) {
+        run->nthreadpools = 0;
+        const cJSON *p;
+        cJSON_ArrayForEach(p, pools)
+        {
+            if (run->nthreadpools >= RUN_THREADPOOLS || ld->failed)
+                break;
+            run_threadpool *t = &run->threadpools[run->nthreadpools++];
+            char pw[96];
+            util_fmt(pw, sizeof(pw), "%s.threadpools", w);
+            get_string(ld, p, pw, "user_api", t->user_api, sizeof(t->user_api));
+            get_string(ld, p, pw, "internal_api", t->internal_api, sizeof(t->internal_api));
+            get_string(ld, p, pw, "version", t->version, sizeof(t->version));
+            get_string(ld, p, pw, "threading_layer", t->threading_layer,
+                       sizeof(t->threading_layer));
+            get_count_or_null(ld, p, pw, "num_threads", &t->num_threads);
+        }
+    }
+    run->cpu_native_s = run->cpu_interp_s = NAN;
+    if (has(o, "native_cpu_s"))
+        get_double(ld, o, w, "native_cpu_s", &run->cpu_native_s);
+    if (has(o, "interp_cpu_s"))
+        get_double(ld, o, w, "interp_cpu_s", &run->cpu_interp_s);
+    if (has(o, "native_states"))
+        load_states(ld, o, w, "native_states", &run->native_states);
 }
 
 static void load_sampler(loader *ld, const cJSON *obj, const char *where, run_result *run)
@@ -1225,6 +1339,7 @@ static void load_run(loader *ld, const cJSON *o, const char *w, run_result *run)
     load_program_run(ld, o, w, &run->program);
     load_placement(ld, o, w, run);
     load_sampler(ld, o, w, run);
+    load_run_native(ld, o, w, run);
     load_loop(ld, o, w, &run->loop);
 }
 
@@ -1282,6 +1397,12 @@ static int parse_workers(const char *s, int *out)
 /* What write_config wrote. */
 static void load_config(loader *ld, const cJSON *c, const char *w, config_summary *s)
 {
+    get_limit(ld, c, w, "native_limit", &s->native_limit);
+    s->native_threads = s->native_cpu_share = NAN;
+    if (has(c, "native_threads"))
+        get_double(ld, c, w, "native_threads", &s->native_threads);
+    if (has(c, "native_cpu_share"))
+        get_double(ld, c, w, "native_cpu_share", &s->native_cpu_share);
     get_int(ld, c, w, "chunksize", &s->chunksize);
     get_string(ld, c, w, "start_method", s->start_method, sizeof(s->start_method));
     get_double(ld, c, w, "wall_s", &s->wall_s);
@@ -1431,6 +1552,8 @@ static void load_classification(loader *ld, const cJSON *root, classification *c
         c->memory_bound = cJSON_IsTrue(mb) ? 1 : 0;
     else if (mb)
         fail(ld, w, "memory_bound", "expected true, false or null");
+    const cJSON *nt = cJSON_GetObjectItemCaseSensitive(o, "native_threaded"); /* newer files */
+    c->native_threaded = cJSON_IsBool(nt) ? (cJSON_IsTrue(nt) ? 1 : 0) : -1;
 
     int n;
     const cJSON *ev = get_array(ld, o, w, "evidence", &n);
@@ -1473,6 +1596,7 @@ static void load_option(loader *ld, const cJSON *o, const char *w, advise_option
     get_int(ld, o, w, "workers", &opt->workers);
     get_int(ld, o, w, "chunksize", &opt->chunksize);
     get_string(ld, o, w, "start_method", opt->start_method, sizeof(opt->start_method));
+    get_limit(ld, o, w, "native_limit", &opt->native_limit);
     if (has(o, "concurrency")) /* files written before processes x asyncio have none */
         get_int(ld, o, w, "concurrency", &opt->concurrency);
 }
@@ -1679,11 +1803,18 @@ static void note_unfinished(results *r)
                  "these are the results as of %s", r->writer_pid, phase, at);
 }
 
-int results_load(const char *path, results *r, char *err, size_t errlen)
+int results_load(const char *given, results *r, char *err, size_t errlen)
 {
     int rc = -1;
     char *text = NULL;
     cJSON *root = NULL;
+    /* The directory 'concur run' wrote stands for its results.json. */
+    char in_dir[PATH_MAX];
+    struct stat st;
+    const char *path = given;
+    if (stat(given, &st) == 0 && S_ISDIR(st.st_mode) &&
+        snprintf(in_dir, sizeof(in_dir), "%s/results.json", given) < (int)sizeof(in_dir))
+        path = in_dir;
     loader ld = {path, err, errlen, false};
 
     results_init(r);

@@ -8,6 +8,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "concur/advise.h"
 #include "concur/classify.h"
 #include "concur/counters.h"
 #include "concur/util.h"
@@ -40,7 +41,10 @@ static void configuration_row(report_doc *d, const results *r, const config_summ
 {
     char buf[64], lo[32], hi[32];
     doc_cell(d, mode_name(s->mode));
-    doc_cellf(d, s->variant ? "%d*" : "%d", s->workers);
+    if (s->native_limit > 0)
+        doc_cellf(d, "%d*n%d", s->workers, s->native_limit);
+    else
+        doc_cellf(d, s->variant ? "%d*" : "%d", s->workers);
     doc_cell(d, s->runs_ok ? util_fmt_seconds(buf, sizeof(buf), s->wall_s) : "-");
     if (s->runs_ok == 0)
         doc_cell(d, "(failed)");
@@ -66,6 +70,20 @@ static void configuration_row(report_doc *d, const results *r, const config_summ
     doc_cell(d, util_fmt_bytes(buf, sizeof(buf), s->peak_rss_bytes));
 }
 
+/* "*nK": a follow-up with the native thread pools limited to K threads, through the variable the
+ * job's library reads; nothing where none was. */
+static void native_legend(report_doc *d, const results *r)
+{
+    for (int i = 0; i < r->nsummary; i++)
+        if (r->summary[i].native_limit > 0) {
+            char text[200];
+            util_fmt(text, sizeof(text), "*nK: the native thread pools limited to K threads "
+                     "each (%s=K and the like).", advise_native_var(r));
+            doc_say(d, DOC_NORMAL, text);
+            return;
+        }
+}
+
 static void configurations(report_doc *d, const results *r)
 {
     static const doc_column cols[] = {
@@ -81,6 +99,7 @@ static void configurations(report_doc *d, const results *r)
     }
     if (variants)
         doc_say(d, DOC_NORMAL, variant_legend);
+    native_legend(d, r);
     doc_say(d, DOC_NORMAL,
             "wall: median of the runs; speedup: against single; cpu: CPU time / (wall x "
             "workers),\n1.00 when every worker computes all the time.");
@@ -127,8 +146,9 @@ static void classification_lines(report_doc *d, const classification *c)
     if (classify_is_empty(c))
         return;
     char heading[160];
-    util_fmt(heading, sizeof(heading), "Classification: %s, GIL %s, confidence %.2f%s",
-             classify_kind_name(c->kind), classify_gil_name(c->gil), c->confidence,
+    util_fmt(heading, sizeof(heading), "Classification: %s, GIL %s%s, confidence %.2f%s",
+             classify_kind_name(c->kind), classify_gil_name(c->gil),
+             c->native_threaded > 0 ? ", native-threaded" : "", c->confidence,
              c->memory_bound > 0 ? ", memory-bound" : "");
     doc_heading(d, heading);
     doc_list(d, DOC_NORMAL, '-');

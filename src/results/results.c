@@ -681,7 +681,8 @@ static void find_drift(results *r)
     free(w);
     for (int i = 0; i < r->nruns; i++) {
         run_result *run = &r->runs[i];
-        if (run->mode == MODE_SINGLE || run->warmup || !results_run_counts(run))
+        /* Single's follow-ups (a native limit, say) are compared like any other configuration. */
+        if (baseline_run(run) || run->warmup || !results_run_counts(run))
             continue;
         double near = baseline_near(r, &b, i);
         if (near > 0 && median > 0)
@@ -705,6 +706,8 @@ static int cmp_config(const void *pa, const void *pb)
         return (a->workers > b->workers) - (a->workers < b->workers);
     if (a->chunksize != b->chunksize)
         return (a->chunksize > b->chunksize) - (a->chunksize < b->chunksize);
+    if (a->native_limit != b->native_limit)
+        return (a->native_limit > b->native_limit) - (a->native_limit < b->native_limit);
     if (a->loop.concurrency != b->loop.concurrency)
         return (a->loop.concurrency > b->loop.concurrency) -
                (a->loop.concurrency < b->loop.concurrency);
@@ -720,7 +723,8 @@ static bool same_config(const config_summary *s, const run_result *run)
     if (s->mode != run->mode || s->workers != run->workers || s->variant != run->variant)
         return false;
     return !run->variant ||
-           (s->chunksize == run->chunksize && strcmp(s->start_method, run->start_method) == 0 &&
+           (s->chunksize == run->chunksize && s->native_limit == run->native_limit &&
+            strcmp(s->start_method, run->start_method) == 0 &&
             s->loop.concurrency == run->loop.concurrency);
 }
 
@@ -790,6 +794,7 @@ static config_summary *list_configs(const results *r, int *count)
         list[n].workers = run->workers;
         list[n].variant = run->variant;
         list[n].chunksize = run->chunksize;
+        list[n].native_limit = run->native_limit;
         snprintf(list[n].start_method, sizeof(list[n].start_method), "%s", run->start_method);
         list[n].loop.concurrency = run->loop.concurrency;
         n++;
@@ -888,6 +893,29 @@ static void summarize_config(const results *r, config_summary *s, const summary_
     s->cluster_start_s = results_config_median(r, s, get_cluster_start);
 }
 
+/* s's native pool threads per run (median of those reported) and the share of the sampled CPU
+ * time the native pools took, pooled over the runs that count. */
+static void summarize_native(const results *r, config_summary *s)
+{
+    double *v = xmalloc(sizeof(double) * (size_t)(r->nruns + 1));
+    int n = 0;
+    double native = 0, interp = 0;
+    for (int i = 0; i < r->nruns; i++) {
+        const run_result *run = &r->runs[i];
+        if (!same_config(s, run) || !results_run_counts(run))
+            continue;
+        if (run->native_threads >= 0)
+            v[n++] = run->native_threads;
+        if (isfinite(run->cpu_native_s) && isfinite(run->cpu_interp_s)) {
+            native += run->cpu_native_s;
+            interp += run->cpu_interp_s;
+        }
+    }
+    s->native_threads = stats_median(v, n);
+    s->native_cpu_share = native + interp > 0 ? native / (native + interp) : NAN;
+    free(v);
+}
+
 /* s's loop figures from the runs that count: the median blocked fraction, the run with the longest
  * step (its longest steps and their tasks), the most tasks that never awaited, the most left
  * pending. measured stays false for a plain workload. */
@@ -955,7 +983,7 @@ static void add_speedups(const results *r, config_summary *list, int n)
         s->speedup = ratio(base->wall_s, s->wall_s);
         s->speedup_low = ratio(base->ci_low_s, s->ci_high_s);
         s->speedup_high = ratio(base->ci_high_s, s->ci_low_s);
-        if (r->drift.adjusted && s->mode != MODE_SINGLE) {
+        if (r->drift.adjusted && s != base) {
             drift_speedup_ci(r, s, base->wall_s, results_run_wall, &s->speedup_low,
                              &s->speedup_high);
             drift_speedup_ci(r, s, base->task_s, results_run_task_s, &s->task_speedup_low,
@@ -997,6 +1025,7 @@ void results_summarize(results *r)
                          .flags = xmalloc(i)};
     for (int c = 0; c < n; c++) {
         summarize_config(r, &list[c], &k);
+        summarize_native(r, &list[c]);
         summarize_loop(r, &list[c], k.wall);
     }
     double *ds[] = {k.wall, k.util, k.startup, k.ipc, k.mpki, k.over, k.pick, k.rss, k.ntasks,
@@ -1073,10 +1102,33 @@ const config_summary *results_find_variant(const results *r, run_mode mode, int 
     for (int i = 0; i < r->nsummary; i++) {
         const config_summary *s = &r->summary[i];
         if (s->variant && s->mode == mode && s->workers == workers && s->chunksize == chunksize &&
-            strcmp(s->start_method, start_method) == 0 && s->loop.concurrency == 0)
+            s->native_limit == 0 && strcmp(s->start_method, start_method) == 0 &&
+            s->loop.concurrency == 0)
             return s;
     }
     return NULL;
+}
+
+const config_summary *results_find_limited(const results *r, run_mode mode, int workers,
+                                           int chunksize, const char *start_method,
+                                           int native_limit)
+{
+    for (int i = 0; i < r->nsummary; i++) {
+        const config_summary *s = &r->summary[i];
+        if (s->variant && s->mode == mode && s->workers == workers && s->chunksize == chunksize &&
+            s->native_limit == native_limit && strcmp(s->start_method, start_method) == 0)
+            return s;
+    }
+    return NULL;
+}
+
+int results_native_threads(const results *r)
+{
+    int most = -1;
+    for (int i = 0; i < r->nruns; i++)
+        if (r->runs[i].native_threads > most)
+            most = r->runs[i].native_threads;
+    return most;
 }
 
 bool results_run_in(const config_summary *s, const run_result *run)
@@ -1109,11 +1161,15 @@ static int log_walls(const results *r, const config_summary *s, double *out, int
     return n;
 }
 
-double results_log_noise(const results *r, double *df)
+/* results_log_noise over the configurations run with a native limit (limited 1), without one
+ * (0), or all of them (-1). */
+static double log_noise_of(const results *r, int limited, double *df)
 {
     double ss = 0.0, v[64];
     int dof = 0;
     for (int i = 0; i < r->nsummary; i++) {
+        if (limited >= 0 && (r->summary[i].native_limit > 0) != (limited > 0))
+            continue;
         int n = log_walls(r, &r->summary[i], v, 64);
         if (n < 2)
             continue;
@@ -1126,6 +1182,11 @@ double results_log_noise(const results *r, double *df)
     return dof > 0 ? sqrt(ss / dof) : NAN;
 }
 
+double results_log_noise(const results *r, double *df)
+{
+    return log_noise_of(r, -1, df);
+}
+
 int results_compare_walls(const results *r, const config_summary *a, const config_summary *b,
                           double level, stats_welch *out)
 {
@@ -1135,7 +1196,11 @@ int results_compare_walls(const results *r, const config_summary *a, const confi
         *out = (stats_welch){na, nb, NAN, NAN, NAN, NAN, NAN, NAN, NAN, NAN, NAN};
         return -1;
     }
-    double sd = results_log_noise(r, &df);
+    /* Two configurations with their native pools limited, or two without, are compared with the
+     * noise of their own kind: oversubscribed pools (threads spinning for cores they share)
+     * spread their runs far wider than the limited ones, and would hide a 1.6x step there. */
+    bool la = a->native_limit > 0, lb = b->native_limit > 0;
+    double sd = log_noise_of(r, la == lb ? (int)la : -1, &df);
     if (df >= RESULTS_POOL_MIN_DF)
         return stats_pooled_test(wa, na, wb, nb, sd, df, level, out);
     return stats_welch_test(wa, na, wb, nb, level, out);

@@ -11,6 +11,7 @@ void classification_init(classification *c)
     c->gil = GIL_UNKNOWN;
     c->confidence = NAN;
     c->memory_bound = -1;
+    c->native_threaded = -1;
 }
 
 void recommendation_init(recommendation *rec)

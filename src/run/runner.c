@@ -217,6 +217,31 @@ static const char *hash_seed_env(void)
     return buf;
 }
 
+/* The variables through which native libraries take their thread count (OpenMP, OpenBLAS, MKL,
+ * Apple's Accelerate, numexpr): a run with a native limit sets all of them. */
+static const char *const native_limit_vars[] = {"OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS",
+                                                "MKL_NUM_THREADS", "VECLIB_MAXIMUM_THREADS",
+                                                "NUMEXPR_NUM_THREADS"};
+#define NATIVE_LIMIT_VARS ((int)ARRAY_LEN(native_limit_vars))
+
+/* Whether entry ("NAME=value") sets one of the native limit variables. */
+static bool is_native_limit_var(const char *entry)
+{
+    for (int i = 0; i < NATIVE_LIMIT_VARS; i++) {
+        size_t len = strlen(native_limit_vars[i]);
+        if (strncmp(entry, native_limit_vars[i], len) == 0 && entry[len] == '=')
+            return true;
+    }
+    return false;
+}
+
+/* "OMP_NUM_THREADS=2" and the others for a run with native limit `limit` (> 0), into buf. */
+static void native_limit_env(int limit, char buf[][48])
+{
+    for (int i = 0; i < NATIVE_LIMIT_VARS; i++)
+        snprintf(buf[i], 48, "%s=%d", native_limit_vars[i], limit);
+}
+
 /* This process's environment less what each run sets for itself, with PYTHONHASHSEED
  * (hash_seed_env) and room for `extra` more entries and the NULL; *n is the number of entries
  * filled. */
@@ -396,8 +421,38 @@ void runner_zygote_stop(runner_zygote *z)
  * pid: the zygote itself, a child of this process, in a process group of its own, waiting on the
  * sync pipe. Returns -1 (and retires the zygote) when the hand-over fails: the caller then
  * executes the harness itself. */
-static int zygote_launch(runner_zygote *z, const char *const *args, const char *fifo,
-                         const int fds[ZYGOTE_NFDS], pid_t *run)
+bool runner_deployed_single(const runner_env *env, run_mode mode)
+{
+    return env->native_deployed && !mode_get(mode)->pool;
+}
+
+/* Whether the workers of this run get a share of several PUs each (as deployed, fewer workers
+ * than usable PUs): topology_place_share. */
+static bool runner_shares(const runner_env *env, run_mode mode, int workers)
+{
+    topology_info info;
+    topology_get_info(env->topo, &info);
+    return env->native_deployed && mode_get(mode)->pool && workers < info.allowed_pus;
+}
+
+/* CONCUR_BIND for the run: the most PUs a worker is bound to, 0 where none is narrowed. */
+static int runner_bind_pus(const runner_env *env, run_mode mode, int workers)
+{
+    if (runner_deployed_single(env, mode))
+        return 0;
+    if (!runner_shares(env, mode, workers))
+        return 1;
+    int most = 1, pus[PLAN_WORKER_CAP];
+    for (int w = 0; w < workers; w++) {
+        int n = topology_place_share(env->topo, workers, w, pus, PLAN_WORKER_CAP);
+        if (n > most)
+            most = n;
+    }
+    return most;
+}
+
+static int zygote_launch(runner_zygote *z, const char *const *args, const char *fifo, int bind,
+                         int limit, const int fds[ZYGOTE_NFDS], pid_t *run)
 {
     if (!runner_zygote_alive(z))
         return -1;
@@ -407,7 +462,12 @@ static int zygote_launch(runner_zygote *z, const char *const *args, const char *
         cJSON_AddItemToArray(av, cJSON_CreateString(args[i]));
     cJSON *ev = cJSON_AddObjectToObject(req, "env");
     cJSON_AddStringToObject(ev, "CONCUR_CONTROL_PATH", fifo);
-    cJSON_AddStringToObject(ev, "CONCUR_BIND", "1");
+    char num[16];
+    snprintf(num, sizeof(num), "%d", bind);
+    cJSON_AddStringToObject(ev, "CONCUR_BIND", num);
+    snprintf(num, sizeof(num), "%d", limit);
+    for (int i = 0; limit > 0 && i < NATIVE_LIMIT_VARS; i++)
+        cJSON_AddStringToObject(ev, native_limit_vars[i], num);
     cJSON_AddNumberToObject(req, "ppid", (double)getpid());
     char *text = cJSON_PrintUnformatted(req);
     cJSON_Delete(req);
@@ -833,6 +893,9 @@ typedef struct {
     double counted_from;    /* util_now() once the counters were read at `start` */
     pid_t spare;            /* the next zygote: not of this run */
     bool *ready;            /* per placement entry: its worker sent `ready` (setup() returned) */
+    int bind_pus;           /* the most PUs the runner binds a worker to (CONCUR_BIND): 1, more
+                               for a pool's shares as deployed (runner_bind_pus), 0 for single
+                               as deployed, which is not narrowed */
     char *line;             /* partial line buffer */
     size_t line_len, line_cap;
 } run_ctx;
@@ -920,6 +983,7 @@ static void add_placement(run_ctx *x, int worker, pid_t pid, pid_t tid, int pu_p
     p->pu_planned = pu_planned;
     p->pu = -1;
     p->core = -1;
+    p->native_threads = -1;
     int n = topology_read_affinity(tid, p->cpus_allowed, sizeof(p->cpus_allowed));
     if (n == 1) {
         p->pu = atoi(p->cpus_allowed);
@@ -946,15 +1010,24 @@ static void on_worker(run_ctx *x, const cJSON *j)
     int k = x->announced++;
     const topology_slot *s = &x->slots[k % x->workers];
     char err[256] = "";
-    int rc;
-    if (mode_get(x->mode)->placement == PLACE_PROCESS)
+    int rc = 0, share[PLAN_WORKER_CAP], nshare = 0;
+    bool process = mode_get(x->mode)->placement == PLACE_PROCESS;
+    if (x->bind_pus > 1)
+        nshare = topology_place_share(x->env->topo, x->workers, k % x->workers, share,
+                                      PLAN_WORKER_CAP);
+    if (runner_deployed_single(x->env, x->mode))
+        ; /* the loop keeps the harness's PUs, as a plain loop would */
+    else if (nshare > 0)
+        rc = topology_bind_pus(x->env->topo, process ? pid : tid, !process, share, nshare, err,
+                               sizeof(err));
+    else if (mode_get(x->mode)->placement == PLACE_PROCESS)
         rc = topology_bind(x->env->topo, pid, false, s->pu, err, sizeof(err));
     else
         rc = topology_bind(x->env->topo, tid, true, s->pu, err, sizeof(err));
     if (rc < 0)
         log_warn("%s x%d: could not bind worker %d (tid %d) to PU %d: %s",
                  mode_name(x->mode), x->out->workers, k, (int)tid, s->pu, err);
-    add_placement(x, k, pid, tid, s->pu);
+    add_placement(x, k, pid, tid, nshare > 0 ? share[0] : s->pu);
     if (x->sampler) {
         /* A worker process is watched whole (its pool threads are its own); a thread-pool worker
          * or single's main thread is one thread of the harness. */
@@ -1064,6 +1137,48 @@ static void take_program(run_result *o, const cJSON *p)
     }
 }
 
+/* What the done line says of the native thread pools: the main process's count (single, threads),
+ * whether threadpoolctl imports, and its threadpool_info() (docs/protocol.md). */
+static void take_native(run_result *o, const cJSON *j)
+{
+    double v = get_num(j, "native_threads");
+    if (!isnan(v) && v >= 0)
+        o->native_threads = (int)v;
+    const cJSON *tpc = cJSON_GetObjectItemCaseSensitive(j, "threadpoolctl");
+    if (cJSON_IsBool(tpc))
+        o->threadpoolctl = cJSON_IsTrue(tpc) ? 1 : 0;
+    const cJSON *pools = cJSON_GetObjectItemCaseSensitive(j, "threadpools");
+    if (!cJSON_IsArray(pools))
+        return;
+    o->nthreadpools = 0;
+    const cJSON *p;
+    cJSON_ArrayForEach(p, pools)
+    {
+        if (o->nthreadpools >= RUN_THREADPOOLS || !cJSON_IsObject(p))
+            continue;
+        run_threadpool *t = &o->threadpools[o->nthreadpools++];
+        copy_str(t->user_api, sizeof(t->user_api), p, "user_api");
+        copy_str(t->internal_api, sizeof(t->internal_api), p, "internal_api");
+        copy_str(t->version, sizeof(t->version), p, "version");
+        copy_str(t->threading_layer, sizeof(t->threading_layer), p, "threading_layer");
+        double n = get_num(p, "num_threads");
+        t->num_threads = isnan(n) ? -1 : (int)n;
+    }
+}
+
+/* A worker process's native pool threads (its worker_exit line): on its placement entry, and
+ * summed into the run's. */
+static void on_worker_native(run_ctx *x, pid_t pid, double n)
+{
+    run_result *o = x->out;
+    if (isnan(n) || n < 0)
+        return;
+    for (int i = 0; i < o->nplacement; i++)
+        if (o->placement[i].pid == pid)
+            o->placement[i].native_threads = (int)n;
+    o->native_threads = (o->native_threads > 0 ? o->native_threads : 0) + (int)n;
+}
+
 /* The done line's loop fields (docs/protocol.md); measured stays false for a plain workload. */
 static void read_loop_figures(const cJSON *j, loop_figures *l)
 {
@@ -1164,6 +1279,7 @@ static void on_done(run_ctx *x, const cJSON *j)
     o->pickle_result_bytes = get_num(j, "pickle_result_bytes");
     v = get_num(j, "pickle_sampled");
     o->pickle_sampled = isnan(v) ? 0 : (int)v;
+    take_native(o, j);
     read_loop_figures(j, &o->loop);
     peak_note(x, x->harness_pid, get_num(j, "maxrss_kb"));
     x->read_main = get_num(j, "read_bytes");
@@ -1219,6 +1335,8 @@ static void handle_line(run_ctx *x, const char *line)
          * watched as non-workers; in the other modes its workers are its threads. */
         if (x->sampler && mode_get(x->mode)->placement == PLACE_PROCESS)
             sampler_watch_process(x->sampler, x->harness_pid, -1);
+        else if (x->sampler) /* its native pool threads, apart from the workers */
+            sampler_watch_process(x->sampler, x->harness_pid, SAMPLER_NATIVE);
     } else if (strcmp(e, "start") == 0) {
         if (x->counters && counters_read(x->counters, x->harness_pid, &x->before) == 0) {
             x->have_before = true;
@@ -1235,8 +1353,10 @@ static void handle_line(run_ctx *x, const char *line)
         on_ready(x, j);
     } else if (strcmp(e, "worker_exit") == 0) {
         double pid = get_num(j, "pid");
-        if (!isnan(pid))
+        if (!isnan(pid)) {
             peak_note(x, (pid_t)pid, get_num(j, "maxrss_kb"));
+            on_worker_native(x, (pid_t)pid, get_num(j, "native_threads"));
+        }
         x->read_workers = nan_add(x->read_workers, get_num(j, "read_bytes"));
         x->write_workers = nan_add(x->write_workers, get_num(j, "write_bytes"));
     } else if (strcmp(e, "done") == 0) {
@@ -1401,6 +1521,9 @@ static void take_states(run_result *o, const sampler_report *rep)
         memcpy(o->worker_states, rep->workers, sizeof(state_hist) * (size_t)rep->nworkers);
     }
     o->gil_distinguished = rep->gil_distinguished;
+    o->native_states = rep->native;
+    o->cpu_native_s = rep->cpu_native_s;
+    o->cpu_interp_s = rep->cpu_interp_s;
     o->sampler_rounds = rep->rounds;
     o->sampler_interval_s = rep->interval_s;
     o->sampler_cpu_s = rep->cpu_s;
@@ -1454,6 +1577,8 @@ static void init_result(run_result *o, run_mode mode, int workers, int repeat)
     o->program.before_s = o->program.after_s = NAN;
     o->loop.blocked_fraction = o->loop.max_step_s = NAN;
     o->scale = 1.0;
+    o->native_threads = o->threadpoolctl = o->nthreadpools = -1;
+    o->cpu_native_s = o->cpu_interp_s = NAN;
     o->counters = (counters_values){NAN, NAN, NAN, NAN, NAN, NAN, NAN, NAN, NAN};
     stats_summarize(NULL, 0, &o->task_wall);
     stats_summarize(NULL, 0, &o->task_cpu);
@@ -1599,12 +1724,26 @@ static int bind_harness(const run_ctx *x, pid_t pid)
     const runner_env *env = x->env;
     char err[256] = "";
     int pus[PLAN_WORKER_CAP], npus = 0;
-    for (int i = 0; i < x->workers; i++) {
+    topology_slot all[PLAN_WORKER_CAP];
+    const topology_slot *slots = x->slots;
+    int nslots = x->workers;
+    if (runner_deployed_single(env, x->mode) || x->bind_pus > 1) {
+        /* The loop as deployed: every PU a plain `python job.py` could use; a pool's shares as
+         * deployed cover them all too. */
+        topology_info info;
+        topology_get_info(env->topo, &info);
+        nslots = info.allowed_pus < PLAN_WORKER_CAP ? info.allowed_pus : PLAN_WORKER_CAP;
+        if (nslots < 1 || topology_place(env->topo, nslots, all) < 0)
+            nslots = x->workers;
+        else
+            slots = all;
+    }
+    for (int i = 0; i < nslots; i++) {
         bool seen = false;
         for (int k = 0; k < npus; k++)
-            seen |= pus[k] == x->slots[i].pu;
+            seen |= pus[k] == slots[i].pu;
         if (!seen)
-            pus[npus++] = x->slots[i].pu;
+            pus[npus++] = slots[i].pu;
     }
     if (topology_bind_set(env->topo, pid, pus, npus, err, sizeof(err)) == 0)
         return npus;
@@ -1791,14 +1930,27 @@ static int let_go(run_ctx *x, int sync_p[2], int exec_err_r, bool forked)
     return -1;
 }
 
-/* The run's environment: concur's, with the control FIFO's path (ctl_env) and CONCUR_BIND. */
-static char **run_environ(char *ctl_env)
+/* The run's environment: concur's, with the control FIFO's path (ctl_env), CONCUR_BIND where the
+ * runner binds each worker, and with a native limit its variables (limit_env), replacing the
+ * user's own. */
+static char **run_environ(char *ctl_env, int bind, int limit, char limit_env[][48])
 {
     size_t e;
-    char **envp = child_environ(2, &e);
+    char **envp = child_environ(2 + NATIVE_LIMIT_VARS, &e);
+    if (limit > 0) {
+        size_t k = 0;
+        for (size_t i = 0; i < e; i++)
+            if (!is_native_limit_var(envp[i]))
+                envp[k++] = envp[i];
+        e = k;
+        for (int i = 0; i < NATIVE_LIMIT_VARS; i++)
+            envp[e++] = limit_env[i];
+    }
     envp[e++] = ctl_env;
-    static char bind_env[] = "CONCUR_BIND=1";
-    envp[e++] = bind_env;
+    static char bind_env[32];
+    snprintf(bind_env, sizeof(bind_env), "CONCUR_BIND=%d", bind);
+    if (bind > 0)
+        envp[e++] = bind_env;
     envp[e] = NULL;
     return envp;
 }
@@ -1818,8 +1970,10 @@ static void begin_run(run_ctx *x, const runner_env *env, run_mode mode, int work
     /* asyncio's workers are its concurrency, on the one thread the runner places and samples. */
     init_result(out, mode, mode_get(mode)->coroutines ? workers : x->workers, repeat);
     out->loop.concurrency = mode_get(mode)->coroutines ? workers : env->concurrency;
+    x->bind_pus = runner_bind_pus(env, mode, x->workers);
     /* What was asked; the harness's done line says what the pool really used. */
     out->variant = env->variant;
+    out->native_limit = env->native_limit;
     if (mode_get(mode)->pickles) {
         out->chunksize = env->chunksize > 1 ? env->chunksize : 1;
         if (env->start_method)
@@ -1836,7 +1990,8 @@ static int launch(run_ctx *x, child_proc *c, const char **argv, char **envp, con
                   int zfds[ZYGOTE_NFDS], int exec_err_w)
 {
     const runner_env *env = x->env;
-    if (zygote_launch(env->zygote, argv + 2, fifo, zfds, &c->pid) == 0)
+    if (zygote_launch(env->zygote, argv + 2, fifo, x->bind_pus, env->native_limit, zfds,
+                      &c->pid) == 0)
         return 1;
     c->pid = fork();
     if (c->pid < 0) {
@@ -1927,7 +2082,9 @@ int runner_run(const runner_env *env, run_mode mode, int workers, int repeat, ru
 
     char ctl_env[PATH_MAX + 32];
     snprintf(ctl_env, sizeof(ctl_env), "CONCUR_CONTROL_PATH=%s", fifo);
-    char **envp = run_environ(ctl_env);
+    char limit_env[NATIVE_LIMIT_VARS][48];
+    native_limit_env(env->native_limit, limit_env);
+    char **envp = run_environ(ctl_env, x.bind_pus, env->native_limit, limit_env);
 
     char serr[256] = "";
     x.sampler = sampler_start(SAMPLER_MAX_CPU, serr, sizeof(serr));

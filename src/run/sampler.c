@@ -269,6 +269,8 @@ struct sampler {
     state_hist *workers;
     int nworkers;
     state_hist others;
+    state_hist native;
+    uint64_t cpu_native_ns, cpu_interp_ns;
     int rounds, threads_seen;
     int cursor; /* next thread of a round that samples only part of them */
     uint64_t first_round_ns, last_round_ns, cpu_ns;
@@ -396,11 +398,19 @@ static int thread_open(thread_entry *t, pid_t pid, pid_t tid, int worker, bool e
     return 0;
 }
 
+/* Whether t belongs to a native library's pool rather than the interpreter: a thread of a
+ * process watched whole as a worker (or as SAMPLER_NATIVE) that is neither the process's main
+ * thread nor a thread watched by its id (a thread-pool worker). */
+static bool thread_native(const thread_entry *t)
+{
+    return !t->explicit_watch && t->tid != t->pid && t->worker != -1;
+}
+
 /* The histogram that a sample of worker w goes to; the per-worker array grows as needed. */
 static state_hist *hist_for(sampler *s, int w)
 {
     if (w < 0)
-        return &s->others;
+        return &s->others; /* SAMPLER_NATIVE's main thread too */
     if (w >= s->nworkers) {
         s->workers = xrealloc(s->workers, (size_t)(w + 1) * sizeof *s->workers);
         memset(s->workers + s->nworkers, 0, (size_t)(w + 1 - s->nworkers) * sizeof *s->workers);
@@ -504,7 +514,12 @@ static int thread_sample(sampler *s, thread_entry *t)
         state = sampler_classify(st, sc, g ? g->lo : 0, g ? g->hi : 0);
     }
 
-    state_hist *h = hist_for(s, t->worker);
+    bool native = thread_native(t);
+    state_hist *h = native ? &s->native : hist_for(s, t->worker);
+    if (native)
+        s->cpu_native_ns += dcpu;
+    else if (t->worker >= 0)
+        s->cpu_interp_ns += dcpu;
     if (state == TS_RUNNING) {
         /* A thread in state R is on a CPU or in the run queue; which one the letter does not
          * say. The sample is split in the proportion of on-CPU time to run-queue wait that the
@@ -968,6 +983,9 @@ void sampler_stop(sampler *s, sampler_report *out)
         for (int w = 0; w < s->nworkers; w++)
             hist_add(&out->total, &s->workers[w]);
         out->others = s->others;
+        out->native = s->native;
+        out->cpu_native_s = (double)s->cpu_native_ns / 1e9;
+        out->cpu_interp_s = (double)s->cpu_interp_ns / 1e9;
         out->workers = s->workers;
         out->nworkers = s->nworkers;
         s->workers = NULL;

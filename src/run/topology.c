@@ -2,6 +2,7 @@
 #include "concur/topology.h"
 
 #include <errno.h>
+#include <limits.h>
 #include <math.h>
 #include <pthread.h>
 #include <sched.h>
@@ -492,6 +493,39 @@ int topology_place(const topology *t, int workers, topology_slot *out)
     return 0;
 }
 
+int topology_place_share(const topology *t, int workers, int worker, int *pus, int max)
+{
+    if (workers < 1 || worker < 0 || worker >= workers || max < 1 || t->norder < 1)
+        return -1;
+    int n = 0;
+    if (workers < t->norder) {
+        hwloc_bitmap_t *sets = xcalloc((size_t)workers, sizeof(*sets));
+        for (int i = 0; i < workers; i++)
+            sets[i] = hwloc_bitmap_alloc();
+        hwloc_obj_t root = hwloc_get_root_obj(t->hw);
+        if (hwloc_distrib(t->hw, &root, 1, sets, (unsigned)workers, INT_MAX, 0) == 0) {
+            hwloc_bitmap_and(sets[worker], sets[worker], t->usable);
+            int id;
+            hwloc_bitmap_foreach_begin(id, sets[worker])
+            {
+                if (n < max)
+                    pus[n++] = id;
+            }
+            hwloc_bitmap_foreach_end();
+        }
+        for (int i = 0; i < workers; i++)
+            hwloc_bitmap_free(sets[i]);
+        free(sets);
+    }
+    if (n == 0) { /* more workers than PUs, or a share outside the usable PUs: one PU */
+        topology_slot *slot = xcalloc((size_t)workers, sizeof(*slot));
+        if (topology_place(t, workers, slot) == 0)
+            pus[n++] = slot[worker].pu;
+        free(slot);
+    }
+    return n;
+}
+
 static bool thread_gone(pid_t id)
 {
     cpu_set_t *set = NULL;
@@ -564,6 +598,12 @@ cleanup:
 int topology_bind(const topology *t, pid_t id, bool thread, int pu, char *err, size_t errlen)
 {
     return bind_pus(t, id, thread, &pu, 1, err, errlen);
+}
+
+int topology_bind_pus(const topology *t, pid_t id, bool thread, const int *pus, int npus,
+                      char *err, size_t errlen)
+{
+    return bind_pus(t, id, thread, pus, npus, err, errlen);
 }
 
 /* Returns 0 or -1 with a reason in err (always on a topology that is not this machine). */
