@@ -406,6 +406,13 @@ START_TEST(test_startup_weighs)
     ck_assert(has_text(&rec, "inherited through fork"));
     results_free(&r);
 
+    /* A program's start-up is its serial part, with no setup() to move: not advised so. */
+    build(&s, &r);
+    snprintf(r.workload.program, sizeof(r.workload.program), "file");
+    advise_recommend(&r, 0, &rec);
+    ck_assert(!has_text(&rec, "start-up took"));
+    results_free(&r);
+
     /* A start-up under a quarter of the wall time is not worth a word. */
     scenario quiet = {"cheap setup", 2, 0.98, 0.010, 2e-4, 16, 0,
                       {{MODE_SINGLE, 1, 0.170, 0.01, 0, NULL, false, 0, 0.010},

@@ -1229,10 +1229,14 @@ static double wait_share(const config_summary *s)
 
 /* Where a pool's start-up (pool created -> the last worker's setup() done) is startup_share or
  * more of its wall time: what it cost, how the workers' setup() calls queued, and what would cut
- * it. The ranking stays on the whole wall time: that is what the job costs as written. */
+ * it. The ranking stays on the whole wall time: that is what the job costs as written. A
+ * program's start-up is its serial part, before its first call into a pool, and has no setup():
+ * Amdahl's sentence of "Your program" says that instead. */
 static void startup_weighs(recommendation *out, const results *r, const config_summary *single,
                            const config_summary *c)
 {
+    if (r->workload.program[0])
+        return;
     const config_summary *seen[3] = {c, best_of(r, MODE_THREADS), best_of(r, MODE_PROCESSES)};
     bool said[MODE_COUNT] = {false};
     for (int i = 0; i < 3; i++) {
