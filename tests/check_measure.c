@@ -787,6 +787,26 @@ START_TEST(test_pure_python_gets_no_native_followup)
     advise(&f.res);
     ck_assert_int_eq(f.res.recommendation.choice.native_limit, 0);
     ck_assert_int_eq(f.res.classification.native_threaded, 0);
+
+    /* A Dask run's harness imports NumPy with distributed: its BLAS pool is not the job's. */
+    run_result d;
+    memset(&d, 0, sizeof(d));
+    d.mode = MODE_DASK;
+    d.workers = 2;
+    d.repeat = 1;
+    d.wall_s = 1.0;
+    d.native_threads = 3;
+    d.threadpoolctl = 1;
+    d.nthreadpools = 1;
+    d.threadpools[0] = (run_threadpool){.user_api = "blas", .internal_api = "openblas",
+                                        .num_threads = 2};
+    results_add_run(&f.res, &d);
+    advise(&f.res);
+    ck_assert_int_le(results_native_threads(&f.res), 0);
+    advise_followup fu[ADVISE_MAX_FOLLOWUPS];
+    int nf = advise_followups(&f.res, fu, ADVISE_MAX_FOLLOWUPS);
+    for (int i = 0; i < nf; i++)
+        ck_assert_msg(fu[i].native_limit == 0, "a native follow-up: %s", fu[i].why);
     results_free(&f.res);
 }
 END_TEST

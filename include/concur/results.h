@@ -516,7 +516,8 @@ const config_summary *results_find_limited(const results *r, run_mode mode, int 
                                            int chunksize, const char *start_method,
                                            int native_limit);
 /* The most native pool threads any run of r counted (0 none, -1 none reported): whether the job's
- * libraries run threads of their own. */
+ * libraries run threads of their own. A cluster's runs (mode dask) are left out: their harness
+ * imports what distributed does, NumPy's BLAS among it. */
 int results_native_threads(const results *r);
 
 /* A processes x asyncio follow-up's configuration (each of `workers` processes a loop with

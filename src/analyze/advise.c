@@ -518,6 +518,10 @@ static int native_pool_size(const results *r)
     int most = 0;
     for (int i = 0; i < r->nruns; i++) {
         const run_result *x = &r->runs[i];
+        /* A Dask run's harness imports what distributed imports (NumPy and its BLAS among
+         * them): its pools are Dask's, not the job's. */
+        if (mode_get(x->mode)->cluster)
+            continue;
         for (int k = 0; k < x->nthreadpools; k++)
             if (x->threadpools[k].num_threads > most)
                 most = x->threadpools[k].num_threads;

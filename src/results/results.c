@@ -1126,7 +1126,7 @@ int results_native_threads(const results *r)
 {
     int most = -1;
     for (int i = 0; i < r->nruns; i++)
-        if (r->runs[i].native_threads > most)
+        if (r->runs[i].native_threads > most && !mode_get(r->runs[i].mode)->cluster)
             most = r->runs[i].native_threads;
     return most;
 }
