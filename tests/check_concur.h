@@ -70,4 +70,11 @@ const char *test_native_limit_set(void);
 /* The path of tests/fixtures/name under $CONCUR_SRC; the last 4 stay valid at once. */
 const char *test_fixture(const char *name);
 
+/* A suite's scratch directory, /tmp/concur-SUITE-PID, made (test_tmp_make, in a checked
+ * fixture's setup) and removed with all it holds (test_tmp_remove, in its teardown). */
+void test_tmp_make(char *dir, size_t len, const char *suite);
+void test_tmp_remove(const char *dir);
+/* dir/name; the last 4 stay valid at once. */
+const char *test_path_in(const char *dir, const char *name);
+
 #endif

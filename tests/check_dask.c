@@ -27,25 +27,17 @@ static char tmp[PATH_MAX];
 
 static const char *in_tmp(const char *name)
 {
-    static char path[4][PATH_MAX];
-    static int k;
-    k = (k + 1) % 4;
-    snprintf(path[k], sizeof(path[k]), "%s/%s", tmp, name);
-    return path[k];
+    return test_path_in(tmp, name);
 }
 
 static void setup(void)
 {
-    snprintf(tmp, sizeof(tmp), "/tmp/concur-dask-%d", (int)getpid());
-    ck_assert_int_eq(util_mkdir_p(tmp, 0755), 0);
+    test_tmp_make(tmp, sizeof(tmp), "dask");
 }
 
 static void teardown(void)
 {
-    char cmd[PATH_MAX + 16];
-    snprintf(cmd, sizeof(cmd), "rm -rf %s", tmp);
-    if (system(cmd) != 0)
-        fprintf(stderr, "could not remove %s\n", tmp);
+    test_tmp_remove(tmp);
 }
 
 /* Whether python imports `module` (run quietly). */

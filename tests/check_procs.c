@@ -165,3 +165,26 @@ const char *test_fixture(const char *name)
     snprintf(path[k], sizeof(path[k]), "%s/tests/fixtures/%s", src ? src : ".", name);
     return path[k];
 }
+
+void test_tmp_make(char *dir, size_t len, const char *suite)
+{
+    snprintf(dir, len, "/tmp/concur-%s-%d", suite, (int)getpid());
+    ck_assert_int_eq(util_mkdir_p(dir, 0755), 0);
+}
+
+void test_tmp_remove(const char *dir)
+{
+    char cmd[PATH_MAX + 16];
+    snprintf(cmd, sizeof(cmd), "rm -rf %s", dir);
+    if (system(cmd) != 0)
+        fprintf(stderr, "could not remove %s\n", dir);
+}
+
+const char *test_path_in(const char *dir, const char *name)
+{
+    static char path[4][PATH_MAX];
+    static int k;
+    k = (k + 1) % 4;
+    snprintf(path[k], sizeof(path[k]), "%s/%s", dir, name);
+    return path[k];
+}

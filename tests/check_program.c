@@ -15,16 +15,12 @@ static char tmp[PATH_MAX];
 
 static void setup(void)
 {
-    snprintf(tmp, sizeof(tmp), "/tmp/concur-program-%d", (int)getpid());
-    ck_assert_int_eq(util_mkdir_p(tmp, 0755), 0);
+    test_tmp_make(tmp, sizeof(tmp), "program");
 }
 
 static void teardown(void)
 {
-    char cmd[PATH_MAX + 16];
-    snprintf(cmd, sizeof(cmd), "rm -rf %s", tmp);
-    if (system(cmd) != 0)
-        fprintf(stderr, "could not remove %s\n", tmp);
+    test_tmp_remove(tmp);
 }
 
 /* results.json of the run in out, parsed (the caller deletes it). */
