@@ -511,6 +511,15 @@ static void probe_drift(const results *r, results_drift *d)
     free(p);
 }
 
+/* Whether runs a and b are of one configuration (the sweep's, or the same follow-up). */
+static bool same_run_config(const run_result *a, const run_result *b)
+{
+    return a->mode == b->mode && a->workers == b->workers && a->variant == b->variant &&
+           a->chunksize == b->chunksize && a->native_limit == b->native_limit &&
+           strcmp(a->start_method, b->start_method) == 0 &&
+           a->loop.concurrency == b->loop.concurrency;
+}
+
 /* The noise of runs made one after the other: the pooled variance of the logarithms of the wall
  * times within each spell of consecutive counted runs of one configuration, which no drift
  * between spells enters. *df gets its degrees of freedom. */
@@ -523,9 +532,7 @@ static double spell_noise(const results *r, double *df)
         bool counts = run && !run->warmup && results_run_counts(run) &&
                       run_wall_as_measured(run) > 0;
         const run_result *prev = i > 0 ? &r->runs[i - 1] : NULL;
-        bool same = counts && n > 0 && prev && prev->mode == run->mode &&
-                    prev->workers == run->workers && prev->variant == run->variant &&
-                    prev->chunksize == run->chunksize;
+        bool same = counts && n > 0 && prev && same_run_config(prev, run);
         if (!same && n > 0) { /* the spell ends */
             dfs += n - 1;
             n = 0;
