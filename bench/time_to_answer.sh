@@ -22,9 +22,10 @@ min_saving=3     # full/concur at least this
 sweep_max=16     # the full sweep's largest worker count
 
 if [ $# -eq 0 ]; then
-  # The workloads with task(i); a program (program_example.py) is bench/program_check.py's.
+  # The workloads with task(i), async ones too; a program (program_example.py) is
+  # bench/program_check.py's.
   for w in "$root"/workloads/*.py; do
-    if grep -q '^def task(' "$w"; then set -- "$@" "$w"; fi
+    if grep -Eq '^(async )?def task\(' "$w"; then set -- "$@" "$w"; fi
   done
 fi
 for w in "$@"; do
