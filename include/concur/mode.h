@@ -52,6 +52,8 @@ typedef struct {
 const mode_info *mode_get(run_mode m);
 /* "single", "threads", "processes", "asyncio", "dask"; "?" for a value that is not a mode. */
 const char *mode_name(run_mode m);
+/* Every mode's name, comma-separated, for messages ("single, threads, ..."). */
+const char *mode_names_list(void);
 /* Parses a mode's name. Returns 0 or -1. */
 int mode_parse(const char *s, run_mode *out);
 /* The threads a run of m with `workers` runs its tasks on: workers in a pool of threads or

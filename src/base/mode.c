@@ -61,8 +61,7 @@ int mode_parse(const char *s, run_mode *out)
     return -1;
 }
 
-/* The names, comma-separated, for messages. */
-static const char *mode_names_list(void)
+const char *mode_names_list(void)
 {
     static char list[128];
     if (list[0] == '\0')

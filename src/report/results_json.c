@@ -855,7 +855,7 @@ static void get_mode(loader *ld, const cJSON *obj, const char *where, const char
     char name[32] = "";
     get_string(ld, obj, where, key, name, sizeof(name));
     if (!ld->failed && mode_parse(name, out) < 0)
-        fail(ld, where, key, "unknown mode '%s' (expected single, threads or processes)", name);
+        fail(ld, where, key, "unknown mode '%s' (expected %s)", name, mode_names_list());
 }
 
 static void get_level(loader *ld, const cJSON *obj, const char *where, const char *key, counters_level *out)
