@@ -1222,7 +1222,7 @@ def probe(spec, loop_kind="asyncio"):
     obj.update(_interpreter())
     obj["workload"] = {"spec": spec, "path": wl.path, "name": wl.name,
                        "description": wl.description, "tasks": wl.tasks,
-                       "async": wl.is_async}
+                       "async": wl.is_async, "setup": wl.setup is not None}
     report(obj)
     _exit(EXIT_OK)
 

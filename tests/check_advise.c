@@ -406,6 +406,15 @@ START_TEST(test_startup_weighs)
     ck_assert(has_text(&rec, "inherited through fork"));
     results_free(&r);
 
+    /* A job without setup(): its start-up is the pool's own, not a setup() to move. */
+    build(&s, &r);
+    r.workload.setup = 0;
+    advise_recommend(&r, 0, &rec);
+    ck_assert(has_text(&rec, "threads x2: start-up took 100.00 ms"));
+    ck_assert(has_text(&rec, "as the job has no setup()"));
+    ck_assert(!has_text(&rec, "build setup()'s data once"));
+    results_free(&r);
+
     /* A program's start-up is its serial part, with no setup() to move: not advised so. */
     build(&s, &r);
     snprintf(r.workload.program, sizeof(r.workload.program), "file");

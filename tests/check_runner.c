@@ -46,6 +46,7 @@ static void setup(void)
     workload_info wl;
     int rc = runner_probe("python3", harness, fixture("quick.py"), &py, &wl, err, sizeof(err));
     ck_assert_msg(rc == CONCUR_EXIT_OK, "probe failed: %s", err);
+    ck_assert_int_eq(wl.setup, 0); /* quick.py has no setup() */
     snprintf(log_dir, sizeof(log_dir), "/tmp/concur-check-%d", (int)getpid());
     ck_assert_int_eq(util_mkdir_p(log_dir, 0755), 0);
     runner_install_signals();
@@ -160,6 +161,12 @@ START_TEST(test_probe_resolves_real_interpreter)
     ck_assert_int_eq(access(py.executable, X_OK), 0);
     ck_assert_str_eq(py.implementation, "cpython");
     ck_assert_int_ne(py.version[0], '\0');
+    /* Whether the workload defines setup(), for the advice on a long start-up. */
+    workload_info wl;
+    char err[1024];
+    ck_assert_int_eq(runner_probe("python3", harness, fixture("setup_holds_gil.py"), &py, &wl,
+                                  err, sizeof(err)), CONCUR_EXIT_OK);
+    ck_assert_int_eq(wl.setup, 1);
 }
 END_TEST
 

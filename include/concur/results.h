@@ -325,6 +325,8 @@ typedef struct {
     int tasks;              /* tasks each run executed (a program: calls into its pools) */
     bool coroutine;         /* task is an async def: each worker runs it on an event loop, and the
                                asyncio mode applies */
+    int setup;              /* 1 the workload defines setup(), 0 it does not, -1 not known (a
+                               program, or a file from before it was kept) */
     char program[8];        /* "file" or "module" for concur run --program / -m; "" for a
                                workload with task(i) */
     char program_args[1024];/* the program's arguments, shell-quoted, for the reports */

@@ -1266,6 +1266,13 @@ static void startup_weighs(recommendation *out, const results *r, const config_s
                      : q >= 1.5             ? "queued in part"
                                             : "ran at once");
         }
+        if (r->workload.setup == 0) {
+            /* No setup(): what start-up costs is the pool's own start of its workers. */
+            note(out, "%s: start-up took %s of its %s (%.0f %%%s): the pool starting its "
+                 "workers, as the job has no setup(); a longer job (more tasks per worker) "
+                 "spreads it", n, st, wall, 100 * s->startup_s / s->wall_s, tp);
+            continue;
+        }
         char gil[64] = "";
         if (s->mode == MODE_THREADS && s->gil_distinguished && isfinite(s->gil_wait_fraction))
             util_fmt(gil, sizeof(gil), " (GIL waits in %.0f %% of the samples)",

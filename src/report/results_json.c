@@ -630,6 +630,10 @@ static char *format_json(const results *r, const char *suffix)
     add_string_or_null(w, "program", r->workload.program);
     add_string_or_null(w, "program_args", r->workload.program_args);
     add_bool(w, "async", r->workload.coroutine);
+    if (r->workload.setup >= 0)
+        add_bool(w, "setup", r->workload.setup == 1);
+    else
+        cJSON_AddItemToObject(w, "setup", cJSON_CreateNull());
 
     write_machine(root, r);
     write_counters_probe(root, &r->counters);
@@ -1877,6 +1881,8 @@ int results_load(const char *given, results *r, char *err, size_t errlen)
     }
     if (has(w, "async"))
         get_bool(&ld, w, "workload", "async", &r->workload.coroutine);
+    const cJSON *setup = cJSON_GetObjectItemCaseSensitive(w, "setup");
+    r->workload.setup = cJSON_IsBool(setup) ? cJSON_IsTrue(setup) : -1;
 
     load_machine(&ld, root, r);
     load_counters_probe(&ld, root, &r->counters);

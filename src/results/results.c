@@ -99,6 +99,7 @@ void results_init(results *r)
     memset(r, 0, sizeof(*r));
     r->check_task = -1;
     r->python.gil = -1;
+    r->workload.setup = -1;
     r->machine.capacity_start = r->machine.capacity_end = NAN;
     classification_init(&r->classification);
     recommendation_init(&r->recommendation);

@@ -777,6 +777,8 @@ static int probe_with(const char *python, const char *harness, const char *workl
         double t = get_num(w, "tasks");
         wl->tasks = isnan(t) ? 0 : (int)t;
         wl->coroutine = cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(w, "async"));
+        const cJSON *setup = cJSON_GetObjectItemCaseSensitive(w, "setup");
+        wl->setup = cJSON_IsBool(setup) ? cJSON_IsTrue(setup) : -1;
         if (py->executable[0] == '\0') {
             snprintf(err, errlen, "the interpreter '%s' did not say where it lives (sys.executable "
                                   "is empty); give its real path with --python",
