@@ -384,6 +384,30 @@ END_TEST
 
 /* A setup() that holds the GIL for 50 ms, as long as five tasks: the threads' setups queue. The
  * choice stays on the whole wall time; the advice says what start-up cost and what cuts it. */
+/* A faster follow-up of the chosen pool's size is named by what it changes: a native thread
+ * limit is not "batching". */
+START_TEST(test_knee_names_the_follow_up)
+{
+    scenario s = {"native limit slightly faster", 2, 0.99, 0.015, 2e-4, 64, 0,
+                  {S(1.0), T(1, 1.0), T(2, 1.02), P(1, 1.02), P(2, 0.50),
+                   {MODE_PROCESSES, 2, 0.46, 0.01, 0, "fork", true, 0}}};
+    results r;
+    build(&s, &r);
+    for (int i = 0; i < r.nruns; i++)
+        if (r.runs[i].variant)
+            r.runs[i].native_limit = 1;
+    results_summarize(&r);
+    classify_results(&r, &r.classification);
+    recommendation rec;
+    advise_recommend(&r, 0, &rec);
+    if (!has_text(&rec, "without its native thread limit"))
+        dump(&rec);
+    ck_assert(has_text(&rec, "without its native thread limit"));
+    ck_assert(!has_text(&rec, "batching"));
+    results_free(&r);
+}
+END_TEST
+
 START_TEST(test_startup_weighs)
 {
     scenario s = {"GIL-holding setup", 2, 0.98, 0.010, 2e-4, 16, 0,
@@ -978,6 +1002,7 @@ Suite *advise_suite(void)
     tcase_add_test(tc, test_two_runs_no_interval);
     tcase_add_test(tc, test_no_baseline);
     tcase_add_test(tc, test_startup_weighs);
+    tcase_add_test(tc, test_knee_names_the_follow_up);
     tcase_add_test(tc, test_waits_open);
     tcase_add_test(tc, test_memory);
     tcase_add_test(tc, test_capacity);

@@ -158,6 +158,21 @@ static char *config_name(char *buf, size_t len, const results *r, const config_s
     return util_fmt(buf, len, "%s x%d%s", mode_name(s->mode), s->workers, extra);
 }
 
+/* What the choice k does without that the best of its mode has: fewer workers, or the follow-up
+ * that made it faster (a chunksize, a native thread limit, a loop in each process). */
+static const char *what_it_lacks(const config_summary *k, const config_summary *best)
+{
+    if (k->workers < best->workers)
+        return "with fewer workers";
+    if (best->native_limit > 0 && k->native_limit != best->native_limit)
+        return "without its native thread limit";
+    if (best->loop.concurrency > 0 && k->loop.concurrency != best->loop.concurrency)
+        return "without its event loops";
+    if (best->chunksize > 1 && k->chunksize != best->chunksize)
+        return "without its batching";
+    return "with another start method";
+}
+
 /* "1.94x [1.80-2.05]", "0.96x (2 runs: no interval)" where two runs cannot support one
  * (RESULTS_CI_MIN_RUNS), or "1.94x" without an interval. */
 static char *fmt_speedup(char *buf, size_t len, const config_summary *s)
@@ -1078,8 +1093,7 @@ static void explain_choice(recommendation *out, const results *r, const choice *
         if (k != ch.fastest && !ch.by_cost && !ch.knee_by_noise)
             reason(out, "%s: %s, %.0f %% of the best %s (%s at %s) %s", kn, ksp,
                    100 * k->speedup / ch.mode_best->speedup, pool, best, bsp,
-                   k->workers < ch.mode_best->workers ? "with fewer workers"
-                                                      : "without its batching");
+                   what_it_lacks(k, ch.mode_best));
         if (ch.knee_by_noise)
             reason(out, "%s: %s, the fewest workers not shown short of %.0f %% of the best %s: "
                    "%s at %s is %.0f %% faster by the medians, within the noise of the repeats",
