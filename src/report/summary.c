@@ -225,7 +225,12 @@ static void problems(report_doc *d, const results *r)
             doc_list(d, DOC_NORMAL, 0);
             header = true;
         }
-        doc_itemf(d, "%s x%d run %d: %s: %s", mode_name(x->mode), x->workers, x->repeat,
+        char which[24];
+        if (x->warmup)
+            util_fmt(which, sizeof(which), "warm-up");
+        else
+            util_fmt(which, sizeof(which), "run %d", x->repeat);
+        doc_itemf(d, "%s x%d %s: %s: %s", mode_name(x->mode), x->workers, which,
                   results_status_name(x->status), x->error);
         if (x->traceback[0]) {
             char line[sizeof(x->traceback)];
