@@ -291,7 +291,7 @@ START_TEST(test_run_numpy_native_limit)
 END_TEST
 
 /* How many runs of single came after a run of another configuration (the references), and
- * whether every run says when it started and the host's pace before it. */
+ * whether every run says when it started and the host's pace before and after it. */
 static int single_after_others(const cJSON *j)
 {
     int refs = 0;
@@ -305,6 +305,8 @@ static int single_after_others(const cJSON *j)
         ck_assert(t >= at);
         at = t;
         ck_assert(cJSON_GetObjectItemCaseSensitive(run, "host_probe_s")->valuedouble > 0);
+        ck_assert(cJSON_GetObjectItemCaseSensitive(run, "host_probe_after_s")->valuedouble > 0);
+        ck_assert(cJSON_GetObjectItemCaseSensitive(run, "pace_factor")->valuedouble > 0);
         if (strcmp(mode, "single") != 0)
             other = true;
         else
@@ -329,6 +331,13 @@ START_TEST(test_run_reference_runs)
         const cJSON *drift = cJSON_GetObjectItemCaseSensitive(j, "drift");
         ck_assert_ptr_nonnull(drift);
         ck_assert_int_ge(cJSON_GetObjectItemCaseSensitive(drift, "probes")->valueint, 3);
+        /* The probe's pace against the runs' times: worked out either way, never applied to
+         * --back-to-back's runs. */
+        const cJSON *pace = cJSON_GetObjectItemCaseSensitive(drift, "pace");
+        ck_assert_ptr_nonnull(pace);
+        ck_assert_int_ge(cJSON_GetObjectItemCaseSensitive(pace, "runs")->valueint, 6);
+        if (back_to_back)
+            ck_assert(cJSON_IsFalse(cJSON_GetObjectItemCaseSensitive(pace, "applied")));
         int refs = single_after_others(j);
         ck_assert_int_eq(cJSON_GetObjectItemCaseSensitive(drift, "reference_runs")->valueint,
                          refs);

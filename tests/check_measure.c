@@ -175,8 +175,9 @@ static double profile_host(const profile *pr)
 }
 
 /* measure_io.probe: a fixed loop's time, as slow as the host is. */
-static double profile_probe(void *ctx)
+static double profile_probe(void *ctx, int workers)
 {
+    (void)workers;
     return 0.0013 * profile_host(ctx);
 }
 

@@ -1865,6 +1865,113 @@ static void drift_runs(results *r, const char *modes, const double *walls, const
     results_summarize(r);
 }
 
+/* A probe that jumps back and forth from one run to the next (a virtual CPU's two speeds) has
+ * not drifted, however far its medians of 3 lie apart; one that climbs step by step has. */
+START_TEST(test_probe_jitter_is_not_drift)
+{
+    double walls[12], jumps[12], climb[12];
+    for (int i = 0; i < 12; i++) {
+        walls[i] = 1.0;
+        jumps[i] = i % 2 ? 2.1e-3 : 1.3e-3;
+        climb[i] = 1.3e-3 * (1.0 + 0.08 * i);
+    }
+    results r;
+    drift_runs(&r, "ssssssssssss", walls, jumps);
+    ck_assert(r.drift.moved > 0.5);
+    ck_assert(r.drift.probe_jitter > 0.3);
+    ck_assert(!r.drift.probe_beyond_noise);
+    ck_assert(!r.drift.found);
+    results_free(&r);
+
+    drift_runs(&r, "ssssssssssss", walls, climb);
+    ck_assert(r.drift.probe_beyond_noise);
+    ck_assert(r.drift.found);
+    ck_assert_double_eq_tol(results_drift_moved(&r.drift), 0.08 * 9 / 1.08, 1e-9);
+    results_free(&r);
+
+    /* A pool's probes (its PUs spinning together) are not compared with single's. */
+    drift_runs(&r, "sssppppppsss", walls, climb);
+    ck_assert_int_eq(r.drift.probes, 6);
+    results_free(&r);
+}
+END_TEST
+
+/* Six runs each of single (1 s) and processes x2 (0.5 s) in turn, each at the host's pace
+ * pace[i] (its probes move with it, and its time where the job follows the CPU's pace) times a
+ * noise of its own; probes: with the probes around each run, or none after it. */
+static void pace_runs(results *r, const double *pace, const double *own, bool probes,
+                      bool back_to_back, bool follows)
+{
+    results_init(r);
+    r->workload.tasks = 8;
+    r->back_to_back = back_to_back;
+    for (int i = 0; i < 12; i++) {
+        run_result run;
+        bool single = i % 2 == 0;
+        fill_run(&run, single ? MODE_SINGLE : MODE_PROCESSES, single ? 1 : 2, i + 1, RUN_OK,
+                 (single ? 1.0 : 0.5) * (follows ? pace[i] : 1.0) * own[i]);
+        run.at_s = i;
+        run.host_probe_s = 1.3e-3 * pace[i];
+        run.host_probe_after_s = probes ? 1.3e-3 * pace[i] : NAN;
+        results_add_run(r, &run);
+    }
+    results_summarize(r);
+}
+
+/* A host whose pace jumps from run to run (a virtual CPU's sibling busy or not): the probe around
+ * each run follows it, and each run is put at its configuration's mean pace. The intervals
+ * narrow, the medians stay where the runs put them; a job whose times do not follow the probe
+ * (one waiting on storage) is taken as it came, and so is every run with --back-to-back. */
+START_TEST(test_pace_control_variate)
+{
+    /* Single's paces and the pool's: the same six in another order. */
+    const double pace[] = {1.0, 1.6, 1.6, 1.0, 1.2, 1.0, 1.0, 1.5, 1.5, 1.2, 1.0, 1.0};
+    const double own[] = {1.01, 0.99, 1.0, 1.02, 0.98, 1.0, 1.01, 0.99, 1.0, 1.02, 0.99, 1.0};
+    results with, without;
+    pace_runs(&with, pace, own, true, false, true);
+    pace_runs(&without, pace, own, false, false, true);
+    ck_assert(with.drift.pace_applied);
+    ck_assert(!without.drift.pace_applied);
+    ck_assert_int_eq(with.drift.pace_runs, 12);
+    ck_assert_int_eq(with.drift.pace_configs, 2);
+    ck_assert_double_eq_tol(with.drift.pace_slope, 1.0, 0.1);
+    ck_assert(with.drift.pace_noise_paced < with.drift.pace_noise_raw / 3);
+    for (int m = 0; m < 2; m++) {
+        run_mode mode = m ? MODE_PROCESSES : MODE_SINGLE;
+        const config_summary *a = results_find_summary(&with, mode, m ? 2 : 1);
+        const config_summary *b = results_find_summary(&without, mode, m ? 2 : 1);
+        ck_assert(a->ci_high_s - a->ci_low_s < (b->ci_high_s - b->ci_low_s) / 2);
+        ck_assert_double_eq_tol(a->wall_s, b->wall_s, 0.2 * b->wall_s);
+    }
+    const config_summary *p = results_find_summary(&with, MODE_PROCESSES, 2);
+    ck_assert_double_eq_tol(p->speedup, 2.0, 0.1);
+    ck_assert(p->speedup_high - p->speedup_low <
+              results_find_summary(&without, MODE_PROCESSES, 2)->speedup_high -
+                  results_find_summary(&without, MODE_PROCESSES, 2)->speedup_low);
+    /* Each run at its configuration's mean pace: the geometric mean of the paces, 1.19. */
+    for (int i = 0; i < with.nruns; i++)
+        ck_assert_double_eq_tol(with.runs[i].pace_factor * pace[i], 1.19, 0.05);
+    results_free(&with);
+    results_free(&without);
+
+    /* Times that do not follow the probe. */
+    const double waits[] = {1.3, 0.8, 1.0, 1.25, 0.9, 1.1, 0.85, 1.2, 1.0, 0.95, 1.15, 0.9};
+    results io;
+    pace_runs(&io, pace, waits, true, false, false);
+    ck_assert(isfinite(io.drift.pace_slope));
+    ck_assert(!io.drift.pace_applied);
+    for (int i = 0; i < io.nruns; i++)
+        ck_assert_double_eq_tol(io.runs[i].pace_factor, 1.0, 1e-12);
+    results_free(&io);
+
+    results b2b;
+    pace_runs(&b2b, pace, own, true, true, true);
+    ck_assert(!b2b.drift.pace_applied);
+    ck_assert_double_eq_tol(b2b.drift.pace_slope, 1.0, 0.1);
+    results_free(&b2b);
+}
+END_TEST
+
 /* A host 1.8 times slower from the pool's runs on: single's runs before and after them are its
  * baseline, each in proportion to when the pool ran, not single's median over all of them. */
 START_TEST(test_drift_speedup_nearest_baseline)
@@ -1973,6 +2080,8 @@ Suite *results_suite(void)
     tcase_add_test(tc, test_hung_run_unsafe);
     tcase_add_test(tc, test_speedup_ci_shown);
     tcase_add_test(tc, test_drift_speedup_nearest_baseline);
+    tcase_add_test(tc, test_pace_control_variate);
+    tcase_add_test(tc, test_probe_jitter_is_not_drift);
     tcase_add_test(tc, test_check_names);
     suite_add_tcase(s, tc);
 

@@ -65,8 +65,9 @@ typedef struct {
     const measure_observer *obs;
     double (*now)(void *ctx); /* the clock --budget is kept by; NULL: the monotonic clock (a test
                                  gives the time its synthetic runs took) */
-    double (*probe)(void *ctx); /* the host's pace before each run (topology_speed_probe; a test
-                                   gives a drifting one); NULL: not measured */
+    /* The host's pace on the PUs of a run of `workers` workers, taken before and after each
+     * run (topology_speed_probe_on; a test gives a drifting one); NULL: not measured. */
+    double (*probe)(void *ctx, int workers);
 } measure_io;
 
 /* How the strategy ended. */

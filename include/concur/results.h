@@ -145,12 +145,15 @@ typedef struct run_result {
                               keeps a cluster across jobs); NAN otherwise, and for a cluster
                               concur did not start (--dask-scheduler) */
     double at_s;           /* when it started, seconds after the measuring began (NAN unknown) */
-    double host_probe_s;   /* the host's speed just before it: the fastest of a few passes of a
-                              fixed loop on concur's own thread (topology_speed_probe); NAN when
-                              not measured */
+    double host_probe_s;   /* the host's pace just before it on the run's PUs: a few passes of
+                              a fixed loop (topology_speed_probe_on); NAN when not measured */
+    double host_probe_after_s; /* the same just after it; NAN when not measured */
     double drift_factor;   /* what results_run_wall multiplies the run's time by to put it at
                               single's speed of the whole run, where the host drifted
                               (results_summarize, results_drift); 1 (or 0: unset) otherwise */
+    double pace_factor;    /* what results_run_wall also multiplies it by to put it at the probe's
+                              pace of its configuration's other runs, where the probe explains
+                              the runs' spread (results_pace); 1 (or 0: unset) otherwise */
 
     counters_values counters; /* over the measured window */
     double cpu_s;          /* task-clock (or rusage) over the window */
@@ -359,10 +362,13 @@ typedef struct {
  * a slower or faster spell of the host moves single and the pools alike. */
 #define RESULTS_DRIFT_FOUND 0.10
 typedef struct {
-    int probes;             /* runs with a host probe */
+    int probes;             /* runs on one PU with a host probe */
     double probe_fast_s, probe_slow_s; /* the probe's pace, fastest and slowest (median of 3
                                           neighbouring runs, so that one burst does not count) */
     double moved;           /* probe_slow_s / probe_fast_s - 1; NAN with fewer than 3 probes */
+    double probe_jitter;    /* the probe's standard deviation (of its log) from one run to the
+                               next: from the squared differences of successive probes */
+    bool probe_beyond_noise;/* log(slow / fast) beyond 4 probe_jitter: counted in found */
     int baseline_runs;      /* single's counted runs */
     int reference_runs;     /* of those, made after another configuration's: the baseline
                                re-measured through the run */
@@ -374,13 +380,31 @@ typedef struct {
     double baseline_moved;
     bool baseline_beyond_noise;
     double span_s;          /* the first run's start to the last one's */
-    bool found;             /* moved > RESULTS_DRIFT_FOUND, or baseline_moved beyond its noise
+    bool found;             /* moved beyond its jitter and > RESULTS_DRIFT_FOUND, or
+                               baseline_moved beyond its noise
                                and > RESULTS_DRIFT_FOUND: a fixed loop on concur's thread does
                                not see every slower spell (another process taking turns on the
                                cores slows the job's run of a second, not a 3 ms loop) */
     bool adjusted;          /* found, and the pools' runs were compared with single's nearest
                                runs: single was measured on both sides of some of them */
+    /* The host's pace on the run's PUs before and after each run, against the run's time (after
+     * the drift above is taken out): a virtual machine's CPUs run slower or faster spells of a
+     * fraction of a second, which move one run and not its neighbours. Where the probe's pace
+     * explains the spread of the runs of each configuration -- the slope of log time on log
+     * pace, pooled within the configurations, at least RESULTS_PACE_T standard errors above 0
+     * -- each run's time is put at its configuration's mean pace (run_result.pace_factor): a
+     * control variate. It narrows a configuration's interval without moving its median, and a
+     * job whose time does not follow the CPU's pace (one that waits on storage) shows no slope. */
+    int pace_runs;          /* runs with both probes, in configurations of 2 runs or more */
+    int pace_configs;       /* those configurations */
+    double pace_slope;      /* NAN with fewer than RESULTS_PACE_MIN_DF degrees of freedom */
+    double pace_slope_se;
+    double pace_noise_raw;  /* the pooled standard deviation of log time within configurations */
+    double pace_noise_paced;/* the same with each run at its configuration's pace */
+    bool pace_applied;      /* never with --back-to-back: its runs are taken as they came */
 } results_drift;
+#define RESULTS_PACE_T 2.5
+#define RESULTS_PACE_MIN_DF 4
 
 typedef struct results {
     char concur_version[16];
@@ -429,7 +453,8 @@ typedef struct results {
     int nsummary;
     results_check check;    /* whether the results were compared (results_summarize) */
     results_drift drift;    /* how the host's speed moved (results_summarize) */
-    bool back_to_back;      /* --back-to-back: no reference runs of single through the run */
+    bool back_to_back;      /* --back-to-back: no reference runs of single through the run, and
+                               no run put at its configuration's pace (results_drift.pace_*) */
     int check_task;         /* RESULTS_SINGLE_VARIES: the task single's runs disagree on; -1 */
 
     classification classification; /* classify_results; classify_is_empty until then */
@@ -439,6 +464,9 @@ typedef struct results {
 /* How the host's pace moved over r's runs (results_summarize keeps it in r->drift, and puts each
  * run's drift_factor where it is adjusted for). */
 void results_find_drift(const results *r, results_drift *d);
+/* Fills d's pace_* from r's runs (the probe's pace as a control variate; results_summarize also
+ * sets each run's pace_factor). */
+void results_find_pace(const results *r, results_drift *d);
 /* How far the host's pace moved by the measures that count (the probe beyond
  * RESULTS_DRIFT_FOUND, single's spells beyond their noise too); 0 where neither did. */
 double results_drift_moved(const results_drift *d);

@@ -66,10 +66,18 @@ int topology_place_share(const topology *t, int workers, int worker, int *pus, i
 #define TOPOLOGY_CAPACITY_ROUNDS 3
 double topology_measure_capacity(const topology *t, char *err, size_t errlen);
 
-/* The host's pace now: seconds the fastest of a few passes of a fixed integer loop takes on the
- * calling thread (a few ms in all). The strategy takes it before every run, to see the host's
- * speed drift (results_drift). */
+/* The host's pace now: seconds the median of three passes of a fixed integer loop takes on the
+ * calling thread (a few ms in all). */
 double topology_speed_probe(void);
+
+/* The host's pace where a run of `workers` workers runs: topology_speed_probe on each of the PUs
+ * topology_place gives them (up to 64), one thread bound to each, all spinning at once as the
+ * run's workers will; the geometric mean of their medians. A virtual machine's CPUs slow down a
+ * spell at a time, one alone or the pair of them when both are busy (hyperthreads of one
+ * physical core), so the pace of the run's own PUs together tells its spell (results_drift
+ * pace_*). On a synthetic topology, or where a thread cannot be started, topology_speed_probe
+ * where the calling thread runs. The strategy takes it before and after every run. */
+double topology_speed_probe_on(const topology *t, int workers);
 
 /* Binds a whole process (every thread) or a single thread (thread=true, id is a tid) to one PU,
  * with hwloc. Returns 0, or -1 with a reason in err; always -1 on a topology that is not this

@@ -122,11 +122,10 @@ static int run_for_real(void *ctx, const runner_env *env, run_mode mode, int wor
     return runner_run(env, mode, workers, repeat, out);
 }
 
-/* measure_io.probe for concur itself. */
-static double probe_for_real(void *ctx)
+/* measure_io.probe for concur itself: ctx is the machine's topology. */
+static double probe_for_real(void *ctx, int workers)
 {
-    (void)ctx;
-    return topology_speed_probe();
+    return topology_speed_probe_on(ctx, workers);
 }
 
 /* The state of one `concur run` from the moment its output directory exists: every way out of it
@@ -596,8 +595,8 @@ int measure_session(const session_options *o, const measure_observer *obs, sessi
             log_info("runs start their own interpreter: %s", zerr);
     }
 
-    measure_io io = {.run = run_for_real, .probe = probe_for_real, .json_path = st.json_path,
-                     .obs = obs};
+    measure_io io = {.run = run_for_real, .probe = probe_for_real, .ctx = st.topo,
+                     .json_path = st.json_path, .obs = obs};
     out->measured = true;
     measure_outcome mout;
     run_progress(&st, "measuring");

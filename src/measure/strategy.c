@@ -329,13 +329,15 @@ static const run_result *run_once(session *ss, const runner_env *base, plan_conf
     if (obs && obs->run_starting)
         obs->run_starting(obs->ctx, cfg.mode, cfg.workers, rep, repeat_total, ss->done,
                           ss->total_runs, now(ss) - ss->t0);
-    double probe = ss->io->probe ? ss->io->probe(ss->io->ctx) : NAN;
+    int on = mode_threads(cfg.mode, cfg.workers); /* the PUs the run's workers take */
+    double probe = ss->io->probe ? ss->io->probe(ss->io->ctx, on) : NAN;
     double at = now(ss) - ss->t0;
     run_result r;
     ss->io->run(ss->io->ctx, &env, cfg.mode, cfg.workers, rep, &r);
     r.warmup = warmup;
     r.at_s = at;
     r.host_probe_s = probe;
+    r.host_probe_after_s = ss->io->probe ? ss->io->probe(ss->io->ctx, on) : NAN;
     int tasks = ss->res->workload.tasks;
     if (r.tasks > 0 && r.tasks < tasks && !warmup && !ss->o->program) {
         double cv = cfg.mode == MODE_SINGLE || !isfinite(ss->task_cv) ? task_cv(&r) : ss->task_cv;

@@ -324,7 +324,9 @@ static void write_run(cJSON *runs, const run_result *run)
     add_number(o, "cluster_start_s", run->cluster_start_s);
     add_number(o, "at_s", run->at_s);
     add_number(o, "host_probe_s", run->host_probe_s);
+    add_number(o, "host_probe_after_s", run->host_probe_after_s);
     add_number(o, "drift_factor", run->drift_factor > 0 ? run->drift_factor : 1.0);
+    add_number(o, "pace_factor", run->pace_factor > 0 ? run->pace_factor : 1.0);
     add_number(o, "cpu_s", run->cpu_s);
     add_number(o, "cpu_utilization", run->cpu_utilization);
 
@@ -456,6 +458,8 @@ static void write_drift(cJSON *root, const results *r)
     add_number(o, "probe_fast_s", d->probe_fast_s);
     add_number(o, "probe_slow_s", d->probe_slow_s);
     add_number(o, "moved", d->moved);
+    add_number(o, "probe_jitter", d->probe_jitter);
+    add_bool(o, "probe_beyond_noise", d->probe_beyond_noise);
     add_bool(o, "found", d->found);
     add_bool(o, "adjusted", d->adjusted);
     add_int(o, "baseline_runs", d->baseline_runs);
@@ -467,6 +471,15 @@ static void write_drift(cJSON *root, const results *r)
     add_number(o, "baseline_moved", d->baseline_moved);
     add_bool(o, "baseline_beyond_noise", d->baseline_beyond_noise);
     add_number(o, "span_s", d->span_s);
+    results_find_pace(r, d);
+    cJSON *pace = add_object(o, "pace");
+    add_int(pace, "runs", d->pace_runs);
+    add_int(pace, "configurations", d->pace_configs);
+    add_number(pace, "slope", d->pace_slope);
+    add_number(pace, "slope_se", d->pace_slope_se);
+    add_number(pace, "noise_raw", d->pace_noise_raw);
+    add_number(pace, "noise_paced", d->pace_noise_paced);
+    add_bool(pace, "applied", d->pace_applied);
 }
 
 /* summary.<mode>."<workers>" = {...} for the sweep, modes in enum order, worker counts in the order
@@ -1288,11 +1301,13 @@ static void load_run(loader *ld, const cJSON *o, const char *w, run_result *run)
     run->cluster_start_s = NAN; /* mode dask's; older files do not have it */
     if (has(o, "cluster_start_s"))
         get_double(ld, o, w, "cluster_start_s", &run->cluster_start_s);
-    run->at_s = run->host_probe_s = NAN; /* files written before they were kept */
+    run->at_s = run->host_probe_s = run->host_probe_after_s = NAN; /* files written before */
     if (has(o, "at_s"))
         get_double(ld, o, w, "at_s", &run->at_s);
     if (has(o, "host_probe_s"))
         get_double(ld, o, w, "host_probe_s", &run->host_probe_s);
+    if (has(o, "host_probe_after_s"))
+        get_double(ld, o, w, "host_probe_after_s", &run->host_probe_after_s);
     get_double(ld, o, w, "cpu_s", &run->cpu_s);
     get_double(ld, o, w, "cpu_utilization", &run->cpu_utilization);
 

@@ -253,10 +253,17 @@ static double run_wall_as_measured(const run_result *run)
     return start + (run->wall_s - start - end) * run->scale + end;
 }
 
-double results_run_wall(const run_result *run)
+/* results_run_wall before the probe's pace is taken out. */
+static double run_wall_drifted(const run_result *run)
 {
     double wall = run_wall_as_measured(run);
     return run->drift_factor > 0 && isfinite(run->drift_factor) ? wall * run->drift_factor : wall;
+}
+
+double results_run_wall(const run_result *run)
+{
+    double wall = run_wall_drifted(run);
+    return run->pace_factor > 0 && isfinite(run->pace_factor) ? wall * run->pace_factor : wall;
 }
 
 double results_run_task_s(const run_result *run)
@@ -491,24 +498,50 @@ static double run_time(const results *r, int i)
     return isfinite(r->runs[i].at_s) ? r->runs[i].at_s : (double)i;
 }
 
-/* How far the probe's pace moved: the median of each 3 neighbouring probes, fastest against
- * slowest. One burst of another process's work slows one probe, not three. */
+/* The host's pace around a run: the geometric mean of the probes before and after it, or the one
+ * before where there is no other; NAN without either. */
+static double run_pace(const run_result *run)
+{
+    double a = run->host_probe_s, b = run->host_probe_after_s;
+    bool has_a = a > 0 && isfinite(a), has_b = b > 0 && isfinite(b);
+    return has_a && has_b ? sqrt(a * b) : has_a ? a : NAN;
+}
+
+/* How far the probe's pace moved over the runs on one PU (single's, and any pool's of one
+ * worker: a pool's PUs spinning together go at another pace): the median of each 3 neighbouring
+ * probes, fastest against slowest. One burst of another process's work slows one probe, not
+ * three; it counts where that is beyond 4 standard deviations of the probe's jitter from one
+ * run to the next (from the squared differences of successive probes, which a slow drift hardly
+ * enters): a virtual CPU whose pace jumps back and forth every fraction of a second does not
+ * drift. */
 static void probe_drift(const results *r, results_drift *d)
 {
     double *p = xmalloc(sizeof(double) * (size_t)(r->nruns > 0 ? r->nruns : 1));
     int n = 0;
-    for (int i = 0; i < r->nruns; i++)
-        if (!r->runs[i].warmup && r->runs[i].host_probe_s > 0 && isfinite(r->runs[i].host_probe_s))
-            p[n++] = r->runs[i].host_probe_s;
+    for (int i = 0; i < r->nruns; i++) {
+        const run_result *run = &r->runs[i];
+        double pace = run_pace(run);
+        if (!run->warmup && pace > 0 && mode_threads(run->mode, run->workers) == 1)
+            p[n++] = pace;
+    }
     d->probes = n;
-    d->probe_fast_s = d->probe_slow_s = d->moved = NAN;
+    d->probe_fast_s = d->probe_slow_s = d->moved = d->probe_jitter = NAN;
+    d->probe_beyond_noise = false;
     for (int i = 0; i + 2 < n; i++) {
         double m = stats_median(p + i, 3);
         d->probe_fast_s = i == 0 ? m : fmin(d->probe_fast_s, m);
         d->probe_slow_s = i == 0 ? m : fmax(d->probe_slow_s, m);
     }
-    if (d->probe_fast_s > 0)
+    if (d->probe_fast_s > 0) {
         d->moved = d->probe_slow_s / d->probe_fast_s - 1.0;
+        double ss = 0.0;
+        for (int i = 1; i < n; i++) {
+            double step = log(p[i] / p[i - 1]);
+            ss += step * step;
+        }
+        d->probe_jitter = sqrt(ss / (2.0 * (n - 1)));
+        d->probe_beyond_noise = log(d->probe_slow_s / d->probe_fast_s) > 4.0 * d->probe_jitter;
+    }
     free(p);
 }
 
@@ -665,7 +698,7 @@ void results_find_drift(const results *r, results_drift *d)
 
 double results_drift_moved(const results_drift *d)
 {
-    double moved = d->moved > RESULTS_DRIFT_FOUND ? d->moved : 0.0;
+    double moved = d->probe_beyond_noise && d->moved > RESULTS_DRIFT_FOUND ? d->moved : 0.0;
     if (d->baseline_beyond_noise && d->baseline_moved > RESULTS_DRIFT_FOUND &&
         d->baseline_moved > moved)
         moved = d->baseline_moved;
@@ -676,7 +709,7 @@ static void find_drift(results *r)
 {
     results_drift *d = &r->drift;
     for (int i = 0; i < r->nruns; i++)
-        r->runs[i].drift_factor = 1.0;
+        r->runs[i].drift_factor = r->runs[i].pace_factor = 1.0;
     results_find_drift(r, d);
     if (!d->adjusted)
         return;
@@ -697,6 +730,114 @@ static void find_drift(results *r)
             run->drift_factor = median / near;
     }
     baseline_series_free(&b);
+}
+
+/* The probe's pace as a control variate of each configuration's runs (results_drift.pace_*):
+ * the slope of log time on log pace, pooled within configurations; where it is at least
+ * RESULTS_PACE_T standard errors above 0, factor[i] (where given) gets what puts run i at its
+ * configuration's mean pace, and 1 for the others. */
+static void pace_of(const results *r, results_drift *d, double *factor)
+{
+    d->pace_runs = d->pace_configs = 0;
+    d->pace_slope = d->pace_slope_se = d->pace_noise_raw = d->pace_noise_paced = NAN;
+    d->pace_applied = false;
+    int n = r->nruns;
+    for (int i = 0; factor && i < n; i++)
+        factor[i] = 1.0;
+    if (n < 2)
+        return;
+    int *group = xmalloc(sizeof(int) * (size_t)n);
+    double *x = xmalloc(sizeof(double) * (size_t)n), *y = xmalloc(sizeof(double) * (size_t)n);
+    double *mx = xmalloc(sizeof(double) * (size_t)n), *my = xmalloc(sizeof(double) * (size_t)n);
+    int *count = xmalloc(sizeof(int) * (size_t)n);
+    int ngroups = 0;
+    for (int i = 0; i < n; i++) {
+        const run_result *run = &r->runs[i];
+        bool both = run->host_probe_after_s > 0 && isfinite(run->host_probe_after_s);
+        double p = both ? run_pace(run) : NAN, w = run_wall_drifted(run);
+        group[i] = -1;
+        if (run->warmup || !results_run_counts(run) || !(p > 0) || !(w > 0) || !isfinite(w))
+            continue;
+        x[i] = log(p);
+        y[i] = log(w);
+        int g = 0;
+        while (g < ngroups) {
+            int j = 0;
+            while (group[j] != g)
+                j++;
+            if (same_run_config(&r->runs[j], run))
+                break;
+            g++;
+        }
+        if (g == ngroups) {
+            mx[g] = my[g] = 0.0;
+            count[g] = 0;
+            ngroups++;
+        }
+        group[i] = g;
+        mx[g] += x[i];
+        my[g] += y[i];
+        count[g]++;
+    }
+    for (int g = 0; g < ngroups; g++) {
+        mx[g] /= count[g];
+        my[g] /= count[g];
+        if (count[g] >= 2) {
+            d->pace_configs++;
+            d->pace_runs += count[g];
+        }
+    }
+    double sxx = 0.0, sxy = 0.0, syy = 0.0;
+    for (int i = 0; i < n; i++)
+        if (group[i] >= 0 && count[group[i]] >= 2) {
+            double dx = x[i] - mx[group[i]], dy = y[i] - my[group[i]];
+            sxx += dx * dx;
+            sxy += dx * dy;
+            syy += dy * dy;
+        }
+    int df = d->pace_runs - d->pace_configs - 1;
+    if (df >= RESULTS_PACE_MIN_DF && sxx > 0) {
+        double slope = sxy / sxx;
+        double resid = syy - slope * sxy;
+        d->pace_slope = slope;
+        d->pace_slope_se = sqrt(fmax(resid, 0.0) / df / sxx);
+        d->pace_applied = !r->back_to_back && slope > 0 &&
+                          slope >= RESULTS_PACE_T * d->pace_slope_se;
+    }
+    /* A slope above 1 would put more on the pace than the probe's own spell. */
+    double slope = d->pace_applied ? fmin(d->pace_slope, 1.0) : 0.0;
+    if (isfinite(d->pace_slope)) {
+        int within = d->pace_runs - d->pace_configs;
+        d->pace_noise_raw = sqrt(syy / within);
+        double left = syy - 2.0 * slope * sxy + slope * slope * sxx;
+        d->pace_noise_paced = sqrt(fmax(left, 0.0) / within);
+    }
+    for (int i = 0; factor && i < n; i++)
+        factor[i] = d->pace_applied && group[i] >= 0 && count[group[i]] >= 2
+                        ? exp(-slope * (x[i] - mx[group[i]]))
+                        : 1.0;
+    free(group);
+    free(x);
+    free(y);
+    free(mx);
+    free(my);
+    free(count);
+}
+
+void results_find_pace(const results *r, results_drift *d)
+{
+    pace_of(r, d, NULL);
+}
+
+static void find_pace(results *r)
+{
+    if (r->nruns < 1)
+        return;
+    double *factor = xmalloc(sizeof(double) * (size_t)r->nruns);
+    pace_of(r, &r->drift, factor);
+    for (int i = 0; i < r->nruns; i++)
+        r->runs[i].pace_factor = factor[i];
+    free(factor);
 }
 
 /* ---- summary ---------------------------------------------------------------------------------- */
@@ -1023,6 +1164,7 @@ void results_summarize(results *r)
         return;
     compare_tasks(r);
     find_drift(r);
+    find_pace(r);
     int n = 0;
     config_summary *list = list_configs(r, &n);
     size_t d = (size_t)r->nruns * sizeof(double), i = (size_t)r->nruns * sizeof(int);

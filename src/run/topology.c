@@ -353,28 +353,139 @@ static double spin_once(capacity_worker *w)
     return util_now() - t0;
 }
 
-/* A quarter of the capacity spin (about 2.5 ms), three times on the calling thread: the fastest
- * is the host's pace now. Cheap enough before every run; a slower or faster spell of the host
- * (a neighbour's load on a shared machine, a frequency change) moves it. */
-#define SPEED_PROBE_ITERS (CAPACITY_SPIN_ITERS / 4)
+/* Eight independent chains of multiplies, shifts and xors, about 0.7 ms a pass, three passes on
+ * the calling thread: the median is the host's pace now. Cheap enough before and after every run.
+ * The chains keep the core's execution units busy, as an interpreter does, so that a spell of
+ * another tenant's work on the same physical core (a virtual CPU's hyperthread sibling) slows it
+ * as it slows the job: on the 2-core development guest, a Python loop's time moved by 20 % (sd
+ * of its log) from one 0.1 s run to the next, and this probe followed it (correlation 0.90)
+ * where the capacity spin's single chain, bound by its latency, did not (0.42). */
+#define SPEED_PROBE_ITERS 400000UL
 #define SPEED_PROBE_PASSES 3
+/* The most PUs of a run's placement the probe times at once (the first of its plan). */
+#define SPEED_PROBE_MAX_PUS 64
+
+static volatile uint64_t speed_probe_sink;
+
+/* One pass of the probe's chains: its seconds. */
+static double speed_probe_pass(uint64_t seed)
+{
+    double t0 = util_now();
+    uint64_t a = seed, b = 2, c = 3, d = 4, e = 5, f = 6, g = 7, h = 8;
+    for (unsigned long i = 0; i < SPEED_PROBE_ITERS; i++) {
+        a = a * 3 + b;
+        b ^= a >> 7;
+        c = c * 5 + d;
+        d ^= c >> 9;
+        e = e * 7 + f;
+        f ^= e >> 11;
+        g = g * 9 + h;
+        h ^= g >> 13;
+    }
+    speed_probe_sink = a + b + c + d + e + f + g + h;
+    return util_now() - t0;
+}
 
 double topology_speed_probe(void)
 {
-    double best = NAN;
-    volatile uint64_t sink = 0;
+    double t[SPEED_PROBE_PASSES];
+    for (int pass = 0; pass < SPEED_PROBE_PASSES; pass++)
+        t[pass] = speed_probe_pass((uint64_t)pass + 1);
+    return stats_median(t, SPEED_PROBE_PASSES);
+}
+
+/* One of the threads of topology_speed_probe_on, bound to its PU; they start each pass together. */
+typedef struct {
+    const topology *t;
+    int pu;
+    capacity_gate *gate;
+    pthread_barrier_t *pass;
+    double pace; /* the median of its passes; NAN where it could not be bound */
+} pace_probe;
+
+static void pace_probe_passes(pace_probe *p)
+{
+    char err[160];
+    bool bound = topology_bind(p->t, (pid_t)syscall(SYS_gettid), true, p->pu, err,
+                               sizeof(err)) == 0;
+    double t[SPEED_PROBE_PASSES];
     for (int pass = 0; pass < SPEED_PROBE_PASSES; pass++) {
-        double t0 = util_now();
-        uint64_t x = (uint64_t)pass + 1;
-        for (unsigned long i = 0; i < SPEED_PROBE_ITERS; i++)
-            x = x * 6364136223846793005ULL + 1442695040888963407ULL + (x >> 29);
-        sink = x;
-        double t = util_now() - t0;
-        if (!(t >= best))
-            best = t;
+        pthread_barrier_wait(p->pass);
+        t[pass] = speed_probe_pass((uint64_t)pass + 1);
     }
-    (void)sink;
-    return best;
+    p->pace = bound ? stats_median(t, SPEED_PROBE_PASSES) : NAN;
+}
+
+static void *pace_probe_thread(void *arg)
+{
+    pace_probe *p = arg;
+    pthread_mutex_lock(&p->gate->lock);
+    while (p->gate->go == 0)
+        pthread_cond_wait(&p->gate->changed, &p->gate->lock);
+    int go = p->gate->go;
+    pthread_mutex_unlock(&p->gate->lock);
+    if (go > 0)
+        pace_probe_passes(p);
+    return NULL;
+}
+
+double topology_speed_probe_on(const topology *t, int workers)
+{
+    int n = workers < 1 ? 1 : workers;
+    if (n > t->norder)
+        n = t->norder;
+    if (n > SPEED_PROBE_MAX_PUS)
+        n = SPEED_PROBE_MAX_PUS;
+    topology_slot *slots = n > 0 ? calloc((size_t)n, sizeof(*slots)) : NULL;
+    pace_probe *probes = n > 0 ? calloc((size_t)n, sizeof(*probes)) : NULL;
+    pthread_t *tid = n > 0 ? calloc((size_t)n, sizeof(*tid)) : NULL;
+    cpu_set_t *was = NULL;
+    size_t size = 0;
+    pid_t self = (pid_t)syscall(SYS_gettid);
+    double pace = NAN;
+    if (!t->bindable || !slots || !probes || !tid || topology_place(t, n, slots) < 0 ||
+        read_mask(self, &was, &size) < 0)
+        goto out;
+    capacity_gate gate = {.go = 0};
+    pthread_mutex_init(&gate.lock, NULL);
+    pthread_cond_init(&gate.changed, NULL);
+    pthread_barrier_t pass;
+    pthread_barrier_init(&pass, NULL, (unsigned)n);
+    int started = 1; /* probes[0] is this thread */
+    for (int i = 0; i < n; i++)
+        probes[i] = (pace_probe){.t = t, .pu = slots[i].pu, .gate = &gate, .pass = &pass,
+                                 .pace = NAN};
+    while (started < n && pthread_create(&tid[started], NULL, pace_probe_thread,
+                                         &probes[started]) == 0)
+        started++;
+    pthread_mutex_lock(&gate.lock);
+    gate.go = started == n ? 1 : -1;
+    pthread_cond_broadcast(&gate.changed);
+    pthread_mutex_unlock(&gate.lock);
+    if (started == n)
+        pace_probe_passes(&probes[0]);
+    for (int i = 1; i < started; i++)
+        pthread_join(tid[i], NULL);
+    pthread_barrier_destroy(&pass);
+    pthread_cond_destroy(&gate.changed);
+    pthread_mutex_destroy(&gate.lock);
+    sched_setaffinity(self, size, was);
+    double logs = 0.0;
+    int probed = 0;
+    for (int i = 0; started == n && i < n; i++)
+        if (probes[i].pace > 0 && isfinite(probes[i].pace)) {
+            logs += log(probes[i].pace);
+            probed++;
+        }
+    if (probed > 0)
+        pace = exp(logs / probed);
+out:
+    if (was)
+        CPU_FREE(was);
+    free(slots);
+    free(probes);
+    free(tid);
+    return isfinite(pace) ? pace : topology_speed_probe(); /* where it runs: better than none */
 }
 
 static void *capacity_thread(void *arg)
