@@ -1951,6 +1951,18 @@ START_TEST(test_pace_control_variate)
     /* Each run at its configuration's mean pace: the geometric mean of the paces, 1.19. */
     for (int i = 0; i < with.nruns; i++)
         ck_assert_double_eq_tol(with.runs[i].pace_factor * pace[i], 1.19, 0.05);
+    /* A report made again from results.json says the same of the host's pace. */
+    char path[PATH_MAX], err[256];
+    results loaded;
+    tmp_path(path, sizeof(path), "paced.json");
+    ck_assert_int_eq(results_write(&with, path), 0);
+    ck_assert_msg(results_load(path, &loaded, err, sizeof(err)) == 0, "%s", err);
+    ck_assert(loaded.drift.pace_applied);
+    ck_assert_double_eq_tol(loaded.drift.pace_slope, with.drift.pace_slope, 1e-9);
+    ck_assert_int_eq(loaded.drift.probes, with.drift.probes);
+    ck_assert_int_eq(loaded.drift.found, with.drift.found);
+    ck_assert_double_eq_tol(loaded.runs[3].pace_factor, with.runs[3].pace_factor, 1e-9);
+    results_free(&loaded);
     results_free(&with);
     results_free(&without);
 

@@ -56,21 +56,22 @@ static void pace_line(report_doc *d, const results *r)
     if (!isfinite(dr->pace_slope))
         return;
     if (r->back_to_back) {
-        doc_itemf(d, "with --back-to-back each run's time is taken as it came, not at the pace a "
-                  "probe timed on its cores (slope %.2f +- %.2f over %d runs)", dr->pace_slope,
+        doc_itemf(d, "with --back-to-back each run's time is taken as it came, not at the pace "
+                  "that loop kept on the run's own cores (slope %.2f +- %.2f over %d runs)",
+                  dr->pace_slope,
                   dr->pace_slope_se, dr->pace_runs);
         return;
     }
     if (dr->pace_applied)
-        doc_itemf(d, "a probe timed on the run's cores before and after each run followed the "
-                  "runs' times (slope %.2f +- %.2f over %d runs of %d configurations): each run "
+        doc_itemf(d, "that loop, timed on the run's own cores, followed the runs' times (slope "
+                  "%.2f +- %.2f over %d runs of %d configurations): each run "
                   "is taken at the mean pace of its configuration's runs, which narrowed their "
                   "spread from +-%.0f %% to +-%.0f %% (one standard deviation)",
                   dr->pace_slope, dr->pace_slope_se, dr->pace_runs, dr->pace_configs,
                   100 * (exp(dr->pace_noise_raw) - 1), 100 * (exp(dr->pace_noise_paced) - 1));
     else
-        doc_itemf(d, "a probe timed on the run's cores before and after each run did not follow "
-                  "the runs' times (slope %.2f +- %.2f over %d runs): they are taken as they came",
+        doc_itemf(d, "that loop, timed on the run's own cores, did not follow the runs' times "
+                  "(slope %.2f +- %.2f over %d runs): they are taken as they came",
                   dr->pace_slope, dr->pace_slope_se, dr->pace_runs);
 }
 
@@ -80,8 +81,9 @@ static void drift_line(report_doc *d, const results *r)
     const results_drift *dr = &r->drift;
     char probe[256] = "", base[256] = "";
     if (dr->probes >= 3 && isfinite(dr->moved))
-        util_fmt(probe, sizeof(probe), "a fixed loop timed around every run on one core moved "
-                 "by %.0f %% (%.2f-%.2f ms), %s its jitter of %.0f %% from one run to the next",
+        util_fmt(probe, sizeof(probe), "a fixed loop timed before and after every run moved by "
+                 "%.0f %% over the runs on one core (%.2f-%.2f ms), %s its jitter of %.0f %% from "
+                 "one run to the next",
                  100 * dr->moved, 1e3 * dr->probe_fast_s, 1e3 * dr->probe_slow_s,
                  dr->probe_beyond_noise ? "beyond" : "within", 100 * dr->probe_jitter);
     if (dr->reference_runs > 0 && isfinite(dr->baseline_moved)) {

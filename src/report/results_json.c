@@ -1308,6 +1308,11 @@ static void load_run(loader *ld, const cJSON *o, const char *w, run_result *run)
         get_double(ld, o, w, "host_probe_s", &run->host_probe_s);
     if (has(o, "host_probe_after_s"))
         get_double(ld, o, w, "host_probe_after_s", &run->host_probe_after_s);
+    run->drift_factor = run->pace_factor = 1.0; /* what the summary below was worked out with */
+    if (has(o, "drift_factor"))
+        get_double(ld, o, w, "drift_factor", &run->drift_factor);
+    if (has(o, "pace_factor"))
+        get_double(ld, o, w, "pace_factor", &run->pace_factor);
     get_double(ld, o, w, "cpu_s", &run->cpu_s);
     get_double(ld, o, w, "cpu_utilization", &run->cpu_utilization);
 
@@ -1950,6 +1955,10 @@ int results_load(const char *given, results *r, char *err, size_t errlen)
     load_recommendation(&ld, root, &r->recommendation);
     if (ld.failed)
         goto done;
+    /* The summary is the file's; how the host's pace moved is worked out from its runs again,
+     * for the report's "How it was measured". */
+    results_find_drift(r, &r->drift);
+    results_find_pace(r, &r->drift);
     note_unfinished(r);
     rc = 0;
 
