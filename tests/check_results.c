@@ -1931,6 +1931,7 @@ START_TEST(test_pace_control_variate)
     pace_runs(&with, pace, own, true, false, true);
     pace_runs(&without, pace, own, false, false, true);
     ck_assert(with.drift.pace_applied);
+    ck_assert(!with.drift.job_ignores_probe);
     ck_assert(!without.drift.pace_applied);
     ck_assert_int_eq(with.drift.pace_runs, 12);
     ck_assert_int_eq(with.drift.pace_configs, 2);
@@ -1972,8 +1973,21 @@ START_TEST(test_pace_control_variate)
     pace_runs(&io, pace, waits, true, false, false);
     ck_assert(isfinite(io.drift.pace_slope));
     ck_assert(!io.drift.pace_applied);
+    ck_assert_msg(io.drift.job_ignores_probe, "slope %g +- %g", io.drift.pace_slope,
+                  io.drift.pace_slope_se);
     for (int i = 0; i < io.nruns; i++)
         ck_assert_double_eq_tol(io.runs[i].pace_factor, 1.0, 1e-12);
+    results_free(&io);
+
+    /* The CPU's pace climbing by 60 % over the run, which the same job's times do not follow:
+     * the probe drifted, the job did not. */
+    double climb[12];
+    for (int i = 0; i < 12; i++)
+        climb[i] = 1.0 + 0.055 * i;
+    pace_runs(&io, climb, own, true, false, false);
+    ck_assert(io.drift.probe_beyond_noise);
+    ck_assert(io.drift.job_ignores_probe);
+    ck_assert(!io.drift.found);
     results_free(&io);
 
     results b2b;

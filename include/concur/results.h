@@ -369,6 +369,9 @@ typedef struct {
     double probe_jitter;    /* the probe's standard deviation (of its log) from one run to the
                                next: from the squared differences of successive probes */
     bool probe_beyond_noise;/* log(slow / fast) beyond 4 probe_jitter: counted in found */
+    bool job_ignores_probe; /* the runs' times plainly do not follow the probe's pace (the
+                               slope of pace_*, worked out on the times as measured, under 0.5
+                               with 2 standard errors): its drift is not counted in found */
     int baseline_runs;      /* single's counted runs */
     int reference_runs;     /* of those, made after another configuration's: the baseline
                                re-measured through the run */

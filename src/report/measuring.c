@@ -83,9 +83,10 @@ static void drift_line(report_doc *d, const results *r)
     if (dr->probes >= 3 && isfinite(dr->moved))
         util_fmt(probe, sizeof(probe), "a fixed loop timed before and after every run moved by "
                  "%.0f %% over the runs on one core (%.2f-%.2f ms), %s its jitter of %.0f %% from "
-                 "one run to the next",
+                 "one run to the next%s",
                  100 * dr->moved, 1e3 * dr->probe_fast_s, 1e3 * dr->probe_slow_s,
-                 dr->probe_beyond_noise ? "beyond" : "within", 100 * dr->probe_jitter);
+                 dr->probe_beyond_noise ? "beyond" : "within", 100 * dr->probe_jitter,
+                 dr->job_ignores_probe ? ", which the job's times did not follow" : "");
     if (dr->reference_runs > 0 && isfinite(dr->baseline_moved)) {
         char fast[32], slow[32];
         util_fmt(base, sizeof(base), "single, measured %d times of which %d between the other "

@@ -460,6 +460,7 @@ static void write_drift(cJSON *root, const results *r)
     add_number(o, "moved", d->moved);
     add_number(o, "probe_jitter", d->probe_jitter);
     add_bool(o, "probe_beyond_noise", d->probe_beyond_noise);
+    add_bool(o, "job_ignores_probe", d->job_ignores_probe);
     add_bool(o, "found", d->found);
     add_bool(o, "adjusted", d->adjusted);
     add_int(o, "baseline_runs", d->baseline_runs);

@@ -688,17 +688,28 @@ static double baseline_near(const results *r, const baseline_series *b, int i)
     return b->smooth[before] + (b->smooth[after] - b->smooth[before]) * fmin(fmax(f, 0.0), 1.0);
 }
 
+static void pace_of(const results *r, results_drift *d, double *factor, bool as_measured);
+
 void results_find_drift(const results *r, results_drift *d)
 {
     probe_drift(r, d);
     baseline_drift(r, d);
+    /* A job whose times plainly do not follow the probe (one waiting on sleeps or a disk) is not
+     * moved by the probe's drift: the slope of its runs on the probe's pace, with 2 standard
+     * errors, stays under a half. */
+    results_drift t;
+    pace_of(r, &t, NULL, true);
+    d->job_ignores_probe = isfinite(t.pace_slope) && isfinite(t.pace_slope_se) &&
+                           t.pace_slope + 2.0 * t.pace_slope_se < 0.5;
     d->found = results_drift_moved(d) > 0;
     d->adjusted = d->found && d->reference_runs > 0;
 }
 
 double results_drift_moved(const results_drift *d)
 {
-    double moved = d->probe_beyond_noise && d->moved > RESULTS_DRIFT_FOUND ? d->moved : 0.0;
+    double moved = d->probe_beyond_noise && !d->job_ignores_probe && d->moved > RESULTS_DRIFT_FOUND
+                       ? d->moved
+                       : 0.0;
     if (d->baseline_beyond_noise && d->baseline_moved > RESULTS_DRIFT_FOUND &&
         d->baseline_moved > moved)
         moved = d->baseline_moved;
@@ -736,7 +747,7 @@ static void find_drift(results *r)
  * the slope of log time on log pace, pooled within configurations; where it is at least
  * RESULTS_PACE_T standard errors above 0, factor[i] (where given) gets what puts run i at its
  * configuration's mean pace, and 1 for the others. */
-static void pace_of(const results *r, results_drift *d, double *factor)
+static void pace_of(const results *r, results_drift *d, double *factor, bool as_measured)
 {
     d->pace_runs = d->pace_configs = 0;
     d->pace_slope = d->pace_slope_se = d->pace_noise_raw = d->pace_noise_paced = NAN;
@@ -754,7 +765,8 @@ static void pace_of(const results *r, results_drift *d, double *factor)
     for (int i = 0; i < n; i++) {
         const run_result *run = &r->runs[i];
         bool both = run->host_probe_after_s > 0 && isfinite(run->host_probe_after_s);
-        double p = both ? run_pace(run) : NAN, w = run_wall_drifted(run);
+        double p = both ? run_pace(run) : NAN;
+        double w = as_measured ? run_wall_as_measured(run) : run_wall_drifted(run);
         group[i] = -1;
         if (run->warmup || !results_run_counts(run) || !(p > 0) || !(w > 0) || !isfinite(w))
             continue;
@@ -826,7 +838,7 @@ static void pace_of(const results *r, results_drift *d, double *factor)
 
 void results_find_pace(const results *r, results_drift *d)
 {
-    pace_of(r, d, NULL);
+    pace_of(r, d, NULL, false);
 }
 
 static void find_pace(results *r)
@@ -834,7 +846,7 @@ static void find_pace(results *r)
     if (r->nruns < 1)
         return;
     double *factor = xmalloc(sizeof(double) * (size_t)r->nruns);
-    pace_of(r, &r->drift, factor);
+    pace_of(r, &r->drift, factor, false);
     for (int i = 0; i < r->nruns; i++)
         r->runs[i].pace_factor = factor[i];
     free(factor);
