@@ -73,9 +73,8 @@ double topology_speed_probe(void);
 /* The host's pace where a run of `workers` workers runs: topology_speed_probe on each of the PUs
  * topology_place gives them (up to 64), one thread bound to each, all spinning at once as the
  * run's workers will; the geometric mean of their medians. A virtual machine's CPUs slow down a
- * spell at a time, one alone or the pair of them when both are busy (hyperthreads of one
- * physical core), so the pace of the run's own PUs together tells its spell (results_drift
- * pace_*). On a synthetic topology, or where a thread cannot be started, topology_speed_probe
+ * spell at a time, each on its own, and on the development guest both when both were busy, so
+ * the pace of the run's own PUs together tells its spell (results_drift pace_*). On a synthetic topology, or where a thread cannot be started, topology_speed_probe
  * where the calling thread runs. The strategy takes it before and after every run. */
 double topology_speed_probe_on(const topology *t, int workers);
 

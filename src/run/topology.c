@@ -356,8 +356,7 @@ static double spin_once(capacity_worker *w)
 /* Eight independent chains of multiplies, shifts and xors, about 0.7 ms a pass, three passes on
  * the calling thread: the median is the host's pace now. Cheap enough before and after every run.
  * The chains keep the core's execution units busy, as an interpreter does, so that a spell of
- * another tenant's work on the same physical core (a virtual CPU's hyperthread sibling) slows it
- * as it slows the job: on the 2-core development guest, a Python loop's time moved by 20 % (sd
+ * other work on the same physical core slows it as it slows the job: on the 2-core development guest, a Python loop's time moved by 20 % (sd
  * of its log) from one 0.1 s run to the next, and this probe followed it (correlation 0.90)
  * where the capacity spin's single chain, bound by its latency, did not (0.42). */
 #define SPEED_PROBE_ITERS 400000UL
