@@ -73,9 +73,10 @@ double topology_speed_probe(void);
 /* The host's pace where a run of `workers` workers runs: topology_speed_probe on each of the PUs
  * topology_place gives them (up to 64), one thread bound to each, all spinning at once as the
  * run's workers will; the geometric mean of their medians. A virtual machine's CPUs slow down a
- * spell at a time, each on its own, and on the development guest both when both were busy, so
- * the pace of the run's own PUs together tells its spell (results_drift pace_*). On a synthetic topology, or where a thread cannot be started, topology_speed_probe
- * where the calling thread runs. The strategy takes it before and after every run. */
+ * spell at a time, each on its own, and on the development guest at times both when both were
+ * busy, so the pace of the run's own PUs together tells its spell (results_drift pace_*). On a
+ * synthetic topology, or where a thread cannot be started, topology_speed_probe where the
+ * calling thread runs. The strategy takes it before and after every run. */
 double topology_speed_probe_on(const topology *t, int workers);
 
 /* Binds a whole process (every thread) or a single thread (thread=true, id is a tid) to one PU,
