@@ -53,6 +53,19 @@ static const cJSON *item(const cJSON *o, const char *key)
     return it;
 }
 
+/* concur run --fixed --repeat 1 --workers 2 on a fixture program, into tmp/NAME (out): it must
+ * succeed and leave no process of its own behind. */
+static void run_fixed_program(const char *name, const char *fixture, char *out, size_t len)
+{
+    snprintf(out, len, "%s/%s", tmp, name);
+    const char *args[] = {"run", "--fixed", "--repeat", "1", "--workers", "2", "--out", out,
+                          "--program", test_fixture(fixture), NULL};
+    outcome r = run_concur(tmp, args);
+    ck_assert_msg(r.code == 0, "exit %d: %.300s", r.code, r.err);
+    ck_assert_int_eq(count_marked_processes(0), 0);
+    outcome_free(&r);
+}
+
 /* A program with no pool: said, naming the threads it started by hand; single is its only
  * configuration, and no recommendation is made. */
 START_TEST(test_program_without_pool)
@@ -88,12 +101,7 @@ END_TEST
 START_TEST(test_program_two_pools)
 {
     char out[PATH_MAX];
-    snprintf(out, sizeof(out), "%s/two", tmp);
-    const char *args[] = {"run", "--fixed", "--repeat", "1", "--workers", "2", "--out", out,
-                          "--program", test_fixture("programs/two_pools.py"), NULL};
-    outcome r = run_concur(tmp, args);
-    ck_assert_msg(r.code == 0, "exit %d: %.300s", r.code, r.err);
-    ck_assert_int_eq(count_marked_processes(0), 0);
+    run_fixed_program("two", "programs/two_pools.py", out, sizeof(out));
     char *md = read_report(out);
     ck_assert_msg(strstr(md, "each configuration measured applies to all 2 pools alike"), "%.300s",
                   md);
@@ -122,7 +130,6 @@ START_TEST(test_program_two_pools)
     }
     ck_assert_int_eq(modes, 3); /* single, threads x2, processes x2 */
     cJSON_Delete(j);
-    outcome_free(&r);
 }
 END_TEST
 
@@ -188,12 +195,7 @@ END_TEST
 START_TEST(test_program_nested_pools)
 {
     char out[PATH_MAX];
-    snprintf(out, sizeof(out), "%s/nested", tmp);
-    const char *args[] = {"run", "--fixed", "--repeat", "1", "--workers", "2", "--out", out,
-                          "--program", test_fixture("programs/nested.py"), NULL};
-    outcome r = run_concur(tmp, args);
-    ck_assert_msg(r.code == 0, "exit %d: %.300s", r.code, r.err);
-    ck_assert_int_eq(count_marked_processes(0), 0);
+    run_fixed_program("nested", "programs/nested.py", out, sizeof(out));
     cJSON *j = load_results(out);
     const cJSON *run;
     cJSON_ArrayForEach(run, item(j, "runs"))
@@ -214,7 +216,6 @@ START_TEST(test_program_nested_pools)
             ck_assert_int_eq(item(run, "results_compared")->valueint, 48);
     }
     cJSON_Delete(j);
-    outcome_free(&r);
 }
 END_TEST
 
@@ -223,12 +224,7 @@ END_TEST
 START_TEST(test_program_os_exit)
 {
     char out[PATH_MAX];
-    snprintf(out, sizeof(out), "%s/osexit", tmp);
-    const char *args[] = {"run", "--fixed", "--repeat", "1", "--workers", "2", "--out", out,
-                          "--program", test_fixture("programs/os_exit.py"), NULL};
-    outcome r = run_concur(tmp, args);
-    ck_assert_msg(r.code == 0, "exit %d: %.300s", r.code, r.err);
-    ck_assert_int_eq(count_marked_processes(0), 0);
+    run_fixed_program("osexit", "programs/os_exit.py", out, sizeof(out));
     cJSON *j = load_results(out);
     int runs = 0;
     const cJSON *run;
@@ -241,7 +237,6 @@ START_TEST(test_program_os_exit)
     }
     ck_assert_int_eq(runs, 3);
     cJSON_Delete(j);
-    outcome_free(&r);
 }
 END_TEST
 
