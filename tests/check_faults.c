@@ -20,7 +20,6 @@
 
 static char tmp[PATH_MAX];
 
-
 static const char *in_tmp(const char *name)
 {
     return test_path_in(tmp, name);

@@ -632,12 +632,32 @@ END_TEST
 
 /* ---- round trip --------------------------------------------------------------------------------- */
 
+/* Writes a to results.json in the scratch directory and loads it into b. */
+static void write_and_load(results *a, results *b)
+{
+    char path[PATH_MAX], err[1024];
+    tmp_path(path, sizeof(path), "results.json");
+    ck_assert_int_eq(results_write(a, path), 0);
+    ck_assert_msg(results_load(path, b, err, sizeof(err)) == 0, "%s", err);
+}
+
+/* What was loaded writes the very text that was written; both are freed. */
+static void same_text_then_free(results *a, results *b)
+{
+    char *t1 = results_to_json(a);
+    char *t2 = results_to_json(b);
+    ck_assert_str_eq(t1, t2);
+    free(t1);
+    free(t2);
+    results_free(a);
+    results_free(b);
+}
+
 /* What a run saw of the native thread pools comes back as written; a run that reported none, and
  * a file written before concur looked, read as unknown. */
 START_TEST(test_native_round_trip)
 {
     results a, b;
-    char path[PATH_MAX], err[1024];
     fill_results(&a);
     run_result *x = &a.runs[0];
     x->native_threads = 3;
@@ -656,9 +676,7 @@ START_TEST(test_native_round_trip)
     a.runs[1].threadpoolctl = 0;
     a.runs[1].nthreadpools = -1;
     a.classification.native_threaded = 1;
-    tmp_path(path, sizeof(path), "results.json");
-    ck_assert_int_eq(results_write(&a, path), 0);
-    ck_assert_msg(results_load(path, &b, err, sizeof(err)) == 0, "%s", err);
+    write_and_load(&a, &b);
     const run_result *y = &b.runs[0];
     ck_assert_int_eq(y->native_threads, 3);
     ck_assert_int_eq(y->threadpoolctl, 1);
@@ -673,27 +691,18 @@ START_TEST(test_native_round_trip)
     ck_assert_int_eq(b.runs[1].threadpoolctl, 0);
     ck_assert_int_eq(b.runs[1].nthreadpools, -1);
     ck_assert_int_eq(b.classification.native_threaded, 1);
-    char *t1 = results_to_json(&a);
-    char *t2 = results_to_json(&b);
-    ck_assert_str_eq(t1, t2);
-    free(t1);
-    free(t2);
-    results_free(&a);
-    results_free(&b);
+    same_text_then_free(&a, &b);
 }
 END_TEST
 
 START_TEST(test_round_trip)
 {
     results a, b;
-    char path[PATH_MAX], err[1024];
     fill_results(&a);
     a.chunksize = 350;
     a.fresh_interpreter = true;
     a.machine.capacity_start = 1.9734; /* the end's probe not made: null, and NAN again */
-    tmp_path(path, sizeof(path), "results.json");
-    ck_assert_int_eq(results_write(&a, path), 0);
-    ck_assert_msg(results_load(path, &b, err, sizeof(err)) == 0, "%s", err);
+    write_and_load(&a, &b);
     same_results(&a, &b);
     ck_assert_int_eq(b.chunksize, 350);
     ck_assert(b.fresh_interpreter);
@@ -701,13 +710,7 @@ START_TEST(test_round_trip)
     ck_assert(isnan(b.machine.capacity_end));
 
     /* And again from what was loaded: the text is identical. */
-    char *t1 = results_to_json(&a);
-    char *t2 = results_to_json(&b);
-    ck_assert_str_eq(t1, t2);
-    free(t1);
-    free(t2);
-    results_free(&a);
-    results_free(&b);
+    same_text_then_free(&a, &b);
 }
 END_TEST
 
@@ -716,7 +719,6 @@ END_TEST
 START_TEST(test_round_trip_loop)
 {
     results a, b;
-    char path[PATH_MAX], err[1024];
     fill_results(&a);
     a.workload.coroutine = true;
     snprintf(a.loop, sizeof(a.loop), "uvloop");
@@ -725,9 +727,7 @@ START_TEST(test_round_trip_loop)
                                     .longest_s = {0.0091, 0.0085}, .one_step_tasks = 1,
                                     .pending_cancelled = 4};
     results_summarize(&a);
-    tmp_path(path, sizeof(path), "results.json");
-    ck_assert_int_eq(results_write(&a, path), 0);
-    ck_assert_msg(results_load(path, &b, err, sizeof(err)) == 0, "%s", err);
+    write_and_load(&a, &b);
     ck_assert(b.workload.coroutine);
     ck_assert_str_eq(b.loop, "uvloop");
     const loop_figures *l = &b.runs[0].loop;
@@ -740,13 +740,7 @@ START_TEST(test_round_trip_loop)
     const config_summary *s = results_find_summary(&b, b.runs[0].mode, b.runs[0].workers);
     ck_assert(s && s->loop.measured);
     ck_assert_int_eq(s->loop.longest_tasks[0], 12);
-    char *t1 = results_to_json(&a);
-    char *t2 = results_to_json(&b);
-    ck_assert_str_eq(t1, t2);
-    free(t1);
-    free(t2);
-    results_free(&a);
-    results_free(&b);
+    same_text_then_free(&a, &b);
 }
 END_TEST
 
@@ -1953,11 +1947,8 @@ START_TEST(test_pace_control_variate)
     for (int i = 0; i < with.nruns; i++)
         ck_assert_double_eq_tol(with.runs[i].pace_factor * pace[i], 1.19, 0.05);
     /* A report made again from results.json says the same of the host's pace. */
-    char path[PATH_MAX], err[256];
     results loaded;
-    tmp_path(path, sizeof(path), "paced.json");
-    ck_assert_int_eq(results_write(&with, path), 0);
-    ck_assert_msg(results_load(path, &loaded, err, sizeof(err)) == 0, "%s", err);
+    write_and_load(&with, &loaded);
     ck_assert(loaded.drift.pace_applied);
     ck_assert_double_eq_tol(loaded.drift.pace_slope, with.drift.pace_slope, 1e-9);
     ck_assert_int_eq(loaded.drift.probes, with.drift.probes);
