@@ -682,9 +682,7 @@ START_TEST(test_start_method_followup)
                   .seed = 3, .noise = 0.01};
     measure_io io = {.run = profile_run, .ctx = &pr};
     measure_strategy(&f.res, &f.p, &f.env, &f.o, &io, &f.out);
-    results_summarize(&f.res);
-    classify_results(&f.res, &f.res.classification);
-    advise_recommend(&f.res, 0, &f.res.recommendation);
+    advise(&f.res);
     ck_assert(f.res.recommendation.made);
     ck_assert_int_eq(f.res.recommendation.choice.mode, MODE_PROCESSES);
     ck_assert(measured_start_method(&f.res));
