@@ -332,6 +332,26 @@ typedef struct {
     int go;
 } capacity_gate;
 
+/* Waits until the gate opens: > 0 go, < 0 the threads are to leave without working. */
+static int gate_wait(capacity_gate *g)
+{
+    pthread_mutex_lock(&g->lock);
+    while (g->go == 0)
+        pthread_cond_wait(&g->changed, &g->lock);
+    int go = g->go;
+    pthread_mutex_unlock(&g->lock);
+    return go;
+}
+
+/* Opens the gate: go (1) where every thread was started, else leave (-1). */
+static void gate_open(capacity_gate *g, bool all_started)
+{
+    pthread_mutex_lock(&g->lock);
+    g->go = all_started ? 1 : -1;
+    pthread_cond_broadcast(&g->changed);
+    pthread_mutex_unlock(&g->lock);
+}
+
 typedef struct {
     const topology *t;
     int pu;
@@ -418,12 +438,7 @@ static void pace_probe_passes(pace_probe *p)
 static void *pace_probe_thread(void *arg)
 {
     pace_probe *p = arg;
-    pthread_mutex_lock(&p->gate->lock);
-    while (p->gate->go == 0)
-        pthread_cond_wait(&p->gate->changed, &p->gate->lock);
-    int go = p->gate->go;
-    pthread_mutex_unlock(&p->gate->lock);
-    if (go > 0)
+    if (gate_wait(p->gate) > 0)
         pace_probe_passes(p);
     return NULL;
 }
@@ -445,9 +460,7 @@ double topology_speed_probe_on(const topology *t, int workers)
     if (!t->bindable || !slots || !probes || !tid || topology_place(t, n, slots) < 0 ||
         read_mask(self, &was, &size) < 0)
         goto out;
-    capacity_gate gate = {.go = 0};
-    pthread_mutex_init(&gate.lock, NULL);
-    pthread_cond_init(&gate.changed, NULL);
+    capacity_gate gate = {PTHREAD_MUTEX_INITIALIZER, PTHREAD_COND_INITIALIZER, 0};
     pthread_barrier_t pass;
     pthread_barrier_init(&pass, NULL, (unsigned)n);
     int started = 1; /* probes[0] is this thread */
@@ -457,17 +470,12 @@ double topology_speed_probe_on(const topology *t, int workers)
     while (started < n && pthread_create(&tid[started], NULL, pace_probe_thread,
                                          &probes[started]) == 0)
         started++;
-    pthread_mutex_lock(&gate.lock);
-    gate.go = started == n ? 1 : -1;
-    pthread_cond_broadcast(&gate.changed);
-    pthread_mutex_unlock(&gate.lock);
+    gate_open(&gate, started == n);
     if (started == n)
         pace_probe_passes(&probes[0]);
     for (int i = 1; i < started; i++)
         pthread_join(tid[i], NULL);
     pthread_barrier_destroy(&pass);
-    pthread_cond_destroy(&gate.changed);
-    pthread_mutex_destroy(&gate.lock);
     sched_setaffinity(self, size, was);
     double logs = 0.0;
     int probed = 0;
@@ -490,12 +498,7 @@ out:
 static void *capacity_thread(void *arg)
 {
     capacity_worker *w = arg;
-    pthread_mutex_lock(&w->gate->lock);
-    while (w->gate->go == 0)
-        pthread_cond_wait(&w->gate->changed, &w->gate->lock);
-    int go = w->gate->go;
-    pthread_mutex_unlock(&w->gate->lock);
-    if (go < 0)
+    if (gate_wait(w->gate) < 0)
         return NULL;
     char err[128];
     w->bound = topology_bind(w->t, (pid_t)syscall(SYS_gettid), true, w->pu, err,
@@ -544,10 +547,7 @@ double topology_measure_capacity(const topology *t, char *err, size_t errlen)
         started++;
     }
     /* The barriers wait for all n: with fewer started, those that did must not reach them. */
-    pthread_mutex_lock(&gate.lock);
-    gate.go = started == n ? 1 : -1;
-    pthread_cond_broadcast(&gate.changed);
-    pthread_mutex_unlock(&gate.lock);
+    gate_open(&gate, started == n);
     for (int i = 0; i < started; i++)
         pthread_join(tid[i], NULL);
     if (started < n) {
