@@ -1891,10 +1891,10 @@ START_TEST(test_probe_jitter_is_not_drift)
 END_TEST
 
 /* Six runs each of single (1 s) and processes x2 (0.5 s) in turn, each at the host's pace
- * pace[i] (its probes move with it, and its time where the job follows the CPU's pace) times a
- * noise of its own; probes: with the probes around each run, or none after it. */
+ * pace[i] (its probes move with it, and its time by pace[i] to the power `follows`, as far as
+ * the job follows the CPU's pace) times a noise of its own; probes: with the probes around each run, or none after it. */
 static void pace_runs(results *r, const double *pace, const double *own, bool probes,
-                      bool back_to_back, bool follows)
+                      bool back_to_back, double follows)
 {
     results_init(r);
     r->workload.tasks = 8;
@@ -1903,7 +1903,7 @@ static void pace_runs(results *r, const double *pace, const double *own, bool pr
         run_result run;
         bool single = i % 2 == 0;
         fill_run(&run, single ? MODE_SINGLE : MODE_PROCESSES, single ? 1 : 2, i + 1, RUN_OK,
-                 (single ? 1.0 : 0.5) * (follows ? pace[i] : 1.0) * own[i]);
+                 (single ? 1.0 : 0.5) * pow(pace[i], follows) * own[i]);
         run.at_s = i;
         run.host_probe_s = 1.3e-3 * pace[i];
         run.host_probe_after_s = probes ? 1.3e-3 * pace[i] : NAN;
@@ -1922,8 +1922,8 @@ START_TEST(test_pace_control_variate)
     const double pace[] = {1.0, 1.6, 1.6, 1.0, 1.2, 1.0, 1.0, 1.5, 1.5, 1.2, 1.0, 1.0};
     const double own[] = {1.01, 0.99, 1.0, 1.02, 0.98, 1.0, 1.01, 0.99, 1.0, 1.02, 0.99, 1.0};
     results with, without;
-    pace_runs(&with, pace, own, true, false, true);
-    pace_runs(&without, pace, own, false, false, true);
+    pace_runs(&with, pace, own, true, false, 1.0);
+    pace_runs(&without, pace, own, false, false, 1.0);
     ck_assert(with.drift.pace_applied);
     ck_assert(!with.drift.job_ignores_probe);
     ck_assert(!without.drift.pace_applied);
@@ -1961,7 +1961,7 @@ START_TEST(test_pace_control_variate)
     /* Times that do not follow the probe. */
     const double waits[] = {1.3, 0.8, 1.0, 1.25, 0.9, 1.1, 0.85, 1.2, 1.0, 0.95, 1.15, 0.9};
     results io;
-    pace_runs(&io, pace, waits, true, false, false);
+    pace_runs(&io, pace, waits, true, false, 0.0);
     ck_assert(isfinite(io.drift.pace_slope));
     ck_assert(!io.drift.pace_applied);
     ck_assert_msg(io.drift.job_ignores_probe, "slope %g +- %g", io.drift.pace_slope,
@@ -1975,14 +1975,24 @@ START_TEST(test_pace_control_variate)
     double climb[12];
     for (int i = 0; i < 12; i++)
         climb[i] = 1.0 + 0.055 * i;
-    pace_runs(&io, climb, own, true, false, false);
+    pace_runs(&io, climb, own, true, false, 0.0);
     ck_assert(io.drift.probe_beyond_noise);
     ck_assert(io.drift.job_ignores_probe);
     ck_assert(!io.drift.found);
     results_free(&io);
 
+    /* A job that follows a third of the CPU's pace (part compute, part waits on a disk) is
+     * taken at its pace (what single's nearest runs left of the climb), and is not one that
+     * ignores the probe. */
+    pace_runs(&io, climb, own, true, false, 0.33);
+    ck_assert(io.drift.found); /* the probe climbed, and a third of it reached the job */
+    ck_assert(io.drift.pace_slope > 0.1 && io.drift.pace_slope < 0.5);
+    ck_assert(io.drift.pace_applied);
+    ck_assert(!io.drift.job_ignores_probe);
+    results_free(&io);
+
     results b2b;
-    pace_runs(&b2b, pace, own, true, true, true);
+    pace_runs(&b2b, pace, own, true, true, 1.0);
     ck_assert(!b2b.drift.pace_applied);
     ck_assert_double_eq_tol(b2b.drift.pace_slope, 1.0, 0.1);
     results_free(&b2b);

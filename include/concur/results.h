@@ -370,8 +370,9 @@ typedef struct {
                                next: from the squared differences of successive probes */
     bool probe_beyond_noise;/* log(slow / fast) beyond 4 probe_jitter: counted in found */
     bool job_ignores_probe; /* the runs' times plainly do not follow the probe's pace (the
-                               slope of pace_*, worked out on the times as measured, under 0.5
-                               with 2 standard errors): its drift is not counted in found */
+                               slope of pace_*, worked out on the times as measured, neither
+                               RESULTS_PACE_T standard errors above 0 nor, with 2 of them, above
+                               0.5): its drift is not counted in found */
     int baseline_runs;      /* single's counted runs */
     int reference_runs;     /* of those, made after another configuration's: the baseline
                                re-measured through the run */

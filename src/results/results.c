@@ -695,11 +695,12 @@ void results_find_drift(const results *r, results_drift *d)
     probe_drift(r, d);
     baseline_drift(r, d);
     /* A job whose times plainly do not follow the probe (one waiting on sleeps or a disk) is not
-     * moved by the probe's drift: the slope of its runs on the probe's pace, with 2 standard
-     * errors, stays under a half. */
+     * moved by the probe's drift: the slope of its runs on the probe's pace is not RESULTS_PACE_T
+     * standard errors above 0, and with 2 standard errors stays under a half. */
     results_drift t;
     pace_of(r, &t, NULL, true);
     d->job_ignores_probe = isfinite(t.pace_slope) && isfinite(t.pace_slope_se) &&
+                           t.pace_slope < RESULTS_PACE_T * t.pace_slope_se &&
                            t.pace_slope + 2.0 * t.pace_slope_se < 0.5;
     d->found = results_drift_moved(d) > 0;
     d->adjusted = d->found && d->reference_runs > 0;
